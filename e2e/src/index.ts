@@ -1,0 +1,2 @@
+// The real test bed, as helpers for the mocha suites: upstream registries, test images, containerd, the cluster.
+export {};

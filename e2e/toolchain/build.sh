@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Builds the Go-made test tooling (control plane, etcd, kwok, helm, kubeconform, crane, the OCI conformance
+# suite) into a cache outside the work tree, keyed by version, so every later run finds them in seconds.
+# Go is test tooling only: nothing here ships in Berth.
+#
+#   e2e/toolchain/build.sh [all|k8s|etcd|kwok|tools|conformance]   (default: all)
+#   prints nothing but progress; the binaries' directory is `e2e/toolchain/build.sh --bin-dir`.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/versions.env"
+cache=${BERTH_CACHE:-$HOME/.cache/berth}
+bin=$cache/bin
+if [ "${1:-}" = "--bin-dir" ]; then echo "$bin"; exit 0; fi
+mkdir -p "$bin"
+export GOFLAGS=-mod=mod GOTOOLCHAIN=local
+
+log() { printf '[toolchain] %s\n' "$*" >&2; }
+
+# stamp DIR KEY: the directory is complete when its .stamp matches KEY.
+fresh() { [ -f "$1/.stamp" ] && [ "$(cat "$1/.stamp")" = "$2" ]; }
+seal() { echo "$2" > "$1/.stamp"; }
+key_of() { cat "$@" | sha256sum | cut -c1-16; }
+
+build_k8s() {
+  local out=$bin/kubernetes-$K8S_VERSION key
+  key=$(key_of "$here/kubernetes/go.mod" "$here/kubernetes/go.sum")
+  fresh "$out" "$key" && return 0
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $K8S_VERSION (cold: tens of minutes)"
+  local minor; minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+  mkdir -p "$out"
+  (cd "$here/kubernetes" && go build -o "$out/" -ldflags "-s -w \
+      -X k8s.io/component-base/version.gitVersion=$K8S_VERSION \
+      -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor \
+      -X k8s.io/component-base/version.gitTreeState=clean" \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
+  seal "$out" "$key"
+}
+
+build_etcd() {
+  local out=$bin/etcd-$ETCD_VERSION key
+  key=$(key_of "$here/etcd/go.mod" "$here/etcd/go.sum" "$here/etcd/main.go")
+  fresh "$out" "$key" && return 0
+  log "building etcd $ETCD_VERSION (embedded server)"
+  mkdir -p "$out"
+  (cd "$here/etcd" && go build -ldflags "-s -w" -o "$out/berth-etcd" .)
+  seal "$out" "$key"
+}
+
+# go_install NAME MODULE/CMD VERSION
+go_install() {
+  local out=$bin/$1-$3
+  fresh "$out" "$2@$3" && return 0
+  log "installing $2@$3"
+  mkdir -p "$out"
+  GOBIN=$out go install -ldflags "-s -w" "$2@$3"
+  seal "$out" "$2@$3"
+}
+
+build_tools() {
+  go_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
+  go_install helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
+  go_install kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
+  go_install crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
+}
+
+# The OCI distribution-spec conformance suite, pinned by commit: a compiled `go test` binary.
+build_conformance() {
+  local out=$bin/oci-conformance-$CONFORMANCE_COMMIT
+  fresh "$out" "$CONFORMANCE_COMMIT" && return 0
+  log "building the OCI conformance suite at $CONFORMANCE_COMMIT"
+  local work; work=$(mktemp -d)
+  mkdir -p "$out"
+  (cd "$work" && go mod init berth.dev/conformance >/dev/null 2>&1 &&
+    go get "github.com/opencontainers/distribution-spec/conformance@$CONFORMANCE_COMMIT" >/dev/null 2>&1 &&
+    go test -c -o "$out/conformance.test" github.com/opencontainers/distribution-spec/conformance)
+  rm -rf "$work"
+  seal "$out" "$CONFORMANCE_COMMIT"
+}
+
+case "${1:-all}" in
+  all) build_etcd; build_tools; build_conformance; build_k8s ;;
+  k8s) build_k8s ;;
+  etcd) build_etcd ;;
+  tools) build_tools ;;
+  conformance) build_conformance ;;
+  *) echo "usage: $0 [all|k8s|etcd|kwok|tools|conformance|--bin-dir]" >&2; exit 2 ;;
+esac
