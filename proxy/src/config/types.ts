@@ -1,0 +1,42 @@
+// The proxy's configuration file, as the operator renders it and `berth-proxy serve --config` reads it.
+// Durations and sizes stay strings here (`5m`, `50Gi`) so a rendered file reads like the one a person writes;
+// `duration.ts` and `quantity.ts` turn them into numbers where they are used.
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface ProxyConfig {
+  /** HOST:PORT the HTTP server binds, e.g. `0.0.0.0:5000`. */
+  listen: string;
+  storage: { directory: string };
+  /** Optional shared index; default: an embedded index on the storage volume. */
+  index?: { redis: string };
+  log?: { level: LogLevel };
+  projects: ProjectConfig[];
+}
+
+export type CredentialsConfig = { usernameFile: string; passwordFile: string } | { dockerConfigJsonFile: string };
+
+export type AccessConfig = { anonymous: true } | { htpasswdFile: string };
+
+export interface ProjectConfig {
+  /** [a-z0-9-] */
+  name: string;
+  /** The registry host this project mirrors (`docker.io`); also its path prefix under /v2/. */
+  registry: string;
+  /** Base URL of the upstream registry (`https://registry-1.docker.io`). */
+  upstream: string;
+  default?: boolean;
+  /** Official images get `library/` (nginx → library/nginx); default true when registry is docker.io. */
+  libraryPrefix?: boolean;
+  credentials?: CredentialsConfig;
+  tls?: { caFile?: string; insecureSkipVerify?: boolean };
+  httpProxy?: { url: string; noProxy?: string[] };
+  /** How long a tag's digest is trusted before a HEAD upstream; default 5m. */
+  tagTTL?: string;
+  /** Default true: an upstream 404 keeps serving what is cached. */
+  keepAfterUpstreamDelete?: boolean;
+  retention?: { unusedFor?: string; maxSize?: string };
+  /** `repo:tag` or `repo@digest`, fetched at start and never evicted. */
+  pinned?: string[];
+  access?: AccessConfig;
+}
