@@ -1,2 +1,18 @@
-// The real test bed, as helpers for the mocha suites: upstream registries, test images, containerd, the cluster.
-export {};
+// The real test bed, as helpers for the mocha suites: upstream registries, test images, containerd, the proxy.
+// Everything started here is stopped after the test run even when a test fails (see testbed/cleanup.ts).
+export { stopAll } from './testbed/cleanup.ts';
+export { freePort } from './testbed/ports.ts';
+export { tempDir, type TempDir } from './testbed/temp.ts';
+export { waitFor, httpAnswers, type WaitOptions } from './testbed/wait.ts';
+export { run, CommandError } from './testbed/run.ts';
+export { repoRoot } from './testbed/repo.ts';
+export { startRegistry, type Registry, type RegistryOptions, type Credentials } from './registry/registry.ts';
+export type { AccessLogEntry } from './registry/access-log.ts';
+export type { TokenService, TokenRequest } from './registry/token-service.ts';
+export { htpasswdLine } from './registry/htpasswd.ts';
+export { buildImage, buildMultiArchImage, type TestImage, type PlatformImage, type BuildOptions } from './images/build-image.ts';
+export { skopeo, pushImage, pullImage, type PulledImage, type PullOptions } from './images/skopeo.ts';
+export { startContainerd, type Containerd, type ContainerdPullOptions } from './containerd/containerd.ts';
+export { writeHostsToml, type MirrorHost } from './containerd/hosts.ts';
+export { startProxy, proxyCliCommand, type RunningProxy, type StartProxyOptions } from './proxy/proxy.ts';
+export { useCluster, type Cluster } from './cluster/index.ts';

@@ -57,8 +57,10 @@ go_install() {
   seal "$out" "$2@$3"
 }
 
+build_kwok() { go_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"; }
+
 build_tools() {
-  go_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
+  build_kwok
   go_install helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
   go_install kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
   go_install crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
@@ -82,6 +84,7 @@ case "${1:-all}" in
   all) build_etcd; build_tools; build_conformance; build_k8s ;;
   k8s) build_k8s ;;
   etcd) build_etcd ;;
+  kwok) build_kwok ;;
   tools) build_tools ;;
   conformance) build_conformance ;;
   *) echo "usage: $0 [all|k8s|etcd|kwok|tools|conformance|--bin-dir]" >&2; exit 2 ;;

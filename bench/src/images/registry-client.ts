@@ -1,0 +1,85 @@
+// The few OCI distribution API calls the bench makes itself: read a manifest, stream a large blob up, put a manifest.
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+
+export const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+export interface FetchedManifest {
+  bytes: Uint8Array;
+  mediaType: string;
+  digest: string;
+}
+
+export async function getManifest(baseUrl: string, repo: string, reference: string): Promise<FetchedManifest> {
+  const res = await fetch(`${baseUrl}/v2/${repo}/manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (res.status !== 200) throw new Error(`GET ${repo} manifest ${reference}: ${res.status}`);
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return { bytes, mediaType: res.headers.get('content-type') ?? '', digest };
+}
+
+export async function getBlob(baseUrl: string, repo: string, digest: string): Promise<Uint8Array> {
+  const res = await fetch(`${baseUrl}/v2/${repo}/blobs/${digest}`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (res.status !== 200) throw new Error(`GET ${repo} blob ${digest}: ${res.status}`);
+  return bytes;
+}
+
+/** Uploads a blob without holding it: chunks go up as one streamed PATCH, the digest is computed on the way. */
+export async function uploadBlob(
+  baseUrl: string,
+  repo: string,
+  chunks: AsyncIterable<Uint8Array>,
+): Promise<{ digest: string; size: number }> {
+  const started = await fetch(`${baseUrl}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+  await started.arrayBuffer();
+  if (started.status !== 202) throw new Error(`start upload to ${repo}: ${started.status}`);
+  const location = new URL(started.headers.get('location') ?? '', baseUrl);
+
+  const hash = createHash('sha256');
+  let size = 0;
+  async function* counted(): AsyncIterable<Uint8Array> {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      size += chunk.byteLength;
+      yield chunk;
+    }
+  }
+  const patched = await fetch(location, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: Readable.from(counted()),
+    duplex: 'half',
+  } as RequestInit);
+  await patched.arrayBuffer();
+  if (patched.status !== 202) throw new Error(`upload to ${repo}: ${patched.status}`);
+
+  const digest = `sha256:${hash.digest('hex')}`;
+  const done = new URL(patched.headers.get('location') ?? location.href, baseUrl);
+  done.searchParams.set('digest', digest);
+  const put = await fetch(done, { method: 'PUT' });
+  await put.arrayBuffer();
+  if (put.status !== 201) throw new Error(`finish upload to ${repo}: ${put.status}`);
+  return { digest, size };
+}
+
+export async function uploadSmallBlob(baseUrl: string, repo: string, bytes: Uint8Array) {
+  return uploadBlob(baseUrl, repo, (async function* () {
+    yield bytes;
+  })());
+}
+
+export async function putManifest(baseUrl: string, repo: string, tag: string, mediaType: string, body: string) {
+  const res = await fetch(`${baseUrl}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { 'content-type': mediaType },
+    body,
+  });
+  await res.arrayBuffer();
+  if (res.status !== 201) throw new Error(`PUT ${repo} manifest ${tag}: ${res.status}`);
+}

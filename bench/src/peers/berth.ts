@@ -1,0 +1,55 @@
+// Berth's proxy as it runs in production: the built dist (`node proxy/dist/src/cli.js serve`), NODE_ENV=production,
+// log level warn, one project mirroring the bench's upstream as docker.io (the default project, so plain
+// /v2/library/<name>/... paths and containerd's ?ns=docker.io both reach it).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@berth/e2e';
+import { renderProxyConfig, type ProxyConfig } from '@berth/proxy/config';
+import { startService, waitForHttpOk } from '../proc.ts';
+import type { Peer } from './peer.ts';
+
+export const berthCliPath = fileURLToPath(new URL('../../../proxy/dist/src/cli.js', import.meta.url));
+
+export interface BerthOptions {
+  upstreamUrl: string;
+  /** Extra node flags, e.g. --cpu-prof while profiling. */
+  nodeArgs?: string[];
+  /** Where node writes its CPU profiles when nodeArgs asks for them; default: the storage temp dir. */
+  cwd?: string;
+}
+
+export async function startBerth(opts: BerthOptions): Promise<Peer> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-bench-proxy-'));
+  try {
+    const port = await freePort();
+    const config: ProxyConfig = {
+      listen: `127.0.0.1:${port}`,
+      storage: { directory: join(dir, 'storage') },
+      log: { level: 'warn' },
+      projects: [{ name: 'docker-hub', registry: 'docker.io', upstream: opts.upstreamUrl, default: true }],
+    };
+    const configFile = join(dir, 'berth-proxy.yaml');
+    await writeFile(configFile, renderProxyConfig(config));
+    const service = startService(process.execPath, [...(opts.nodeArgs ?? []), berthCliPath, 'serve', '--config', configFile], {
+      env: { ...process.env, NODE_ENV: 'production' },
+      cwd: opts.cwd ?? dir,
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const stop = async () => {
+      await service.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+    try {
+      await waitForHttpOk(`${url}/readyz`, service);
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+    return { name: 'berth', url, host: `127.0.0.1:${port}`, pid: service.pid, stop };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

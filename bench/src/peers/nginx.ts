@@ -1,0 +1,83 @@
+// nginx (Debian nginx-light) serving the same blob and manifest bytes as static files with sendfile: the practical
+// ceiling for serving a file over HTTP on loopback. Its own config, pid and logs live in a temp dir.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { freePort } from '@berth/e2e';
+import { startService, waitForHttpOk } from '../proc.ts';
+import type { Peer } from './peer.ts';
+
+/** A file nginx serves at `urlPath` (e.g. /v2/library/app/blobs/sha256:…). */
+export interface StaticFile {
+  urlPath: string;
+  content: Uint8Array;
+}
+
+export interface StaticServerOptions {
+  files: StaticFile[];
+  /** Content-Type of paths under /manifests/ (the manifest's media type). */
+  manifestMediaType: string;
+}
+
+export async function startNginx(opts: StaticServerOptions): Promise<Peer> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-bench-nginx-'));
+  try {
+    const www = join(dir, 'www');
+    for (const file of opts.files) {
+      const target = join(www, file.urlPath);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, file.content);
+    }
+    const port = await freePort();
+    const conf = join(dir, 'nginx.conf');
+    await writeFile(conf, nginxConfig(dir, www, port, opts.manifestMediaType));
+    const service = startService('nginx', ['-p', dir, '-c', conf]);
+    const url = `http://127.0.0.1:${port}`;
+    const stop = async () => {
+      await service.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+    try {
+      await waitForHttpOk(`${url}/healthz`, service);
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+    return { name: 'nginx', url, host: `127.0.0.1:${port}`, pid: service.pid, stop };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function nginxConfig(dir: string, www: string, port: number, manifestMediaType: string): string {
+  // user root: the temp dir is 0700, and the workers must read it. Keep-alive without a request cap, as Node has.
+  return `
+daemon off;
+user root;
+worker_processes ${availableParallelism()};
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_requests 1000000;
+  keepalive_timeout 120s;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    root ${www};
+    location = /healthz { return 200 "ok\\n"; }
+    location ~ /manifests/ { types { } default_type ${manifestMediaType}; }
+    location /v2/ { types { } default_type application/octet-stream; }
+  }
+}
+`;
+}

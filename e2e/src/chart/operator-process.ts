@@ -1,0 +1,38 @@
+// berth-operator as a host process (kwok's pods do not run containers): from the sources through tsx, with a
+// kubeconfig given through KUBECONFIG — in the tests, a ServiceAccount token kubeconfig, so the operator has
+// exactly the RBAC the chart grants and not the admin's.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../testbed/repo.ts';
+
+export interface OperatorCommand {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** The operator's entry file in the sources (main.ts, else cli.ts); an error names what is missing. */
+export function operatorEntry(root: string = repoRoot()): string {
+  for (const name of ['main.ts', 'cli.ts']) {
+    const file = join(root, 'operator', 'src', name);
+    if (existsSync(file)) return file;
+  }
+  throw new Error('operator/src/main.ts (the berth-operator entry point) does not exist yet');
+}
+
+export function operatorCommand(opts: { kubeconfig: string; namespace: string; metricsPort: number; proxyImage?: string; extraArgs?: string[] }): OperatorCommand {
+  const root = repoRoot();
+  return {
+    command: process.execPath,
+    args: ['--conditions=berth-source', '--import', 'tsx', operatorEntry(root), ...(opts.extraArgs ?? [])],
+    env: {
+      ...process.env,
+      KUBECONFIG: opts.kubeconfig,
+      POD_NAMESPACE: opts.namespace,
+      POD_NAME: `berth-operator-host-${process.pid}`,
+      BERTH_METRICS_PORT: String(opts.metricsPort),
+    },
+    cwd: root,
+  };
+}

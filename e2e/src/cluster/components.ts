@@ -1,0 +1,128 @@
+// The command lines of the control plane's processes, in start order. Pure: built from the layout, the binaries
+// and the ports chosen at `up`, so the same flags serve `up`, `restartApiserver()` and the unit test.
+import { join } from 'node:path';
+import type { Binaries, ClusterLayout } from './layout.ts';
+import { pkiFiles } from './pki.ts';
+
+export interface Ports {
+  etcdClient: number;
+  etcdPeer: number;
+  apiserver: number;
+  controllerManager: number;
+  scheduler: number;
+  kwok: number;
+}
+
+export const componentNames = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+export type ComponentName = (typeof componentNames)[number];
+
+export interface Component {
+  name: ComponentName;
+  command: string;
+  args: string[];
+  /** the loopback port whose listener shows the component is up */
+  port: number;
+}
+
+export const serviceClusterIpRange = '10.96.0.0/16';
+/** fake nodes carry this annotation; kwok manages only them */
+export const kwokNodeAnnotation = { key: 'kwok.x-k8s.io/node', value: 'fake' } as const;
+
+export function componentKubeconfig(layout: ClusterLayout, name: 'kube-controller-manager' | 'kube-scheduler' | 'kwok'): string {
+  return join(layout.kubeconfigs, `${name}.kubeconfig`);
+}
+
+export function apiserverUrl(ports: Pick<Ports, 'apiserver'>): string {
+  return `https://127.0.0.1:${ports.apiserver}`;
+}
+
+export function components(layout: ClusterLayout, bins: Binaries, ports: Ports): Component[] {
+  const pki = pkiFiles(layout.pki);
+  const apiserverCert = pki.cert('apiserver');
+  // The secure-serving flags the controller-manager and the scheduler share: loopback, own scratch cert dir,
+  // delegated authn/z against the apiserver with their own identity.
+  const servingOf = (name: 'kube-controller-manager' | 'kube-scheduler', port: number): string[] => {
+    const kubeconfig = componentKubeconfig(layout, name);
+    return [
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${join(layout.run, name)}`,
+      '--leader-elect=false',
+    ];
+  };
+  return [
+    {
+      name: 'etcd',
+      command: bins.etcd,
+      args: [
+        `--data-dir=${layout.etcdData}`,
+        `--listen-client-url=http://127.0.0.1:${ports.etcdClient}`,
+        `--listen-peer-url=http://127.0.0.1:${ports.etcdPeer}`,
+      ],
+      port: ports.etcdClient,
+    },
+    {
+      name: 'kube-apiserver',
+      command: bins.kubeApiserver,
+      args: [
+        `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${ports.apiserver}`,
+        `--cert-dir=${join(layout.run, 'kube-apiserver')}`,
+        `--tls-cert-file=${apiserverCert.cert}`,
+        `--tls-private-key-file=${apiserverCert.key}`,
+        `--client-ca-file=${pki.caCert}`,
+        '--authorization-mode=RBAC',
+        `--service-account-issuer=${apiserverUrl(ports)}`,
+        `--service-account-key-file=${pki.serviceAccountPub}`,
+        `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+        `--service-cluster-ip-range=${serviceClusterIpRange}`,
+        '--allow-privileged=true',
+        // The lease reconciler would publish 127.0.0.1 as the kubernetes Service's endpoint, which endpoint
+        // validation rejects (loopback); nothing in this cluster dials that Service.
+        '--endpoint-reconciler-type=none',
+        '--profiling=false',
+      ],
+      port: ports.apiserver,
+    },
+    {
+      name: 'kube-controller-manager',
+      command: bins.kubeControllerManager,
+      args: [
+        ...servingOf('kube-controller-manager', ports.controllerManager),
+        // service-account tokens, the kube-root-ca.crt ConfigMap, and one identity per controller (as in a real cluster)
+        `--service-account-private-key-file=${pki.serviceAccountKey}`,
+        `--root-ca-file=${pki.caCert}`,
+        '--use-service-account-credentials=true',
+        `--cluster-signing-cert-file=${pki.caCert}`,
+        `--cluster-signing-key-file=${pki.caKey}`,
+        `--service-cluster-ip-range=${serviceClusterIpRange}`,
+        '--allocate-node-cidrs=false',
+        '--controllers=*',
+        '--profiling=false',
+      ],
+      port: ports.controllerManager,
+    },
+    {
+      name: 'kube-scheduler',
+      command: bins.kubeScheduler,
+      args: servingOf('kube-scheduler', ports.scheduler),
+      port: ports.scheduler,
+    },
+    {
+      name: 'kwok',
+      command: bins.kwok,
+      args: [
+        `--kubeconfig=${componentKubeconfig(layout, 'kwok')}`,
+        '--manage-all-nodes=false',
+        `--manage-nodes-with-annotation-selector=${kwokNodeAnnotation.key}=${kwokNodeAnnotation.value}`,
+        `--server-address=127.0.0.1:${ports.kwok}`,
+      ],
+      port: ports.kwok,
+    },
+  ];
+}

@@ -1,0 +1,152 @@
+// `up`, `down` and the apiserver restart: start the control plane's processes detached, in order, each waited
+// for on its own health signal, and stop every one of them by pid.
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { apiserverUrl, componentKubeconfig, componentNames, components, type Component, type ComponentName, type Ports } from './components.ts';
+import { apiGet, apiserverReady, componentHealthy, etcdHealthy, type ClientTls } from './health.ts';
+import { renderKubeconfig } from './kubeconfig.ts';
+import { runKubectl } from './kubectl.ts';
+import type { Binaries, ClusterLayout } from './layout.ts';
+import { fakeNodeList, fakeNodeNames, isNodeReady, type NodeLike } from './nodes.ts';
+import { ensurePki, pkiFiles } from './pki.ts';
+import { freeLoopbackPorts } from './ports.ts';
+import { isRunning, logTail, pollUntil, startDetached, stopProcess } from './processes.ts';
+import { forgetProcesses, readState, recordedProcesses, recordPid, writeState, type ClusterState, type ProcessRecord } from './state.ts';
+
+export const nodeCount = 2;
+const startTimeoutMs = 120_000;
+
+export function adminTls(layout: ClusterLayout): ClientTls {
+  const pki = pkiFiles(layout.pki);
+  const admin = pki.cert('admin');
+  return { ca: pki.caCert, cert: admin.cert, key: admin.key };
+}
+
+function logFile(layout: ClusterLayout, name: string): string {
+  return join(layout.logs, `${name}.log`);
+}
+
+/** True when every recorded process runs and the apiserver is ready. */
+export async function isUp(layout: ClusterLayout): Promise<boolean> {
+  const state = readState(layout);
+  if (!state) return false;
+  const all = componentNames.every((n) => {
+    const rec = state.processes[n];
+    return rec !== undefined && isRunning(rec.pid, rec.command);
+  });
+  return all && (await apiserverReady(apiserverUrl(state.ports), adminTls(layout)));
+}
+
+/** Polls `check` until true; fails early, with its log's tail, when one of `watched` exits meanwhile. */
+async function waitFor(layout: ClusterLayout, what: string, check: () => Promise<boolean>, watched: ProcessRecord[], names: string[]): Promise<void> {
+  let died: string | undefined;
+  const ok = await pollUntil(async () => {
+    const dead = watched.findIndex((p) => !isRunning(p.pid, p.command));
+    if (dead >= 0) {
+      died = names[dead];
+      return true;
+    }
+    return check();
+  }, startTimeoutMs, 200);
+  if (died !== undefined) throw new Error(`${died} exited while waiting for ${what}:\n${await logTail(logFile(layout, died))}`);
+  if (!ok) throw new Error(`timed out after ${startTimeoutMs / 1000}s waiting for ${what}`);
+}
+
+async function start(layout: ClusterLayout, c: Component): Promise<ProcessRecord> {
+  const { pid } = startDetached(c.command, c.args, logFile(layout, c.name));
+  await recordPid(layout, c.name, pid, c.command);
+  return { pid, command: c.command, args: c.args, port: c.port };
+}
+
+async function writeKubeconfigs(layout: ClusterLayout, ports: Ports): Promise<void> {
+  const pki = pkiFiles(layout.pki);
+  const server = apiserverUrl(ports);
+  const ofCert = (name: string, userName: string): string =>
+    renderKubeconfig({ server, caFile: pki.caCert, userName, user: { clientCertificate: pki.cert(name).cert, clientKey: pki.cert(name).key } });
+  await mkdir(layout.kubeconfigs, { recursive: true });
+  await writeFile(layout.kubeconfig, ofCert('admin', 'berth-admin'), { mode: 0o600 });
+  for (const name of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const) {
+    await writeFile(componentKubeconfig(layout, name), ofCert(name, name), { mode: 0o600 });
+  }
+}
+
+export interface UpResult {
+  alreadyUp: boolean;
+  state: ClusterState;
+}
+
+/** Starts the control plane unless it is already up. A half-up cluster is stopped and started afresh. */
+export async function up(layout: ClusterLayout, bins: Binaries): Promise<UpResult> {
+  const existing = readState(layout);
+  if (existing && (await isUp(layout))) return { alreadyUp: true, state: existing };
+  await down(layout);
+  await rm(layout.logs, { recursive: true, force: true });
+  for (const dir of [layout.root, layout.logs, layout.pids, layout.run, layout.etcdData]) await mkdir(dir, { recursive: true });
+  await ensurePki(layout.pki);
+  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok] = await freeLoopbackPorts(6);
+  const ports: Ports = { etcdClient: etcdClient!, etcdPeer: etcdPeer!, apiserver: apiserver!, controllerManager: controllerManager!, scheduler: scheduler!, kwok: kwok! };
+  await writeKubeconfigs(layout, ports);
+  const byName = new Map(components(layout, bins, ports).map((c) => [c.name, c]));
+  const the = (n: ComponentName): Component => byName.get(n)!;
+  const state: ClusterState = { ports, processes: {}, nodes: fakeNodeNames(nodeCount), startedAt: new Date().toISOString() };
+  const tls = adminTls(layout);
+  const server = apiserverUrl(ports);
+  try {
+    state.processes.etcd = await start(layout, the('etcd'));
+    await waitFor(layout, 'etcd /health', () => etcdHealthy(`http://127.0.0.1:${ports.etcdClient}`), [state.processes.etcd], ['etcd']);
+    state.processes['kube-apiserver'] = await start(layout, the('kube-apiserver'));
+    const watchedSoFar = (): [ProcessRecord[], string[]] => {
+      const entries = Object.entries(state.processes);
+      return [entries.map(([, r]) => r), entries.map(([n]) => n)];
+    };
+    await waitFor(layout, 'kube-apiserver /readyz', () => apiserverReady(server, tls), ...watchedSoFar());
+    for (const n of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const) state.processes[n] = await start(layout, the(n));
+    await writeState(layout, state);
+    await runKubectl(bins.kubectl, layout.kubeconfig, ['apply', '-f', '-'], { input: JSON.stringify(fakeNodeList(state.nodes)) });
+    await waitFor(layout, `${nodeCount} nodes Ready`, async () => {
+      const list = (await apiGet(server, tls, '/api/v1/nodes')) as { items?: NodeLike[] } | undefined;
+      const ready = new Set((list?.items ?? []).filter(isNodeReady).map((n) => n.metadata.name));
+      return state.nodes.every((n) => ready.has(n));
+    }, ...watchedSoFar());
+    await waitFor(layout, 'the default ServiceAccount', async () => (await apiGet(server, tls, '/api/v1/namespaces/default/serviceaccounts/default')) !== undefined, ...watchedSoFar());
+    await waitFor(layout, 'kube-scheduler and kube-controller-manager /healthz', async () => (await componentHealthy(ports.scheduler)) && (await componentHealthy(ports.controllerManager)), ...watchedSoFar());
+    return { alreadyUp: false, state };
+  } catch (err) {
+    await down(layout).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Stops every recorded process (newest first), then forgets them and removes etcd's data. Returns what it stopped. */
+export async function down(layout: ClusterLayout): Promise<string[]> {
+  const recorded = await recordedProcesses(layout);
+  const order = [...componentNames].reverse() as string[];
+  const names = [...recorded.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  const stopped: string[] = [];
+  // the apiserver's clients first, together; then the apiserver; then etcd
+  const clients = names.filter((n) => n !== 'kube-apiserver' && n !== 'etcd');
+  const stop = async (n: string): Promise<void> => {
+    const rec = recorded.get(n)!;
+    if (isRunning(rec.pid, rec.command)) stopped.push(n);
+    await stopProcess(rec.pid, rec.command);
+  };
+  await Promise.all(clients.map(stop));
+  for (const n of ['kube-apiserver', 'etcd']) if (recorded.has(n)) await stop(n);
+  await forgetProcesses(layout);
+  if (existsSync(layout.etcdData)) await rm(layout.etcdData, { recursive: true, force: true });
+  await rm(layout.run, { recursive: true, force: true });
+  return stopped;
+}
+
+/** Stops the apiserver and starts it again with the same flags and port; resolves when /readyz is ok again. */
+export async function restartApiserver(layout: ClusterLayout): Promise<void> {
+  const state = readState(layout);
+  const rec = state?.processes['kube-apiserver'];
+  if (!state || !rec) throw new Error('the local control plane is not up (no kube-apiserver recorded)');
+  await stopProcess(rec.pid, rec.command);
+  const { pid } = startDetached(rec.command, rec.args, logFile(layout, 'kube-apiserver'));
+  state.processes['kube-apiserver'] = { ...rec, pid };
+  await writeState(layout, state);
+  await waitFor(layout, 'kube-apiserver /readyz after restart', () => apiserverReady(apiserverUrl(state.ports), adminTls(layout)), [state.processes['kube-apiserver']], ['kube-apiserver']);
+}

@@ -1,0 +1,121 @@
+// The control plane's certificates, made with openssl: one CA signs the apiserver's serving certificate and a
+// client certificate per identity; a separate key pair signs service-account tokens. EC P-256 keys keep a cold
+// `up` fast. Certificates outlive `down`, so a kubeconfig written earlier keeps trusting the apiserver.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface CertSpec {
+  /** file stem under pki/: <name>.key, <name>.crt */
+  name: string;
+  commonName: string;
+  organization?: string;
+  usage: 'server' | 'client';
+  /** subjectAltName entries, e.g. IP:127.0.0.1, DNS:localhost (server certificates) */
+  altNames?: string[];
+}
+
+/** The identities of the local control plane. Component identities match the default RBAC bootstrap roles. */
+export const certSpecs: readonly CertSpec[] = [
+  {
+    name: 'apiserver',
+    commonName: 'kube-apiserver',
+    usage: 'server',
+    altNames: [
+      'IP:127.0.0.1',
+      'DNS:localhost',
+      // the in-cluster service address and names, for clients that resolve the kubernetes Service
+      'IP:10.96.0.1',
+      'DNS:kubernetes',
+      'DNS:kubernetes.default',
+      'DNS:kubernetes.default.svc',
+      'DNS:kubernetes.default.svc.cluster.local',
+    ],
+  },
+  { name: 'admin', commonName: 'berth-admin', organization: 'system:masters', usage: 'client' },
+  { name: 'kube-controller-manager', commonName: 'system:kube-controller-manager', usage: 'client' },
+  { name: 'kube-scheduler', commonName: 'system:kube-scheduler', usage: 'client' },
+  // kwok writes node and pod status for every fake node; it has no narrower bootstrap role.
+  { name: 'kwok', commonName: 'kwok', organization: 'system:masters', usage: 'client' },
+];
+
+/** An openssl config whose extensions section makes a CA-signed leaf of the given usage. */
+export function leafOpensslConfig(spec: CertSpec): string {
+  const lines = [
+    '[req]',
+    'distinguished_name = dn',
+    'x509_extensions = leaf',
+    'prompt = no',
+    '[dn]',
+    '[leaf]',
+    'basicConstraints = critical, CA:FALSE',
+    spec.usage === 'server' ? 'keyUsage = critical, digitalSignature, keyEncipherment' : 'keyUsage = critical, digitalSignature',
+    `extendedKeyUsage = ${spec.usage === 'server' ? 'serverAuth' : 'clientAuth'}`,
+  ];
+  if (spec.altNames && spec.altNames.length > 0) lines.push(`subjectAltName = ${spec.altNames.join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+export function subjectOf(spec: Pick<CertSpec, 'commonName' | 'organization'>): string {
+  const escape = (v: string): string => v.replace(/[/\\]/g, (c) => `\\${c}`);
+  return (spec.organization ? `/O=${escape(spec.organization)}` : '') + `/CN=${escape(spec.commonName)}`;
+}
+
+export interface Pki {
+  caCert: string;
+  caKey: string;
+  serviceAccountKey: string;
+  serviceAccountPub: string;
+  cert(name: string): { cert: string; key: string };
+}
+
+export function pkiFiles(dir: string): Pki {
+  return {
+    caCert: join(dir, 'ca.crt'),
+    caKey: join(dir, 'ca.key'),
+    serviceAccountKey: join(dir, 'sa.key'),
+    serviceAccountPub: join(dir, 'sa.pub'),
+    cert: (name) => ({ cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) }),
+  };
+}
+
+async function openssl(args: string[]): Promise<void> {
+  try {
+    await run('openssl', args);
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr ?? '';
+    throw new Error(`openssl ${args[0]} failed: ${stderr.trim() || String(err)}`, { cause: err });
+  }
+}
+
+const newKey = (path: string): Promise<void> =>
+  openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', path]);
+
+/** Creates every missing file of the PKI; an existing complete PKI is left as it is. */
+export async function ensurePki(dir: string): Promise<Pki> {
+  const pki = pkiFiles(dir);
+  const all = [pki.caCert, pki.caKey, pki.serviceAccountKey, pki.serviceAccountPub, ...certSpecs.flatMap((s) => Object.values(pki.cert(s.name)))];
+  if (all.every((f) => existsSync(f))) return pki;
+  // A partial PKI (an interrupted `up`) is rebuilt whole: leaves must be signed by the CA beside them.
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await newKey(pki.caKey);
+  await openssl(['req', '-x509', '-new', '-key', pki.caKey, '-subj', '/CN=berth-local-ca', '-days', '3650', '-out', pki.caCert]);
+  await newKey(pki.serviceAccountKey);
+  await openssl(['pkey', '-in', pki.serviceAccountKey, '-pubout', '-out', pki.serviceAccountPub]);
+  await Promise.all(
+    certSpecs.map(async (spec) => {
+      const { cert, key } = pki.cert(spec.name);
+      const cnf = join(dir, `${spec.name}.cnf`);
+      await writeFile(cnf, leafOpensslConfig(spec));
+      await newKey(key);
+      await openssl(['req', '-x509', '-new', '-config', cnf, '-key', key, '-subj', subjectOf(spec), '-CA', pki.caCert, '-CAkey', pki.caKey, '-days', '3650', '-out', cert]);
+      await rm(cnf);
+    }),
+  );
+  return pki;
+}

@@ -1,0 +1,130 @@
+// An upstream registry for tests: Debian's docker-registry (distribution 2.8) on a free loopback port with its own
+// config (the package's default config turns on htpasswd auth at a fixed path), filesystem storage in a temp dir,
+// optional delete, htpasswd or Bearer-token auth, or distribution's own pull-through mode (the peer to compare with).
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startDaemon, logTail } from '../testbed/daemon.ts';
+import { freePort } from '../testbed/ports.ts';
+import { tempDir } from '../testbed/temp.ts';
+import { waitFor } from '../testbed/wait.ts';
+import { parseAccessLog, type AccessLogEntry } from './access-log.ts';
+import { htpasswdLine } from './htpasswd.ts';
+import { startTokenService, TOKEN_ISSUER, TOKEN_SERVICE, type TokenService } from './token-service.ts';
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface RegistryOptions {
+  /** Lets tests DELETE manifests and blobs (storage.delete.enabled). */
+  deleteEnabled?: boolean;
+  /** Basic auth against a bcrypt htpasswd file; with tokenAuth, the one user the token service accepts. */
+  htpasswd?: Credentials;
+  /** Bearer token auth through a token service the test bed runs (credentials: `htpasswd`, or generated). */
+  tokenAuth?: boolean;
+  /** distribution's pull-through cache mode, mirroring this URL. */
+  proxyRemoteUrl?: string;
+}
+
+export interface Registry {
+  /** http://127.0.0.1:PORT */
+  readonly url: string;
+  /** 127.0.0.1:PORT, for image references */
+  readonly host: string;
+  /** Filesystem storage root: blobs live under docker/registry/v2/blobs/sha256/<2 hex>/<hex>/data. */
+  readonly dataDir: string;
+  /** Set when the registry requires them (htpasswd or token auth). */
+  readonly credentials?: Credentials;
+  /** Set with tokenAuth. */
+  readonly tokenService?: TokenService;
+  /** Every request served so far, in order. */
+  accessLog(): Promise<AccessLogEntry[]>;
+  /** Waits (bounded) until the access log satisfies `done`: the registry logs a request just after answering it. */
+  waitForAccessLog(done: (entries: AccessLogEntry[]) => boolean, timeoutMs?: number): Promise<AccessLogEntry[]>;
+  /** Path of the data file of a blob in the filesystem storage (to corrupt it). */
+  blobDataPath(digest: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startRegistry(opts: RegistryOptions = {}): Promise<Registry> {
+  const dir = await tempDir('berth-registry');
+  const port = await freePort();
+  const dataDir = join(dir.path, 'data');
+  const configFile = join(dir.path, 'config.yml');
+
+  const config: Record<string, unknown> = {
+    version: 0.1,
+    // info: every request is logged as "response completed" with method, URI and status: the access log.
+    log: { level: 'info', formatter: 'json', accesslog: { disabled: true } },
+    storage: {
+      filesystem: { rootdirectory: dataDir },
+      delete: { enabled: opts.deleteEnabled ?? false },
+      maintenance: { uploadpurging: { enabled: false } },
+    },
+    http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex') },
+  };
+
+  let credentials: Credentials | undefined = opts.htpasswd;
+  let tokenService: TokenService | undefined;
+  if (opts.tokenAuth) {
+    credentials ??= { username: 'berth', password: randomBytes(12).toString('hex') };
+    tokenService = await startTokenService({ dir: dir.path, port: await freePort(), ...credentials });
+    config.auth = {
+      token: { realm: tokenService.realm, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER, rootcertbundle: tokenService.certFile },
+    };
+  } else if (opts.htpasswd) {
+    const htpasswdFile = join(dir.path, 'htpasswd');
+    await writeFile(htpasswdFile, htpasswdLine(opts.htpasswd.username, opts.htpasswd.password), { mode: 0o600 });
+    config.auth = { htpasswd: { realm: 'berth-test', path: htpasswdFile } };
+  }
+  if (opts.proxyRemoteUrl) config.proxy = { remoteurl: opts.proxyRemoteUrl };
+  await writeFile(configFile, stringify(config));
+
+  const daemon = startDaemon({
+    name: `docker-registry :${port}`,
+    command: 'docker-registry',
+    args: ['serve', configFile],
+    logFile: join(dir.path, 'registry.log'),
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await daemon.stop();
+    await tokenService?.stop();
+    await dir.remove();
+  };
+  try {
+    // 200 when open, 401 with auth: either way it serves.
+    await waitFor(async () => [200, 401].includes((await fetch(`${url}/v2/`)).status), {
+      what: `docker-registry on ${url}`,
+      abort: daemon.exitReason,
+    });
+  } catch (err) {
+    const tail = await logTail(daemon);
+    await stop();
+    throw new Error(`${(err as Error).message}\n${tail}`);
+  }
+
+  const accessLog = async () => parseAccessLog(await daemon.log());
+  return {
+    url,
+    host: `127.0.0.1:${port}`,
+    dataDir,
+    ...(credentials ? { credentials } : {}),
+    ...(tokenService ? { tokenService } : {}),
+    accessLog,
+    waitForAccessLog: (done, timeoutMs = 5_000) =>
+      waitFor(async () => {
+        const entries = await accessLog();
+        return done(entries) ? entries : undefined;
+      }, { what: 'the registry access log', timeoutMs }),
+    blobDataPath: (digest) => {
+      const [algorithm, hex] = digest.split(':');
+      if (!algorithm || !hex || !/^[a-f0-9]+$/.test(hex)) throw new Error(`not a digest: ${digest}`);
+      return join(dataDir, 'docker/registry/v2/blobs', algorithm, hex.slice(0, 2), hex, 'data');
+    },
+    stop,
+  };
+}

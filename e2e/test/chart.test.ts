@@ -1,0 +1,183 @@
+// The Helm chart, end to end: lint, render + kubeconform -strict against schemas generated here (built-in kinds
+// from the local apiserver's /openapi/v2, Berth's from crds/, hand-written ones for Prometheus Operator kinds),
+// one source for the CRDs, versions in step, RBAC in step with the operator's own manifest, and an install
+// into the RBAC-enabled local control plane whose ServiceAccount is then proven sufficient by running the
+// operator with its token until it reconciles a project.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { freePort, repoRoot, startRegistry, tempDir, useCluster, type Cluster, type Registry, type TempDir } from '../src/index.ts';
+import { chartTools, type ChartTools } from '../src/chart/tools.ts';
+import { kubeconform } from '../src/chart/kubeconform.ts';
+import { operatorCommand } from '../src/chart/operator-process.ts';
+import { parseManifests, prepareSchemas } from '../src/chart/prepare-schemas.ts';
+import { normalizeRules, rulesOfKind } from '../src/chart/rbac.ts';
+import { startDaemon, logTail } from '../src/testbed/daemon.ts';
+
+const exec = promisify(execFile);
+const root = repoRoot();
+const chartDir = join(root, 'charts', 'berth');
+const readJson = <T>(path: string): T => JSON.parse(readFileSync(join(root, path), 'utf8')) as T;
+
+describe('Helm chart charts/berth @real', function () {
+  this.timeout(600_000);
+  let tools: ChartTools;
+  let work: TempDir;
+  const helm = async (args: string[]): Promise<string> => (await exec(tools.helm, args, { maxBuffer: 64 * 1024 * 1024 })).stdout;
+
+  before(async () => {
+    tools = chartTools();
+    work = await tempDir('berth-chart');
+  });
+  after(async () => work?.remove());
+
+  it('passes helm lint --strict with the defaults and with every option on', async () => {
+    await helm(['lint', '--strict', chartDir]);
+    await helm(['lint', '--strict', chartDir, '--set', 'serviceMonitor.enabled=true,prometheusRule.enabled=true,operator.replicas=2,operator.watchNamespace=team-a']);
+  });
+
+  it('refuses values the schema does not know', async () => {
+    await assert.rejects(helm(['template', 'x', chartDir, '--set', 'operator.replica=2']), /additional properties|replica/i);
+    await assert.rejects(helm(['template', 'x', chartDir, '--set', 'operator.logLevel=loud']), /logLevel/);
+  });
+
+  it('takes its CRDs from crds/ (a symlink: one source of truth) and packages them', async () => {
+    const link = join(chartDir, 'crds');
+    assert.ok(lstatSync(link).isSymbolicLink(), 'charts/berth/crds must be a symlink to ../../crds');
+    assert.equal(realpathSync(link), realpathSync(join(root, 'crds')));
+    const rendered = parseManifests(await helm(['template', 'x', chartDir, '--include-crds'])).filter((d) => d.kind === 'CustomResourceDefinition');
+    const files = ['proxycacheprojects.berth.dev.yaml', 'registryendpoints.berth.dev.yaml'].map((f) => parse(readFileSync(join(root, 'crds', f), 'utf8')) as unknown);
+    assert.deepEqual(sortByName(rendered), sortByName(files as Record<string, unknown>[]));
+    await helm(['package', chartDir, '--destination', work.path]);
+    const { stdout } = await exec('tar', ['-tzf', join(work.path, 'berth-0.1.0.tgz')]);
+    for (const f of ['berth/crds/proxycacheprojects.berth.dev.yaml', 'berth/crds/registryendpoints.berth.dev.yaml']) assert.ok(stdout.includes(f), `${f} not in the package`);
+  });
+
+  it("uses one version for the chart's appVersion, both packages and both images", async () => {
+    const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string; version: string };
+    const operatorVersion = readJson<{ version: string }>('operator/package.json').version;
+    assert.equal(chart.appVersion, operatorVersion);
+    assert.equal(readJson<{ version: string }>('proxy/package.json').version, operatorVersion);
+    const deployment = parseManifests(await helm(['template', 'x', chartDir])).find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc;
+    const container = deployment.spec.template.spec.containers[0];
+    assert.equal(container?.image, `ghcr.io/berth-dev/berth-operator:${operatorVersion}`);
+    assert.ok(container?.args.includes(`--proxy-image=ghcr.io/berth-dev/berth-proxy:${operatorVersion}`), container?.args.join(' '));
+    const operatorDefault = await operatorDefaultProxyImage();
+    assert.equal(operatorDefault, `ghcr.io/berth-dev/berth-proxy:${operatorVersion}`, "the operator's built-in default proxy image");
+  });
+
+  it('grants exactly the rules of operator/config/rbac.yaml', async () => {
+    const manifest = join(root, 'operator', 'config', 'rbac.yaml');
+    assert.ok(existsSync(manifest), 'operator/config/rbac.yaml (the operator\'s own RBAC) is missing');
+    const theirs = parseManifests(readFileSync(manifest, 'utf8'));
+    const ours = parseManifests(await helm(['template', 'x', chartDir]));
+    for (const kind of ['ClusterRole', 'Role']) {
+      assert.deepEqual(normalizeRules(rulesOfKind(ours, kind)), normalizeRules(rulesOfKind(theirs, kind)), `${kind} rules differ`);
+    }
+  });
+
+  describe('on the local control plane', () => {
+    let cluster: Cluster;
+    const release = 'berth-chart-test';
+    const namespace = 'berth-chart-test';
+    const demo = 'berth-chart-demo';
+    let installed = false;
+    let registry: Registry | undefined;
+
+    before(async () => {
+      cluster = await useCluster();
+    });
+    after(async () => {
+      await registry?.stop();
+      if (!cluster) return;
+      await cluster.kubectl(['delete', 'namespace', demo, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
+      if (installed) await helm(['uninstall', release, '-n', namespace, '--kubeconfig', cluster.kubeconfig, '--wait']).catch(() => undefined);
+      await cluster.kubectl(['delete', 'namespace', namespace, '--ignore-not-found', '--wait=false']).catch(() => undefined);
+    });
+
+    it('renders manifests that kubeconform -strict accepts (defaults and every option on)', async () => {
+      const sets = ['serviceMonitor.enabled=true,prometheusRule.enabled=true,operator.replicas=2'];
+      const streams = [await helm(['template', 'x', chartDir, '-n', 'berth-system']), await helm(['template', 'x', chartDir, '-n', 'berth-system', '--set', sets.join(',')])];
+      const docs = streams.flatMap(parseManifests);
+      const schemaDir = join(work.path, 'schemas');
+      await prepareSchemas(schemaDir, await cluster.kubectl(['get', '--raw', '/openapi/v2']), docs);
+      for (const stream of streams) {
+        const result = await kubeconform(tools.kubeconform, schemaDir, stream);
+        assert.deepEqual(result.problems, []);
+        assert.ok(result.valid >= 6, `only ${result.valid} resources validated`);
+      }
+      // the same schemas refuse a misspelt field: the check is strict, not vacuous
+      const broken = streams[0]?.replace('serviceAccountName:', 'serviceAcountName:') ?? '';
+      assert.notDeepEqual((await kubeconform(tools.kubeconform, schemaDir, broken)).problems, []);
+    });
+
+    it('installs with helm install --wait', async () => {
+      await helm(['install', release, chartDir, '-n', namespace, '--create-namespace', '--kubeconfig', cluster.kubeconfig, '--wait', '--timeout', '5m']);
+      installed = true;
+      const deployment = JSON.parse(await cluster.kubectl(['get', 'deployment', release, '-n', namespace, '-o', 'json'])) as { status: { availableReplicas?: number } };
+      assert.equal(deployment.status.availableReplicas, 1);
+    });
+
+    it("its ServiceAccount's RBAC is enough for the operator to reconcile a project", async function () {
+      if (!installed) this.skip();
+      registry = await startRegistry();
+      const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, release);
+      const cmd = operatorCommand({ kubeconfig, namespace, metricsPort: await freePort() });
+      const operator = startDaemon({ name: 'berth-operator (chart RBAC)', logFile: join(work.path, 'operator.log'), ...cmd });
+      try {
+        await cluster.kubectl(['create', 'namespace', demo]);
+        await cluster.kubectl(['apply', '--server-side', '-f', '-'], { input: demoProject(demo, registry.url) });
+        await cluster.kubectl(['wait', '-n', demo, '--for=condition=Ready', 'registryendpoint/local', 'proxycacheproject/local', '--timeout=180s']).catch(async (err: Error) => {
+          throw new Error(`${err.message}\noperator log:\n${await logTail(operator)}`);
+        });
+        const log = await operator.log();
+        assert.doesNotMatch(log, /forbidden/i, 'the operator hit an RBAC denial');
+      } finally {
+        await operator.stop();
+      }
+    });
+  });
+});
+
+interface DeploymentDoc {
+  spec: { template: { spec: { containers: { image: string; args: string[] }[] } } };
+}
+
+function sortByName(docs: Record<string, unknown>[]): Record<string, unknown>[] {
+  const name = (d: Record<string, unknown>) => String((d.metadata as { name?: string } | undefined)?.name);
+  return [...docs].sort((a, b) => name(a).localeCompare(name(b)));
+}
+
+/**
+ * The proxy image the operator uses when a project sets none: the module under operator/src that exports
+ * DEFAULT_PROXY_IMAGE, imported as the operator imports it (e2e cannot depend on @berth/operator: it is the other
+ * way round).
+ */
+async function operatorDefaultProxyImage(): Promise<string> {
+  const { stdout } = await exec('grep', ['-rlE', 'export const DEFAULT_PROXY_IMAGE\\b', join(root, 'operator', 'src'), '--include=*.ts']).catch(() => ({ stdout: '' }));
+  const file = stdout.split('\n').find((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+  if (!file) throw new Error('no module under operator/src exports DEFAULT_PROXY_IMAGE');
+  const mod = (await import(pathToFileURL(file).href)) as { DEFAULT_PROXY_IMAGE: string };
+  return mod.DEFAULT_PROXY_IMAGE;
+}
+
+function demoProject(namespace: string, upstream: string): string {
+  return `apiVersion: berth.dev/v1alpha1
+kind: RegistryEndpoint
+metadata: { name: local, namespace: ${namespace} }
+spec: { provider: oci, url: ${upstream} }
+---
+apiVersion: berth.dev/v1alpha1
+kind: ProxyCacheProject
+metadata: { name: local, namespace: ${namespace} }
+spec:
+  endpointRef: { name: local }
+  registry: demo.berth.local
+  storage: { size: 1Gi }
+  access: { anonymous: true }
+`;
+}

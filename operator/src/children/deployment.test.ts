@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { desiredDeployment } from './deployment.ts';
+import { endpoint, inputs, project, secret } from './fixtures.test-helper.ts';
+
+describe('proxy Deployment', () => {
+  it('runs a secure pod with probes, requests and the rollout hash', () => {
+    const d = desiredDeployment(inputs(), 'abc');
+    const pod = d.spec?.template.spec;
+    const c = pod?.containers[0];
+    assert.equal(d.metadata?.name, 'berth-hub');
+    assert.deepEqual(d.metadata?.ownerReferences?.[0]?.kind, 'ProxyCacheProject');
+    assert.equal(d.spec?.template.metadata?.annotations?.['berth.dev/config-hash'], 'abc');
+    assert.equal(pod?.securityContext?.runAsNonRoot, true);
+    assert.equal(pod?.securityContext?.seccompProfile?.type, 'RuntimeDefault');
+    assert.equal(c?.securityContext?.readOnlyRootFilesystem, true);
+    assert.equal(c?.securityContext?.allowPrivilegeEscalation, false);
+    assert.deepEqual(c?.securityContext?.capabilities?.drop, ['ALL']);
+    assert.equal(c?.readinessProbe?.httpGet?.path, '/readyz');
+    assert.equal(c?.livenessProbe?.httpGet?.path, '/healthz');
+    assert.deepEqual(c?.resources?.requests, { cpu: '100m', memory: '128Mi' });
+    assert.deepEqual(c?.args, ['serve', '--config', '/etc/berth/config/config.yaml']);
+    assert.equal(c?.image, 'ghcr.io/berth-dev/berth-proxy:0.1.0');
+    assert.equal(d.spec?.strategy?.type, 'Recreate');
+  });
+
+  it('mounts the credentials Secret by reference, read-only, and never carries its values', () => {
+    const creds = secret('hub-creds', 'kubernetes.io/basic-auth', ['username', 'password']);
+    const d = desiredDeployment(inputs({ endpoint: endpoint({ credentialsSecretRef: { name: 'hub-creds' } }), credentials: creds }), 'h');
+    const vol = d.spec?.template.spec?.volumes?.find((v) => v.name === 'credentials');
+    assert.equal(vol?.secret?.secretName, 'hub-creds');
+    assert.deepEqual(vol?.secret?.items?.map((i) => i.key), ['username', 'password']);
+    const mount = d.spec?.template.spec?.containers[0]?.volumeMounts?.find((m) => m.name === 'credentials');
+    assert.deepEqual(mount, { name: 'credentials', mountPath: '/etc/berth/credentials', readOnly: true });
+    assert.ok(!JSON.stringify(d).includes(creds.data?.password ?? '?'));
+  });
+
+  it('mounts the CA and htpasswd Secrets under the keys the project names', () => {
+    const d = desiredDeployment(inputs({
+      endpoint: endpoint({ tls: { caSecretRef: { name: 'ca', key: 'bundle.pem' } } }),
+      project: project({ access: { anonymous: false, htpasswdSecretRef: { name: 'users', key: 'list' } } }),
+    }), 'h');
+    const vols = Object.fromEntries((d.spec?.template.spec?.volumes ?? []).map((v) => [v.name, v]));
+    assert.deepEqual(vols.ca?.secret?.items, [{ key: 'bundle.pem', path: 'ca.crt' }]);
+    assert.deepEqual(vols.access?.secret?.items, [{ key: 'list', path: 'htpasswd' }]);
+  });
+
+  it('honours replicas, image and resources, and rolls without surge only on a shared volume', () => {
+    const d = desiredDeployment(inputs({ project: project({
+      replicas: 3, image: 'example/proxy:dev', storage: { accessMode: 'ReadWriteMany' },
+      resources: { requests: { memory: '256Mi' }, limits: { memory: 1073741824 } },
+    }) }), 'h');
+    assert.equal(d.spec?.replicas, 3);
+    assert.equal(d.spec?.template.spec?.containers[0]?.image, 'example/proxy:dev');
+    assert.deepEqual(d.spec?.template.spec?.containers[0]?.resources, { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1073741824' } });
+    assert.equal(d.spec?.strategy?.type, 'RollingUpdate');
+  });
+});

@@ -1,0 +1,33 @@
+// Shared inputs for the builders' unit tests.
+import type { V1Secret } from '@kubernetes/client-node';
+import type { ProxyCacheProject, ProxyCacheProjectSpec, RegistryEndpoint, RegistryEndpointSpec } from '../api/index.ts';
+import { resolveEndpoint } from './provider-defaults.ts';
+import type { ProjectInputs } from './inputs.ts';
+
+export function project(spec: Partial<ProxyCacheProjectSpec> = {}, name = 'hub'): ProxyCacheProject {
+  return {
+    apiVersion: 'berth.dev/v1alpha1',
+    kind: 'ProxyCacheProject',
+    metadata: { name, namespace: 'cache', uid: 'uid-1', generation: 1 },
+    spec: { endpointRef: { name: 'docker-hub' }, ...spec },
+  };
+}
+
+export function endpoint(spec: Partial<RegistryEndpointSpec> = {}): RegistryEndpoint {
+  return { apiVersion: 'berth.dev/v1alpha1', kind: 'RegistryEndpoint', metadata: { name: 'docker-hub', namespace: 'cache', generation: 1 }, spec: { provider: 'dockerhub', ...spec } };
+}
+
+export function secret(name: string, type: string, keys: string[], resourceVersion = '1'): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'cache', uid: `uid-${name}`, resourceVersion },
+    type,
+    data: Object.fromEntries(keys.map((k) => [k, Buffer.from('s3cr3t-value').toString('base64')])),
+  };
+}
+
+export function inputs(over: Partial<ProjectInputs> = {}): ProjectInputs {
+  const ep = over.endpoint ?? endpoint();
+  return { project: project(), endpoint: ep, resolved: resolveEndpoint(ep), defaultImage: 'ghcr.io/berth-dev/berth-proxy:0.1.0', ...over };
+}

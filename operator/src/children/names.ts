@@ -1,0 +1,28 @@
+// Names and labels of a project's children. Service names must be DNS-1035 labels (≤ 63 characters), so long
+// project names are cut and made unique again with a short hash of the full name.
+import { createHash } from 'node:crypto';
+import type { ProxyCacheProject } from '../api/index.ts';
+
+export const PROXY_PORT = 5000;
+export const MANAGED_BY = 'berth-operator';
+
+export function childName(project: ProxyCacheProject): string {
+  const base = `berth-${project.metadata.name ?? ''}`.replace(/\./g, '-');
+  if (base.length <= 63) return base;
+  const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
+  return `${base.slice(0, 54).replace(/-+$/, '')}-${hash}`;
+}
+
+/** The proxy config's project name: [a-z0-9-]. */
+export function proxyProjectName(project: ProxyCacheProject): string {
+  return (project.metadata.name ?? '').replace(/\./g, '-');
+}
+
+/** Labels every child carries; `selectorLabels` is the stable subset used by the Service and PDB selectors. */
+export function selectorLabels(project: ProxyCacheProject): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'berth-proxy', 'app.kubernetes.io/instance': childName(project) };
+}
+
+export function childLabels(project: ProxyCacheProject): Record<string, string> {
+  return { ...selectorLabels(project), 'app.kubernetes.io/managed-by': MANAGED_BY, 'berth.dev/project': project.metadata.name ?? '' };
+}

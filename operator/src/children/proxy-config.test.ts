@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { parseProxyConfig, ConfigError } from '@berth/proxy/config';
+import { desiredProxyConfig, renderedProxyConfig } from './proxy-config.ts';
+import { endpoint, inputs, project, secret } from './fixtures.test-helper.ts';
+
+describe('proxy config for a project', () => {
+  it('maps a Docker Hub project with defaults to one default project with the library/ rule', () => {
+    const cfg = desiredProxyConfig(inputs());
+    assert.deepEqual(cfg, {
+      listen: '0.0.0.0:5000',
+      storage: { directory: '/var/lib/berth' },
+      log: { level: 'info' },
+      projects: [{
+        name: 'hub', registry: 'docker.io', upstream: 'https://registry-1.docker.io', default: true,
+        libraryPrefix: true, keepAfterUpstreamDelete: true, access: { anonymous: true },
+      }],
+    });
+  });
+
+  it('maps every cache, TLS, proxy and access field, naming mounted files only', () => {
+    const ep = endpoint({ provider: 'harbor', url: 'https://harbor.example.com', credentialsSecretRef: { name: 'creds' },
+      tls: { caSecretRef: { name: 'ca' } }, httpProxy: { url: 'http://proxy:3128', noProxy: ['.svc'] } });
+    const cfg = desiredProxyConfig(inputs({
+      endpoint: ep,
+      resolved: { url: 'https://harbor.example.com', registry: 'harbor.example.com', libraryPrefix: false },
+      credentials: secret('creds', 'kubernetes.io/basic-auth', ['username', 'password']),
+      project: project({
+        cache: { tagTTL: '10m', keepAfterUpstreamDelete: false, retention: { unusedFor: '720h', maxSize: '5Gi' }, pinned: ['lib/app:1'] },
+        access: { anonymous: false, htpasswdSecretRef: { name: 'users' } },
+      }),
+    }));
+    assert.deepEqual(cfg.projects[0], {
+      name: 'hub', registry: 'harbor.example.com', upstream: 'https://harbor.example.com', default: true, libraryPrefix: false,
+      keepAfterUpstreamDelete: false,
+      credentials: { usernameFile: '/etc/berth/credentials/username', passwordFile: '/etc/berth/credentials/password' },
+      tls: { caFile: '/etc/berth/ca/ca.crt' },
+      httpProxy: { url: 'http://proxy:3128', noProxy: ['.svc'] },
+      tagTTL: '10m', retention: { unusedFor: '720h', maxSize: '5Gi' }, pinned: ['lib/app:1'],
+      access: { htpasswdFile: '/etc/berth/access/htpasswd' },
+    });
+  });
+
+  it('uses the dockerconfigjson file for that Secret type', () => {
+    const cfg = desiredProxyConfig(inputs({
+      endpoint: endpoint({ credentialsSecretRef: { name: 'pull' } }),
+      credentials: secret('pull', 'kubernetes.io/dockerconfigjson', ['.dockerconfigjson']),
+    }));
+    assert.deepEqual(cfg.projects[0]?.credentials, { dockerConfigJsonFile: '/etc/berth/credentials/.dockerconfigjson' });
+  });
+
+  it('renders text the proxy itself parses back, without any Secret value', () => {
+    const creds = secret('pull', 'kubernetes.io/dockerconfigjson', ['.dockerconfigjson']);
+    const i = inputs({ endpoint: endpoint({ credentialsSecretRef: { name: 'pull' } }), credentials: creds });
+    const text = renderedProxyConfig(i);
+    assert.deepEqual(parseProxyConfig(text), desiredProxyConfig(i));
+    assert.ok(!text.includes(Object.values(creds.data ?? {})[0] ?? '?'));
+  });
+
+  it('passes on the proxy validator\'s error, naming the key', () => {
+    assert.throws(() => renderedProxyConfig(inputs({ project: project({ cache: { tagTTL: '5x' } }) })),
+      (e: Error) => e instanceof ConfigError && e.message.startsWith('projects[0].tagTTL'));
+  });
+});

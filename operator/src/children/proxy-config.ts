@@ -1,0 +1,56 @@
+// The proxy's configuration for one project, in the proxy's own type (contract 2): the operator never writes a
+// file the proxy would refuse, because it renders through the proxy's validator.
+import { renderProxyConfig, type ProjectConfig, type ProxyConfig } from '@berth/proxy/config';
+import { proxyProjectName, PROXY_PORT } from './names.ts';
+import { credentialsKind, MOUNTS, type ProjectInputs } from './inputs.ts';
+
+export function desiredProxyConfig(inputs: ProjectInputs): ProxyConfig {
+  const { project, endpoint, resolved } = inputs;
+  const spec = project.spec;
+  const entry: ProjectConfig = {
+    name: proxyProjectName(project),
+    registry: spec.registry ?? resolved.registry,
+    upstream: resolved.url,
+    default: true,
+    libraryPrefix: resolved.libraryPrefix,
+    keepAfterUpstreamDelete: spec.cache?.keepAfterUpstreamDelete ?? true,
+  };
+  if (inputs.credentials) {
+    entry.credentials =
+      credentialsKind(inputs.credentials) === 'dockerconfigjson'
+        ? { dockerConfigJsonFile: `${MOUNTS.credentialsDir}/.dockerconfigjson` }
+        : { usernameFile: `${MOUNTS.credentialsDir}/username`, passwordFile: `${MOUNTS.credentialsDir}/password` };
+  }
+  const tls = endpoint.spec.tls;
+  if (tls?.caSecretRef || tls?.insecureSkipVerify) {
+    entry.tls = {};
+    if (tls.caSecretRef) entry.tls.caFile = `${MOUNTS.caDir}/ca.crt`;
+    if (tls.insecureSkipVerify) entry.tls.insecureSkipVerify = true;
+  }
+  if (endpoint.spec.httpProxy) {
+    entry.httpProxy = { url: endpoint.spec.httpProxy.url };
+    if (endpoint.spec.httpProxy.noProxy?.length) entry.httpProxy.noProxy = [...endpoint.spec.httpProxy.noProxy];
+  }
+  if (spec.cache?.tagTTL) entry.tagTTL = spec.cache.tagTTL;
+  const retention = spec.cache?.retention;
+  if (retention?.unusedFor || retention?.maxSize) {
+    entry.retention = {};
+    if (retention.unusedFor) entry.retention.unusedFor = retention.unusedFor;
+    if (retention.maxSize) entry.retention.maxSize = retention.maxSize;
+  }
+  if (spec.cache?.pinned?.length) entry.pinned = [...spec.cache.pinned];
+  entry.access = spec.access?.htpasswdSecretRef && spec.access.anonymous !== true
+    ? { htpasswdFile: `${MOUNTS.accessDir}/htpasswd` }
+    : { anonymous: true };
+  return {
+    listen: `0.0.0.0:${PROXY_PORT}`,
+    storage: { directory: MOUNTS.storageDir },
+    log: { level: 'info' },
+    projects: [entry],
+  };
+}
+
+/** The config file text; throws the proxy's ConfigError (naming the key) when the project asks for something invalid. */
+export function renderedProxyConfig(inputs: ProjectInputs): string {
+  return renderProxyConfig(desiredProxyConfig(inputs));
+}

@@ -1,0 +1,19 @@
+// The Service in front of the proxy pods: ClusterIP, or NodePort when nodes reach the cache through a node port.
+import type { V1Service } from '@kubernetes/client-node';
+import { childLabels, childName, PROXY_PORT, selectorLabels } from './names.ts';
+import { ownerReference } from './owner.ts';
+import type { ProxyCacheProject } from '../api/index.ts';
+
+export function desiredService(project: ProxyCacheProject): V1Service {
+  const nodePort = project.spec.nodeMirror?.enabled === true && project.spec.nodeMirror.address === 'nodePort';
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: childName(project), namespace: project.metadata.namespace, labels: childLabels(project), ownerReferences: [ownerReference(project)] },
+    spec: {
+      type: nodePort ? 'NodePort' : 'ClusterIP',
+      selector: selectorLabels(project),
+      ports: [{ name: 'http', port: PROXY_PORT, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+}

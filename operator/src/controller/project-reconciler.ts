@@ -1,0 +1,166 @@
+// ProxyCacheProject reconcile, level-based and idempotent: read the project, its endpoint and Secrets; write
+// every child by server-side apply; delete children it no longer asks for; observe the children and write status.
+// Deletion goes through the finalizer: node mirror cleanup first, then the children, then the finalizer.
+import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret, V1Service } from '@kubernetes/client-node';
+import { ConfigError } from '@berth/proxy/config';
+import { API_VERSION, FINALIZER, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from '../api/index.ts';
+import { childName, desiredChildren, EndpointConfigError, resolveEndpoint, SecretShapeError, type ProjectInputs } from '../children/index.ts';
+import { findCondition } from './conditions.ts';
+import type { KubeClient, ObjectRef } from './kube-client.ts';
+import { projectStatus, type NodeMirrorSummary } from './project-status.ts';
+import type { ProxyStats, StatsFetcher } from './proxy-stats.ts';
+import type { HandlerResult } from './workqueue.ts';
+import type { Logger } from './logger.ts';
+
+/** What the node mirror side (operator/src/nodemirror/) offers the project reconciler. */
+export interface NodeMirrorView {
+  /** The project's node figures and NodeMirrorReady condition; undefined when nodeMirror is off. */
+  summarize(project: ProxyCacheProject): Promise<NodeMirrorSummary | undefined>;
+  /** The set of mirrored projects may have changed: re-render the node agent's configuration. */
+  projectsChanged(): Promise<void>;
+}
+
+export interface ProjectReconcilerDeps {
+  kube: KubeClient;
+  stats: StatsFetcher;
+  nodeMirror: NodeMirrorView;
+  defaultImage: string;
+  log: Logger;
+  now?: () => Date;
+  /** How often a Ready project is looked at again (stats refresh). */
+  resyncMs?: number;
+  /** How soon a project that is not Ready yet is looked at again. */
+  pendingMs?: number;
+}
+
+const CHILD_KINDS: { apiVersion: string; kind: string }[] = [
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
+];
+
+class Blocked extends Error {
+  constructor(readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: string, name: string) => Promise<HandlerResult> {
+  const now = deps.now ?? (() => new Date());
+  const resyncMs = deps.resyncMs ?? 60_000;
+  const pendingMs = deps.pendingMs ?? 10_000;
+
+  return async (namespace, name) => {
+    const ref = { apiVersion: API_VERSION, kind: PROXY_CACHE_PROJECT.kind, namespace, name };
+    const statusRef = { ...ref, plural: PROXY_CACHE_PROJECT.plural };
+    const project = await deps.kube.get<ProxyCacheProject & KubernetesObject>(ref);
+    if (!project) return {};
+    const finalizers = project.metadata.finalizers ?? [];
+
+    if (project.metadata.deletionTimestamp) {
+      if (!finalizers.includes(FINALIZER)) return {};
+      await deps.nodeMirror.projectsChanged();
+      const child = childName(project);
+      for (const kind of CHILD_KINDS) await deps.kube.delete({ ...kind, namespace, name: child });
+      await deps.kube.setFinalizers(statusRef, finalizers.filter((f) => f !== FINALIZER), project.metadata.resourceVersion);
+      deps.log.info('project deleted: children removed, finalizer released', { namespace, name });
+      return {};
+    }
+    if (!finalizers.includes(FINALIZER)) {
+      await deps.kube.setFinalizers(statusRef, [...finalizers, FINALIZER], project.metadata.resourceVersion);
+      project.metadata.finalizers = [...finalizers, FINALIZER];
+    }
+
+    const observation: Parameters<typeof projectStatus>[0] = { project, now: now() };
+    const child = (apiVersion: string, kind: string): ObjectRef => ({ apiVersion, kind, namespace, name: childName(project) });
+    try {
+      const inputs = await gatherInputs(project);
+      observation.endpoint = inputs.endpoint;
+      observation.registry = project.spec.registry ?? inputs.resolved.registry;
+      const existingPvc = await deps.kube.get<V1PersistentVolumeClaim>(child('v1', 'PersistentVolumeClaim'));
+      const children = desiredChildren(inputs, existingPvc);
+      for (const obj of children.apply) await deps.kube.apply(obj);
+      for (const gone of children.absent) await deps.kube.delete(child(gone.apiVersion, gone.kind));
+      if (children.storageRefusal) observation.storageRefusal = children.storageRefusal;
+      await deps.nodeMirror.projectsChanged();
+    } catch (error) {
+      if (!(error instanceof Blocked)) throw error;
+      observation.blocked = { reason: error.reason, message: error.message };
+      if (!observation.endpoint && error.reason !== 'EndpointNotFound') {
+        observation.endpoint = await deps.kube.get<RegistryEndpoint>({ apiVersion: API_VERSION, kind: REGISTRY_ENDPOINT.kind, namespace, name: project.spec.endpointRef.name });
+      }
+    }
+
+    const [deployment, pvc, service] = await Promise.all([
+      deps.kube.get<V1Deployment>(child('apps/v1', 'Deployment')),
+      deps.kube.get<V1PersistentVolumeClaim>(child('v1', 'PersistentVolumeClaim')),
+      deps.kube.get<V1Service>(child('v1', 'Service')),
+    ]);
+    Object.assign(observation, { deployment, pvc, service });
+    const stats = await fetchStats(project);
+    if (stats) observation.stats = stats;
+    const mirror = await deps.nodeMirror.summarize(project);
+    if (mirror) observation.nodeMirror = mirror;
+
+    const verdict = projectStatus(observation);
+    await deps.kube.patchStatus(statusRef, verdict.status);
+    await recordTransition(project, verdict.ready);
+    return { requeueAfterMs: verdict.ready.status === 'True' ? resyncMs : pendingMs };
+  };
+
+  async function gatherInputs(project: ProxyCacheProject): Promise<ProjectInputs> {
+    const namespace = project.metadata.namespace ?? '';
+    const endpointName = project.spec.endpointRef.name;
+    const endpoint = await deps.kube.get<RegistryEndpoint>({ apiVersion: API_VERSION, kind: REGISTRY_ENDPOINT.kind, namespace, name: endpointName });
+    if (!endpoint) {
+      throw new Blocked('EndpointNotFound', `RegistryEndpoint ${endpointName} not found in namespace ${namespace}: create it, or set spec.endpointRef.name to an existing one`);
+    }
+    let resolved;
+    try {
+      resolved = resolveEndpoint(endpoint);
+    } catch (error) {
+      if (error instanceof EndpointConfigError) throw new Blocked('EndpointInvalid', `RegistryEndpoint ${endpointName}: ${error.message}`);
+      throw error;
+    }
+    const secret = async (secretName: string, field: string): Promise<V1Secret> => {
+      const found = await deps.kube.get<V1Secret>({ apiVersion: 'v1', kind: 'Secret', namespace, name: secretName });
+      if (!found) throw new Blocked('SecretNotFound', `Secret ${secretName} (${field}) not found in namespace ${namespace}: create it, or fix ${field}`);
+      return found;
+    };
+    const inputs: ProjectInputs = { project, endpoint, resolved, defaultImage: deps.defaultImage };
+    if (endpoint.spec.credentialsSecretRef) inputs.credentials = await secret(endpoint.spec.credentialsSecretRef.name, `RegistryEndpoint ${endpointName} spec.credentialsSecretRef`);
+    if (endpoint.spec.tls?.caSecretRef) inputs.ca = await secret(endpoint.spec.tls.caSecretRef.name, `RegistryEndpoint ${endpointName} spec.tls.caSecretRef`);
+    const access = project.spec.access;
+    if (access?.htpasswdSecretRef && access.anonymous !== true) inputs.htpasswd = await secret(access.htpasswdSecretRef.name, 'spec.access.htpasswdSecretRef');
+    try {
+      // Render once here so a bad value is reported as a condition, not retried as an error.
+      desiredChildren(inputs);
+    } catch (error) {
+      if (error instanceof ConfigError || error instanceof SecretShapeError) throw new Blocked('InvalidConfiguration', error.message);
+      throw error;
+    }
+    return inputs;
+  }
+
+  async function fetchStats(project: ProxyCacheProject): Promise<ProxyStats | undefined> {
+    const url = `http://${childName(project)}.${project.metadata.namespace ?? ''}.svc:5000`;
+    try {
+      return await deps.stats(url);
+    } catch (error) {
+      deps.log.debug('proxy stats not available', { namespace: project.metadata.namespace, name: project.metadata.name, error: String(error) });
+      return undefined;
+    }
+  }
+
+  async function recordTransition(project: ProxyCacheProject & KubernetesObject, ready: { status: string; reason: string; message: string }): Promise<void> {
+    const before = findCondition(project.status?.conditions, 'Ready');
+    if (before && before.status === ready.status && before.reason === ready.reason) return;
+    deps.log.info('project readiness changed', { namespace: project.metadata.namespace, name: project.metadata.name, ready: ready.status, reason: ready.reason });
+    await deps.kube
+      .event({ regarding: project, type: ready.status === 'True' ? 'Normal' : 'Warning', reason: ready.reason, message: ready.message })
+      .catch((error: unknown) => deps.log.warn('could not record event', { name: project.metadata.name, error: String(error) }));
+  }
+}

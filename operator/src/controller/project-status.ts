@@ -1,0 +1,158 @@
+// A project's status from what was observed: the Deployment's availability, the PVC's phase, the endpoint's
+// Ready condition, the proxy's stats and the node reports. Pure, so every reason is unit-tested.
+// Ready is the condition Flux and Argo CD read; Reconciling and Stalled are kstatus's abnormal-true pair, so
+// kstatus tells "still working" from "needs a person" without a custom health script.
+import type { V1Deployment, V1PersistentVolumeClaim, V1Service } from '@kubernetes/client-node';
+import type { ProxyCacheProject, ProxyCacheProjectStatus, RegistryEndpoint } from '../api/index.ts';
+import { childName, PROXY_PORT } from '../children/names.ts';
+import type { StorageRefusal } from '../children/pvc.ts';
+import { findCondition, mergeConditions, type ConditionInput } from './conditions.ts';
+import { cacheStatus, type ProxyStats } from './proxy-stats.ts';
+
+export interface NodeMirrorSummary {
+  configured: number;
+  total: number;
+  condition: ConditionInput;
+}
+
+export interface ProjectObservation {
+  project: ProxyCacheProject;
+  /** A fault found before any child could be written: missing endpoint or Secret, invalid configuration. */
+  blocked?: { reason: string; message: string };
+  endpoint?: RegistryEndpoint;
+  registry?: string;
+  storageRefusal?: StorageRefusal;
+  deployment?: V1Deployment;
+  pvc?: V1PersistentVolumeClaim;
+  service?: V1Service;
+  stats?: ProxyStats;
+  nodeMirror?: NodeMirrorSummary;
+  now: Date;
+}
+
+export interface ProjectVerdict {
+  status: ProxyCacheProjectStatus;
+  ready: ConditionInput;
+}
+
+const c = (type: string, status: ConditionInput['status'], reason: string, message: string): ConditionInput => ({ type, status, reason, message });
+
+export function projectStatus(obs: ProjectObservation): ProjectVerdict {
+  const { project } = obs;
+  const generation = project.metadata.generation ?? 0;
+  const previous = project.status ?? {};
+  const endpointReady = endpointCondition(obs);
+  const storage = storageCondition(obs);
+  const rollout = rolloutOf(obs);
+  const nodeMirror = obs.nodeMirror?.condition ?? (project.spec.nodeMirror?.enabled
+    ? c('NodeMirrorReady', 'Unknown', 'NodeAgentPending', 'waiting for the node agents to report')
+    : c('NodeMirrorReady', 'True', 'Disabled', 'nodeMirror.enabled is false: nodes pull as configured'));
+
+  let ready: ConditionInput;
+  if (obs.blocked) ready = c('Ready', 'False', obs.blocked.reason, obs.blocked.message);
+  else if (endpointReady.status !== 'True') ready = c('Ready', 'False', 'EndpointNotReady', endpointReady.message);
+  else if (storage.status !== 'True') ready = c('Ready', 'False', storage.reason, storage.message);
+  else if (!rollout.available) ready = c('Ready', 'False', rollout.reason, rollout.message);
+  else ready = c('Ready', 'True', 'Available', rollout.message);
+
+  const stalled = obs.blocked ?? obs.storageRefusal;
+  const progressing = !stalled && ready.status !== 'True';
+  const degraded = obs.storageRefusal
+    ? c('Degraded', 'True', obs.storageRefusal.reason, obs.storageRefusal.message)
+    : rollout.degraded
+      ? c('Degraded', 'True', 'ReplicasUnavailable', rollout.message)
+      : c('Degraded', 'False', 'AsExpected', 'no fault found');
+  const conditions = mergeConditions(previous.conditions, [
+    ready,
+    progressing ? c('Progressing', 'True', ready.reason, ready.message) : c('Progressing', 'False', stalled ? 'Stalled' : 'Complete', stalled ? stalled.message : 'rollout complete'),
+    degraded,
+    endpointReady,
+    storage,
+    nodeMirror,
+    progressing ? c('Reconciling', 'True', ready.reason, ready.message) : c('Reconciling', 'False', 'Done', 'nothing in progress'),
+    stalled ? c('Stalled', 'True', stalled.reason, stalled.message) : c('Stalled', 'False', 'AsExpected', 'no fault that needs a person'),
+  ], generation, obs.now);
+
+  const status: ProxyCacheProjectStatus = {
+    observedGeneration: generation,
+    conditions,
+    ...(obs.registry ? { registry: obs.registry } : previous.registry ? { registry: previous.registry } : {}),
+    urls: urlsOf(obs),
+    ...(obs.stats ? { cache: cacheStatus(obs.stats, obs.now) } : previous.cache ? { cache: previous.cache } : {}),
+    ...(obs.nodeMirror
+      ? { nodes: { configured: obs.nodeMirror.configured, total: obs.nodeMirror.total, summary: `${obs.nodeMirror.configured}/${obs.nodeMirror.total}` } }
+      : {}),
+    ...(obs.pvc?.status?.capacity?.storage || obs.pvc?.spec?.storageClassName
+      ? { storage: {
+          ...(obs.pvc?.status?.capacity?.storage ? { size: String(obs.pvc.status.capacity.storage) } : {}),
+          ...(obs.pvc?.spec?.storageClassName ? { storageClassName: obs.pvc.spec.storageClassName } : {}),
+        } }
+      : {}),
+  };
+  return { status, ready };
+}
+
+function endpointCondition(obs: ProjectObservation): ConditionInput {
+  const name = obs.project.spec.endpointRef.name;
+  if (!obs.endpoint) return c('EndpointReady', 'False', 'EndpointNotFound', `RegistryEndpoint ${name} not found in namespace ${obs.project.metadata.namespace ?? ''}: create it, or set spec.endpointRef.name to an existing one`);
+  const ready = findCondition(obs.endpoint.status?.conditions, 'Ready');
+  const current = ready && (ready.observedGeneration ?? 0) >= (obs.endpoint.metadata.generation ?? 0);
+  if (!ready || !current) return c('EndpointReady', 'Unknown', 'Probing', `RegistryEndpoint ${name} has not been probed yet`);
+  return c('EndpointReady', ready.status, ready.reason, `RegistryEndpoint ${name}: ${ready.message}`);
+}
+
+function storageCondition(obs: ProjectObservation): ConditionInput {
+  const name = childName(obs.project);
+  const phase = obs.pvc?.status?.phase;
+  if (!obs.pvc) return c('StorageBound', 'Unknown', 'Creating', `PersistentVolumeClaim ${name} not created yet`);
+  if (phase === 'Bound') return c('StorageBound', 'True', 'Bound', `PersistentVolumeClaim ${name} is bound`);
+  if (phase === 'Lost') return c('StorageBound', 'False', 'StorageLost', `PersistentVolumeClaim ${name} lost its volume: the cache data is gone; delete the claim to start empty`);
+  return c('StorageBound', 'False', 'StoragePending', `PersistentVolumeClaim ${name} is ${phase ?? 'Pending'}: check that a StorageClass${obs.project.spec.storage?.storageClassName ? ` ${obs.project.spec.storage.storageClassName}` : ' (default)'} exists and can provision ${obs.project.spec.storage?.size ?? '20Gi'}`);
+}
+
+function rolloutOf(obs: ProjectObservation): { available: boolean; degraded: boolean; reason: string; message: string } {
+  const d = obs.deployment;
+  const want = obs.project.spec.replicas ?? 1;
+  if (!d) return { available: false, degraded: false, reason: 'Deploying', message: 'Deployment not created yet' };
+  const s = d.status ?? {};
+  const current = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+  const updated = s.updatedReplicas ?? 0;
+  const available = s.availableReplicas ?? 0;
+  const message = `${available} of ${want} proxy pods available`;
+  if (!current || updated < want) return { available: false, degraded: false, reason: 'Deploying', message: `rolling out: ${updated} of ${want} pods updated, ${message}` };
+  if (available < want) return { available: false, degraded: available > 0, reason: 'Deploying', message };
+  return { available: true, degraded: false, reason: 'Available', message };
+}
+
+function urlsOf(obs: ProjectObservation): NonNullable<ProxyCacheProjectStatus['urls']> {
+  const { project } = obs;
+  const name = childName(project);
+  const urls: NonNullable<ProxyCacheProjectStatus['urls']> = {
+    inCluster: `http://${name}.${project.metadata.namespace ?? ''}.svc:${PROXY_PORT}`,
+  };
+  const ingress = project.spec.ingress;
+  if (ingress?.host) urls.ingress = `${ingress.tls ? 'https' : 'http'}://${ingress.host}`;
+  const mirror = nodeMirrorUrl(obs);
+  if (mirror) urls.nodeMirror = mirror;
+  return urls;
+}
+
+/** The address node runtimes use: never a *.svc name, which they cannot resolve. */
+export function nodeMirrorUrl(obs: Pick<ProjectObservation, 'project' | 'service'>): string | undefined {
+  const mirror = obs.project.spec.nodeMirror;
+  if (!mirror?.enabled) return undefined;
+  const address = mirror.address ?? 'clusterIP';
+  if (address === 'clusterIP') {
+    const ip = obs.service?.spec?.clusterIP;
+    return ip && ip !== 'None' ? `http://${ip.includes(':') ? `[${ip}]` : ip}:${PROXY_PORT}` : undefined;
+  }
+  if (address === 'nodePort') {
+    const port = obs.service?.spec?.ports?.[0]?.nodePort;
+    return port ? `http://127.0.0.1:${port}` : undefined;
+  }
+  if (address === 'ingress') {
+    const ingress = obs.project.spec.ingress;
+    return ingress?.host ? `${ingress.tls ? 'https' : 'http'}://${ingress.host}` : undefined;
+  }
+  return address.replace(/\/+$/, '');
+}

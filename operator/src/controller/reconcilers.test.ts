@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import type { V1Deployment, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { FakeKube } from './fake-kube.test-helper.ts';
+import { projectReconciler, type NodeMirrorView } from './project-reconciler.ts';
+import { endpointReconciler } from './endpoint-reconciler.ts';
+import { silentLogger } from './logger.ts';
+import type { ProbeInput, ProbeResult } from './registry-probe.ts';
+import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
+import { endpoint, project, secret } from '../children/fixtures.test-helper.ts';
+
+const now = () => new Date('2026-01-01T00:00:00Z');
+const noMirror: NodeMirrorView = { summarize: async () => undefined, projectsChanged: async () => {} };
+const PASSWORD = 'hunter2-very-secret';
+
+function setup(probeResult: ProbeResult = { ok: true, reason: 'Authenticated', message: 'registry-1.docker.io accepted the credentials (token)' }) {
+  const kube = new FakeKube();
+  const probes: ProbeInput[] = [];
+  const reconcileProject = projectReconciler({
+    kube, nodeMirror: noMirror, defaultImage: 'ghcr.io/berth-dev/berth-proxy:0.1.0', log: silentLogger, now,
+    stats: async () => ({ artifacts: 1, bytes: 1024, hits: 3, misses: 1, upstreamDeleted: 0, lastUpstreamError: null }),
+  });
+  const reconcileEndpoint = endpointReconciler({ kube, log: silentLogger, now, probe: async (input) => (probes.push(input), probeResult) });
+  return { kube, probes, reconcileProject, reconcileEndpoint };
+}
+
+const pcp = (spec: Parameters<typeof project>[0] = {}) => project(spec);
+const getProject = (kube: FakeKube) => kube.find<ProxyCacheProject>('berth.dev/v1alpha1', 'ProxyCacheProject', 'cache', 'hub');
+const ready = (p: ProxyCacheProject | RegistryEndpoint | undefined) => p?.status?.conditions?.find((c) => c.type === 'Ready');
+
+/** Stands in for the kube-controller-manager and kubelet: the volume binds and the pods become available. */
+function settleChildren(kube: FakeKube): void {
+  const pvc = kube.find<V1PersistentVolumeClaim>('v1', 'PersistentVolumeClaim', 'cache', 'berth-hub');
+  if (pvc) pvc.status = { phase: 'Bound', capacity: { storage: '20Gi' } };
+  const d = kube.find<V1Deployment>('apps/v1', 'Deployment', 'cache', 'berth-hub');
+  if (d) d.status = { observedGeneration: d.metadata?.generation, replicas: 1, updatedReplicas: 1, availableReplicas: 1 };
+}
+
+describe('reconcilers (in-memory apiserver)', () => {
+  it('endpoint: probes with the Secret\'s credentials and writes Ready, never the password', async () => {
+    const { kube, probes, reconcileEndpoint } = setup();
+    kube.put(endpoint({ credentialsSecretRef: { name: 'hub-creds' } }));
+    kube.put({ ...secret('hub-creds', 'kubernetes.io/basic-auth', []), data: { username: Buffer.from('me').toString('base64'), password: Buffer.from(PASSWORD).toString('base64') } });
+    const result = await reconcileEndpoint('cache', 'docker-hub');
+    assert.deepEqual(probes[0]?.credentials, { username: 'me', password: PASSWORD });
+    assert.equal(probes[0]?.rateLimitRepository, 'ratelimitpreview/test');
+    const ep = kube.find<RegistryEndpoint>('berth.dev/v1alpha1', 'RegistryEndpoint', 'cache', 'docker-hub');
+    assert.equal(ready(ep)?.status, 'True');
+    assert.equal(ep?.status?.url, 'https://registry-1.docker.io');
+    assert.equal(ep?.status?.observedGeneration, 1);
+    assert.equal(result.requeueAfterMs, 5 * 60_000);
+    assert.ok(!JSON.stringify([ep, kube.events]).includes(PASSWORD));
+  });
+
+  it('endpoint: a missing Secret is Ready=False SecretNotFound, retried sooner, without probing', async () => {
+    const { kube, probes, reconcileEndpoint } = setup();
+    kube.put(endpoint({ credentialsSecretRef: { name: 'nope' } }));
+    const result = await reconcileEndpoint('cache', 'docker-hub');
+    const ep = kube.find<RegistryEndpoint>('berth.dev/v1alpha1', 'RegistryEndpoint', 'cache', 'docker-hub');
+    assert.equal(ready(ep)?.reason, 'SecretNotFound');
+    assert.match(ready(ep)?.message ?? '', /Secret nope \(spec.credentialsSecretRef\) not found in namespace cache/);
+    assert.equal(probes.length, 0);
+    assert.equal(result.requeueAfterMs, 30_000);
+    assert.equal(kube.events[0]?.type, 'Warning');
+  });
+
+  it('endpoint: wrong credentials reported by the probe become the condition', async () => {
+    const { kube, reconcileEndpoint } = setup({ ok: false, reason: 'WrongCredentials', message: 'x refused the credentials' });
+    kube.put(endpoint());
+    await reconcileEndpoint('cache', 'docker-hub');
+    assert.equal(ready(kube.find<RegistryEndpoint>('berth.dev/v1alpha1', 'RegistryEndpoint', 'cache', 'docker-hub'))?.reason, 'WrongCredentials');
+  });
+
+  it('project: adds the finalizer, applies every child and becomes Ready once they settle', async () => {
+    const { kube, reconcileProject, reconcileEndpoint } = setup();
+    kube.put(endpoint());
+    kube.put(pcp());
+    await reconcileEndpoint('cache', 'docker-hub');
+    await reconcileProject('cache', 'hub');
+    assert.deepEqual(getProject(kube)?.metadata.finalizers, ['berth.dev/cleanup']);
+    assert.deepEqual(kube.calls.filter((c) => c.startsWith('apply')), [
+      'apply PersistentVolumeClaim berth-hub', 'apply ConfigMap berth-hub', 'apply Service berth-hub', 'apply Deployment berth-hub',
+    ]);
+    assert.equal(ready(getProject(kube))?.status, 'False');
+    settleChildren(kube);
+    const result = await reconcileProject('cache', 'hub');
+    assert.equal(ready(getProject(kube))?.status, 'True');
+    assert.equal(getProject(kube)?.status?.cache?.hitPercent, 75);
+    assert.equal(result.requeueAfterMs, 60_000);
+    assert.deepEqual(kube.events.map((e) => `${e.type} ${e.reason}`).slice(-1), ['Normal Available']);
+  });
+
+  it('project: is idempotent — a second run writes the same children and no new event', async () => {
+    const { kube, reconcileProject, reconcileEndpoint } = setup();
+    kube.put(endpoint());
+    kube.put(pcp());
+    await reconcileEndpoint('cache', 'docker-hub');
+    await reconcileProject('cache', 'hub');
+    settleChildren(kube);
+    await reconcileProject('cache', 'hub');
+    const deployment = JSON.stringify(kube.find('apps/v1', 'Deployment', 'cache', 'berth-hub'));
+    const events = kube.events.length;
+    await reconcileProject('cache', 'hub');
+    assert.equal(JSON.stringify(kube.find('apps/v1', 'Deployment', 'cache', 'berth-hub')).replace(/"resourceVersion":"\d+"/, ''), deployment.replace(/"resourceVersion":"\d+"/, ''));
+    assert.equal(kube.events.length, events);
+  });
+
+  it('project: a missing endpoint is Ready=False EndpointNotFound, and no child is written', async () => {
+    const { kube, reconcileProject } = setup();
+    kube.put(pcp());
+    const result = await reconcileProject('cache', 'hub');
+    assert.equal(ready(getProject(kube))?.reason, 'EndpointNotFound');
+    assert.match(ready(getProject(kube))?.message ?? '', /set spec.endpointRef.name/);
+    assert.equal(kube.calls.filter((c) => c.startsWith('apply')).length, 0);
+    assert.equal(result.requeueAfterMs, 10_000);
+  });
+
+  it('project: an invalid proxy setting is reported with the proxy\'s own message', async () => {
+    const { kube, reconcileProject } = setup();
+    kube.put(endpoint());
+    kube.put(pcp({ cache: { tagTTL: '5x' } }));
+    await reconcileProject('cache', 'hub');
+    assert.equal(ready(getProject(kube))?.reason, 'InvalidConfiguration');
+    assert.match(ready(getProject(kube))?.message ?? '', /tagTTL/);
+  });
+
+  it('project: a rotated Secret changes the Deployment\'s rollout hash', async () => {
+    const { kube, reconcileProject } = setup();
+    kube.put(endpoint({ credentialsSecretRef: { name: 'c' } }));
+    kube.put(secret('c', 'kubernetes.io/basic-auth', ['username', 'password']));
+    kube.put(pcp());
+    await reconcileProject('cache', 'hub');
+    const hash = () => kube.find<V1Deployment>('apps/v1', 'Deployment', 'cache', 'berth-hub')?.spec?.template.metadata?.annotations?.['berth.dev/config-hash'];
+    const before = hash();
+    kube.put(secret('c', 'kubernetes.io/basic-auth', ['username', 'password']));
+    await reconcileProject('cache', 'hub');
+    assert.ok(before);
+    assert.notEqual(hash(), before);
+  });
+
+  it('project: a refused shrink keeps the volume and says why', async () => {
+    const { kube, reconcileProject } = setup();
+    kube.put(endpoint());
+    kube.put(pcp({ storage: { size: '20Gi' } }));
+    await reconcileProject('cache', 'hub');
+    const p = getProject(kube);
+    if (p) p.spec.storage = { size: '5Gi' };
+    await reconcileProject('cache', 'hub');
+    const pvc = kube.find<V1PersistentVolumeClaim>('v1', 'PersistentVolumeClaim', 'cache', 'berth-hub');
+    assert.equal(pvc?.spec?.resources?.requests?.storage, '20Gi');
+    const degraded = getProject(kube)?.status?.conditions?.find((c) => c.type === 'Degraded');
+    assert.equal(degraded?.reason, 'StorageShrinkRefused');
+  });
+
+  it('project: deletion removes the children, then releases the finalizer', async () => {
+    const { kube, reconcileProject } = setup();
+    kube.put(endpoint());
+    kube.put(pcp({ replicas: 2, storage: { accessMode: 'ReadWriteMany' }, ingress: { host: 'c.example.com' } }));
+    await reconcileProject('cache', 'hub');
+    const p = getProject(kube);
+    if (p) p.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    await reconcileProject('cache', 'hub');
+    assert.equal(getProject(kube), undefined);
+    assert.deepEqual([...kube.objects.keys()].filter((k) => k.includes('berth-hub')), []);
+  });
+});

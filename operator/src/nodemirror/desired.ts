@@ -1,0 +1,165 @@
+// The node agent the operator runs: one DaemonSet on every node any project's nodeSelector picks, fed by one
+// ConfigMap rendered from all ProxyCacheProjects with nodeMirror.enabled (contract 5). Pure: the reconciler
+// resolves each project's registry, upstream and node address and passes them in.
+import type { V1ConfigMap, V1DaemonSet, V1NodeAffinity, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { configHash, renderNodeAgentConfig, validateNodeAgentConfig } from '@berth/proxy/nodeagent';
+import type { ProxyCacheProject } from '../api/index.ts';
+import { assignRegistries, projectKey, projectRegistry } from './conflicts.ts';
+
+export const NODE_AGENT_NAME = 'berth-node-agent';
+export const AGENT_CONFIG_KEY = 'agent.yaml';
+export const CONFIG_HASH_ANNOTATION = 'berth.dev/config-hash';
+const CONFIG_DIR = '/etc/berth/node-agent';
+const HOST_ROOT = '/host';
+const STATE_DIR = '/var/lib/berth/node-agent';
+
+/** What the reconciler knows about a project that its spec does not say. */
+export interface ResolvedMirror {
+  registry?: string;
+  upstream?: string;
+  /** From nodeMirrorAddress(); absent while the Service has no address yet. */
+  address?: string;
+}
+
+export interface NodeAgentOptions {
+  namespace: string;
+  image: string;
+  /** By project key (namespace/name); falls back to status.registry and status.urls.nodeMirror. */
+  resolved?: Record<string, ResolvedMirror>;
+  serviceAccountName?: string;
+}
+
+export interface DesiredNodeAgent {
+  configMap: V1ConfigMap;
+  daemonSet: V1DaemonSet;
+  /** project key → the project that keeps the registry (NodeMirrorReady=False, reason Conflict). */
+  conflicts: Map<string, string>;
+  /** Projects left out for now, with why (no address or upstream yet). */
+  pending: Map<string, string>;
+}
+
+const labels = { 'app.kubernetes.io/name': NODE_AGENT_NAME, 'app.kubernetes.io/part-of': 'berth', 'app.kubernetes.io/managed-by': 'berth-operator' };
+const selector = { 'app.kubernetes.io/name': NODE_AGENT_NAME };
+
+/** The runtime's own upstream for a registry when the reconciler did not name one. */
+function defaultUpstream(registry: string): string {
+  return registry === 'docker.io' ? 'https://registry-1.docker.io' : `https://${registry}`;
+}
+
+export function desiredNodeAgent(projects: ProxyCacheProject[], opts: NodeAgentOptions): DesiredNodeAgent {
+  const { owners, conflicts } = assignRegistries(projects);
+  const pending = new Map<string, string>();
+  const registries: unknown[] = [];
+  const mirrored: ProxyCacheProject[] = [];
+  for (const [registry, p] of [...owners].sort(([a], [b]) => a.localeCompare(b))) {
+    const key = projectKey(p);
+    const r = opts.resolved?.[key];
+    const address = r?.address ?? p.status?.urls?.nodeMirror;
+    if (!address) {
+      pending.set(key, 'waiting for the cache address nodes use');
+      continue;
+    }
+    const nm = p.spec.nodeMirror ?? {};
+    registries.push({
+      registry: r?.registry ?? projectRegistry(p) ?? registry,
+      project: key,
+      mirror: address,
+      pathPrefix: `/v2/${registry}`,
+      upstream: r?.upstream ?? defaultUpstream(registry),
+      // Each project has its own proxy, where it is the default project: it serves its registry at /v2/ too.
+      rootMirror: true,
+      ...(nm.runtimes?.length ? { runtimes: [...nm.runtimes] } : {}),
+      ...(nm.nodeSelector && Object.keys(nm.nodeSelector).length > 0 ? { nodeSelector: { ...nm.nodeSelector } } : {}),
+    });
+    mirrored.push(p);
+  }
+  // Through the agent's own validator: the operator never renders a config the agent would refuse.
+  const text = renderNodeAgentConfig(validateNodeAgentConfig({ nodeReports: { namespace: opts.namespace }, registries }));
+  const configMap: V1ConfigMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: NODE_AGENT_NAME, namespace: opts.namespace, labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(text) } },
+    data: { [AGENT_CONFIG_KEY]: text },
+  };
+  return { configMap, daemonSet: daemonSet(opts, mirrored), conflicts, pending };
+}
+
+/** Host folders the agent reads or writes; Or-Create so one DaemonSet fits nodes of every runtime. */
+const HOST_PATHS: { name: string; path: string; readOnly: boolean }[] = [
+  { name: 'etc-containerd', path: '/etc/containerd', readOnly: false },
+  { name: 'etc-docker', path: '/etc/docker', readOnly: false },
+  { name: 'etc-rancher', path: '/etc/rancher', readOnly: false },
+  { name: 'etc-containers', path: '/etc/containers', readOnly: false },
+  { name: 'etc-crio', path: '/etc/crio', readOnly: true },
+  { name: 'var-lib-rancher', path: '/var/lib/rancher', readOnly: true },
+  { name: 'state', path: STATE_DIR, readOnly: false },
+];
+
+function daemonSet(opts: NodeAgentOptions, projects: ProxyCacheProject[]): V1DaemonSet {
+  const volumes: V1Volume[] = [
+    { name: 'config', configMap: { name: NODE_AGENT_NAME } },
+    ...HOST_PATHS.map((h) => ({ name: h.name, hostPath: { path: h.path, type: 'DirectoryOrCreate' } })),
+  ];
+  const mounts: V1VolumeMount[] = [
+    { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+    ...HOST_PATHS.map((h) => ({ name: h.name, mountPath: `${HOST_ROOT}${h.path}`, readOnly: h.readOnly })),
+  ];
+  const affinity = nodeAffinity(projects);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: NODE_AGENT_NAME, namespace: opts.namespace, labels },
+    spec: {
+      selector: { matchLabels: selector },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%' } },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: opts.serviceAccountName ?? NODE_AGENT_NAME,
+          priorityClassName: 'system-node-critical',
+          // Every node, tainted or not: a node that cannot pull through the cache is the one that needs it.
+          tolerations: [{ operator: 'Exists' }],
+          nodeSelector: { 'kubernetes.io/os': 'linux' },
+          ...(affinity ? { affinity: { nodeAffinity: affinity } } : {}),
+          securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'agent',
+              image: opts.image,
+              args: [
+                'node-agent',
+                '--config', `${CONFIG_DIR}/${AGENT_CONFIG_KEY}`,
+                '--host-root', HOST_ROOT,
+                '--state-dir', STATE_DIR,
+                '--node-name', '$(NODE_NAME)',
+                '--report-namespace', opts.namespace,
+              ],
+              env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+              // Root only to write the runtimes' root-owned files; no capabilities, no escalation, no host namespaces.
+              securityContext: {
+                runAsUser: 0,
+                runAsNonRoot: false,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              resources: { requests: { cpu: '5m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+              volumeMounts: mounts,
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+}
+
+/** The union of the projects' nodeSelectors (terms are ORed); none when any project wants every node. */
+function nodeAffinity(projects: ProxyCacheProject[]): V1NodeAffinity | undefined {
+  const selectors = projects.map((p) => p.spec.nodeMirror?.nodeSelector ?? {});
+  if (selectors.length === 0 || selectors.some((s) => Object.keys(s).length === 0)) return undefined;
+  const terms = [...new Set(selectors.map((s) => JSON.stringify(Object.entries(s).sort())))].map((json) => ({
+    matchExpressions: (JSON.parse(json) as [string, string][]).map(([key, value]) => ({ key, operator: 'In', values: [value] })),
+  }));
+  return { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } };
+}

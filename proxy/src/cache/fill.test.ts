@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { FileBlobStore } from '../store/blobstore.ts';
+import { sha256Of } from '../oci/digest.ts';
+import { Fill } from './fill.ts';
+
+describe('Fill: one download for many readers', () => {
+  let dir: string;
+  let store: FileBlobStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-fill-'));
+    store = new FileBlobStore(dir);
+    await store.init();
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('streams to every reader as bytes arrive, then stores the verified blob', async () => {
+    const body = 'hello, layer';
+    const digest = sha256Of(Buffer.from(body));
+    const source = new PassThrough();
+    const fill = await Fill.start(await store.writer(digest, body.length), body.length, source);
+    const readers = [fill.reader(), fill.reader(), fill.reader({ start: 7, end: 11 })];
+    const all = readers.map((r) => text(r));
+    // A reader sees the first bytes before the download has finished.
+    const firstChunk = new Promise((resolve) => readers[1]!.once('data', resolve));
+    source.write('hello, ');
+    assert.equal(String(await firstChunk), 'hello, ');
+    source.end('layer');
+    const texts = await Promise.all(all);
+    assert.deepEqual(texts, [body, body, 'layer']);
+    await fill.done;
+    assert.equal(await store.stat(digest), body.length);
+  });
+
+  it('fails every reader and stores nothing when the bytes do not match the digest', async () => {
+    const digest = sha256Of(Buffer.from('expected'));
+    const source = new PassThrough();
+    const fill = await Fill.start(await store.writer(digest, 8), 8, source);
+    const readers = [fill.reader(), fill.reader()];
+    source.end('corrupt!');
+    for (const r of readers) await assert.rejects(text(r));
+    await assert.rejects(fill.done, /does not match/);
+    assert.equal(await store.stat(digest), undefined);
+  });
+
+  it('keeps downloading when a reader goes away', async () => {
+    const body = 'abcdefgh';
+    const digest = sha256Of(Buffer.from(body));
+    const source = new PassThrough();
+    const fill = await Fill.start(await store.writer(digest, 8), 8, source);
+    const quitter = fill.reader();
+    const stayer = fill.reader();
+    quitter.destroy();
+    source.end(body);
+    assert.equal(await text(stayer), body);
+    await fill.done;
+    assert.equal(await store.stat(digest), 8);
+  });
+});

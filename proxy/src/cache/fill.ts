@@ -1,0 +1,124 @@
+// One download shared by every concurrent caller. The download writes into the store's temp file; each reader
+// follows that file at its own pace (positional reads on one shared handle), so a slow or vanished client never
+// slows or aborts the download for the others. A failed or mismatching download fails every reader and stores nothing.
+import { EventEmitter } from 'node:events';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { BlobWriter, ByteRange } from '../store/blobstore.ts';
+
+const CHUNK = 256 * 1024;
+
+export class Fill {
+  readonly size: number | undefined;
+  /** Resolves when the bytes are verified and in the store; rejects when the download fails. */
+  readonly done: Promise<void>;
+  private readonly events = new EventEmitter();
+  private state: 'running' | 'committed' | 'failed' = 'running';
+  private failure: Error | undefined;
+  private readers = 0;
+  private handle: FileHandle | undefined;
+
+  private constructor(
+    private readonly writer: BlobWriter,
+    handle: FileHandle,
+    size: number | undefined,
+    source: AsyncIterable<Uint8Array>,
+    private readonly onSettled: () => void,
+  ) {
+    this.handle = handle;
+    this.size = size;
+    this.events.setMaxListeners(0);
+    this.done = this.run(source);
+    this.done.catch(() => undefined);
+  }
+
+  /** Starts copying `source` into `writer`; the returned Fill can hand out readers at once. */
+  static async start(writer: BlobWriter, size: number | undefined, source: AsyncIterable<Uint8Array>, onSettled: () => void = () => undefined): Promise<Fill> {
+    const handle = await open(writer.tempPath, 'r');
+    return new Fill(writer, handle, size, source, onSettled);
+  }
+
+  get written(): number {
+    return this.writer.written;
+  }
+
+  private async run(source: AsyncIterable<Uint8Array>): Promise<void> {
+    try {
+      for await (const chunk of source) {
+        await this.writer.write(chunk);
+        this.events.emit('progress');
+      }
+      if (this.size !== undefined && this.writer.written !== this.size) {
+        throw new Error(`upstream sent ${this.writer.written} of ${this.size} bytes`);
+      }
+      await this.writer.commit();
+      this.state = 'committed';
+    } catch (err) {
+      this.failure = err as Error;
+      this.state = 'failed';
+      await this.writer.abort().catch(() => undefined);
+      if (typeof (source as { destroy?: unknown }).destroy === 'function') (source as unknown as { destroy(): void }).destroy();
+    } finally {
+      // Leave the in-flight map first: from here on new readers go to the store, so the handle can be released.
+      this.onSettled();
+      this.events.emit('progress');
+      await this.releaseIfIdle();
+    }
+    if (this.state === 'failed') throw this.failure;
+  }
+
+  /** A stream of the bytes, as they arrive; errors if the download fails or does not verify. */
+  reader(range?: ByteRange): Readable {
+    const handle = this.handle;
+    if (!handle) throw new Error('fill already released');
+    this.readers++;
+    let offset = range?.start ?? 0;
+    const end = range ? range.end + 1 : undefined;
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    const waitForProgress = () => new Promise<void>((resolve) => this.events.once('progress', resolve));
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.readers--;
+      void this.releaseIfIdle();
+    };
+    const stream = new Readable({
+      read: async () => {
+        try {
+          for (;;) {
+            const limit = Math.min(end ?? Infinity, this.writer.written);
+            if (offset < limit) {
+              const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, limit - offset), offset);
+              offset += bytesRead;
+              stream.push(Buffer.from(buffer.subarray(0, bytesRead)));
+              return;
+            }
+            if (this.state === 'failed') throw this.failure ?? new Error('download failed');
+            if (this.state === 'committed' || (end !== undefined && offset >= end)) {
+              stream.push(null);
+              return;
+            }
+            await waitForProgress();
+          }
+        } catch (err) {
+          stream.destroy(err as Error);
+        }
+      },
+      destroy: (err, callback) => {
+        release();
+        callback(err);
+      },
+    });
+    stream.once('end', release);
+    return stream;
+  }
+
+  private async releaseIfIdle(): Promise<void> {
+    if (this.state !== 'running' && this.readers === 0 && this.handle) {
+      const handle = this.handle;
+      this.handle = undefined;
+      await handle.close().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,320 @@
+// The pull-through cache: serves from the local store, fetches from the project's upstream on a miss (once for any
+// number of concurrent callers), checks tags after their TTL with a HEAD, keeps serving what it has when the
+// upstream deleted it (unless the project says otherwise) or is down.
+import { OciError } from '../oci/errors.ts';
+import { isDigest, sha256Of, type Digest } from '../oci/digest.ts';
+import { MAX_MANIFEST_BYTES, UPSTREAM_ACCEPT, referencedDigests, sniffMediaType } from '../oci/mediatypes.ts';
+import type { RepositoryName, Tag } from '../oci/names.ts';
+import type { BlobStore, ByteRange } from '../store/blobstore.ts';
+import type { Catalog } from '../index/catalog.ts';
+import type { Project } from '../project.ts';
+import { header, type UpstreamClient } from '../upstream/client.ts';
+import { UpstreamError } from '../upstream/errors.ts';
+import { Fill } from './fill.ts';
+import { NO_OBSERVER, type CacheObserver } from './observer.ts';
+import type { ArtifactService, BlobBody, Manifest } from './types.ts';
+
+export interface PullThroughOptions {
+  store: BlobStore;
+  catalog: Catalog;
+  upstreams: ReadonlyMap<string, UpstreamClient>;
+  observer?: CacheObserver;
+  now?: () => number;
+}
+
+export class PullThrough implements ArtifactService {
+  private readonly store: BlobStore;
+  private readonly catalog: Catalog;
+  private readonly upstreams: ReadonlyMap<string, UpstreamClient>;
+  private readonly observer: CacheObserver;
+  private readonly now: () => number;
+  private readonly blobFills = new Map<Digest, Promise<Fill>>();
+  private readonly manifestFetches = new Map<string, Promise<Manifest>>();
+
+  constructor(opts: PullThroughOptions) {
+    this.store = opts.store;
+    this.catalog = opts.catalog;
+    this.upstreams = opts.upstreams;
+    this.observer = opts.observer ?? NO_OBSERVER;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Digests being downloaded now; retention must not evict them. */
+  inFlight(): Set<string> {
+    return new Set(this.blobFills.keys());
+  }
+
+  async getManifest(project: Project, name: RepositoryName, reference: Tag | Digest): Promise<Manifest> {
+    return isDigest(reference) ? this.manifestByDigest(project, name, reference) : this.manifestByTag(project, name, reference);
+  }
+
+  private async manifestByTag(project: Project, name: RepositoryName, tag: Tag): Promise<Manifest> {
+    const record = await this.catalog.getTag(project.name, name, tag);
+    const cached = record ? await this.localManifest(project, name, record.digest) : undefined;
+    if (record && cached && record.checkedAt + project.tagTtlMs > this.now()) {
+      this.observer.hit(project.name, 'manifest');
+      return cached;
+    }
+    try {
+      const head = await this.upstream(project).send({
+        method: 'HEAD', path: `/v2/${name}/manifests/${tag}`, repository: name, headers: { accept: UPSTREAM_ACCEPT },
+      });
+      await head.body.dump().catch(() => undefined);
+      const upstreamDigest = header(head.headers, 'docker-content-digest');
+      if (cached && upstreamDigest === cached.digest) {
+        await this.catalog.setTag(project.name, name, tag, { digest: cached.digest, checkedAt: this.now() });
+        this.observer.hit(project.name, 'manifest');
+        return cached;
+      }
+      this.observer.miss(project.name, 'manifest');
+      const fresh = await this.fetchManifest(project, name, upstreamDigest && isDigest(upstreamDigest) ? upstreamDigest : tag);
+      await this.catalog.setTag(project.name, name, tag, { digest: fresh.digest, checkedAt: this.now() });
+      return fresh;
+    } catch (err) {
+      return this.onUpstreamFailure(err, project, cached, async () => {
+        if (record) await this.catalog.setTag(project.name, name, tag, { ...record, upstreamDeleted: true });
+      }, async () => {
+        await this.catalog.deleteTag(project.name, name, tag);
+      }, 'MANIFEST_UNKNOWN', `manifest ${name}:${tag} is not known`);
+    }
+  }
+
+  private async manifestByDigest(project: Project, name: RepositoryName, digest: Digest): Promise<Manifest> {
+    const cached = await this.localManifest(project, name, digest);
+    // Content by digest never changes: only a project that follows upstream deletes needs to ask again.
+    if (cached && project.keepAfterUpstreamDelete) {
+      this.observer.hit(project.name, 'manifest');
+      return cached;
+    }
+    try {
+      if (cached) {
+        const head = await this.upstream(project).send({ method: 'HEAD', path: `/v2/${name}/manifests/${digest}`, repository: name, headers: { accept: UPSTREAM_ACCEPT } });
+        await head.body.dump().catch(() => undefined);
+        this.observer.hit(project.name, 'manifest');
+        return cached;
+      }
+      this.observer.miss(project.name, 'manifest');
+      return await this.fetchManifest(project, name, digest);
+    } catch (err) {
+      return this.onUpstreamFailure(err, project, cached, async () => {
+        const record = await this.catalog.getManifest(project.name, name, digest);
+        if (record) await this.catalog.setManifest(project.name, name, digest, { ...record, upstreamDeleted: true });
+      }, async () => {
+        await this.catalog.deleteManifest(project.name, name, digest);
+      }, 'MANIFEST_UNKNOWN', `manifest ${name}@${digest} is not known`);
+    }
+  }
+
+  /** Serve stale, follow a delete, or map the upstream error to the protocol. */
+  private async onUpstreamFailure<T>(
+    err: unknown, project: Project, cached: T | undefined,
+    markDeleted: () => Promise<void>, forget: () => Promise<void>,
+    unknownCode: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN', unknownMessage: string,
+  ): Promise<T> {
+    if (!(err instanceof UpstreamError)) throw err;
+    if (err.kind === 'not-found') {
+      if (cached !== undefined && project.keepAfterUpstreamDelete) {
+        await markDeleted();
+        this.observer.upstreamDeleted(project.name);
+        return cached;
+      }
+      if (cached !== undefined) await forget();
+      throw new OciError(unknownCode, unknownMessage);
+    }
+    this.observer.upstreamError(project.name, err.message);
+    if (cached !== undefined) return cached;
+    throw toOciError(err);
+  }
+
+  private async localManifest(project: Project, name: RepositoryName, digest: Digest): Promise<Manifest | undefined> {
+    const record = await this.catalog.getManifest(project.name, name, digest);
+    if (!record) return undefined;
+    const body = await this.store.read(digest).catch(() => undefined);
+    if (!body) return undefined;
+    if (this.now() - record.lastPulled > 60_000) {
+      await this.catalog.setManifest(project.name, name, digest, { ...record, lastPulled: this.now() });
+    }
+    return { digest, mediaType: record.mediaType, body };
+  }
+
+  /** GET a manifest upstream, once for concurrent callers; verifies its digest before storing. */
+  private fetchManifest(project: Project, name: RepositoryName, reference: string): Promise<Manifest> {
+    const key = `${project.name}/${name}@${reference}`;
+    const running = this.manifestFetches.get(key);
+    if (running) {
+      this.observer.coalesced(project.name, 'manifest');
+      return running;
+    }
+    const fetch = this.downloadManifest(project, name, reference).finally(() => this.manifestFetches.delete(key));
+    this.manifestFetches.set(key, fetch);
+    return fetch;
+  }
+
+  private async downloadManifest(project: Project, name: RepositoryName, reference: string): Promise<Manifest> {
+    const res = await this.upstream(project).send({ method: 'GET', path: `/v2/${name}/manifests/${reference}`, repository: name, headers: { accept: UPSTREAM_ACCEPT } });
+    const length = Number(header(res.headers, 'content-length') ?? 0);
+    if (length > MAX_MANIFEST_BYTES) {
+      res.body.destroy();
+      throw new OciError('MANIFEST_INVALID', `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).byteLength;
+      if (size > MAX_MANIFEST_BYTES) {
+        res.body.destroy();
+        throw new OciError('MANIFEST_INVALID', `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const body = Buffer.concat(chunks);
+    const claimed = header(res.headers, 'docker-content-digest');
+    const digest = isDigest(reference) ? reference : claimed && isDigest(claimed) ? claimed : undefined;
+    const algorithmDigest = digest ?? sha256Of(body);
+    const writer = await this.store.writer(algorithmDigest, body.byteLength);
+    try {
+      await writer.write(body);
+      await writer.commit();
+    } catch (err) {
+      await writer.abort().catch(() => undefined);
+      throw new OciError('MANIFEST_INVALID', `upstream manifest does not match its digest ${algorithmDigest}: ${(err as Error).message}`, { status: 502 });
+    }
+    const mediaType = sniffMediaType(body, header(res.headers, 'content-type'));
+    await this.catalog.setManifest(project.name, name, algorithmDigest, {
+      mediaType, size: body.byteLength, references: referencedDigests(body), lastPulled: this.now(),
+    });
+    this.observer.stored(project.name, body.byteLength);
+    return { digest: algorithmDigest, mediaType, body };
+  }
+
+  async statBlob(project: Project, name: RepositoryName, digest: Digest): Promise<number> {
+    const local = await this.localBlob(project, digest);
+    if (local !== undefined) return local;
+    const fill = this.blobFills.get(digest);
+    if (fill) {
+      const f = await fill;
+      if (f.size !== undefined) return f.size;
+    }
+    try {
+      const res = await this.upstream(project).send({ method: 'HEAD', path: `/v2/${name}/blobs/${digest}`, repository: name });
+      await res.body.dump().catch(() => undefined);
+      const size = Number(header(res.headers, 'content-length'));
+      if (!Number.isFinite(size)) throw new OciError('BLOB_UNKNOWN', 'upstream gave no size', { status: 502 });
+      return size;
+    } catch (err) {
+      if (err instanceof UpstreamError && err.kind === 'not-found') throw new OciError('BLOB_UNKNOWN', `blob ${digest} is not known`);
+      if (err instanceof UpstreamError) throw toOciError(err);
+      throw err;
+    }
+  }
+
+  /** A blob is served locally only to the project that fetched it (or after the upstream confirmed it to another). */
+  private async localBlob(project: Project, digest: Digest): Promise<number | undefined> {
+    const size = await this.store.stat(digest);
+    if (size === undefined) return undefined;
+    const record = await this.catalog.getBlob(project.name, digest);
+    if (!record) return undefined;
+    if (this.now() - record.lastPulled > 60_000) await this.catalog.setBlob(project.name, digest, { size, lastPulled: this.now() });
+    return size;
+  }
+
+  async openBlob(project: Project, name: RepositoryName, digest: Digest, range?: ByteRange): Promise<BlobBody> {
+    const local = await this.localBlob(project, digest);
+    if (local !== undefined) {
+      this.observer.hit(project.name, 'blob');
+      checkRange(range, local);
+      return { size: local, source: 'cache', stream: await this.store.open(digest, range) };
+    }
+    const running = this.blobFills.get(digest);
+    if (running) this.observer.coalesced(project.name, 'blob');
+    else this.observer.miss(project.name, 'blob');
+    const fill = await (running ?? this.startBlobFill(project, name, digest));
+    if (fill.size !== undefined) checkRange(range, fill.size);
+    const size = range ? range.end - range.start + 1 : fill.size;
+    return { size: size ?? -1, source: 'upstream', stream: fill.reader(range) };
+  }
+
+  private startBlobFill(project: Project, name: RepositoryName, digest: Digest): Promise<Fill> {
+    const starting = (async () => {
+      let res;
+      try {
+        res = await this.upstream(project).send({ method: 'GET', path: `/v2/${name}/blobs/${digest}`, repository: name });
+      } catch (err) {
+        if (err instanceof UpstreamError && err.kind === 'not-found') throw new OciError('BLOB_UNKNOWN', `blob ${digest} is not known`);
+        if (err instanceof UpstreamError) {
+          this.observer.upstreamError(project.name, err.message);
+          throw toOciError(err);
+        }
+        throw err;
+      }
+      const lengthHeader = header(res.headers, 'content-length');
+      const size = lengthHeader === undefined ? undefined : Number(lengthHeader);
+      const writer = await this.store.writer(digest, size);
+      const fill = await Fill.start(writer, size, res.body, () => this.blobFills.delete(digest));
+      fill.done.then(
+        () => this.linkBlob(project, digest, writer.written),
+        (err: Error) => this.observer.upstreamError(project.name, `blob ${digest}: ${err.message}`),
+      );
+      return fill;
+    })();
+    this.blobFills.set(digest, starting);
+    starting.catch(() => this.blobFills.delete(digest));
+    return starting;
+  }
+
+  private async linkBlob(project: Project, digest: Digest, size: number): Promise<void> {
+    await this.catalog.setBlob(project.name, digest, { size, lastPulled: this.now() });
+    this.observer.stored(project.name, size);
+  }
+
+  async tags(project: Project, name: RepositoryName): Promise<string[]> {
+    try {
+      const res = await this.upstream(project).send({ method: 'GET', path: `/v2/${name}/tags/list`, repository: name });
+      const doc = (await res.body.json()) as { tags?: unknown };
+      return Array.isArray(doc.tags) ? doc.tags.filter((t): t is string => typeof t === 'string') : [];
+    } catch (err) {
+      if (err instanceof UpstreamError && err.kind === 'not-found') throw new OciError('NAME_UNKNOWN', `repository ${name} is not known`);
+      if (err instanceof UpstreamError) throw toOciError(err);
+      throw err;
+    }
+  }
+
+  async referrers(project: Project, name: RepositoryName, digest: Digest): Promise<Buffer | undefined> {
+    try {
+      const res = await this.upstream(project).send({ method: 'GET', path: `/v2/${name}/referrers/${digest}`, repository: name });
+      return Buffer.from(await res.body.arrayBuffer());
+    } catch {
+      // Registries without the referrers API (distribution 2.x) answer 404: an empty index is the spec's fallback.
+      return undefined;
+    }
+  }
+
+  private upstream(project: Project): UpstreamClient {
+    const client = this.upstreams.get(project.name);
+    if (!client) throw new Error(`no upstream for project ${project.name}`);
+    return client;
+  }
+}
+
+function checkRange(range: ByteRange | undefined, size: number): void {
+  if (range && (range.start > range.end || range.end >= size)) {
+    throw new OciError('RANGE_INVALID', `range ${range.start}-${range.end} is outside 0-${size - 1}`, { headers: { 'content-range': `bytes */${size}` } });
+  }
+}
+
+export function toOciError(err: UpstreamError): OciError {
+  switch (err.kind) {
+    case 'rate-limited':
+      return new OciError('TOOMANYREQUESTS', 'the upstream registry is rate limiting; nothing cached to serve', {
+        headers: err.retryAfter ? { 'retry-after': err.retryAfter } : {},
+      });
+    case 'unauthorized':
+      return new OciError('UNAUTHORIZED', 'the upstream registry refused the proxy\'s credentials', { status: 502 });
+    case 'denied':
+      return new OciError('DENIED', 'the upstream registry denied access');
+    case 'not-found':
+      return new OciError('NAME_UNKNOWN', 'not known upstream');
+    default:
+      return new OciError('UPSTREAM_UNAVAILABLE', 'the upstream registry is unavailable and nothing is cached', { status: err.status === 503 ? 503 : 502 });
+  }
+}

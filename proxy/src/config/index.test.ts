@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { ConfigError, parseProxyConfig, renderProxyConfig, validateProxyConfig } from './index.ts';
+
+const FULL = `
+listen: 0.0.0.0:5000
+storage: { directory: /var/lib/berth }
+index: { redis: redis://host:6379 }
+log: { level: info }
+projects:
+  - name: docker-hub
+    registry: docker.io
+    upstream: https://registry-1.docker.io
+    default: true
+    libraryPrefix: true
+    credentials: { usernameFile: /s/username, passwordFile: /s/password }
+    tls: { caFile: /s/ca.crt, insecureSkipVerify: false }
+    httpProxy: { url: http://proxy:3128, noProxy: [".svc"] }
+    tagTTL: 5m
+    keepAfterUpstreamDelete: true
+    retention: { unusedFor: 720h, maxSize: 50Gi }
+    pinned: ["library/nginx:1.27"]
+    access: { anonymous: true }
+  - name: ghcr
+    registry: ghcr.io
+    upstream: https://ghcr.io
+    credentials: { dockerConfigJsonFile: /s/.dockerconfigjson }
+    access: { htpasswdFile: /s/htpasswd }
+`;
+
+function minimal(project: Record<string, unknown> = {}, top: Record<string, unknown> = {}): unknown {
+  return {
+    listen: '127.0.0.1:5000',
+    storage: { directory: '/tmp/x' },
+    projects: [{ name: 'hub', registry: 'docker.io', upstream: 'https://registry-1.docker.io', ...project }],
+    ...top,
+  };
+}
+
+function rejects(value: unknown, message: string | RegExp): void {
+  assert.throws(() => validateProxyConfig(value), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    if (typeof message === 'string') assert.equal(err.message, message);
+    else assert.match(err.message, message);
+    return true;
+  });
+}
+
+describe('proxy config', () => {
+  it('reads every key of the documented example', () => {
+    const cfg = parseProxyConfig(FULL);
+    assert.equal(cfg.listen, '0.0.0.0:5000');
+    assert.deepEqual(cfg.index, { redis: 'redis://host:6379' });
+    assert.equal(cfg.projects.length, 2);
+    assert.deepEqual(cfg.projects[0]!.retention, { unusedFor: '720h', maxSize: '50Gi' });
+    assert.deepEqual(cfg.projects[0]!.httpProxy, { url: 'http://proxy:3128', noProxy: ['.svc'] });
+    assert.deepEqual(cfg.projects[1]!.credentials, { dockerConfigJsonFile: '/s/.dockerconfigjson' });
+    assert.deepEqual(cfg.projects[1]!.access, { htpasswdFile: '/s/htpasswd' });
+  });
+
+  it('renders text that parses back to the same config', () => {
+    const cfg = parseProxyConfig(FULL);
+    assert.deepEqual(parseProxyConfig(renderProxyConfig(cfg)), cfg);
+  });
+
+  it('names the key of a bad duration', () => {
+    rejects(minimal({ tagTTL: '5x' }), 'projects[0].tagTTL: "5x" is not a duration (use e.g. 30s, 5m, 168h)');
+  });
+
+  it('refuses unknown keys at every level', () => {
+    rejects(minimal({ tagTtl: '5m' }), /^projects\[0\]\.tagTtl: unknown key/);
+    rejects(minimal({}, { extra: 1 }), /^extra: unknown key/);
+    rejects(minimal({ retention: { maxSize: '1Gi', minSize: '1' } }), /^projects\[0\]\.retention\.minSize: unknown key/);
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ['a bad size', minimal({ retention: { maxSize: '50GB' } }), /^projects\[0\]\.retention\.maxSize: "50GB" is not a size/],
+    ['a bad project name', minimal({ name: 'Docker_Hub' }), /^projects\[0\]\.name:/],
+    ['a bad upstream', minimal({ upstream: 'ftp://x' }), /^projects\[0\]\.upstream: "ftp:\/\/x" must use http or https/],
+    ['a bad listen', minimal({}, { listen: 'nowhere' }), /^listen:/],
+    ['no projects', minimal({}, { projects: [] }), /^projects: must be a list/],
+    ['a non-boolean', minimal({ keepAfterUpstreamDelete: 'yes' }), /^projects\[0\]\.keepAfterUpstreamDelete: must be true or false/],
+    ['both credential kinds', minimal({ credentials: { dockerConfigJsonFile: '/a', usernameFile: '/b' } }), /^projects\[0\]\.credentials:/],
+    ['a bad log level', minimal({}, { log: { level: 'loud' } }), /^log\.level:/],
+    ['a missing storage', { listen: ':5000', projects: [] }, /^storage: must be a mapping/],
+  ];
+  for (const [what, value, message] of bad) it(`refuses ${what}`, () => rejects(value, message));
+
+  it('refuses two projects for one registry', () => {
+    const cfg = minimal() as { projects: unknown[] };
+    cfg.projects.push({ name: 'other', registry: 'docker.io', upstream: 'http://127.0.0.1:1' });
+    rejects(cfg, /^projects\[1\]\.registry: "docker.io" is already used by projects\[0\]/);
+  });
+
+  it('reports bad YAML as a ConfigError', () => {
+    assert.throws(() => parseProxyConfig('listen: [unclosed'), ConfigError);
+  });
+});

@@ -1,0 +1,6 @@
+// The node agent's public surface for the operator: the config it renders and the report it reads.
+export { parseNodeAgentConfig, renderNodeAgentConfig, validateNodeAgentConfig, NodeAgentConfigError, RUNTIMES } from './config.ts';
+export type { MirroredRegistry, NodeAgentConfig, RuntimeName } from './config.ts';
+export { configHash, reportConfigMapName, REPORT_KEY, REPORT_LABEL } from './report.ts';
+export type { NodeAgentReport } from './report.ts';
+export type { ApplyResult, RegistryResult, RuntimeResult, ResultState } from './apply.ts';

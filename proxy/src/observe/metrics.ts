@@ -1,0 +1,93 @@
+// Prometheus metrics and the /_berth/stats counters, from one module, labelled by project (registry) and route.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CacheObserver } from '../cache/observer.ts';
+
+interface Counts {
+  artifacts: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+  upstreamDeleted: number;
+  lastUpstreamError: { time: string; message: string } | null;
+}
+
+function emptyCounts(): Counts {
+  return { artifacts: 0, bytes: 0, hits: 0, misses: 0, upstreamDeleted: 0, lastUpstreamError: null };
+}
+
+export class ProxyMetrics implements CacheObserver {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'berth_requests_total', help: 'HTTP requests by route and status code', labelNames: ['route', 'code'], registers: [this.registry] });
+  private readonly hits = new Counter({ name: 'berth_cache_hits_total', help: 'Requests served from the cache', labelNames: ['project', 'kind'], registers: [this.registry] });
+  private readonly misses = new Counter({ name: 'berth_cache_misses_total', help: 'Requests that went upstream', labelNames: ['project', 'kind'], registers: [this.registry] });
+  private readonly coalescedWaiters = new Counter({ name: 'berth_coalesced_waiters_total', help: 'Requests that joined a download already in progress', labelNames: ['project', 'kind'], registers: [this.registry] });
+  private readonly bytesServed = new Counter({ name: 'berth_bytes_served_total', help: 'Blob bytes sent to clients, by source', labelNames: ['source'], registers: [this.registry] });
+  private readonly upstreamLatency = new Histogram({ name: 'berth_upstream_request_duration_seconds', help: 'Upstream response time to headers', labelNames: ['method', 'code'], registers: [this.registry] });
+  private readonly deleted = new Counter({ name: 'berth_upstream_deleted_total', help: 'Cached artifacts found deleted upstream and kept', labelNames: ['project'], registers: [this.registry] });
+  private readonly storeBytes = new Gauge({ name: 'berth_store_bytes', help: 'Bytes stored per project', labelNames: ['project'], registers: [this.registry] });
+  private readonly totals = emptyCounts();
+  private readonly perProject = new Map<string, Counts>();
+
+  constructor(projects: readonly string[]) {
+    for (const p of projects) this.perProject.set(p, emptyCounts());
+  }
+
+  private each(project: string, update: (c: Counts) => void): void {
+    update(this.totals);
+    let counts = this.perProject.get(project);
+    if (!counts) this.perProject.set(project, (counts = emptyCounts()));
+    update(counts);
+  }
+
+  request(route: string, code: number): void {
+    this.requests.inc({ route, code: String(code) });
+  }
+  served(source: string, bytes: number): void {
+    if (bytes > 0) this.bytesServed.inc({ source }, bytes);
+  }
+  upstreamResponse(method: string, code: number | 'error', seconds: number): void {
+    this.upstreamLatency.observe({ method, code: String(code) }, seconds);
+  }
+
+  hit(project: string, kind: 'manifest' | 'blob'): void {
+    this.hits.inc({ project, kind });
+    this.each(project, (c) => c.hits++);
+  }
+  miss(project: string, kind: 'manifest' | 'blob'): void {
+    this.misses.inc({ project, kind });
+    this.each(project, (c) => c.misses++);
+  }
+  coalesced(project: string, kind: 'manifest' | 'blob'): void {
+    this.coalescedWaiters.inc({ project, kind });
+  }
+  upstreamDeleted(project: string): void {
+    this.deleted.inc({ project });
+    this.each(project, (c) => c.upstreamDeleted++);
+  }
+  upstreamError(project: string, message: string): void {
+    const error = { time: new Date().toISOString(), message };
+    this.each(project, (c) => (c.lastUpstreamError = error));
+  }
+  stored(project: string, bytes: number): void {
+    this.storeBytes.inc({ project }, bytes);
+    this.each(project, (c) => {
+      c.artifacts++;
+      c.bytes += bytes;
+    });
+  }
+  /** Seeds stored counts at start from the catalog. */
+  setStored(project: string, artifacts: number, bytes: number): void {
+    this.storeBytes.set({ project }, bytes);
+    const counts = this.perProject.get(project) ?? emptyCounts();
+    this.totals.artifacts += artifacts - counts.artifacts;
+    this.totals.bytes += bytes - counts.bytes;
+    counts.artifacts = artifacts;
+    counts.bytes = bytes;
+    this.perProject.set(project, counts);
+  }
+
+  /** The /_berth/stats document (contract 3). */
+  stats(): Counts & { projects: Record<string, Counts> } {
+    return { ...this.totals, projects: Object.fromEntries(this.perProject) };
+  }
+}

@@ -1,0 +1,47 @@
+// Manifest media types the proxy asks upstreams for and serves.
+
+export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+export const DOCKER_V1_SIGNED = 'application/vnd.docker.distribution.manifest.v1+prettyjws';
+
+export const MANIFEST_TYPES = [OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST, DOCKER_V1_SIGNED] as const;
+
+/** The Accept header sent upstream: every type, so the cache holds what any client may ask for. */
+export const UPSTREAM_ACCEPT = MANIFEST_TYPES.join(', ');
+
+/** Manifests larger than this are refused (the spec lets registries set a limit; 4 MiB is distribution's). */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** The media type of a manifest body, from its mediaType field, else by shape. */
+export function sniffMediaType(body: Uint8Array, fallback?: string): string {
+  try {
+    const doc = JSON.parse(Buffer.from(body).toString('utf8')) as { mediaType?: unknown; manifests?: unknown; schemaVersion?: unknown };
+    if (typeof doc.mediaType === 'string' && doc.mediaType) return doc.mediaType;
+    if (doc.schemaVersion === 1) return DOCKER_V1_SIGNED;
+    if (Array.isArray(doc.manifests)) return OCI_INDEX;
+    return fallback && fallback !== 'application/octet-stream' ? fallback : OCI_MANIFEST;
+  } catch {
+    return fallback ?? OCI_MANIFEST;
+  }
+}
+
+/** Digests a manifest references: config, layers and child manifests (what retention must keep with it). */
+export function referencedDigests(body: Uint8Array): string[] {
+  try {
+    const doc = JSON.parse(Buffer.from(body).toString('utf8')) as {
+      config?: { digest?: unknown }; layers?: { digest?: unknown }[]; manifests?: { digest?: unknown }[];
+      subject?: { digest?: unknown }; fsLayers?: { blobSum?: unknown }[];
+    };
+    const out: unknown[] = [doc.config?.digest, ...(doc.layers ?? []).map((l) => l.digest),
+      ...(doc.manifests ?? []).map((m) => m.digest), ...(doc.fsLayers ?? []).map((l) => l.blobSum)];
+    return out.filter((d): d is string => typeof d === 'string');
+  } catch {
+    return [];
+  }
+}
+
+export function isIndexType(mediaType: string): boolean {
+  return mediaType === OCI_INDEX || mediaType === DOCKER_LIST;
+}

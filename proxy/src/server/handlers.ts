@@ -1,0 +1,84 @@
+// OCI read API handlers: each parses nothing itself (route.ts did), calls the ArtifactService, writes headers.
+import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { ArtifactService } from '../cache/types.ts';
+import type { OciRequest } from './route.ts';
+import { OciError } from '../oci/errors.ts';
+import { OCI_INDEX } from '../oci/mediatypes.ts';
+import { parseRange } from './respond.ts';
+
+type Req<K extends OciRequest['kind']> = Extract<OciRequest, { kind: K }>;
+
+const API_HEADER = { 'docker-distribution-api-version': 'registry/2.0' };
+
+export async function handleManifest(svc: ArtifactService, r: Req<'manifest'>, method: string, res: ServerResponse): Promise<number> {
+  const m = await svc.getManifest(r.project, r.name, r.reference);
+  res.writeHead(200, {
+    ...API_HEADER,
+    'content-type': m.mediaType,
+    'content-length': m.body.byteLength,
+    'docker-content-digest': m.digest,
+    etag: `"${m.digest}"`,
+  });
+  res.end(method === 'HEAD' ? undefined : m.body);
+  return method === 'HEAD' ? 0 : m.body.byteLength;
+}
+
+export async function handleBlob(svc: ArtifactService, r: Req<'blob'>, method: string, rangeHeader: string | undefined, res: ServerResponse): Promise<{ bytes: number; source: string }> {
+  if (method === 'HEAD') {
+    const size = await svc.statBlob(r.project, r.name, r.reference);
+    res.writeHead(200, { ...API_HEADER, 'content-type': 'application/octet-stream', 'content-length': size, 'docker-content-digest': r.reference, 'accept-ranges': 'bytes' });
+    res.end();
+    return { bytes: 0, source: 'none' };
+  }
+  let range = rangeHeader ? parseRange(rangeHeader, await svc.statBlob(r.project, r.name, r.reference)) : undefined;
+  const body = await svc.openBlob(r.project, r.name, r.reference, range);
+  const headers: Record<string, string | number> = {
+    ...API_HEADER, 'content-type': 'application/octet-stream', 'docker-content-digest': r.reference, 'accept-ranges': 'bytes',
+  };
+  if (body.size >= 0) headers['content-length'] = body.size;
+  if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/*`;
+  res.writeHead(range ? 206 : 200, headers);
+  range = undefined;
+  let bytes = 0;
+  body.stream.on('data', (chunk: Buffer) => (bytes += chunk.byteLength));
+  try {
+    await pipeline(body.stream, res);
+  } catch (err) {
+    // A client that hung up is not an error of ours; a download that failed mid-way breaks the connection.
+    if (!res.destroyed || res.writableFinished) throw err;
+    body.stream.destroy();
+  }
+  return { bytes, source: body.source };
+}
+
+export async function handleTags(svc: ArtifactService, r: Req<'tags'>, res: ServerResponse): Promise<void> {
+  let tags = (await svc.tags(r.project, r.name)).sort();
+  if (r.last !== undefined) tags = tags.filter((t) => t > r.last!);
+  const more = r.n !== undefined && tags.length > r.n;
+  if (r.n !== undefined) tags = tags.slice(0, r.n);
+  const headers: Record<string, string> = { ...API_HEADER, 'content-type': 'application/json' };
+  if (more && tags.length > 0) headers.link = `</v2/${r.name}/tags/list?n=${r.n}&last=${encodeURIComponent(tags[tags.length - 1]!)}>; rel="next"`;
+  res.writeHead(200, headers);
+  res.end(JSON.stringify({ name: r.name, tags }));
+}
+
+export async function handleReferrers(svc: ArtifactService, r: Req<'referrers'>, res: ServerResponse): Promise<void> {
+  const upstream = await svc.referrers(r.project, r.name, r.reference);
+  let doc: { schemaVersion: number; mediaType: string; manifests: { artifactType?: string }[] } =
+    { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
+  if (upstream) {
+    try {
+      doc = JSON.parse(upstream.toString('utf8')) as typeof doc;
+    } catch {
+      throw new OciError('UPSTREAM_UNAVAILABLE', 'upstream referrers answer is not JSON');
+    }
+  }
+  const headers: Record<string, string> = { ...API_HEADER, 'content-type': OCI_INDEX };
+  if (r.artifactType) {
+    doc.manifests = (doc.manifests ?? []).filter((m) => m.artifactType === r.artifactType);
+    headers['oci-filters-applied'] = 'artifactType';
+  }
+  res.writeHead(200, headers);
+  res.end(JSON.stringify(doc));
+}

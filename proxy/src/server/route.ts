@@ -1,0 +1,79 @@
+// Parses a request once into a typed value: which project, which kind of OCI object, which name and reference.
+// Three ways to name the project (see issue 3, Routing): a path prefix `/v2/<registry>/<repo>/…`, containerd's
+// `?ns=<registry>`, or nothing (the default project).
+import { parseDigest, isDigest, type Digest } from '../oci/digest.ts';
+import { OciError } from '../oci/errors.ts';
+import { parseRepositoryName, parseTag, type RepositoryName, type Tag } from '../oci/names.ts';
+import type { Project } from '../project.ts';
+
+export type OciRequest =
+  | { kind: 'catalog-root' }
+  | { kind: 'manifest'; project: Project; name: RepositoryName; reference: Tag | Digest }
+  | { kind: 'blob'; project: Project; name: RepositoryName; reference: Digest }
+  | { kind: 'tags'; project: Project; name: RepositoryName; n: number | undefined; last: string | undefined }
+  | { kind: 'referrers'; project: Project; name: RepositoryName; reference: Digest; artifactType: string | undefined }
+  | { kind: 'write'; method: string };
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+const SUFFIX = /^(.+)\/(manifests|blobs|tags|referrers)\/(.*)$/;
+
+/**
+ * Throws OciError: NAME_UNKNOWN (no project for the request), NAME_INVALID, TAG_INVALID, DIGEST_INVALID,
+ * UNSUPPORTED (writes and blob uploads).
+ */
+export function parseOciRequest(method: string, url: URL, projects: readonly Project[]): OciRequest | undefined {
+  const path = url.pathname;
+  if (path === '/v2/' || path === '/v2') return READ_METHODS.has(method) ? { kind: 'catalog-root' } : { kind: 'write', method };
+  if (!path.startsWith('/v2/')) return undefined;
+  if (!READ_METHODS.has(method) || path.includes('/blobs/uploads')) return { kind: 'write', method };
+  let rest: string;
+  try {
+    rest = decodeURIComponent(path.slice(4));
+  } catch {
+    throw new OciError('NAME_INVALID', 'bad percent-encoding in path');
+  }
+  const match = SUFFIX.exec(rest);
+  if (!match) {
+    if (rest === '_catalog') throw new OciError('UNSUPPORTED', 'the catalog is not served by a pull-through cache');
+    return undefined;
+  }
+  const [, fullName, kind, ref] = match as unknown as [string, string, string, string];
+  const { project, repository } = pickProject(fullName, url.searchParams.get('ns'), projects);
+  const name = parseRepositoryName(project.libraryPrefix && !repository.includes('/') ? `library/${repository}` : repository);
+  switch (kind) {
+    case 'manifests':
+      return { kind: 'manifest', project, name, reference: ref.includes(':') ? parseDigest(ref) : parseTag(ref) };
+    case 'blobs':
+      return { kind: 'blob', project, name, reference: parseDigest(ref) };
+    case 'tags':
+      if (ref !== 'list') return undefined;
+      return { kind: 'tags', project, name, n: parseCount(url.searchParams.get('n')), last: url.searchParams.get('last') ?? undefined };
+    default:
+      if (!isDigest(ref)) throw new OciError('DIGEST_INVALID', 'referrers needs a manifest digest');
+      return { kind: 'referrers', project, name, reference: ref, artifactType: url.searchParams.get('artifactType') ?? undefined };
+  }
+}
+
+function parseCount(text: string | null): number | undefined {
+  if (text === null || text === '') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new OciError('UNSUPPORTED', `n must be a non-negative integer`, { status: 400 });
+  return n;
+}
+
+function pickProject(fullName: string, ns: string | null, projects: readonly Project[]): { project: Project; repository: string } {
+  const slash = fullName.indexOf('/');
+  if (slash > 0) {
+    const prefix = fullName.slice(0, slash);
+    const byPrefix = projects.find((p) => p.registry === prefix);
+    if (byPrefix) return { project: byPrefix, repository: fullName.slice(slash + 1) };
+  }
+  if (ns) {
+    const byNs = projects.find((p) => p.registry === ns);
+    if (!byNs) throw new OciError('NAME_UNKNOWN', `no project mirrors registry ${ns.slice(0, 200)}`);
+    return { project: byNs, repository: fullName };
+  }
+  const fallback = projects.find((p) => p.isDefault);
+  if (!fallback) throw new OciError('NAME_UNKNOWN', 'no default project');
+  return { project: fallback, repository: fullName };
+}

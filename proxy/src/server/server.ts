@@ -1,0 +1,106 @@
+// The HTTP server: health, metrics and stats endpoints, and the OCI read API dispatched on the parsed request kind.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { ArtifactService } from '../cache/types.ts';
+import { Htpasswd } from '../access/htpasswd.ts';
+import { OciError } from '../oci/errors.ts';
+import type { Project } from '../project.ts';
+import type { ProxyMetrics } from '../observe/metrics.ts';
+import type { Logger } from '../observe/log.ts';
+import { parseOciRequest, type OciRequest } from './route.ts';
+import { sendError } from './respond.ts';
+import { handleBlob, handleManifest, handleReferrers, handleTags } from './handlers.ts';
+
+export interface ServerOptions {
+  projects: readonly Project[];
+  service: ArtifactService;
+  metrics: ProxyMetrics;
+  logger: Logger;
+  isReady: () => boolean;
+}
+
+export function createProxyServer(opts: ServerOptions): Server {
+  const access = new Map<string, Htpasswd>();
+  for (const p of opts.projects) {
+    const a = p.config.access;
+    if (a && 'htpasswdFile' in a) access.set(p.name, new Htpasswd(a.htpasswdFile));
+  }
+  const server = createServer((req, res) => {
+    void handle(req, res, opts, access);
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+function allowed(project: Project | undefined, req: IncomingMessage, access: Map<string, Htpasswd>): void {
+  const file = project && access.get(project.name);
+  if (file && !file.verify(req.headers.authorization)) {
+    throw new OciError('UNAUTHORIZED', 'authentication required', { headers: { 'www-authenticate': `Basic realm="berth ${project.registry}"` } });
+  }
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOptions, access: Map<string, Htpasswd>): Promise<void> {
+  const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? randomUUID();
+  res.setHeader('x-request-id', id);
+  const method = req.method ?? 'GET';
+  const url = new URL(req.url ?? '/', 'http://proxy');
+  let route = 'other';
+  let bytes = 0;
+  let source = 'none';
+  try {
+    switch (url.pathname) {
+      case '/healthz':
+        route = 'healthz';
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        return;
+      case '/readyz':
+        route = 'readyz';
+        res.writeHead(opts.isReady() ? 200 : 503, { 'content-type': 'text/plain' }).end(opts.isReady() ? 'ok\n' : 'starting\n');
+        return;
+      case '/metrics':
+        route = 'metrics';
+        res.writeHead(200, { 'content-type': opts.metrics.registry.contentType }).end(await opts.metrics.registry.metrics());
+        return;
+      case '/_berth/stats':
+        route = 'stats';
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(opts.metrics.stats()));
+        return;
+    }
+    const r: OciRequest | undefined = parseOciRequest(method, url, opts.projects);
+    if (!r) throw new OciError('NAME_UNKNOWN', 'no such route', { status: 404 });
+    route = r.kind;
+    switch (r.kind) {
+      case 'write':
+        throw new OciError('UNSUPPORTED', 'this is a read-only pull-through cache', { status: 405 });
+      case 'catalog-root':
+        allowed(opts.projects.find((p) => p.isDefault), req, access);
+        res.writeHead(200, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' }).end('{}');
+        return;
+      case 'manifest':
+        allowed(r.project, req, access);
+        bytes = await handleManifest(opts.service, r, method, res);
+        return;
+      case 'blob': {
+        allowed(r.project, req, access);
+        ({ bytes, source } = await handleBlob(opts.service, r, method, req.headers.range, res));
+        return;
+      }
+      case 'tags':
+        allowed(r.project, req, access);
+        await handleTags(opts.service, r, res);
+        return;
+      case 'referrers':
+        allowed(r.project, req, access);
+        await handleReferrers(opts.service, r, res);
+        return;
+    }
+  } catch (err) {
+    const oci = sendError(res, err);
+    if (!(err instanceof OciError)) opts.logger.error('request failed', { requestId: id, method, path: url.pathname, error: (err as Error).message });
+    else if (oci.status >= 500) opts.logger.warn('request failed', { requestId: id, method, path: url.pathname, code: oci.code, detail: oci.message });
+  } finally {
+    opts.metrics.request(route, res.statusCode);
+    opts.metrics.served(source, bytes);
+    opts.logger.debug('request', { requestId: id, method, path: url.pathname, status: res.statusCode, bytes, source });
+  }
+}

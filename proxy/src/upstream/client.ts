@@ -1,0 +1,182 @@
+// HTTP to one upstream registry: its own dispatcher (TLS, CA, egress proxy), the Bearer/Basic auth dance with
+// tokens cached until they expire, redirects followed without Authorization across origins, and retries with
+// backoff on connection errors and 5xx (these are all GET/HEAD, so idempotent).
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { ProjectConfig } from '../config/index.ts';
+import { basicHeader, credentialSource, type CredentialSource } from './credentials.ts';
+import { parseChallenge } from './challenge.ts';
+import { errorForStatus, UpstreamError } from './errors.ts';
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+export interface UpstreamRequest {
+  method: 'GET' | 'HEAD';
+  /** Path and query under the upstream base URL, e.g. `/v2/library/nginx/manifests/1.27`. */
+  path: string;
+  /** The repository, for the token scope. */
+  repository: string;
+  headers?: Record<string, string>;
+}
+
+export interface UpstreamClientOptions {
+  retries?: number;
+  backoffMs?: number;
+  connectTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  /** Observes each upstream exchange (for latency metrics). */
+  onResponse?: (method: string, status: number | 'error', seconds: number) => void;
+}
+
+interface CachedToken {
+  header: string;
+  expiresAt: number;
+}
+
+export class UpstreamClient {
+  readonly base: URL;
+  private readonly dispatcher: Dispatcher;
+  private readonly credentials: CredentialSource;
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly onResponse: UpstreamClientOptions['onResponse'];
+
+  constructor(project: Pick<ProjectConfig, 'upstream' | 'registry' | 'tls' | 'httpProxy' | 'credentials'>, opts: UpstreamClientOptions = {}) {
+    this.base = new URL(project.upstream);
+    this.retries = opts.retries ?? 3;
+    this.backoffMs = opts.backoffMs ?? 200;
+    this.onResponse = opts.onResponse;
+    this.credentials = credentialSource(project.credentials, project.registry, this.base.host);
+    const connect = {
+      timeout: opts.connectTimeoutMs ?? 10_000,
+      ...(project.tls?.caFile ? { ca: readFileSync(project.tls.caFile, 'utf8') } : {}),
+      ...(project.tls?.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
+    };
+    const timeouts = { headersTimeout: opts.headersTimeoutMs ?? 30_000, bodyTimeout: opts.bodyTimeoutMs ?? 60_000 };
+    this.dispatcher = project.httpProxy
+      ? new EnvHttpProxyAgent({
+          httpProxy: project.httpProxy.url,
+          httpsProxy: project.httpProxy.url,
+          noProxy: (project.httpProxy.noProxy ?? []).join(','),
+          connect,
+          ...timeouts,
+        })
+      : new Agent({ connect, ...timeouts });
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /**
+   * Sends a request, authenticating as the upstream asks. Resolves with 2xx responses; rejects with UpstreamError
+   * (not-found, rate-limited, unauthorized, denied, unavailable) for the rest, after retries where they help.
+   */
+  async send(req: UpstreamRequest): Promise<UpstreamResponse> {
+    let lastError: UpstreamError | undefined;
+    for (let attempt = 0; attempt <= this.retries; attempt++) {
+      if (attempt > 0) await delay(this.backoffMs * 2 ** (attempt - 1));
+      try {
+        const res = await this.authenticated(req);
+        if (res.status >= 200 && res.status < 300) return res;
+        await res.body.dump().catch(() => undefined);
+        const error = errorForStatus(res.status, `${req.method} ${req.path}`, header(res.headers, 'retry-after'));
+        if (res.status < 500) throw error;
+        lastError = error;
+      } catch (err) {
+        if (err instanceof UpstreamError && err.kind !== 'unavailable') throw err;
+        lastError = err instanceof UpstreamError ? err : new UpstreamError('unavailable', `${req.method} ${req.path}: ${describe(err)}`);
+      }
+    }
+    throw lastError!;
+  }
+
+  private async authenticated(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const scope = `repository:${req.repository}:pull`;
+    const cached = this.tokens.get(scope);
+    const authorization = cached && cached.expiresAt > Date.now() ? cached.header : undefined;
+    const first = await this.follow(req, authorization);
+    if (first.status !== 401) return first;
+    const challenge = parseChallenge(header(first.headers, 'www-authenticate'));
+    await first.body.dump().catch(() => undefined);
+    if (!challenge) return this.follow(req, undefined).then((r) => r);
+    const fresh = await this.authorize(challenge, scope);
+    if (!fresh) throw new UpstreamError('unauthorized', `${req.method} ${req.path}: upstream needs credentials`, { status: 401 });
+    return this.follow(req, fresh);
+  }
+
+  private async authorize(challenge: { scheme: string; params: Record<string, string> }, scope: string): Promise<string | undefined> {
+    const creds = await this.credentials();
+    if (challenge.scheme === 'basic') return creds ? basicHeader(creds) : undefined;
+    if (challenge.scheme !== 'bearer' || !challenge.params.realm) return undefined;
+    const realm = new URL(challenge.params.realm);
+    if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
+    realm.searchParams.set('scope', challenge.params.scope || scope);
+    const started = Date.now();
+    const res = await request(realm, {
+      method: 'GET',
+      dispatcher: this.dispatcher,
+      headers: creds ? { authorization: basicHeader(creds) } : {},
+    });
+    if (res.statusCode !== 200) {
+      await res.body.dump().catch(() => undefined);
+      throw errorForStatus(res.statusCode === 401 ? 401 : res.statusCode, 'token request');
+    }
+    const doc = (await res.body.json()) as { token?: string; access_token?: string; expires_in?: number; issued_at?: string };
+    const token = doc.token ?? doc.access_token;
+    if (!token) throw new UpstreamError('unavailable', 'token service answered without a token');
+    const issued = doc.issued_at ? Date.parse(doc.issued_at) : started;
+    // Refresh a little early so a token does not expire between our check and the upstream's.
+    const lifetimeMs = Math.max(0, (doc.expires_in ?? 60) * 1000 - 10_000);
+    const value = `Bearer ${token}`;
+    this.tokens.set(scope, { header: value, expiresAt: (Number.isNaN(issued) ? started : Math.min(issued, started)) + lifetimeMs });
+    return value;
+  }
+
+  /** One exchange, following redirects; Authorization only goes to the upstream's own origin. */
+  private async follow(req: UpstreamRequest, authorization: string | undefined): Promise<UpstreamResponse> {
+    let url = new URL(req.path, this.base);
+    for (let hop = 0; hop < 6; hop++) {
+      const sameOrigin = url.origin === this.base.origin;
+      const headers: Record<string, string> = { ...req.headers };
+      if (authorization && sameOrigin) headers.authorization = authorization;
+      const started = performance.now();
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, { method: req.method, headers, dispatcher: this.dispatcher });
+      } catch (err) {
+        this.onResponse?.(req.method, 'error', (performance.now() - started) / 1000);
+        throw err;
+      }
+      this.onResponse?.(req.method, res.statusCode, (performance.now() - started) / 1000);
+      const location = header(res.headers, 'location');
+      if (res.statusCode >= 300 && res.statusCode < 400 && location) {
+        await res.body.dump().catch(() => undefined);
+        url = new URL(location, url);
+        continue;
+      }
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    }
+    throw new UpstreamError('unavailable', `${req.method} ${req.path}: too many redirects`);
+  }
+}
+
+export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: string }).code;
+    return code ? `${code} ${err.message}` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,24 @@
+// What can go wrong upstream, as kinds the pull-through decides on (serve stale, follow a delete, pass a 429 on).
+
+export type UpstreamErrorKind = 'not-found' | 'unavailable' | 'rate-limited' | 'unauthorized' | 'denied' | 'invalid';
+
+export class UpstreamError extends Error {
+  readonly kind: UpstreamErrorKind;
+  readonly status: number | undefined;
+  readonly retryAfter: string | undefined;
+  constructor(kind: UpstreamErrorKind, message: string, opts: { status?: number; retryAfter?: string } = {}) {
+    super(message);
+    this.name = 'UpstreamError';
+    this.kind = kind;
+    this.status = opts.status;
+    this.retryAfter = opts.retryAfter;
+  }
+}
+
+export function errorForStatus(status: number, what: string, retryAfter?: string): UpstreamError {
+  if (status === 404) return new UpstreamError('not-found', `${what}: upstream answered 404`, { status });
+  if (status === 429) return new UpstreamError('rate-limited', `${what}: upstream answered 429`, { status, ...(retryAfter ? { retryAfter } : {}) });
+  if (status === 401) return new UpstreamError('unauthorized', `${what}: upstream refused the credentials (401)`, { status });
+  if (status === 403) return new UpstreamError('denied', `${what}: upstream denied access (403)`, { status });
+  return new UpstreamError('unavailable', `${what}: upstream answered ${status}`, { status });
+}

@@ -1,0 +1,102 @@
+// Shared set-up of the proxy's real-parts tests: a config file written the way the operator renders it, the proxy
+// started from it (and restarted on the same storage), and small HTTP checks of what clients receive.
+import { createHash } from 'node:crypto';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort, startProxy, tempDir, type RunningProxy, type TempDir } from '@berth/e2e';
+
+/** One `projects[]` entry of the proxy config (see @berth/proxy/config). */
+export interface ProjectSpec {
+  name: string;
+  registry: string;
+  upstream: string;
+  [key: string]: unknown;
+}
+
+export interface ProxyUnderTest {
+  readonly proxy: RunningProxy;
+  readonly storage: string;
+  readonly configFile: string;
+  /** Restarts on the same storage and port, with other projects if given (the old process must be stopped). */
+  restart(projects?: ProjectSpec[]): Promise<ProxyUnderTest>;
+  /** Stops the proxy and removes its storage and config. */
+  dispose(): Promise<void>;
+}
+
+async function launch(dir: TempDir, port: number, projects: ProjectSpec[]): Promise<ProxyUnderTest> {
+  const storage = join(dir.path, 'storage');
+  const configFile = join(dir.path, 'proxy.yaml');
+  await writeFile(configFile, stringify({ listen: `127.0.0.1:${port}`, storage: { directory: storage }, log: { level: 'debug' }, projects }));
+  const proxy = await startProxy({ configFile });
+  return {
+    proxy,
+    storage,
+    configFile,
+    restart: (next) => launch(dir, port, next ?? projects),
+    dispose: async () => {
+      await proxy.stop();
+      await dir.remove();
+    },
+  };
+}
+
+/** Starts the proxy from a config file with these projects, on a free loopback port, with fresh storage. */
+export async function proxyWith(projects: ProjectSpec[]): Promise<ProxyUnderTest> {
+  const dir = await tempDir('berth-proxy');
+  try {
+    return await launch(dir, await freePort(), projects);
+  } catch (err) {
+    await dir.remove();
+    throw err;
+  }
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+export interface Fetched {
+  status: number;
+  headers: Headers;
+  /** The body, when it arrived whole. */
+  body?: Buffer;
+  /** Why reading the body failed (connection reset, aborted stream), when it did. */
+  bodyError?: Error;
+}
+
+/** GETs `url` and reads the whole body, keeping a broken body as `bodyError` instead of throwing. */
+export async function fetchAll(url: string, init: RequestInit = {}): Promise<Fetched> {
+  const response = await fetch(url, init);
+  try {
+    return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+  } catch (err) {
+    return { status: response.status, headers: response.headers, bodyError: err as Error };
+  }
+}
+
+/** The proxy's `/_berth/stats`. */
+export interface Stats {
+  artifacts: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+  upstreamDeleted: number;
+  lastUpstreamError: null | { time: string; message: string };
+  projects: Record<string, Omit<Stats, 'projects'>>;
+}
+
+export async function stats(proxyUrl: string): Promise<Stats> {
+  const response = await fetch(`${proxyUrl}/_berth/stats`);
+  if (response.status !== 200) throw new Error(`/_berth/stats answered ${response.status}`);
+  return (await response.json()) as Stats;
+}
+
+/** Every file under `dir` whose name contains `needle` (e.g. a digest's hex): how the test finds stored bytes. */
+export async function filesNamed(dir: string, needle: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && e.name.includes(needle)).map((e) => join(e.parentPath, e.name));
+}
+
+/** The hex part of a sha256 digest. */
+export const hexOf = (digest: string) => digest.slice(digest.indexOf(':') + 1);
