@@ -1,0 +1,194 @@
+// The operator's control loop: watches feed one per-object work queue; each key is reconciled level-based.
+// What is relied on and what is replaced:
+// - client-node 0.22.3: KubeConfig, informers (list + watch + 410 re-list), KubernetesObjectApi (server-side
+//   apply), CustomObjectsApi (status, finalizers), CoordinationV1Api (Lease).
+// - @dot-i/k8s-operator is not used: its watch loop exits the process on errors, its single global queue neither
+//   coalesces per object nor retries, and its status/finalizer calls ignore kubeconfig TLS settings and hide
+//   failures (../shared/notes/libraries.md). ResilientInformer, WorkQueue, kubeClient and LeaderElector replace it.
+import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Node, V1OwnerReference } from '@kubernetes/client-node';
+import { REPORT_LABEL } from '@berth/proxy/nodeagent';
+import { API_VERSION, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from '../api/index.ts';
+import { MANAGED_BY } from '../children/names.ts';
+import { endpointReconciler } from './endpoint-reconciler.ts';
+import { ResilientInformer, type WatchSpec } from './informer.ts';
+import { kubeClient, type KubeClient } from './kube-client.ts';
+import type { Logger } from './logger.ts';
+import type { OperatorMetrics } from './metrics.ts';
+import { NodeMirrorSync } from './node-mirror-sync.ts';
+import { projectReconciler } from './project-reconciler.ts';
+import { httpStatsFetcher, type StatsFetcher } from './proxy-stats.ts';
+import { probeRegistry, type Prober } from './registry-probe.ts';
+import { WorkQueue } from './workqueue.ts';
+
+export interface ControllerOptions {
+  kc: KubeConfig;
+  /** Watch one namespace; all when undefined. */
+  watchNamespace?: string;
+  /** Where the node agent and its reports live. */
+  operatorNamespace: string;
+  proxyImage: string;
+  log: Logger;
+  metrics: OperatorMetrics;
+  stats?: StatsFetcher;
+  probe?: Prober;
+  kube?: KubeClient;
+  resyncMs?: number;
+  concurrency?: number;
+}
+
+const NODE_AGENT_KEY = 'node-agent';
+
+export class Controller {
+  private readonly queue: WorkQueue;
+  private readonly informers: ResilientInformer<KubernetesObject>[] = [];
+  private readonly projects: ResilientInformer<ProxyCacheProject & KubernetesObject>;
+  private readonly endpoints: ResilientInformer<RegistryEndpoint & KubernetesObject>;
+  private readonly reports: ResilientInformer<V1ConfigMap>;
+  private readonly nodes: ResilientInformer<V1Node>;
+  private readonly seenGeneration = new Map<string, number>();
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(private readonly options: ControllerOptions) {
+    const kube = options.kube ?? kubeClient(options.kc);
+    const log = options.log;
+    const ns = options.watchNamespace;
+    const nodeMirror = new NodeMirrorSync({
+      kube,
+      namespace: options.operatorNamespace,
+      image: options.proxyImage,
+      enqueueAgent: () => this.queue.add(NODE_AGENT_KEY),
+      sources: {
+        projects: () => this.projects.list(),
+        endpoints: () => this.endpoints.list(),
+        reports: () => this.reports.list(),
+        nodes: () => this.nodes.list(),
+      },
+    });
+    const reconcileProject = projectReconciler({ kube, nodeMirror, defaultImage: options.proxyImage, log, stats: options.stats ?? httpStatsFetcher, resyncMs: options.resyncMs });
+    const reconcileEndpoint = endpointReconciler({ kube, log, probe: options.probe ?? probeRegistry });
+
+    this.queue = new WorkQueue(
+      async (key) => {
+        if (key === NODE_AGENT_KEY) return void (await nodeMirror.syncAgent());
+        const [kind, namespace = '', name = ''] = key.split('/');
+        return kind === 'pcp' ? reconcileProject(namespace, name) : reconcileEndpoint(namespace, name);
+      },
+      {
+        concurrency: options.concurrency ?? 4,
+        onError: (key, error, retryInMs) => log.warn('reconcile failed; retrying', { key, error: describe(error), retryInMs }),
+        onDone: (key, outcome, ms) => {
+          const kind = key.split('/')[0] ?? key;
+          options.metrics.reconciles.inc({ kind, outcome });
+          options.metrics.reconcileSeconds.observe({ kind }, ms / 1000);
+          options.metrics.queueDepth.set(this.queue.depth);
+        },
+      },
+    );
+
+    const watch = <T extends KubernetesObject>(spec: WatchSpec, onChange: (obj: T, verb: string) => void): ResilientInformer<T> => {
+      const informer = new ResilientInformer<T>(options.kc, spec, {
+        log,
+        onChange: (obj, verb) => onChange(obj as T, verb),
+        onRestart: () => options.metrics.watchRestarts.inc({ resource: spec.plural }),
+      });
+      this.informers.push(informer as unknown as ResilientInformer<KubernetesObject>);
+      return informer;
+    };
+
+    this.projects = watch({ apiVersion: API_VERSION, kind: PROXY_CACHE_PROJECT.kind, plural: PROXY_CACHE_PROJECT.plural, namespace: ns }, (p, verb) => {
+      const key = `pcp/${p.metadata?.namespace}/${p.metadata?.name}`;
+      if (verb === 'delete') {
+        this.seenGeneration.delete(key);
+        this.queue.forget(key);
+        if (p.spec.nodeMirror?.enabled) this.queue.add(NODE_AGENT_KEY);
+        return;
+      }
+      // Status writes come back as updates: only a new generation or a deletion is new work.
+      const generation = p.metadata?.generation ?? 0;
+      if (this.seenGeneration.get(key) === generation && !p.metadata?.deletionTimestamp) return;
+      this.seenGeneration.set(key, generation);
+      this.queue.add(key);
+    });
+    this.endpoints = watch({ apiVersion: API_VERSION, kind: REGISTRY_ENDPOINT.kind, plural: REGISTRY_ENDPOINT.plural, namespace: ns }, (e, verb) => {
+      const namespace = e.metadata?.namespace ?? '';
+      const key = `regep/${namespace}/${e.metadata?.name}`;
+      if (verb === 'delete') this.queue.forget(key);
+      else if (this.seenGeneration.get(key) !== e.metadata?.generation || verb === 'add') {
+        this.seenGeneration.set(key, e.metadata?.generation ?? 0);
+        this.queue.add(key);
+      }
+      // Dependent projects see every endpoint change, status included: EndpointReady follows the probe.
+      for (const p of this.projects.list(namespace)) if (p.spec.endpointRef.name === e.metadata?.name) this.enqueueProject(p);
+    });
+    watch<KubernetesObject>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespace: ns }, (s) => this.secretChanged(s));
+    const ownedBy = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
+    watch<KubernetesObject>({ apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespace: ns, labelSelector: ownedBy }, (o) => this.ownerChanged(o));
+    watch<KubernetesObject>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespace: ns, labelSelector: ownedBy }, (o) => this.ownerChanged(o));
+    this.reports = watch<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespace: options.operatorNamespace, labelSelector: `${REPORT_LABEL}=true` }, () => this.nodeMirrorChanged());
+    this.nodes = watch<V1Node>({ apiVersion: 'v1', kind: 'Node', plural: 'nodes' }, () => this.nodeMirrorChanged());
+  }
+
+  /** True once every watch has listed: the queue then works from complete caches. */
+  get synced(): boolean {
+    return this.informers.every((i) => i.hasSynced);
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await Promise.all(this.informers.map((i) => i.start()));
+    this.queue.add(NODE_AGENT_KEY);
+    const resyncMs = this.options.resyncMs ?? 5 * 60_000;
+    this.resyncTimer = setInterval(() => this.resync(), resyncMs);
+    this.resyncTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    await Promise.all(this.informers.map((i) => i.stop()));
+    await this.queue.shutdown();
+  }
+
+  /** Periodic resync: every object again, whatever the watches said (level-based safety net). */
+  private resync(): void {
+    for (const p of this.projects.list()) this.queue.add(`pcp/${p.metadata.namespace}/${p.metadata.name}`);
+    for (const e of this.endpoints.list()) this.queue.add(`regep/${e.metadata.namespace}/${e.metadata.name}`);
+    this.queue.add(NODE_AGENT_KEY);
+  }
+
+  private enqueueProject(p: ProxyCacheProject): void {
+    this.queue.add(`pcp/${p.metadata.namespace}/${p.metadata.name}`);
+  }
+
+  private secretChanged(secret: KubernetesObject): void {
+    const namespace = secret.metadata?.namespace ?? '';
+    const name = secret.metadata?.name;
+    const endpoints = this.endpoints.list(namespace).filter((e) => e.spec.credentialsSecretRef?.name === name || e.spec.tls?.caSecretRef?.name === name);
+    for (const e of endpoints) this.queue.add(`regep/${namespace}/${e.metadata.name}`);
+    const endpointNames = new Set(endpoints.map((e) => e.metadata.name));
+    for (const p of this.projects.list(namespace)) {
+      if (endpointNames.has(p.spec.endpointRef.name) || p.spec.access?.htpasswdSecretRef?.name === name) this.enqueueProject(p);
+    }
+  }
+
+  private ownerChanged(obj: KubernetesObject): void {
+    const owner = (obj.metadata?.ownerReferences ?? []).find((o: V1OwnerReference) => o.kind === PROXY_CACHE_PROJECT.kind && o.apiVersion === API_VERSION);
+    if (owner) this.queue.add(`pcp/${obj.metadata?.namespace}/${owner.name}`);
+  }
+
+  private nodeMirrorChanged(): void {
+    for (const p of this.projects.list()) if (p.spec.nodeMirror?.enabled) this.enqueueProject(p);
+  }
+}
+
+function describe(error: unknown): string {
+  const e = error as { statusCode?: number; body?: { message?: string }; message?: string };
+  return [e?.statusCode, e?.body?.message ?? e?.message ?? String(error)].filter((x) => x !== undefined).join(' ');
+}
+

@@ -1,0 +1,114 @@
+// A watch of one resource that never gives up: client-node's informer (list, then watch from the list's
+// resourceVersion; a 410 Gone re-lists) restarted with exponential backoff whenever it stops on an error.
+// Replaces @dot-i/k8s-operator's watch loop, which exits the process on a watch error, throws on an ERROR event
+// and restarts a closed watch without a resourceVersion (replaying every object and losing deletions).
+import { KubernetesObjectApi, makeInformer, type KubeConfig, type KubernetesObject, type Informer, type ObjectCache } from '@kubernetes/client-node';
+import type { Logger } from './logger.ts';
+
+export interface WatchSpec {
+  apiVersion: string;
+  kind: string;
+  /** Plural resource name, for the watch path. */
+  plural: string;
+  namespace?: string;
+  labelSelector?: string;
+}
+
+export interface ResilientInformerOptions {
+  onChange: (obj: KubernetesObject, verb: 'add' | 'update' | 'delete') => void;
+  onRestart?: () => void;
+  log: Logger;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export function watchPath(spec: WatchSpec): string {
+  const base = spec.apiVersion.includes('/') ? `/apis/${spec.apiVersion}` : `/api/${spec.apiVersion}`;
+  return spec.namespace ? `${base}/namespaces/${spec.namespace}/${spec.plural}` : `${base}/${spec.plural}`;
+}
+
+export class ResilientInformer<T extends KubernetesObject> {
+  private readonly informer: Informer<T> & ObjectCache<T>;
+  private failures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private synced = false;
+  private readonly log: Logger;
+
+  constructor(kc: KubeConfig, readonly spec: WatchSpec, private readonly options: ResilientInformerOptions) {
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    this.log = options.log.child({ watch: spec.kind, namespace: spec.namespace ?? '*' });
+    const list = async () => {
+      try {
+        return await objects.list<T>(spec.apiVersion, spec.kind, spec.namespace, undefined, undefined, undefined, undefined, spec.labelSelector);
+      } catch (error) {
+        // A re-list after a 410 runs inside client-node's watch callback, which has no error path of its own:
+        // schedule the restart from here, so the informer is not left stopped.
+        this.scheduleRestart(error);
+        throw error;
+      }
+    };
+    this.informer = makeInformer<T>(kc, watchPath(spec), list as never, spec.labelSelector);
+    this.informer.on('add', (obj) => options.onChange(obj, 'add'));
+    this.informer.on('update', (obj) => options.onChange(obj, 'update'));
+    this.informer.on('delete', (obj) => options.onChange(obj, 'delete'));
+    this.informer.on('connect', () => {
+      this.failures = 0;
+    });
+    this.informer.on('error', (error) => this.scheduleRestart(error));
+  }
+
+  /** Starts watching; resolves after the first successful list, retrying (with backoff) until then. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.attempt();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.informer.stop();
+  }
+
+  /** True once the cache holds a complete list. */
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  list(namespace?: string): T[] {
+    return this.informer.list(namespace);
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.informer.get(name, namespace);
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.informer.start();
+      this.synced = true;
+    } catch (error) {
+      // The list failed (apiserver down, CRD missing, RBAC): scheduleRestart was called by the list wrapper.
+      if (!this.timer) this.scheduleRestart(error);
+    }
+  }
+
+  private scheduleRestart(error: unknown): void {
+    if (this.stopped || this.timer) return;
+    this.failures++;
+    const delay = Math.min(this.options.maxDelayMs ?? 30_000, (this.options.baseDelayMs ?? 500) * 2 ** Math.min(this.failures - 1, 16));
+    this.log.warn('watch stopped; restarting', { error: describe(error), retryInMs: delay });
+    this.options.onRestart?.();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.informer.stop().then(() => this.attempt());
+    }, delay);
+  }
+}
+
+function describe(error: unknown): string {
+  const e = error as { statusCode?: number; code?: number | string; message?: string; body?: { message?: string } };
+  return [e?.statusCode ?? e?.code, e?.body?.message ?? e?.message].filter((x) => x !== undefined).join(' ') || String(error);
+}

@@ -1,0 +1,79 @@
+// Wires the node mirror builders (operator/src/nodemirror/, contract 5) into the controller: renders the node
+// agent's ConfigMap and DaemonSet from all projects, and sums the nodes' reports into each project's status.
+import type { V1ConfigMap, V1DaemonSet, V1Node } from '@kubernetes/client-node';
+import { parseNodeReport, summarizeNodeMirror, type NodeReport } from '../nodemirror/summarize.ts';
+import { CONFIG_HASH_ANNOTATION, desiredNodeAgent, NODE_AGENT_NAME, type ResolvedMirror } from '../nodemirror/desired.ts';
+import { projectKey } from '../nodemirror/conflicts.ts';
+import { resolveEndpoint } from '../children/provider-defaults.ts';
+import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
+import type { KubeClient } from './kube-client.ts';
+import type { NodeMirrorView } from './project-reconciler.ts';
+import type { NodeMirrorSummary } from './project-status.ts';
+
+export interface NodeMirrorSources {
+  projects(): ProxyCacheProject[];
+  endpoints(): RegistryEndpoint[];
+  reports(): V1ConfigMap[];
+  nodes(): V1Node[];
+}
+
+export interface NodeMirrorSyncOptions {
+  kube: KubeClient;
+  sources: NodeMirrorSources;
+  /** The operator's namespace: the agent's DaemonSet, its ConfigMap and the node reports live there. */
+  namespace: string;
+  image: string;
+  /** Queues the agent's re-render (coalesced by the work queue). */
+  enqueueAgent: () => void;
+}
+
+export class NodeMirrorSync implements NodeMirrorView {
+  constructor(private readonly options: NodeMirrorSyncOptions) {}
+
+  async projectsChanged(): Promise<void> {
+    this.options.enqueueAgent();
+  }
+
+  async summarize(project: ProxyCacheProject): Promise<NodeMirrorSummary | undefined> {
+    if (project.spec.nodeMirror?.enabled !== true) return undefined;
+    const desired = this.desired();
+    const reports = this.options.sources.reports().map(parseNodeReport).filter((r): r is NodeReport => r !== undefined);
+    const conflictWith = desired.conflicts.get(projectKey(project));
+    const configHash = desired.configMap.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
+    return summarizeNodeMirror(project, reports, this.options.sources.nodes(), {
+      ...(conflictWith !== undefined ? { conflictWith } : {}),
+      ...(configHash !== undefined ? { configHash } : {}),
+    });
+  }
+
+  /** Applies the agent's ConfigMap and DaemonSet once any project mirrors, and keeps them after (an empty config
+   *  is how the agents learn to restore what they replaced). */
+  async syncAgent(): Promise<void> {
+    const projects = this.options.sources.projects();
+    const any = projects.some((p) => p.spec.nodeMirror?.enabled === true);
+    if (!any) {
+      const existing = await this.options.kube.get<V1DaemonSet>({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: this.options.namespace, name: NODE_AGENT_NAME });
+      if (!existing) return;
+    }
+    const desired = this.desired();
+    await this.options.kube.apply(desired.configMap);
+    await this.options.kube.apply(desired.daemonSet);
+  }
+
+  private desired(): ReturnType<typeof desiredNodeAgent> {
+    const endpoints = new Map(this.options.sources.endpoints().map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]));
+    const resolved: Record<string, ResolvedMirror> = {};
+    const projects = this.options.sources.projects();
+    for (const p of projects) {
+      const endpoint = endpoints.get(`${p.metadata.namespace}/${p.spec.endpointRef.name}`);
+      if (!endpoint) continue;
+      try {
+        const r = resolveEndpoint(endpoint);
+        resolved[projectKey(p)] = { registry: p.spec.registry ?? r.registry, upstream: r.url };
+      } catch {
+        // An endpoint without a URL: the project's own status says so; the agent leaves it out.
+      }
+    }
+    return desiredNodeAgent(projects, { namespace: this.options.namespace, image: this.options.image, resolved });
+  }
+}

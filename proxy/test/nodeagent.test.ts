@@ -1,0 +1,104 @@
+// The node agent against real runtimes: it writes a temp host root as it would a node's /, then a real
+// containerd (ctr --hosts-dir) and skopeo (--registries-conf, as CRI-O reads it) pull docker.io images through
+// a running proxy, fall back to the upstream's host when the proxy is down, and get their old files back.
+import assert from 'node:assert/strict';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import {
+  buildImage, proxyCliCommand, pullImage, pushImage, run, startContainerd, startRegistry, tempDir,
+  type Containerd, type Registry, type TempDir, type TestImage,
+} from '@berth/e2e';
+import type { NodeAgentReport } from '../src/nodeagent/report.ts';
+import { proxyWith, type ProxyUnderTest } from './fixture.ts';
+
+const SITE_HOSTS_TOML = 'server = "https://site-mirror.example.com"\n';
+
+describe('node agent: runtimes pull through the cache @real', function () {
+  let upstream: Registry; // what the proxy mirrors as docker.io
+  let fallback: Registry; // stands in for docker.io's own host: the `server` line of hosts.toml
+  let image: TestImage;
+  let proxy: ProxyUnderTest | undefined;
+  let containerd: Containerd;
+  let root: TempDir; // the node's / as the agent sees it
+  let configFile: string;
+
+  const at = (p: string) => join(root.path, p);
+  const agentConfig = (registries: unknown[]) => writeFile(configFile, stringify({ registries }));
+  const runAgent = async (): Promise<NodeAgentReport> => {
+    const cli = proxyCliCommand();
+    const out = await run(cli.command, [...cli.args, 'node-agent', '--config', configFile, '--host-root', root.path, '--state-dir', '/var/lib/berth/node-agent', '--once'], { cwd: cli.cwd });
+    return JSON.parse(out) as NodeAgentReport;
+  };
+  const manifestGets = (entries: { method: string; path: string }[]) =>
+    entries.filter((e) => e.method === 'GET' && e.path.startsWith('/v2/library/app/manifests/')).length;
+
+  before(async function () {
+    [upstream, fallback, image, containerd, root] = await Promise.all([
+      startRegistry(), startRegistry(), buildImage({ layerSizes: [200_000, 50_000] }), startContainerd(), tempDir('berth-host-root'),
+    ]);
+    await pushImage(image, `${upstream.host}/library/app:v1`);
+    await pushImage(image, `${fallback.host}/library/app:v1`);
+    proxy = await proxyWith([{ name: 'docker-hub', registry: 'docker.io', upstream: upstream.url, default: true }]);
+    // A node with containerd (config_path set), the containers tools (CRI-O's registries.conf) and a hosts.toml
+    // of the site's own, which the agent must put back when Berth no longer mirrors docker.io.
+    const files: Record<string, string> = {
+      '/etc/containerd/config.toml': 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n',
+      '/etc/containerd/certs.d/docker.io/hosts.toml': SITE_HOSTS_TOML,
+      '/etc/containers/registries.conf': 'short-name-mode = "permissive"\n',
+    };
+    for (const [p, text] of Object.entries(files)) {
+      await mkdir(dirname(at(p)), { recursive: true });
+      await writeFile(at(p), text);
+    }
+    configFile = join(root.path, 'agent.yaml');
+  });
+
+  after(async function () {
+    await Promise.allSettled([proxy?.dispose(), containerd?.stop(), upstream?.stop(), fallback?.stop(), image?.dispose(), root?.remove()]);
+  });
+
+  it('writes containerd and CRI-O config and reports containerd ready', async function () {
+    await agentConfig([{ registry: 'docker.io', project: 'team-a/docker-hub', mirror: proxy?.proxy.url, upstream: fallback.url, rootMirror: true }]);
+    const report = await runAgent();
+    assert.deepEqual(report.changed.sort(), ['/etc/containerd/certs.d/docker.io/hosts.toml', '/etc/containers/registries.conf.d/90-berth-docker.io.conf']);
+    const results = report.registries[0]?.results.map((r) => [r.runtime, r.state, r.reason]);
+    assert.deepEqual(results, [['containerd', 'active', 'Configured'], ['crio', 'pending', 'RestartRequired']]);
+    assert.equal(report.runtimes.find((r) => r.name === 'containerd')?.configPathSet, true);
+    assert.match(await readFile(at('/etc/containerd/certs.d/docker.io/hosts.toml'), 'utf8'), new RegExp(`server = "${fallback.url}"`));
+  });
+
+  it('containerd pulls docker.io/library/app through the proxy', async function () {
+    await containerd.pull('docker.io/library/app:v1', { hostsDir: at('/etc/containerd/certs.d') });
+    await upstream.waitForAccessLog((e) => manifestGets(e) > 0);
+    assert.equal(manifestGets(await fallback.accessLog()), 0, 'the fallback was not asked');
+  });
+
+  it('skopeo pulls through the generated CRI-O drop-in', async function () {
+    const before = manifestGets(await fallback.accessLog());
+    const pulled = await pullImage('docker.io/library/app:v1', { registriesConf: at('/etc/containers/registries.conf.d/90-berth-docker.io.conf') });
+    try {
+      assert.deepEqual((await pulled.blobDigests()).filter((d) => image.layerDigests.includes(d)).sort(), [...image.layerDigests].sort());
+    } finally {
+      await pulled.dir.remove();
+    }
+    assert.equal(manifestGets(await fallback.accessLog()), before, 'served by the proxy, not the fallback');
+  });
+
+  it('with the proxy stopped, containerd falls back to the server line', async function () {
+    await proxy?.dispose();
+    proxy = undefined;
+    await containerd.forgetImages();
+    await containerd.pull('docker.io/library/app:v1', { hostsDir: at('/etc/containerd/certs.d') });
+    assert.ok(manifestGets(await fallback.accessLog()) > 0, 'the fallback served the manifest');
+  });
+
+  it('removing the project restores the files the agent replaced and removes its own', async function () {
+    await agentConfig([]);
+    const report = await runAgent();
+    assert.deepEqual(report.restored.sort(), ['/etc/containerd/certs.d/docker.io/hosts.toml', '/etc/containers/registries.conf.d/90-berth-docker.io.conf']);
+    assert.equal(await readFile(at('/etc/containerd/certs.d/docker.io/hosts.toml'), 'utf8'), SITE_HOSTS_TOML);
+    await assert.rejects(stat(at('/etc/containers/registries.conf.d/90-berth-docker.io.conf')), { code: 'ENOENT' });
+    assert.equal(await readFile(at('/etc/containers/registries.conf'), 'utf8'), 'short-name-mode = "permissive"\n');
+  });
+});
