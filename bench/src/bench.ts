@@ -76,7 +76,7 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     if (opts.measures.includes('rss') && factories.berth) {
       const fresh = factories.berth;
       await attempt(`peak RSS of berth streaming ${Math.round(layer(images.huge).size / 1e6)} MB to many clients`, async () => {
-        results.peakRss = await measurePeakRss(fresh, images.huge);
+        results.peakRss = await measurePeakRss(fresh, images.huge, opts.rssSeconds);
       });
     }
   } finally {

@@ -13,6 +13,8 @@ export interface BenchOptions {
   loadSeconds: number;
   /** Cold pulls per client and peer; the median is reported. */
   runs: number;
+  /** At most this long for the peak-RSS streaming; the clients are stopped then. */
+  rssSeconds: number;
   /** Skip `tsc -b proxy` (the dist is already built). */
   noBuild: boolean;
   /** Write results/<date>.json and results/latest.md (default for a full run). */
@@ -20,7 +22,7 @@ export interface BenchOptions {
 }
 
 export const usage = `pnpm bench [--quick] [--peers berth,distribution,nginx] [--only ${MEASURES.join(',')}]
-           [--seconds N] [--runs N] [--no-build] [--no-write]`;
+           [--seconds N] [--runs N] [--rss-seconds N] [--no-build] [--no-write]`;
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], what: string): T[] {
   if (value === undefined) return [...allowed];
@@ -45,6 +47,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       only: { type: 'string' },
       seconds: { type: 'string' },
       runs: { type: 'string' },
+      'rss-seconds': { type: 'string' },
       'no-build': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
     },
@@ -56,6 +59,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     measures: list(values.only, MEASURES, 'measure'),
     loadSeconds: positive(values.seconds, quick ? 3 : 5, 'seconds'),
     runs: positive(values.runs, quick ? 1 : 3, 'runs'),
+    rssSeconds: positive(values['rss-seconds'], quick ? 60 : 180, 'rss-seconds'),
     noBuild: values['no-build'] === true,
     write: !quick && values['no-write'] !== true,
   };

@@ -17,7 +17,7 @@ const results: BenchResults = {
     berth: { seconds: 10, pulls: 20, bytes: 200e6, blobGets: 5, maxFetchesPerBlob: 1 },
     distribution: { seconds: 20, pulls: 20, bytes: 2000e6, blobGets: 50, maxFetchesPerBlob: 10 },
   },
-  peakRss: { clients: 50, blobBytes: 2 * 1024 ** 3, seconds: 60, peakRssBytes: 150 * 1024 * 1024, idleRssBytes: 60 * 1024 * 1024 },
+  peakRss: { clients: 50, completeClients: 50, streamedBytes: 100 * 1024 ** 3, blobBytes: 2 * 1024 ** 3, seconds: 60, peakRssBytes: 150 * 1024 * 1024, idleRssBytes: 60 * 1024 * 1024 },
   failures: [],
 };
 
@@ -43,7 +43,7 @@ describe('report', () => {
     assert.match(md, /\| tag \| 9000 \(3.00 \/ 8.00\) \| — \| 30000 \(1.00 \/ 2.00\) \| — \| 0.30× \|/);
     assert.match(md, /\| skopeo \| 2.00 \| 2.10 \| — \| 1.05× \| — \|/);
     assert.match(md, /\| fetched from upstream, MB \| — \| 200 \| 2000 \| 0.10× \|/);
-    assert.match(md, /\| 50 \| 2147 \| 60.0 \| 60.0 \| 150 \|/);
+    assert.match(md, /\| 50 \(50\) \| 2147 \| 107 \| 60.0 \| 60.0 \| 150 \|/);
     assert.match(md, /\| warm blob, 16 clients ≥ 0.8 × nginx \| 0.80× \| yes \|/);
     assert.match(md, /\| manifest by digest p99 < 10 ms at 64 clients \| 12.00 ms \| no \|/);
     assert.match(md, /\| cold pull \(containerd\) ≤ 1.1 × direct \| 1.25× \| no \|/);

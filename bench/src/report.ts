@@ -92,10 +92,19 @@ export function renderReport(r: BenchResults): string {
   parts.push('### Berth memory while streaming one blob to many clients (cold)');
   parts.push(
     table(
-      ['clients', 'blob, MB', 'wall time, s', 'RSS idle, MiB', 'peak RSS, MiB'],
+      ['clients (complete)', 'blob, MB', 'streamed, GB', 'wall time, s', 'RSS idle, MiB', 'peak RSS, MiB'],
       rss
-        ? [[String(rss.clients), formatNumber(rss.blobBytes / MB), formatNumber(rss.seconds), formatNumber(rss.idleRssBytes / MiB), formatNumber(rss.peakRssBytes / MiB)]]
-        : [['—', '—', '—', '—', '—']],
+        ? [
+            [
+              `${rss.clients} (${rss.completeClients})`,
+              formatNumber(rss.blobBytes / MB),
+              formatNumber(rss.streamedBytes / 1e9),
+              formatNumber(rss.seconds),
+              formatNumber(rss.idleRssBytes / MiB),
+              formatNumber(rss.peakRssBytes / MiB),
+            ],
+          ]
+        : [['—', '—', '—', '—', '—', '—']],
     ),
   );
 

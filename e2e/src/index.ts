@@ -16,3 +16,4 @@ export { startContainerd, type Containerd, type ContainerdPullOptions } from './
 export { writeHostsToml, type MirrorHost } from './containerd/hosts.ts';
 export { startProxy, proxyCliCommand, type RunningProxy, type StartProxyOptions } from './proxy/proxy.ts';
 export { useCluster, type Cluster } from './cluster/index.ts';
+export { conformanceBinary, toolchainBinDir, toolchainVersions } from './testbed/toolchain.ts';

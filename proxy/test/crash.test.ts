@@ -56,7 +56,6 @@ describe('proxy: killed during a download @real', function () {
     const get = await fetchAll(blobUrl());
     assert.equal(get.status, 200);
     assert.equal(get.bodyError, undefined);
-    assert.equal(get.body!.length, 200_000_000 + (get.body!.length - 200_000_000)); // gzip adds a few bytes
     assert.equal(sha256(get.body!), layer);
   });
 });

@@ -61,6 +61,8 @@ export function components(layout: ClusterLayout, bins: Binaries, ports: Ports):
         `--data-dir=${layout.etcdData}`,
         `--listen-client-url=http://127.0.0.1:${ports.etcdClient}`,
         `--listen-peer-url=http://127.0.0.1:${ports.etcdPeer}`,
+        // throwaway data (`down` deletes it): skipping fsync keeps a loaded test machine's apiserver responsive
+        '--unsafe-no-fsync',
       ],
       port: ports.etcdClient,
     },

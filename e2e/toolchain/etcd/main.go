@@ -19,6 +19,7 @@ func main() {
 	dataDir := flag.String("data-dir", "", "directory for etcd's data")
 	clientURL := flag.String("listen-client-url", "http://127.0.0.1:2379", "client URL (loopback)")
 	peerURL := flag.String("listen-peer-url", "http://127.0.0.1:2380", "peer URL (loopback)")
+	noFsync := flag.Bool("unsafe-no-fsync", false, "skip fsync: for a throwaway test cluster, whose data is deleted on down anyway")
 	flag.Parse()
 	if *dataDir == "" {
 		log.Fatal("--data-dir is required")
@@ -40,6 +41,7 @@ func main() {
 	cfg.AdvertisePeerUrls = []url.URL{*pu}
 	cfg.InitialCluster = cfg.Name + "=" + pu.String()
 	cfg.LogLevel = "warn"
+	cfg.UnsafeNoFsync = *noFsync
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		log.Fatal(err)

@@ -1,7 +1,7 @@
 // RegistryEndpoint reconcile: resolve provider defaults, read the referenced Secrets, probe the upstream, write
 // status (Ready, lastProbeTime, rate limit, observedGeneration), and probe again periodically — sooner when it
 // failed. Level-based: each run looks at the object as it is now, whatever event queued it.
-import type { V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { API_VERSION, REGISTRY_ENDPOINT, type RegistryEndpoint, type RegistryEndpointStatus } from '../api/index.ts';
 import { EndpointConfigError, resolveEndpoint } from '../children/provider-defaults.ts';
 import { SecretShapeError } from '../children/inputs.ts';
@@ -30,7 +30,7 @@ export function endpointReconciler(deps: EndpointReconcilerDeps): (namespace: st
 
   return async (namespace, name) => {
     const ref = { apiVersion: API_VERSION, kind: REGISTRY_ENDPOINT.kind, namespace, name };
-    const endpoint = await deps.kube.get<RegistryEndpoint & { apiVersion: string; kind: string }>(ref);
+    const endpoint = await deps.kube.get<RegistryEndpoint>(ref);
     if (!endpoint || endpoint.metadata.deletionTimestamp) return {};
     const outcome = await evaluate(endpoint);
     const at = now();
@@ -47,7 +47,7 @@ export function endpointReconciler(deps: EndpointReconcilerDeps): (namespace: st
     if (!before || before.status !== outcome.ready.status || (outcome.ready.status !== 'True' && before.reason !== outcome.ready.reason)) {
       deps.log.info('endpoint readiness changed', { namespace, name, ready: outcome.ready.status, reason: outcome.ready.reason });
       await deps.kube.event({
-        regarding: endpoint,
+        regarding: endpoint as KubernetesObject,
         type: outcome.ready.status === 'True' ? 'Normal' : 'Warning',
         reason: outcome.ready.reason,
         message: outcome.ready.message,

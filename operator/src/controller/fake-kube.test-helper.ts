@@ -15,8 +15,8 @@ export class FakeKube implements KubeClient {
     return `${r.apiVersion}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
   }
 
-  put<T extends KubernetesObject>(obj: T): T {
-    const copy = structuredClone(obj) as Obj;
+  put<T>(obj: T): T {
+    const copy = structuredClone(obj) as unknown as Obj;
     copy.metadata = { uid: `uid-${copy.metadata?.name}`, generation: 1, ...copy.metadata, resourceVersion: String(++this.version) };
     this.objects.set(this.key({ ...copy, ...copy.metadata }), copy);
     return copy as unknown as T;
@@ -26,19 +26,19 @@ export class FakeKube implements KubeClient {
     return this.objects.get(this.key({ apiVersion, kind, namespace, name })) as T | undefined;
   }
 
-  async get<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined> {
+  async get<T = KubernetesObject>(ref: ObjectRef): Promise<T | undefined> {
     const found = this.objects.get(this.key(ref));
     return found ? (structuredClone(found) as unknown as T) : undefined;
   }
 
-  async list<T extends KubernetesObject>(apiVersion: string, kind: string, namespace?: string): Promise<T[]> {
+  async list<T = KubernetesObject>(apiVersion: string, kind: string, namespace?: string): Promise<T[]> {
     return [...this.objects.values()].filter((o) => o.apiVersion === apiVersion && o.kind === kind && (!namespace || o.metadata?.namespace === namespace)) as unknown as T[];
   }
 
   async apply<T extends KubernetesObject>(obj: T): Promise<T> {
     this.calls.push(`apply ${obj.kind} ${obj.metadata?.name}`);
     const old = this.objects.get(this.key({ ...obj, ...obj.metadata }));
-    const next = structuredClone(obj) as Obj;
+    const next = structuredClone(obj) as unknown as Obj;
     const changed = JSON.stringify(old?.spec) !== JSON.stringify(next.spec);
     next.metadata = { ...old?.metadata, ...next.metadata, generation: (old?.metadata?.generation ?? 0) + (changed || !old ? 1 : 0), resourceVersion: String(++this.version) };
     if (old?.status) next.status = old.status;

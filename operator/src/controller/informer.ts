@@ -77,7 +77,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 
   list(namespace?: string): T[] {
-    return this.informer.list(namespace);
+    return [...this.informer.list(namespace)];
   }
 
   get(name: string, namespace?: string): T | undefined {

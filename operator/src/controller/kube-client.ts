@@ -28,8 +28,8 @@ export interface EventInput {
 
 export interface KubeClient {
   /** The object, or undefined when it does not exist. */
-  get<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined>;
-  list<T extends KubernetesObject>(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<T[]>;
+  get<T = KubernetesObject>(ref: ObjectRef): Promise<T | undefined>;
+  list<T = KubernetesObject>(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<T[]>;
   /** Server-side apply under the field manager `berth-operator`, forcing ownership of the fields it sets. */
   apply<T extends KubernetesObject>(obj: T): Promise<T>;
   /** Deletes; a missing object is not an error. */
@@ -68,17 +68,17 @@ export function kubeClient(kc: KubeConfig): KubeClient {
   const header = (ref: ObjectRef) => ({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } });
 
   return {
-    async get<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined> {
+    async get<T = KubernetesObject>(ref: ObjectRef): Promise<T | undefined> {
       try {
-        return (await objects.read<T>(header(ref) as never)).body;
+        return (await objects.read(header(ref) as never)).body as T;
       } catch (error) {
         if (statusCodeOf(error) === 404) return undefined;
         throw error;
       }
     },
-    async list<T extends KubernetesObject>(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<T[]> {
-      const res = await objects.list<T>(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
-      return res.body.items;
+    async list<T = KubernetesObject>(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<T[]> {
+      const res = await objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      return res.body.items as T[];
     },
     async apply<T extends KubernetesObject>(obj: T): Promise<T> {
       const res = await objects.patch<T>(obj, undefined, undefined, FIELD_MANAGER, true, headers(PatchUtils.PATCH_FORMAT_APPLY_YAML));

@@ -42,6 +42,18 @@ const CHILD_KINDS: { apiVersion: string; kind: string }[] = [
   { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
 ];
 
+/** A status as a comparable string: keys sorted, the stats' own timestamp left out. */
+export function statusKey(status: object | undefined): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.keys(value).filter((k) => k !== 'updateTime').sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    }
+    return value;
+  };
+  return JSON.stringify(canonical(status ?? {}));
+}
+
 class Blocked extends Error {
   constructor(readonly reason: string, message: string) {
     super(message);
@@ -106,7 +118,8 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
     if (mirror) observation.nodeMirror = mirror;
 
     const verdict = projectStatus(observation);
-    await deps.kube.patchStatus(statusRef, verdict.status);
+    // Status writes come back as watch events: skip a write that would say nothing new.
+    if (statusKey(project.status) !== statusKey(verdict.status)) await deps.kube.patchStatus(statusRef, verdict.status);
     await recordTransition(project, verdict.ready);
     return { requeueAfterMs: verdict.ready.status === 'True' ? resyncMs : pendingMs };
   };

@@ -1,0 +1,83 @@
+// The OCI distribution-spec conformance suite (pinned in e2e/toolchain/versions.env, built by build.sh), pull
+// APIs only, read-only against the proxy: the image is seeded upstream and named by OCI_RO_DATA_TAGS,
+// OCI_RO_DATA_MANIFESTS and OCI_RO_DATA_BLOBS (the older OCI_TAG_NAME, OCI_MANIFEST_DIGEST, OCI_BLOB_DIGEST),
+// so the suite pushes nothing and deletes nothing.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildImage, conformanceBinary, pushImage, run, startRegistry, tempDir, CommandError, type Registry, type TempDir, type TestImage } from '@berth/e2e';
+import { proxyWith, type ProxyUnderTest } from './fixture.ts';
+
+interface JunitCounts {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+/** Totals over the <testsuite> elements of the suite's junit.xml. */
+function junitCounts(xml: string): JunitCounts {
+  const counts: JunitCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  for (const [suite] of xml.matchAll(/<testsuite\b[^>]*>/g)) {
+    for (const key of Object.keys(counts) as (keyof JunitCounts)[]) {
+      const match = new RegExp(`\\b${key}="(\\d+)"`).exec(suite);
+      counts[key] += match ? Number(match[1]) : 0;
+    }
+  }
+  return counts;
+}
+
+describe('proxy: OCI conformance, pull workflow @real', function () {
+  this.timeout(600_000);
+  let upstream: Registry;
+  let image: TestImage;
+  let cache: ProxyUnderTest;
+  let work: TempDir;
+
+  before(async () => {
+    [upstream, image, work] = await Promise.all([startRegistry(), buildImage({ layerSizes: [100_000] }), tempDir('berth-conformance')]);
+    await pushImage(image, `${upstream.host}/library/conformance:v1`);
+    cache = await proxyWith([{ name: 'docker-hub', registry: 'docker.io', upstream: upstream.url }]);
+  });
+  after(async () => {
+    await cache?.dispose();
+    await Promise.all([upstream?.stop(), image?.dispose(), work?.remove()]);
+  });
+
+  it('passes every pull test', async () => {
+    // The pinned suite reads OCI_* settings (the legacy OCI_ROOT_URL/OCI_TAG_NAME names still work but warn).
+    const env = {
+      ...process.env,
+      OCI_REGISTRY: cache.proxy.host,
+      OCI_TLS: 'disabled',
+      OCI_VERSION: '1.1',
+      OCI_REPO1: 'docker.io/library/conformance',
+      OCI_RESULTS_DIR: work.path,
+      OCI_API_PULL: 'true',
+      OCI_API_PUSH: 'false',
+      OCI_API_BLOBS_DELETE: 'false',
+      OCI_API_MANIFESTS_DELETE: 'false',
+      OCI_API_TAGS_DELETE: 'false',
+      OCI_API_TAGS_LIST: 'false',
+      OCI_API_REFERRER: 'false',
+      OCI_RO_DATA_TAGS: 'v1',
+      OCI_RO_DATA_MANIFESTS: image.manifestDigest,
+      OCI_RO_DATA_BLOBS: [image.platforms[0]!.configDigest, ...image.layerDigests].join(' '),
+    };
+    let exitCode = 0;
+    let output = '';
+    try {
+      output = await run(conformanceBinary(), [], { env, cwd: work.path });
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      exitCode = err.exitCode ?? -1;
+      output = err.message;
+    }
+    const junit = await readFile(join(work.path, 'junit.xml'), 'utf8').catch(() => undefined);
+    assert.ok(junit, `the suite wrote no junit.xml (exit code ${exitCode}):\n${output.slice(-3000)}`);
+    const counts = junitCounts(junit);
+    const summary = `${counts.tests - counts.failures - counts.errors - counts.skipped} passed of ${counts.tests} (${counts.failures} failed, ${counts.skipped} skipped)`;
+    assert.equal(exitCode, 0, `conformance suite: ${summary}\n${output.slice(-3000)}`);
+    assert.ok(counts.tests > counts.skipped && counts.failures === 0 && counts.errors === 0, summary);
+  });
+});
