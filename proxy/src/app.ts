@@ -8,6 +8,10 @@ import { FileBlobStore } from './store/blobstore.ts';
 import { Catalog } from './index/catalog.ts';
 import { UpstreamClient } from './upstream/client.ts';
 import { PullThrough } from './cache/pullthrough.ts';
+import { InUse } from './cache/inuse.ts';
+import { UsageIndex } from './retention/usage.ts';
+import { Evictor } from './retention/evictor.ts';
+import { Pinner } from './retention/pinner.ts';
 import { ProxyMetrics } from './observe/metrics.ts';
 import { createLogger, type Logger } from './observe/log.ts';
 import { createProxyServer } from './server/server.ts';
@@ -20,7 +24,12 @@ export interface RunningProxy {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
+export interface StartOptions {
+  /** How often retention runs (and batched last-pulled times are written); default 60 s. */
+  retentionIntervalMs?: number;
+}
+
+export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): Promise<RunningProxy> {
   const logger = createLogger(config.log?.level);
   const projects = resolveProjects(config);
   await mkdir(config.storage.directory, { recursive: true });
@@ -28,11 +37,27 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
   await store.init();
   const catalog = config.index?.redis ? Catalog.redis(config.index.redis) : Catalog.embedded(store.paths.indexFile);
   const metrics = new ProxyMetrics(projects.map((p) => p.name));
-  await seedStats(catalog, metrics);
+  const usage = await UsageIndex.load(catalog);
+  for (const p of usage.projects()) metrics.setStored(p, usage.count(p), usage.bytes(p));
   const upstreams = new Map(projects.map((p) => [p.name, new UpstreamClient(p.config, {
     onResponse: (method, code, seconds) => metrics.upstreamResponse(method, code, seconds),
   })]));
-  const service = new PullThrough({ store, catalog, upstreams, observer: metrics });
+  const inUse = new InUse();
+  const service = new PullThrough({ store, catalog, upstreams, observer: metrics, usage, inUse });
+  const pinner = new Pinner({
+    projects, service, catalog,
+    onError: (ref, err) => logger.warn('pinned image not fetched', { image: ref, error: err.message }),
+  });
+  await pinner.resolveLocal();
+  const evictor = new Evictor({
+    usage, catalog, store, inUse,
+    policies: projects.map((p) => ({ project: p.name, unusedForMs: p.unusedForMs, maxSizeBytes: p.maxSizeBytes })),
+    pinned: () => pinner.pinnedKeys(),
+    observer: metrics,
+    onError: (err) => logger.error('retention pass failed', { error: err.message }),
+    ...(opts.retentionIntervalMs ? { intervalMs: opts.retentionIntervalMs } : {}),
+  });
+  evictor.start();
   let ready = false;
   const server = createProxyServer({ projects, service, metrics, logger, isReady: () => ready });
   const { host, port } = splitListen(config.listen);
@@ -41,6 +66,8 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
     server.listen(port, host, () => resolve());
   });
   ready = true;
+  // Pinned images are fetched after the server is up: a slow upstream must not hold back serving what is cached.
+  const pinning = pinner.fetchAll().then(() => evictor.run()).catch((err: Error) => logger.warn('pinning failed', { error: err.message }));
   const address = server.address() as AddressInfo;
   logger.info('serving', { listen: `${address.address}:${address.port}`, projects: projects.map((p) => ({ name: p.name, registry: p.registry, upstream: p.upstream })) });
   return {
@@ -52,23 +79,12 @@ export async function startProxy(config: ProxyConfig): Promise<RunningProxy> {
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      await evictor.stop().catch(() => undefined);
       await Promise.all([...upstreams.values()].map((u) => u.close().catch(() => undefined)));
+      await pinning;
       await catalog.close().catch(() => undefined);
     },
   };
-}
-
-async function seedStats(catalog: Catalog, metrics: ProxyMetrics): Promise<void> {
-  const perProject = new Map<string, { artifacts: number; bytes: number }>();
-  for await (const [key, value] of catalog.entries()) {
-    const m = /^(manifest|blob):([a-z0-9-]+)[/@]/.exec(key);
-    if (!m) continue;
-    const counts = perProject.get(m[2]!) ?? { artifacts: 0, bytes: 0 };
-    counts.artifacts++;
-    counts.bytes += (value as { size?: number }).size ?? 0;
-    perProject.set(m[2]!, counts);
-  }
-  for (const [project, c] of perProject) metrics.setStored(project, c.artifacts, c.bytes);
 }
 
 export function splitListen(listen: string): { host: string; port: number } {

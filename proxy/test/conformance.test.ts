@@ -1,7 +1,6 @@
 // The OCI distribution-spec conformance suite (pinned in e2e/toolchain/versions.env, built by build.sh), pull
-// APIs only, read-only against the proxy: the image is seeded upstream and named by OCI_RO_DATA_TAGS,
-// OCI_RO_DATA_MANIFESTS and OCI_RO_DATA_BLOBS (the older OCI_TAG_NAME, OCI_MANIFEST_DIGEST, OCI_BLOB_DIGEST),
-// so the suite pushes nothing and deletes nothing.
+// workflow only, read-only against the proxy: the image is seeded upstream and named by OCI_TAG_NAME,
+// OCI_MANIFEST_DIGEST and OCI_BLOB_DIGEST, so the suite pushes nothing and deletes nothing.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,6 +26,12 @@ function junitCounts(xml: string): JunitCounts {
   return counts;
 }
 
+/** Names of the failed test cases, with the first line of their message. */
+function junitFailures(xml: string): string[] {
+  return [...xml.matchAll(/<testcase\b[^>]*\bname="([^"]*)"[^>]*>\s*<failure\b[^>]*?(?:message="([^"]*)")?/g)]
+    .map(([, name, message]) => `${name}: ${(message ?? '').split('&#xA;')[0]}`);
+}
+
 describe('proxy: OCI conformance, pull workflow @real', function () {
   this.timeout(600_000);
   let upstream: Registry;
@@ -45,24 +50,16 @@ describe('proxy: OCI conformance, pull workflow @real', function () {
   });
 
   it('passes every pull test', async () => {
-    // The pinned suite reads OCI_* settings (the legacy OCI_ROOT_URL/OCI_TAG_NAME names still work but warn).
     const env = {
       ...process.env,
-      OCI_REGISTRY: cache.proxy.host,
-      OCI_TLS: 'disabled',
-      OCI_VERSION: '1.1',
-      OCI_REPO1: 'docker.io/library/conformance',
-      OCI_RESULTS_DIR: work.path,
-      OCI_API_PULL: 'true',
-      OCI_API_PUSH: 'false',
-      OCI_API_BLOBS_DELETE: 'false',
-      OCI_API_MANIFESTS_DELETE: 'false',
-      OCI_API_TAGS_DELETE: 'false',
-      OCI_API_TAGS_LIST: 'false',
-      OCI_API_REFERRER: 'false',
-      OCI_RO_DATA_TAGS: 'v1',
-      OCI_RO_DATA_MANIFESTS: image.manifestDigest,
-      OCI_RO_DATA_BLOBS: [image.platforms[0]!.configDigest, ...image.layerDigests].join(' '),
+      OCI_ROOT_URL: cache.proxy.url,
+      OCI_NAMESPACE: 'docker.io/library/conformance',
+      OCI_TEST_PULL: '1',
+      OCI_HIDE_SKIPPED_WORKFLOWS: '1',
+      OCI_TAG_NAME: 'v1',
+      OCI_MANIFEST_DIGEST: image.manifestDigest,
+      OCI_BLOB_DIGEST: image.layerDigests[0]!,
+      OCI_REPORT_DIR: work.path,
     };
     let exitCode = 0;
     let output = '';
@@ -76,8 +73,9 @@ describe('proxy: OCI conformance, pull workflow @real', function () {
     const junit = await readFile(join(work.path, 'junit.xml'), 'utf8').catch(() => undefined);
     assert.ok(junit, `the suite wrote no junit.xml (exit code ${exitCode}):\n${output.slice(-3000)}`);
     const counts = junitCounts(junit);
-    const summary = `${counts.tests - counts.failures - counts.errors - counts.skipped} passed of ${counts.tests} (${counts.failures} failed, ${counts.skipped} skipped)`;
-    assert.equal(exitCode, 0, `conformance suite: ${summary}\n${output.slice(-3000)}`);
+    const summary = `${counts.tests - counts.failures - counts.errors - counts.skipped} passed of ${counts.tests} (${counts.failures} failed, ${counts.skipped} skipped)`
+      + junitFailures(junit).map((f) => `\n  failed: ${f}`).join('');
+    assert.equal(exitCode, 0, `conformance suite: ${summary}\n${output.slice(-1500)}`);
     assert.ok(counts.tests > counts.skipped && counts.failures === 0 && counts.errors === 0, summary);
   });
 });

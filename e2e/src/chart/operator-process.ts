@@ -12,26 +12,25 @@ export interface OperatorCommand {
   cwd: string;
 }
 
-/** The operator's entry file in the sources (main.ts, else cli.ts); an error names what is missing. */
+/** The operator's entry file in the sources (cli.ts, else main.ts); an error names what is missing. */
 export function operatorEntry(root: string = repoRoot()): string {
-  for (const name of ['main.ts', 'cli.ts']) {
+  for (const name of ['cli.ts', 'main.ts']) {
     const file = join(root, 'operator', 'src', name);
     if (existsSync(file)) return file;
   }
-  throw new Error('operator/src/main.ts (the berth-operator entry point) does not exist yet');
+  throw new Error('operator/src/cli.ts (the berth-operator entry point) does not exist');
 }
 
 export function operatorCommand(opts: { kubeconfig: string; namespace: string; metricsPort: number; proxyImage?: string; extraArgs?: string[] }): OperatorCommand {
   const root = repoRoot();
   return {
     command: process.execPath,
-    args: ['--conditions=berth-source', '--import', 'tsx', operatorEntry(root), ...(opts.extraArgs ?? [])],
+    args: ['--conditions=berth-source', '--import', 'tsx', operatorEntry(root), `--health-addr=127.0.0.1:${opts.metricsPort}`, ...(opts.proxyImage ? [`--proxy-image=${opts.proxyImage}`] : []), ...(opts.extraArgs ?? [])],
     env: {
       ...process.env,
       KUBECONFIG: opts.kubeconfig,
       POD_NAMESPACE: opts.namespace,
       POD_NAME: `berth-operator-host-${process.pid}`,
-      BERTH_METRICS_PORT: String(opts.metricsPort),
     },
     cwd: root,
   };

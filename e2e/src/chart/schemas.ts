@@ -11,8 +11,9 @@ export type JsonSchema = { [key: string]: unknown };
 
 export const SCHEMA_LOCATION_TEMPLATE = '{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json';
 
+/** kubeconform's {{ .Group }} is the part of apiVersion before the slash, so the core group's is the version ("v1"). */
 export function schemaFile(dir: string, group: string, kind: string, version: string): string {
-  return join(dir, group, `${kind.toLowerCase()}_${version}.json`);
+  return join(dir, group === '' ? version : group, `${kind.toLowerCase()}_${version}.json`);
 }
 
 /** Deep copy with additionalProperties: false on every object schema that lists properties and says nothing else. */

@@ -41,7 +41,8 @@ export const probeRegistry: Prober = async (input) => {
   let rateLimit: ProbeResult['rateLimit'];
   const get = async (url: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET'): Promise<Answer> => {
     const res = await request(url, { method, headers, dispatcher, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
-    const body = method === 'HEAD' ? '' : (await res.body.text()).slice(0, 4096);
+    // Token responses carry a JWT (with its certificate chain, often several KB): keep up to 1 MiB.
+    const body = method === 'HEAD' ? '' : (await res.body.text()).slice(0, 1 << 20);
     if (method === 'HEAD') await res.body.dump();
     rateLimit = readRateLimit(res.headers) ?? rateLimit;
     return { status: res.statusCode, headers: res.headers, body };

@@ -47,6 +47,24 @@ describe('Fill: one download for many readers', () => {
     assert.equal(await store.stat(digest), undefined);
   });
 
+  it('holds back the last byte until the download is verified', async () => {
+    const body = 'abcd';
+    const digest = sha256Of(Buffer.from(body));
+    const source = new PassThrough();
+    const fill = await Fill.start(await store.writer(digest, 4), 4, source);
+    const reader = fill.reader();
+    const received: string[] = [];
+    reader.on('data', (chunk: Buffer) => received.push(String(chunk)));
+    const ended = new Promise((resolve) => reader.once('end', resolve));
+    // Written in full but not yet committed: the reader has everything but the last byte.
+    source.write(body);
+    await new Promise((resolve) => reader.once('data', resolve));
+    assert.equal(received.join(''), 'abc');
+    source.end();
+    await ended;
+    assert.equal(received.join(''), body);
+  });
+
   it('keeps downloading when a reader goes away', async () => {
     const body = 'abcdefgh';
     const digest = sha256Of(Buffer.from(body));

@@ -87,7 +87,11 @@ export class Fill {
       read: async () => {
         try {
           for (;;) {
-            const limit = Math.min(end ?? Infinity, this.writer.written);
+            let limit = Math.min(end ?? Infinity, this.writer.written);
+            // The last byte waits for verification: a client that got Content-Length bytes would take a clean end
+            // of the body as success even if the connection breaks right after (unverified bytes never look whole).
+            const target = end ?? this.size;
+            if (this.state !== 'committed' && target !== undefined) limit = Math.min(limit, target - 1);
             if (offset < limit) {
               const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, limit - offset), offset);
               offset += bytesRead;

@@ -6,9 +6,11 @@ export interface CacheObserver {
   upstreamDeleted(project: string): void;
   upstreamError(project: string, message: string): void;
   stored(project: string, bytes: number): void;
+  /** Retention removed an artifact of this size. */
+  evicted(project: string, bytes: number): void;
 }
 
 export const NO_OBSERVER: CacheObserver = {
   hit: () => undefined, miss: () => undefined, coalesced: () => undefined,
-  upstreamDeleted: () => undefined, upstreamError: () => undefined, stored: () => undefined,
+  upstreamDeleted: () => undefined, upstreamError: () => undefined, stored: () => undefined, evicted: () => undefined,
 };

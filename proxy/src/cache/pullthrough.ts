@@ -6,27 +6,36 @@ import { isDigest, sha256Of, type Digest } from '../oci/digest.ts';
 import { MAX_MANIFEST_BYTES, UPSTREAM_ACCEPT, referencedDigests, sniffMediaType } from '../oci/mediatypes.ts';
 import type { RepositoryName, Tag } from '../oci/names.ts';
 import type { BlobStore, ByteRange } from '../store/blobstore.ts';
-import type { Catalog } from '../index/catalog.ts';
+import { blobKey, manifestKey, type Catalog } from '../index/catalog.ts';
 import type { Project } from '../project.ts';
-import { header, type UpstreamClient } from '../upstream/client.ts';
+import { header } from '../upstream/client.ts';
+import type { Upstream } from '../upstream/types.ts';
 import { UpstreamError } from '../upstream/errors.ts';
 import { Fill } from './fill.ts';
 import { NO_OBSERVER, type CacheObserver } from './observer.ts';
+import { InUse } from './inuse.ts';
+import { UsageIndex } from '../retention/usage.ts';
 import type { ArtifactService, BlobBody, Manifest } from './types.ts';
 
 export interface PullThroughOptions {
   store: BlobStore;
   catalog: Catalog;
-  upstreams: ReadonlyMap<string, UpstreamClient>;
+  upstreams: ReadonlyMap<string, Upstream>;
   observer?: CacheObserver;
+  /** Last-pulled order and sizes for retention; pulls are recorded here, in memory, not in the catalog. */
+  usage?: UsageIndex;
+  /** Leases on digests being downloaded or streamed, which retention leaves alone. */
+  inUse?: InUse;
   now?: () => number;
 }
 
 export class PullThrough implements ArtifactService {
   private readonly store: BlobStore;
   private readonly catalog: Catalog;
-  private readonly upstreams: ReadonlyMap<string, UpstreamClient>;
+  private readonly upstreams: ReadonlyMap<string, Upstream>;
   private readonly observer: CacheObserver;
+  private readonly usage: UsageIndex;
+  private readonly inUse: InUse;
   private readonly now: () => number;
   private readonly blobFills = new Map<Digest, Promise<Fill>>();
   private readonly manifestFetches = new Map<string, Promise<Manifest>>();
@@ -36,6 +45,8 @@ export class PullThrough implements ArtifactService {
     this.catalog = opts.catalog;
     this.upstreams = opts.upstreams;
     this.observer = opts.observer ?? NO_OBSERVER;
+    this.usage = opts.usage ?? new UsageIndex();
+    this.inUse = opts.inUse ?? new InUse();
     this.now = opts.now ?? Date.now;
   }
 
@@ -131,9 +142,7 @@ export class PullThrough implements ArtifactService {
     if (!record) return undefined;
     const body = await this.store.read(digest).catch(() => undefined);
     if (!body) return undefined;
-    if (this.now() - record.lastPulled > 60_000) {
-      await this.catalog.setManifest(project.name, name, digest, { ...record, lastPulled: this.now() });
-    }
+    this.usage.touch(manifestKey(project.name, name, digest), this.now());
     return { digest, mediaType: record.mediaType, body };
   }
 
@@ -180,10 +189,12 @@ export class PullThrough implements ArtifactService {
       throw new OciError('MANIFEST_INVALID', `upstream manifest does not match its digest ${algorithmDigest}: ${(err as Error).message}`, { status: 502 });
     }
     const mediaType = sniffMediaType(body, header(res.headers, 'content-type'));
-    await this.catalog.setManifest(project.name, name, algorithmDigest, {
-      mediaType, size: body.byteLength, references: referencedDigests(body), lastPulled: this.now(),
-    });
-    this.observer.stored(project.name, body.byteLength);
+    const record = { mediaType, size: body.byteLength, references: referencedDigests(body), lastPulled: this.now() };
+    await this.catalog.setManifest(project.name, name, algorithmDigest, record);
+    const key = manifestKey(project.name, name, algorithmDigest);
+    if (this.usage.add({ key, kind: 'manifest', project: project.name, digest: algorithmDigest, ...record })) {
+      this.observer.stored(project.name, body.byteLength);
+    }
     return { digest: algorithmDigest, mediaType, body };
   }
 
@@ -214,17 +225,13 @@ export class PullThrough implements ArtifactService {
     if (size === undefined) return undefined;
     const record = await this.catalog.getBlob(project.name, digest);
     if (!record) return undefined;
-    if (this.now() - record.lastPulled > 60_000) await this.catalog.setBlob(project.name, digest, { size, lastPulled: this.now() });
+    this.usage.touch(blobKey(project.name, digest), this.now());
     return size;
   }
 
   async openBlob(project: Project, name: RepositoryName, digest: Digest, range?: ByteRange): Promise<BlobBody> {
-    const local = await this.localBlob(project, digest);
-    if (local !== undefined) {
-      this.observer.hit(project.name, 'blob');
-      checkRange(range, local);
-      return { size: local, source: 'cache', stream: await this.store.open(digest, range) };
-    }
+    const fromStore = await this.openLocal(project, digest, range);
+    if (fromStore) return fromStore;
     const running = this.blobFills.get(digest);
     if (running) this.observer.coalesced(project.name, 'blob');
     else this.observer.miss(project.name, 'blob');
@@ -234,7 +241,29 @@ export class PullThrough implements ArtifactService {
     return { size: size ?? -1, source: 'upstream', stream: fill.reader(range) };
   }
 
+  /** The stored blob under a lease, or undefined when it is not stored (or was evicted a moment ago). */
+  private async openLocal(project: Project, digest: Digest, range: ByteRange | undefined): Promise<BlobBody | undefined> {
+    const release = this.inUse.acquire(digest);
+    try {
+      const local = await this.localBlob(project, digest);
+      if (local === undefined) {
+        release();
+        return undefined;
+      }
+      checkRange(range, local);
+      const stream = await this.store.open(digest, range);
+      stream.once('close', release);
+      this.observer.hit(project.name, 'blob');
+      return { size: range ? range.end - range.start + 1 : local, source: 'cache', stream };
+    } catch (err) {
+      release();
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
   private startBlobFill(project: Project, name: RepositoryName, digest: Digest): Promise<Fill> {
+    const release = this.inUse.acquire(digest);
     const starting = (async () => {
       let res;
       try {
@@ -254,17 +283,23 @@ export class PullThrough implements ArtifactService {
       fill.done.then(
         () => this.linkBlob(project, digest, writer.written),
         (err: Error) => this.observer.upstreamError(project.name, `blob ${digest}: ${err.message}`),
-      );
+      ).finally(release).catch(() => undefined);
       return fill;
     })();
     this.blobFills.set(digest, starting);
-    starting.catch(() => this.blobFills.delete(digest));
+    starting.catch(() => {
+      release();
+      this.blobFills.delete(digest);
+    });
     return starting;
   }
 
   private async linkBlob(project: Project, digest: Digest, size: number): Promise<void> {
-    await this.catalog.setBlob(project.name, digest, { size, lastPulled: this.now() });
-    this.observer.stored(project.name, size);
+    const lastPulled = this.now();
+    await this.catalog.setBlob(project.name, digest, { size, lastPulled });
+    if (this.usage.add({ key: blobKey(project.name, digest), kind: 'blob', project: project.name, digest, size, references: [], lastPulled })) {
+      this.observer.stored(project.name, size);
+    }
   }
 
   async tags(project: Project, name: RepositoryName): Promise<string[]> {
@@ -289,7 +324,7 @@ export class PullThrough implements ArtifactService {
     }
   }
 
-  private upstream(project: Project): UpstreamClient {
+  private upstream(project: Project): Upstream {
     const client = this.upstreams.get(project.name);
     if (!client) throw new Error(`no upstream for project ${project.name}`);
     return client;

@@ -26,6 +26,27 @@ export interface BlobRecord {
   lastPulled: number;
 }
 
+function tagKey(project: string, repo: string, tag: string): string {
+  return `tag:${project}/${repo}:${tag}`;
+}
+
+/** The catalog key of a manifest in one repository of a project. */
+export function manifestKey(project: string, repo: string, digest: string): string {
+  return `manifest:${project}/${repo}@${digest}`;
+}
+
+/** The catalog key of a blob linked to a project. */
+export function blobKey(project: string, digest: string): string {
+  return `blob:${project}@${digest}`;
+}
+
+export type CatalogArtifact =
+  | { key: string; kind: 'manifest'; project: string; repo: string; digest: Digest; record: ManifestRecord }
+  | { key: string; kind: 'blob'; project: string; digest: Digest; record: BlobRecord };
+
+const MANIFEST_KEY = /^manifest:([a-z0-9-]+)\/(.+)@([a-z0-9]+:[a-f0-9]+)$/;
+const BLOB_KEY = /^blob:([a-z0-9-]+)@([a-z0-9]+:[a-f0-9]+)$/;
+
 export class Catalog {
   private readonly kv: Keyv;
 
@@ -46,33 +67,56 @@ export class Catalog {
   }
 
   getTag(project: string, repo: string, tag: string): Promise<TagRecord | undefined> {
-    return this.kv.get<TagRecord>(`tag:${project}/${repo}:${tag}`);
+    return this.kv.get<TagRecord>(tagKey(project, repo, tag));
   }
   async setTag(project: string, repo: string, tag: string, record: TagRecord): Promise<void> {
-    await this.kv.set(`tag:${project}/${repo}:${tag}`, record);
+    await this.kv.set(tagKey(project, repo, tag), record);
   }
   async deleteTag(project: string, repo: string, tag: string): Promise<void> {
-    await this.kv.delete(`tag:${project}/${repo}:${tag}`);
+    await this.kv.delete(tagKey(project, repo, tag));
   }
 
   getManifest(project: string, repo: string, digest: Digest): Promise<ManifestRecord | undefined> {
-    return this.kv.get<ManifestRecord>(`manifest:${project}/${repo}@${digest}`);
+    return this.kv.get<ManifestRecord>(manifestKey(project, repo, digest));
   }
   async setManifest(project: string, repo: string, digest: Digest, record: ManifestRecord): Promise<void> {
-    await this.kv.set(`manifest:${project}/${repo}@${digest}`, record);
+    await this.kv.set(manifestKey(project, repo, digest), record);
   }
   async deleteManifest(project: string, repo: string, digest: Digest): Promise<void> {
-    await this.kv.delete(`manifest:${project}/${repo}@${digest}`);
+    await this.kv.delete(manifestKey(project, repo, digest));
   }
 
   getBlob(project: string, digest: Digest): Promise<BlobRecord | undefined> {
-    return this.kv.get<BlobRecord>(`blob:${project}@${digest}`);
+    return this.kv.get<BlobRecord>(blobKey(project, digest));
   }
   async setBlob(project: string, digest: Digest, record: BlobRecord): Promise<void> {
-    await this.kv.set(`blob:${project}@${digest}`, record);
+    await this.kv.set(blobKey(project, digest), record);
   }
   async deleteBlob(project: string, digest: Digest): Promise<void> {
-    await this.kv.delete(`blob:${project}@${digest}`);
+    await this.kv.delete(blobKey(project, digest));
+  }
+
+  /** Stores a new last-pulled time on a manifest or blob record (batched by retention, off the request path). */
+  async touch(key: string, lastPulled: number): Promise<void> {
+    const record = await this.kv.get<{ lastPulled: number }>(key);
+    if (record && record.lastPulled < lastPulled) await this.kv.set(key, { ...record, lastPulled });
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.kv.delete(key);
+  }
+
+  /** Every manifest and blob record, parsed; for rebuilding retention's view at start. */
+  async *artifacts(): AsyncGenerator<CatalogArtifact> {
+    for await (const [key, value] of this.entries()) {
+      const m = MANIFEST_KEY.exec(key);
+      if (m) {
+        yield { key, kind: 'manifest', project: m[1]!, repo: m[2]!, digest: m[3] as Digest, record: value as ManifestRecord };
+        continue;
+      }
+      const b = BLOB_KEY.exec(key);
+      if (b) yield { key, kind: 'blob', project: b[1]!, digest: b[2] as Digest, record: value as BlobRecord };
+    }
   }
 
   /** Every record, for rebuilding in-memory views at start (retention, stats). */

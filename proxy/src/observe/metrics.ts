@@ -25,6 +25,7 @@ export class ProxyMetrics implements CacheObserver {
   private readonly upstreamLatency = new Histogram({ name: 'berth_upstream_request_duration_seconds', help: 'Upstream response time to headers', labelNames: ['method', 'code'], registers: [this.registry] });
   private readonly deleted = new Counter({ name: 'berth_upstream_deleted_total', help: 'Cached artifacts found deleted upstream and kept', labelNames: ['project'], registers: [this.registry] });
   private readonly storeBytes = new Gauge({ name: 'berth_store_bytes', help: 'Bytes stored per project', labelNames: ['project'], registers: [this.registry] });
+  private readonly evictions = new Counter({ name: 'berth_evictions_total', help: 'Artifacts removed by retention', labelNames: ['project'], registers: [this.registry] });
   private readonly totals = emptyCounts();
   private readonly perProject = new Map<string, Counts>();
 
@@ -73,6 +74,14 @@ export class ProxyMetrics implements CacheObserver {
     this.each(project, (c) => {
       c.artifacts++;
       c.bytes += bytes;
+    });
+  }
+  evicted(project: string, bytes: number): void {
+    this.storeBytes.dec({ project }, bytes);
+    this.evictions.inc({ project });
+    this.each(project, (c) => {
+      c.artifacts--;
+      c.bytes -= bytes;
     });
   }
   /** Seeds stored counts at start from the catalog. */

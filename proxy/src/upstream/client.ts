@@ -8,21 +8,9 @@ import type { ProjectConfig } from '../config/index.ts';
 import { basicHeader, credentialSource, type CredentialSource } from './credentials.ts';
 import { parseChallenge } from './challenge.ts';
 import { errorForStatus, UpstreamError } from './errors.ts';
+import type { Upstream, UpstreamRequest, UpstreamResponse } from './types.ts';
 
-export interface UpstreamResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
-}
-
-export interface UpstreamRequest {
-  method: 'GET' | 'HEAD';
-  /** Path and query under the upstream base URL, e.g. `/v2/library/nginx/manifests/1.27`. */
-  path: string;
-  /** The repository, for the token scope. */
-  repository: string;
-  headers?: Record<string, string>;
-}
+export type { UpstreamBody, UpstreamRequest, UpstreamResponse } from './types.ts';
 
 export interface UpstreamClientOptions {
   retries?: number;
@@ -39,7 +27,7 @@ interface CachedToken {
   expiresAt: number;
 }
 
-export class UpstreamClient {
+export class UpstreamClient implements Upstream {
   readonly base: URL;
   private readonly dispatcher: Dispatcher;
   private readonly credentials: CredentialSource;

@@ -1,0 +1,97 @@
+// berth-operator's entry point: the only place that touches process-wide state (signals, exit code).
+import { KubeConfig } from '@kubernetes/client-node';
+import { pathToFileURL } from 'node:url';
+import { Controller } from './controller/controller.ts';
+import { apiLeaseStore, LeaderElector } from './controller/leader-election.ts';
+import { makeLogger } from './controller/logger.ts';
+import { OperatorMetrics } from './controller/metrics.ts';
+import { startHealthServer } from './server/health-server.ts';
+import { parseOptions, USAGE, UsageError, type OperatorOptions } from './options.ts';
+
+function loadKubeConfig(options: OperatorOptions): KubeConfig {
+  const kc = new KubeConfig();
+  if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** Runs until SIGTERM or SIGINT; resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let options: OperatorOptions;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message ? `${error.message}\n` : ''}${USAGE}\n`);
+      return error.message ? 2 : 0;
+    }
+    throw error;
+  }
+  const log = makeLogger();
+  // A rejection nobody awaited (client-node re-lists inside its watch callbacks) is logged, never fatal: the
+  // informer that lost it restarts itself with backoff.
+  process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: String((reason as Error)?.message ?? reason) }));
+
+  const kc = loadKubeConfig(options);
+  const metrics = new OperatorMetrics();
+  let controller: Controller | undefined;
+  const newController = () => new Controller({
+    kc, log, metrics,
+    ...(options.watchNamespace ? { watchNamespace: options.watchNamespace } : {}),
+    operatorNamespace: options.operatorNamespace,
+    proxyImage: options.proxyImage,
+    resyncMs: options.resyncSeconds * 1000,
+  });
+  const elector = options.leaderElect
+    ? new LeaderElector(apiLeaseStore(kc, options.leaseNamespace, options.leaseName), {
+        namespace: options.leaseNamespace,
+        name: options.leaseName,
+        identity: options.identity,
+        leaseDurationMs: options.leaseSeconds * 1000,
+        renewMs: options.renewSeconds * 1000,
+        retryMs: Math.max(500, Math.min(2000, options.renewSeconds * 1000)),
+        log,
+        onStartedLeading: async () => {
+          metrics.leader.set(1);
+          controller = newController();
+          await controller.start();
+        },
+        onStoppedLeading: async () => {
+          metrics.leader.set(0);
+          const stopping = controller;
+          controller = undefined;
+          await stopping?.stop();
+        },
+      })
+    : undefined;
+
+  const health = await startHealthServer(options.healthHost, options.healthPort, {
+    registry: metrics.registry,
+    // A standby replica is healthy and ready; the leader is ready once its watches have listed.
+    ready: () => (controller ? controller.synced : elector !== undefined),
+  });
+  log.info('berth-operator started', {
+    identity: options.identity, watchNamespace: options.watchNamespace ?? '*', healthPort: health.port, leaderElect: options.leaderElect,
+  });
+
+  if (elector) elector.start();
+  else {
+    controller = newController();
+    await controller.start();
+  }
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log.info('berth-operator stopping');
+  if (elector) await elector.stop();
+  await controller?.stop();
+  await health.close();
+  return 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exit(await main(process.argv.slice(2)));
+}

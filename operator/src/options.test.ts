@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { parseOptions, UsageError } from './options.ts';
+
+describe('operator options', () => {
+  it('defaults: all namespaces, leader election on, health on :8080, the proxy image at the operator version', () => {
+    const o = parseOptions([], { POD_NAMESPACE: 'berth' });
+    assert.equal(o.watchNamespace, undefined);
+    assert.equal(o.operatorNamespace, 'berth');
+    assert.equal(o.leaseNamespace, 'berth');
+    assert.equal(o.leaderElect, true);
+    assert.equal(o.healthPort, 8080);
+    assert.equal(o.proxyImage, 'ghcr.io/berth-dev/berth-proxy:0.1.0');
+  });
+
+  it('reads every flag', () => {
+    const o = parseOptions(['--kubeconfig', '/k', '--namespace', 'team', '--leader-elect=false', '--health-addr', '127.0.0.1:0',
+      '--leader-election-lease-seconds', '4', '--leader-election-renew-seconds', '1', '--identity', 'me', '--resync-seconds', '30'], {});
+    assert.deepEqual([o.kubeconfig, o.watchNamespace, o.leaderElect, o.healthHost, o.healthPort, o.leaseSeconds, o.renewSeconds, o.identity, o.resyncSeconds],
+      ['/k', 'team', false, '127.0.0.1', 0, 4, 1, 'me', 30]);
+  });
+
+  it('refuses bad values with the flag name', () => {
+    assert.throws(() => parseOptions(['--health-addr', 'nope'], {}), (e: Error) => e instanceof UsageError && /--health-addr/.test(e.message));
+    assert.throws(() => parseOptions(['--leader-election-renew-seconds', '20'], {}), /less than/);
+    assert.throws(() => parseOptions(['--bogus'], {}), UsageError);
+  });
+});

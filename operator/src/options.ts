@@ -1,0 +1,103 @@
+// berth-operator's command line: parsed into one options object with defaults, testable without starting anything.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+
+export const USAGE = `usage: berth-operator [--kubeconfig FILE] [--namespace NS] [--operator-namespace NS]
+  [--leader-elect=false] [--leader-election-namespace NS] [--leader-election-id NAME]
+  [--leader-election-lease-seconds N] [--leader-election-renew-seconds N]
+  [--health-addr HOST:PORT] [--proxy-image IMAGE] [--resync-seconds N] [--identity ID]
+Runs in-cluster when no --kubeconfig is given and KUBERNETES_SERVICE_HOST is set; otherwise uses $KUBECONFIG or ~/.kube/config.`;
+
+export interface OperatorOptions {
+  kubeconfig?: string;
+  watchNamespace?: string;
+  operatorNamespace: string;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  leaseSeconds: number;
+  renewSeconds: number;
+  healthHost: string;
+  healthPort: number;
+  proxyImage: string;
+  resyncSeconds: number;
+  identity: string;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The operator's version (package.json), for the default proxy image tag. */
+export function operatorVersion(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@berth/operator' && pkg.version) return pkg.version;
+    } catch {
+      // try the next layout (sources vs dist/src)
+    }
+  }
+  return '0.0.0';
+}
+
+function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${flag} must be a positive whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string' },
+        'operator-namespace': { type: 'string' },
+        'leader-elect': { type: 'string' },
+        'leader-election-namespace': { type: 'string' },
+        'leader-election-id': { type: 'string' },
+        'leader-election-lease-seconds': { type: 'string' },
+        'leader-election-renew-seconds': { type: 'string' },
+        'health-addr': { type: 'string' },
+        'proxy-image': { type: 'string' },
+        'resync-seconds': { type: 'string' },
+        identity: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) throw new UsageError('');
+  const leaderElect = (v['leader-elect'] ?? 'true').toLowerCase();
+  if (!['true', 'false'].includes(leaderElect)) throw new UsageError(`--leader-elect must be true or false, got ${JSON.stringify(v['leader-elect'])}`);
+  const operatorNamespace = v['operator-namespace'] ?? env.POD_NAMESPACE ?? 'berth-system';
+  const healthAddr = v['health-addr'] ?? '0.0.0.0:8080';
+  const m = /^(.*):(\d{1,5})$/.exec(healthAddr);
+  if (!m) throw new UsageError(`--health-addr must be HOST:PORT, got ${JSON.stringify(healthAddr)}`);
+  const leaseSeconds = positiveInt(v['leader-election-lease-seconds'], 'leader-election-lease-seconds', 15);
+  const renewSeconds = positiveInt(v['leader-election-renew-seconds'], 'leader-election-renew-seconds', 5);
+  if (renewSeconds >= leaseSeconds) throw new UsageError('--leader-election-renew-seconds must be less than --leader-election-lease-seconds');
+  return {
+    ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}),
+    ...(v.namespace ? { watchNamespace: v.namespace } : {}),
+    operatorNamespace,
+    leaderElect: leaderElect === 'true',
+    leaseNamespace: v['leader-election-namespace'] ?? operatorNamespace,
+    leaseName: v['leader-election-id'] ?? 'berth-operator',
+    leaseSeconds,
+    renewSeconds,
+    healthHost: m[1] ?? '0.0.0.0',
+    healthPort: Number(m[2]),
+    proxyImage: v['proxy-image'] ?? `ghcr.io/berth-dev/berth-proxy:${operatorVersion()}`,
+    resyncSeconds: positiveInt(v['resync-seconds'], 'resync-seconds', 300),
+    identity: v.identity ?? `${env.POD_NAME ?? hostname()}_${process.pid}`,
+  };
+}

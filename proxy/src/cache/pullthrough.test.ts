@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { randomBytes } from 'node:crypto';
+import { FileBlobStore } from '../store/blobstore.ts';
+import { Catalog } from '../index/catalog.ts';
+import { resolveProjects, type Project } from '../project.ts';
+import { OciError } from '../oci/errors.ts';
+import { sha256Of, type Digest } from '../oci/digest.ts';
+import type { RepositoryName, Tag } from '../oci/names.ts';
+import { CountingUpstream, FakeUpstream, type FakeFailure } from '../upstream/fake.ts';
+import { NO_OBSERVER, type CacheObserver } from './observer.ts';
+import { PullThrough } from './pullthrough.ts';
+
+const MINUTE = 60_000;
+const APP = 'library/app' as RepositoryName;
+const V1 = 'v1' as Tag;
+
+describe('PullThrough, against an in-memory upstream', () => {
+  let dir: string;
+  let store: FileBlobStore;
+  let fake: FakeUpstream;
+  let upstream: CountingUpstream;
+  let cache: PullThrough;
+  let now: number;
+  let hub: Project;
+  let follow: Project;
+  let events: string[];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-pt-'));
+    store = new FileBlobStore(dir);
+    await store.init();
+    fake = new FakeUpstream();
+    upstream = new CountingUpstream(fake);
+    now = 1_700_000_000_000;
+    [hub, follow] = resolveProjects({
+      listen: '127.0.0.1:0', storage: { directory: dir },
+      projects: [
+        { name: 'hub', registry: 'docker.io', upstream: 'http://fake.invalid', tagTTL: '5m' },
+        { name: 'follow', registry: 'follow.test', upstream: 'http://fake.invalid', keepAfterUpstreamDelete: false },
+      ],
+    }) as [Project, Project];
+    events = [];
+    const observer: CacheObserver = {
+      ...NO_OBSERVER,
+      upstreamDeleted: (p) => events.push(`deleted ${p}`),
+      coalesced: (p, kind) => events.push(`coalesced ${kind}`),
+    };
+    cache = new PullThrough({
+      store, catalog: Catalog.inMemory(), observer, now: () => now,
+      upstreams: new Map([['hub', upstream], ['follow', upstream]]),
+    });
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  function image(tag = 'v1', layer = randomBytes(1000)): { manifest: string; layer: Digest } {
+    const digest = fake.putBlob(layer) as Digest;
+    const manifest = fake.putManifest(APP, { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', layers: [{ digest, size: layer.length }] }, { tag });
+    return { manifest, layer: digest };
+  }
+
+  it('N concurrent cold GETs of one blob make one upstream fetch, and every client gets the bytes', async () => {
+    const bytes = randomBytes(300_000);
+    const digest = fake.putBlob(bytes) as Digest;
+    let open!: () => void;
+    fake.blobGate = new Promise((resolve) => (open = resolve));
+    const bodies = Array.from({ length: 10 }, () => cache.openBlob(hub, APP, digest).then((b) => buffer(b.stream)));
+    // Every caller is waiting before the upstream sends a byte.
+    await new Promise((resolve) => setImmediate(resolve));
+    open();
+    for (const body of await Promise.all(bodies)) assert.equal(sha256Of(body), digest);
+    assert.equal(upstream.count('GET', `/blobs/${digest}`), 1);
+    assert.equal(events.filter((e) => e === 'coalesced blob').length, 9);
+    // Then it is a cache hit.
+    assert.equal((await cache.openBlob(hub, APP, digest)).source, 'cache');
+    assert.equal(upstream.count('GET', `/blobs/${digest}`), 1);
+  });
+
+  it('N concurrent cold GETs of one tag make one upstream manifest GET', async () => {
+    const { manifest } = image();
+    const got = await Promise.all(Array.from({ length: 10 }, () => cache.getManifest(hub, APP, V1)));
+    for (const m of got) assert.equal(m.digest, manifest);
+    assert.equal(upstream.count('GET', '/manifests/'), 1);
+  });
+
+  it('trusts a tag for its TTL, then checks it with a HEAD and no GET when unchanged', async () => {
+    const { manifest } = image();
+    await cache.getManifest(hub, APP, V1);
+    now += 4 * MINUTE;
+    await cache.getManifest(hub, APP, V1);
+    assert.deepEqual(upstream.calls.filter((c) => c.includes('/manifests/')).map((c) => c.split(' ')[0]), ['HEAD', 'GET']);
+    now += 2 * MINUTE;
+    assert.equal((await cache.getManifest(hub, APP, V1)).digest, manifest);
+    assert.equal(upstream.count('HEAD', '/manifests/v1'), 2);
+    assert.equal(upstream.count('GET', '/manifests/'), 1);
+  });
+
+  it('fetches the new manifest when the tag moved upstream after its TTL', async () => {
+    image();
+    await cache.getManifest(hub, APP, V1);
+    const moved = image('v1');
+    now += 6 * MINUTE;
+    assert.equal((await cache.getManifest(hub, APP, V1)).digest, moved.manifest);
+  });
+
+  it('an upstream 404 keeps serving the cached copy and marks it deleted (keepAfterUpstreamDelete: true)', async () => {
+    const { manifest } = image();
+    await cache.getManifest(hub, APP, V1);
+    fake.tags.clear();
+    fake.manifests.clear();
+    now += 6 * MINUTE;
+    assert.equal((await cache.getManifest(hub, APP, V1)).digest, manifest);
+    assert.equal((await cache.getManifest(hub, APP, manifest as Digest)).digest, manifest);
+    assert.deepEqual(events, ['deleted hub']);
+  });
+
+  it('an upstream 404 forgets the cached tag and digest when keepAfterUpstreamDelete is false', async () => {
+    const { manifest } = image();
+    await cache.getManifest(follow, APP, V1);
+    fake.tags.clear();
+    fake.manifests.clear();
+    now += 6 * MINUTE;
+    await assert.rejects(cache.getManifest(follow, APP, V1), (e: unknown) => e instanceof OciError && e.code === 'MANIFEST_UNKNOWN');
+    await assert.rejects(cache.getManifest(follow, APP, manifest as Digest), (e: unknown) => e instanceof OciError && e.code === 'MANIFEST_UNKNOWN');
+  });
+
+  const outages: [string, FakeFailure][] = [
+    ['down', { kind: 'down' }],
+    ['5xx', { kind: 'status', status: 503 }],
+    ['429', { kind: 'status', status: 429, retryAfter: '30' }],
+    ['a timeout', { kind: 'timeout' }],
+  ];
+  for (const [name, failure] of outages) {
+    it(`serves the stale copy when the upstream is ${name} after the TTL`, async () => {
+      const { manifest, layer } = image();
+      await cache.getManifest(hub, APP, V1);
+      await buffer((await cache.openBlob(hub, APP, layer)).stream);
+      fake.failure = failure;
+      now += 60 * MINUTE;
+      assert.equal((await cache.getManifest(hub, APP, V1)).digest, manifest);
+      assert.equal(sha256Of(await buffer((await cache.openBlob(hub, APP, layer)).stream)), layer);
+    });
+  }
+
+  it('nothing cached and the upstream says 429: TOOMANYREQUESTS with its Retry-After', async () => {
+    image();
+    fake.failure = { kind: 'status', status: 429, retryAfter: '42' };
+    await assert.rejects(cache.getManifest(hub, APP, V1), (e: unknown) =>
+      e instanceof OciError && e.code === 'TOOMANYREQUESTS' && e.status === 429 && e.headers['retry-after'] === '42');
+  });
+
+  it('nothing cached and the upstream down: an OCI error with a 5xx status', async () => {
+    image();
+    fake.failure = { kind: 'down' };
+    await assert.rejects(cache.getManifest(hub, APP, V1), (e: unknown) => e instanceof OciError && e.status >= 500);
+  });
+
+  it('a fetch that fails verification stores nothing; the next fetch from a healthy upstream succeeds', async () => {
+    const good = randomBytes(5000);
+    const digest = sha256Of(good);
+    fake.blobs.set(digest, randomBytes(5000));
+    const body = await cache.openBlob(hub, APP, digest);
+    await assert.rejects(buffer(body.stream));
+    assert.equal(await store.stat(digest), undefined);
+    fake.blobs.set(digest, good);
+    assert.equal(sha256Of(await buffer((await cache.openBlob(hub, APP, digest)).stream)), digest);
+    assert.equal(await store.stat(digest), good.length);
+  });
+
+  it('a blob fetched for one project is not served to another without asking its upstream', async () => {
+    const { layer } = image();
+    await buffer((await cache.openBlob(hub, APP, layer)).stream);
+    fake.blobs.clear();
+    await assert.rejects(cache.openBlob(follow, APP, layer), (e: unknown) => e instanceof OciError && e.code === 'BLOB_UNKNOWN');
+  });
+});

@@ -1,0 +1,157 @@
+// Retention: evicts what a project's policy no longer keeps. Runs periodically, and soon after a download takes a
+// project past its maxSize. Never evicts:
+//   - a pinned manifest (nor, through references, its children and blobs);
+//   - a blob or child manifest a kept manifest still references (distribution #4191: evicting those made clients
+//     that had the manifest fail with "unexpected EOF");
+//   - a digest being downloaded or streamed right now (InUse leases).
+// Order of an eviction: forget the record in memory, remove the catalog record, then unlink the file once no
+// record of any project needs it. A request that loses the race finds no record or no file and fetches again.
+import type { Catalog } from '../index/catalog.ts';
+import type { BlobStore } from '../store/blobstore.ts';
+import type { InUse } from '../cache/inuse.ts';
+import type { Digest } from '../oci/digest.ts';
+import type { Artifact, UsageIndex } from './usage.ts';
+
+export interface RetentionPolicy {
+  project: string;
+  /** Evict what was not pulled for this long. */
+  unusedForMs?: number | undefined;
+  /** Evict least recently pulled first while the project's bytes exceed this. */
+  maxSizeBytes?: number | undefined;
+}
+
+export interface EvictionObserver {
+  evicted(project: string, bytes: number): void;
+}
+
+export interface EvictorOptions {
+  usage: UsageIndex;
+  catalog: Catalog;
+  store: BlobStore;
+  inUse: InUse;
+  policies: readonly RetentionPolicy[];
+  /** `<project>@<digest>` of pinned manifests, asked on every pass (pins resolve as tags are fetched). */
+  pinned?: () => ReadonlySet<string>;
+  observer?: EvictionObserver;
+  onError?: (err: Error) => void;
+  now?: () => number;
+  /** How often a pass runs (and last-pulled times are written); default 60 s. */
+  intervalMs?: number;
+}
+
+export class Evictor {
+  private readonly opts: EvictorOptions;
+  private readonly policies: Map<string, RetentionPolicy>;
+  private readonly now: () => number;
+  private running: Promise<number> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(opts: EvictorOptions) {
+    this.opts = opts;
+    this.now = opts.now ?? Date.now;
+    this.policies = new Map(opts.policies.map((p) => [p.project, p]));
+    opts.usage.onAdd((project) => {
+      const max = this.policies.get(project)?.maxSizeBytes;
+      if (max !== undefined && opts.usage.bytes(project) > max) void this.run().catch((err: Error) => opts.onError?.(err));
+    });
+  }
+
+  /** Starts the periodic passes. */
+  start(): void {
+    this.timer ??= setInterval(() => void this.run().catch((err: Error) => this.opts.onError?.(err)), this.opts.intervalMs ?? 60_000);
+    this.timer.unref();
+  }
+
+  /** Stops the passes, waits for one in progress, and writes the last-pulled times still pending. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+    await this.flush();
+  }
+
+  /**
+   * One pass over every project with a policy; resolves with the number of artifacts evicted. Passes never overlap:
+   * a call during a pass makes that pass run once more.
+   */
+  run(): Promise<number> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      let evicted = 0;
+      try {
+        do {
+          this.again = false;
+          await this.flush();
+          for (const policy of this.policies.values()) evicted += await this.pass(policy);
+        } while (this.again);
+      } finally {
+        this.running = undefined;
+      }
+      return evicted;
+    })();
+    return this.running;
+  }
+
+  /** Writes batched last-pulled times to the catalog. */
+  async flush(): Promise<void> {
+    for (const a of this.opts.usage.takeDirty()) await this.opts.catalog.touch(a.key, a.lastPulled);
+  }
+
+  private async pass(policy: RetentionPolicy): Promise<number> {
+    if (policy.unusedForMs === undefined && policy.maxSizeBytes === undefined) return 0;
+    let evicted = 0;
+    // Evicting a manifest can free what it referenced, so plan again until a round frees nothing.
+    for (;;) {
+      const plan = this.plan(policy);
+      if (plan.length === 0) return evicted;
+      let progress = false;
+      for (const artifact of plan) {
+        if (await this.evict(artifact)) {
+          evicted++;
+          progress = true;
+        }
+      }
+      if (!progress) return evicted;
+    }
+  }
+
+  /** Oldest first: what is expired, then what keeps the project over its size, skipping what must stay. */
+  private plan(policy: RetentionPolicy): Artifact[] {
+    const { usage } = this.opts;
+    const cutoff = policy.unusedForMs === undefined ? -Infinity : this.now() - policy.unusedForMs;
+    let bytes = usage.bytes(policy.project);
+    const plan: Artifact[] = [];
+    for (const artifact of usage.oldestFirst(policy.project)) {
+      const expired = artifact.lastPulled < cutoff;
+      const over = policy.maxSizeBytes !== undefined && bytes > policy.maxSizeBytes;
+      // Sorted by last pull: past the first artifact that is neither expired nor needed for size, none is.
+      if (!expired && !over) break;
+      if (this.mustKeep(artifact)) continue;
+      plan.push(artifact);
+      bytes -= artifact.size;
+    }
+    return plan;
+  }
+
+  private mustKeep(a: Artifact): boolean {
+    return this.opts.usage.isReferenced(a.project, a.digest)
+      || this.opts.inUse.has(a.digest)
+      || (this.opts.pinned?.().has(`${a.project}@${a.digest}`) ?? false);
+  }
+
+  private async evict(planned: Artifact): Promise<boolean> {
+    const { usage, catalog, store, inUse } = this.opts;
+    const current = usage.get(planned.key);
+    // Pulled again, or newly referenced or leased, since the plan was made: it stays.
+    if (!current || current.lastPulled !== planned.lastPulled || this.mustKeep(current)) return false;
+    usage.remove(current.key);
+    await catalog.delete(current.key);
+    if (!usage.hasOwners(current.digest) && !inUse.has(current.digest)) await store.delete(current.digest as Digest);
+    this.opts.observer?.evicted(current.project, current.size);
+    return true;
+  }
+}
