@@ -14,8 +14,8 @@ const results: BenchResults = {
   },
   coldPull: { direct: { skopeo: 2, containerd: 4 }, berth: { skopeo: 2.1, containerd: 5 } },
   concurrentPulls: {
-    berth: { seconds: 10, pulls: 20, bytes: 200e6, blobGets: 5, maxFetchesPerBlob: 1 },
-    distribution: { seconds: 20, pulls: 20, bytes: 2000e6, blobGets: 50, maxFetchesPerBlob: 10 },
+    berth: { seconds: 10, pulls: 20, failedPulls: 0, bytes: 200e6, blobGets: 5, maxFetchesPerBlob: 1 },
+    distribution: { seconds: 20, pulls: 20, failedPulls: 2, firstError: 'skopeo exit code 1', bytes: 2000e6, blobGets: 50, maxFetchesPerBlob: 10 },
   },
   peakRss: { clients: 50, completeClients: 50, streamedBytes: 100 * 1024 ** 3, blobBytes: 2 * 1024 ** 3, seconds: 60, peakRssBytes: 150 * 1024 * 1024, idleRssBytes: 60 * 1024 * 1024 },
   failures: [],
@@ -43,6 +43,8 @@ describe('report', () => {
     assert.match(md, /\| tag \| 9000 \(3.00 \/ 8.00\) \| — \| 30000 \(1.00 \/ 2.00\) \| — \| 0.30× \|/);
     assert.match(md, /\| skopeo \| 2.00 \| 2.10 \| — \| 1.05× \| — \|/);
     assert.match(md, /\| fetched from upstream, MB \| — \| 200 \| 2000 \| 0.10× \|/);
+    assert.match(md, /\| failed pulls \| — \| 0 \| 2 \| {2}\|/);
+    assert.match(md, /First failed pull through distribution: `skopeo exit code 1`/);
     assert.match(md, /\| 50 \(50\) \| 2147 \| 107 \| 60.0 \| 60.0 \| 150 \|/);
     assert.match(md, /\| warm blob, 16 clients ≥ 0.8 × nginx \| 0.80× \| yes \|/);
     assert.match(md, /\| manifest by digest p99 < 10 ms at 64 clients \| 12.00 ms \| no \|/);

@@ -84,9 +84,15 @@ export function renderReport(r: BenchResults): string {
         ['wall time, s', ...pull.map((p) => formatNumber(cp[p]?.seconds)), formatRatio(cp.berth?.seconds, cp.distribution?.seconds)],
         ['fetched from upstream, MB', ...pull.map((p) => formatNumber(mb(p))), formatRatio(mb('berth'), mb('distribution'))],
         ['most fetches of one blob', ...pull.map((p) => cp[p]?.maxFetchesPerBlob.toString() ?? '—'), ''],
+        ['failed pulls', ...pull.map((p) => (cp[p] ? `${cp[p].failedPulls}` : '—')), ''],
       ],
     ),
   );
+
+  for (const p of pull) {
+    const error = cp[p]?.firstError;
+    if (error) parts.push(`First failed pull through ${p}: \`${error.slice(0, 300)}\``);
+  }
 
   const rss = r.peakRss;
   parts.push('### Berth memory while streaming one blob to many clients (cold)');

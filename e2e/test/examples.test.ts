@@ -10,7 +10,7 @@ import { exampleFiles, isGitOps, isKustomization, type ExampleFile } from '../sr
 import { kubeconform } from '../src/chart/kubeconform.ts';
 import { operatorCommand } from '../src/chart/operator-process.ts';
 import { parseManifests, prepareSchemas } from '../src/chart/prepare-schemas.ts';
-import { chartTools } from '../src/chart/tools.ts';
+import { toolPath } from '../src/chart/tools.ts';
 import { logTail, startDaemon, type Daemon } from '../src/testbed/daemon.ts';
 
 const root = repoRoot();
@@ -63,7 +63,7 @@ describe('examples/ @real', function () {
   });
 
   it('every example passes kubeconform -strict, Argo CD and Flux objects included', async () => {
-    const { kubeconform: bin } = chartTools();
+    const bin = toolPath('kubeconform');
     const manifests = files.filter((f) => !isKustomization(f));
     const schemaDir = join(work.path, 'schemas');
     await prepareSchemas(schemaDir, await cluster.kubectl(['get', '--raw', '/openapi/v2']), manifests.flatMap((f) => parseManifests(f.text)));

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, parseProxyConfig, validateProxyConfig, type ProxyConfig } from './config/index.ts';
 import { startProxy } from './app.ts';
+import { closeLogger } from './observe/log.ts';
 
 const USAGE = `usage:
   berth-proxy serve --config FILE
@@ -49,6 +50,7 @@ async function serve(argv: string[]): Promise<number> {
     process.once('SIGINT', stop);
   });
   proxy.logger.info('stopped');
+  await closeLogger(proxy.logger);
   return 0;
 }
 

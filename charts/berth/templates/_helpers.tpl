@@ -43,3 +43,22 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s:%s" .image.repository (default .appVersion .image.tag) -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The rules of one Role or ClusterRole of operator/config/rbac.yaml, the operator's own RBAC manifest:
+files/operator-rbac.yaml is a symlink to it, so the chart and the operator's tests grant the same rules.
+Call with (dict "ctx" $ "kind" "ClusterRole" "name" "berth-operator").
+*/}}
+{{- define "berth.rulesFrom" -}}
+{{- $found := list -}}
+{{- range splitList "\n---\n" (.ctx.Files.Get "files/operator-rbac.yaml") -}}
+{{- $o := fromYaml . -}}
+{{- if and (eq (toString (get $o "kind")) $.kind) (eq (toString (dig "metadata" "name" "" $o)) $.name) -}}
+{{- $found = get $o "rules" -}}
+{{- end -}}
+{{- end -}}
+{{- if not $found -}}
+{{- fail (printf "files/operator-rbac.yaml (operator/config/rbac.yaml) has no %s %s" .kind .name) -}}
+{{- end -}}
+{{- toYaml $found -}}
+{{- end -}}

@@ -4,18 +4,22 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseVersionsEnv, toolchainDir } from '../cluster/layout.ts';
 
+export type ChartTool = 'helm' | 'kubeconform';
+
 export interface ChartTools {
   helm: string;
   kubeconform: string;
 }
 
-export function chartTools(cache: string = process.env.BERTH_CACHE ?? join(homedir(), '.cache', 'berth')): ChartTools {
+/** The pinned binary of one tool; an error names the command that builds it. */
+export function toolPath(tool: ChartTool, cache: string = process.env.BERTH_CACHE ?? join(homedir(), '.cache', 'berth')): string {
   const pins = parseVersionsEnv(readFileSync(join(toolchainDir(), 'versions.env'), 'utf8'));
-  const tools = {
-    helm: join(cache, 'bin', `helm-${pins.HELM_VERSION}`, 'helm'),
-    kubeconform: join(cache, 'bin', `kubeconform-${pins.KUBECONFORM_VERSION}`, 'kubeconform'),
-  };
-  const missing = Object.values(tools).filter((p) => !existsSync(p));
-  if (missing.length > 0) throw new Error(`not built: ${missing.join(', ')}; run e2e/toolchain/build.sh tools`);
-  return tools;
+  const version = pins[tool === 'helm' ? 'HELM_VERSION' : 'KUBECONFORM_VERSION'];
+  const path = join(cache, 'bin', `${tool}-${version}`, tool);
+  if (!existsSync(path)) throw new Error(`${tool} is not built (${path}): run e2e/toolchain/build.sh tools`);
+  return path;
+}
+
+export function chartTools(): ChartTools {
+  return { helm: toolPath('helm'), kubeconform: toolPath('kubeconform') };
 }

@@ -32,6 +32,14 @@ export function componentKubeconfig(layout: ClusterLayout, name: 'kube-controlle
   return join(layout.kubeconfigs, `${name}.kubeconfig`);
 }
 
+/** kwok's own config file: given explicitly so that a ~/.kwok/kwok.yaml on the machine never leaks in. */
+export function kwokConfigFile(layout: ClusterLayout): string {
+  return join(layout.run, 'kwok', 'kwok.yaml');
+}
+
+/** No stages configured: kwok's built-in ones (nodes Ready, scheduled pods Running) are what the tests need. */
+export const kwokConfig = 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n';
+
 export function apiserverUrl(ports: Pick<Ports, 'apiserver'>): string {
   return `https://127.0.0.1:${ports.apiserver}`;
 }
@@ -120,6 +128,9 @@ export function components(layout: ClusterLayout, bins: Binaries, ports: Ports):
       command: bins.kwok,
       args: [
         `--kubeconfig=${componentKubeconfig(layout, 'kwok')}`,
+        `--config=${kwokConfigFile(layout)}`,
+        // renew a Lease per node, as a kubelet does, so the node lifecycle controller sees live nodes
+        '--node-lease-duration-seconds=40',
         '--manage-all-nodes=false',
         `--manage-nodes-with-annotation-selector=${kwokNodeAnnotation.key}=${kwokNodeAnnotation.value}`,
         `--server-address=127.0.0.1:${ports.kwok}`,

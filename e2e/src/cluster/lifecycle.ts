@@ -2,8 +2,8 @@
 // for on its own health signal, and stop every one of them by pid.
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { apiserverUrl, componentKubeconfig, componentNames, components, type Component, type ComponentName, type Ports } from './components.ts';
+import { dirname, join } from 'node:path';
+import { apiserverUrl, componentKubeconfig, componentNames, components, kwokConfig, kwokConfigFile, type Component, type ComponentName, type Ports } from './components.ts';
 import { apiGet, apiserverReady, componentHealthy, etcdHealthy, type ClientTls } from './health.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { runKubectl } from './kubectl.ts';
@@ -59,7 +59,10 @@ async function start(layout: ClusterLayout, c: Component): Promise<ProcessRecord
   return { pid, command: c.command, args: c.args, port: c.port };
 }
 
-async function writeKubeconfigs(layout: ClusterLayout, ports: Ports): Promise<void> {
+/** The files components read at start: kubeconfigs (admin and one per component) and kwok's config. */
+async function writeComponentFiles(layout: ClusterLayout, ports: Ports): Promise<void> {
+  await mkdir(dirname(kwokConfigFile(layout)), { recursive: true });
+  await writeFile(kwokConfigFile(layout), kwokConfig);
   const pki = pkiFiles(layout.pki);
   const server = apiserverUrl(ports);
   const ofCert = (name: string, userName: string): string =>
@@ -86,7 +89,7 @@ export async function up(layout: ClusterLayout, bins: Binaries): Promise<UpResul
   await ensurePki(layout.pki);
   const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok] = await freeLoopbackPorts(6);
   const ports: Ports = { etcdClient: etcdClient!, etcdPeer: etcdPeer!, apiserver: apiserver!, controllerManager: controllerManager!, scheduler: scheduler!, kwok: kwok! };
-  await writeKubeconfigs(layout, ports);
+  await writeComponentFiles(layout, ports);
   const byName = new Map(components(layout, bins, ports).map((c) => [c.name, c]));
   const the = (n: ComponentName): Component => byName.get(n)!;
   const state: ClusterState = { ports, processes: {}, nodes: fakeNodeNames(nodeCount), startedAt: new Date().toISOString() };

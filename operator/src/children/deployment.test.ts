@@ -54,4 +54,9 @@ describe('proxy Deployment', () => {
     assert.deepEqual(d.spec?.template.spec?.containers[0]?.resources, { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1073741824' } });
     assert.equal(d.spec?.strategy?.type, 'RollingUpdate');
   });
+
+  it('drops the default memory limit when the project asks for more memory without a limit', () => {
+    const d = desiredDeployment(inputs({ project: project({ resources: { requests: { memory: '1Gi' } } }) }), 'h');
+    assert.deepEqual(d.spec?.template.spec?.containers[0]?.resources, { requests: { cpu: '100m', memory: '1Gi' } });
+  });
 });

@@ -6,6 +6,7 @@ import { childLabels, childName, PROXY_PORT, selectorLabels } from './names.ts';
 import { ownerReference } from './owner.ts';
 import { credentialsKind, MOUNTS, type ProjectInputs } from './inputs.ts';
 import { ROLLOUT_HASH_ANNOTATION } from './rollout-hash.ts';
+import type { ProxyCacheProject } from '../api/index.ts';
 import { CONFIG_KEY } from './configmap.ts';
 
 const RUN_AS = 65532;
@@ -46,10 +47,7 @@ export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V
               ports: [{ name: 'http', containerPort: PROXY_PORT, protocol: 'TCP' }],
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
               livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 6 },
-              resources: {
-                requests: { ...DEFAULT_RESOURCES.requests, ...stringify(project.spec.resources?.requests) },
-                limits: { ...DEFAULT_RESOURCES.limits, ...stringify(project.spec.resources?.limits) },
-              },
+              resources: resourcesOf(project.spec.resources),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
@@ -64,6 +62,15 @@ export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V
       },
     },
   };
+}
+
+/** The project's resources over the defaults. The default memory limit is left out when the project asks for
+ *  memory without a limit: a request above it would make the Deployment invalid. */
+function resourcesOf(resources: ProxyCacheProject['spec']['resources']): { requests: Record<string, string>; limits?: Record<string, string> } {
+  const requests = { ...DEFAULT_RESOURCES.requests, ...stringify(resources?.requests) };
+  if (resources?.limits) return { requests, limits: stringify(resources.limits) };
+  if (resources?.requests?.memory !== undefined) return { requests };
+  return { requests, limits: { ...DEFAULT_RESOURCES.limits } };
 }
 
 function stringify(values: Record<string, string | number> | undefined): Record<string, string> {

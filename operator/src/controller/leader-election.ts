@@ -3,7 +3,7 @@
 // Lease's resourceVersion, so two candidates cannot both win a race. Losing the Lease stops the work; it does not
 // exit the process (main decides that).
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import { statusCodeOf } from './kube-client.ts';
+import { describeKubeError, statusCodeOf } from './kube-client.ts';
 import type { Logger } from './logger.ts';
 
 export interface LeaderElectionOptions {
@@ -45,6 +45,12 @@ export function apiLeaseStore(kc: KubeConfig, namespace: string, name: string): 
   };
 }
 
+/** A Lease's MicroTime: RFC 3339 with exactly six fraction digits, which the apiserver insists on (client-node
+ *  would send a Date as milliseconds, which it refuses). */
+export function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
 export class LeaderElector {
   private leading = false;
   private stopped = false;
@@ -82,7 +88,7 @@ export class LeaderElector {
   /** One attempt to acquire or renew; returns whether this replica leads afterwards. Exposed for tests. */
   async tryAcquireOrRenew(): Promise<boolean> {
     const nowMs = this.now();
-    const nowIso = new Date(nowMs).toISOString();
+    const nowIso = microTime(new Date(nowMs));
     const { namespace, name, identity } = this.options;
     const lease = await this.store.get();
     const seconds = Math.ceil(this.leaseMs / 1000);
@@ -106,7 +112,8 @@ export class LeaderElector {
       holderIdentity: identity,
       leaseDurationSeconds: seconds,
       renewTime: nowIso as never,
-      ...(mine ? {} : { acquireTime: nowIso as never, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 }),
+      acquireTime: (mine && spec.acquireTime ? microTime(new Date(spec.acquireTime as unknown as string)) : nowIso) as never,
+      ...(mine ? {} : { leaseTransitions: (spec.leaseTransitions ?? 0) + 1 }),
     };
     await this.store.replace(lease);
     return true;
@@ -121,7 +128,7 @@ export class LeaderElector {
     } catch (error) {
       // A conflict means another replica wrote first; anything else (apiserver down) is retried. A leader keeps
       // leading until its own lease would have expired, as the other replicas see it.
-      if (statusCodeOf(error) !== 409) this.options.log.warn('leader election: lease update failed', { error: String((error as Error)?.message ?? error) });
+      if (statusCodeOf(error) !== 409) this.options.log.warn('leader election: lease update failed', { error: describeKubeError(error) });
       leads = this.leading && this.now() - this.lastRenew < this.leaseMs - this.renewMs;
     }
     if (leads && !this.leading) {
@@ -143,7 +150,14 @@ export class LeaderElector {
   private async release(): Promise<void> {
     const lease = await this.store.get();
     if (lease?.spec?.holderIdentity !== this.options.identity) return;
-    lease.spec = { ...lease.spec, holderIdentity: undefined, renewTime: new Date(0).toISOString() as never, leaseDurationSeconds: 1 };
+    const spec = lease.spec;
+    lease.spec = {
+      ...spec,
+      holderIdentity: undefined,
+      leaseDurationSeconds: 1,
+      renewTime: microTime(new Date(0)) as never,
+      ...(spec.acquireTime ? { acquireTime: microTime(new Date(spec.acquireTime as unknown as string)) as never } : {}),
+    };
     await this.store.replace(lease);
   }
 }

@@ -6,7 +6,7 @@ import { ConfigError } from '@berth/proxy/config';
 import { API_VERSION, FINALIZER, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from '../api/index.ts';
 import { childName, desiredChildren, EndpointConfigError, resolveEndpoint, SecretShapeError, type ProjectInputs } from '../children/index.ts';
 import { findCondition } from './conditions.ts';
-import type { KubeClient, ObjectRef } from './kube-client.ts';
+import { describeKubeError, statusCodeOf, type KubeClient, type ObjectRef } from './kube-client.ts';
 import { projectStatus, type NodeMirrorSummary } from './project-status.ts';
 import type { ProxyStats, StatsFetcher } from './proxy-stats.ts';
 import type { HandlerResult } from './workqueue.ts';
@@ -63,7 +63,7 @@ class Blocked extends Error {
 export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: string, name: string) => Promise<HandlerResult> {
   const now = deps.now ?? (() => new Date());
   const resyncMs = deps.resyncMs ?? 60_000;
-  const pendingMs = deps.pendingMs ?? 10_000;
+  const pendingMs = deps.pendingMs ?? 30_000;
 
   return async (namespace, name) => {
     const ref = { apiVersion: API_VERSION, kind: PROXY_CACHE_PROJECT.kind, namespace, name };
@@ -94,7 +94,15 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
       observation.registry = project.spec.registry ?? inputs.resolved.registry;
       const existingPvc = await deps.kube.get<V1PersistentVolumeClaim>(child('v1', 'PersistentVolumeClaim'));
       const children = desiredChildren(inputs, existingPvc);
-      for (const obj of children.apply) await deps.kube.apply(obj);
+      for (const obj of children.apply) {
+        try {
+          await deps.kube.apply(obj);
+        } catch (error) {
+          // The apiserver refused the child as invalid: a retry cannot fix that, the project's spec can.
+          if (statusCodeOf(error) === 422) throw new Blocked('ChildRejected', `${obj.kind} ${obj.metadata?.name ?? ''} refused by the apiserver: ${describeKubeError(error)}`);
+          throw error;
+        }
+      }
       for (const gone of children.absent) await deps.kube.delete(child(gone.apiVersion, gone.kind));
       if (children.storageRefusal) observation.storageRefusal = children.storageRefusal;
       await deps.nodeMirror.projectsChanged();
@@ -173,7 +181,7 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
     if (before && before.status === ready.status && before.reason === ready.reason) return;
     deps.log.info('project readiness changed', { namespace: project.metadata.namespace, name: project.metadata.name, ready: ready.status, reason: ready.reason });
     await deps.kube
-      .event({ regarding: project, type: ready.status === 'True' ? 'Normal' : 'Warning', reason: ready.reason, message: ready.message })
+      .event({ regarding: project, type: ready.status === 'True' || ready.reason === 'Deploying' ? 'Normal' : 'Warning', reason: ready.reason, message: ready.message })
       .catch((error: unknown) => deps.log.warn('could not record event', { name: project.metadata.name, error: String(error) }));
   }
 }

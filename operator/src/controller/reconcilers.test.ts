@@ -111,7 +111,7 @@ describe('reconcilers (in-memory apiserver)', () => {
     assert.equal(ready(getProject(kube))?.reason, 'EndpointNotFound');
     assert.match(ready(getProject(kube))?.message ?? '', /set spec.endpointRef.name/);
     assert.equal(kube.calls.filter((c) => c.startsWith('apply')).length, 0);
-    assert.equal(result.requeueAfterMs, 10_000);
+    assert.equal(result.requeueAfterMs, 30_000);
   });
 
   it('project: an invalid proxy setting is reported with the proxy\'s own message', async () => {

@@ -13,6 +13,7 @@ import type { RepositoryName, Tag } from '../oci/names.ts';
 import { CountingUpstream, FakeUpstream, type FakeFailure } from '../upstream/fake.ts';
 import { NO_OBSERVER, type CacheObserver } from './observer.ts';
 import { PullThrough } from './pullthrough.ts';
+import { DOCKER_LIST, DOCKER_MANIFEST, OCI_MANIFEST } from '../oci/mediatypes.ts';
 
 const MINUTE = 60_000;
 const APP = 'library/app' as RepositoryName;
@@ -175,5 +176,33 @@ describe('PullThrough, against an in-memory upstream', () => {
     await buffer((await cache.openBlob(hub, APP, layer)).stream);
     fake.blobs.clear();
     await assert.rejects(cache.openBlob(follow, APP, layer), (e: unknown) => e instanceof OciError && e.code === 'BLOB_UNKNOWN');
+  });
+
+  it('serves the stored type when the client accepts it, and asks the upstream with the client\'s Accept when not', async () => {
+    const { manifest } = image();
+    const docker = fake.putManifest(APP, { schemaVersion: 2, mediaType: DOCKER_MANIFEST, layers: [] });
+    assert.equal((await cache.getManifest(hub, APP, V1, [OCI_MANIFEST, DOCKER_MANIFEST])).digest, manifest);
+    // An upstream that converts for this client: the Accept goes along, the other type comes back.
+    const inner = fake.send.bind(fake);
+    fake.send = (req) => (req.headers?.accept === DOCKER_MANIFEST ? inner({ ...req, path: `/v2/${APP}/manifests/${docker}` }) : inner(req));
+    const converted = await cache.getManifest(hub, APP, V1, [DOCKER_MANIFEST]);
+    assert.equal(converted.mediaType, DOCKER_MANIFEST);
+    assert.equal(converted.digest, docker);
+  });
+
+  it('MANIFEST_UNKNOWN when the client accepts none of the stored type and the upstream is offline', async () => {
+    image();
+    await cache.getManifest(hub, APP, V1);
+    fake.failure = { kind: 'down' };
+    await assert.rejects(cache.getManifest(hub, APP, V1, [DOCKER_LIST]), (e: unknown) => e instanceof OciError && e.code === 'MANIFEST_UNKNOWN');
+  });
+
+  it('serves the kept tag list when the upstream fails', async () => {
+    image('v1');
+    image('v2');
+    assert.deepEqual((await cache.tags(hub, APP)).sort(), ['v1', 'v2']);
+    fake.failure = { kind: 'status', status: 502 };
+    assert.deepEqual((await cache.tags(hub, APP)).sort(), ['v1', 'v2']);
+    await assert.rejects(cache.tags(hub, 'library/never' as RepositoryName), (e: unknown) => e instanceof OciError && e.status >= 500);
   });
 });

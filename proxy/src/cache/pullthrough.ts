@@ -6,7 +6,8 @@ import { isDigest, sha256Of, type Digest } from '../oci/digest.ts';
 import { MAX_MANIFEST_BYTES, UPSTREAM_ACCEPT, referencedDigests, sniffMediaType } from '../oci/mediatypes.ts';
 import type { RepositoryName, Tag } from '../oci/names.ts';
 import type { BlobStore, ByteRange } from '../store/blobstore.ts';
-import { blobKey, manifestKey, type Catalog } from '../index/catalog.ts';
+import { blobKey, manifestKey, type Catalog, type TagRecord } from '../index/catalog.ts';
+import { Memo } from './memo.ts';
 import type { Project } from '../project.ts';
 import { header } from '../upstream/client.ts';
 import type { Upstream } from '../upstream/types.ts';
@@ -39,6 +40,9 @@ export class PullThrough implements ArtifactService {
   private readonly now: () => number;
   private readonly blobFills = new Map<Digest, Promise<Fill>>();
   private readonly manifestFetches = new Map<string, Promise<Manifest>>();
+  /** Hot manifests by catalog key, and tag records by `<project>/<repo>:<tag>` (write-through to the catalog). */
+  private readonly manifestMemo = new Memo<Manifest>(32 * 1024 * 1024, (m) => m.body.byteLength + 256);
+  private readonly tagMemo = new Memo<TagRecord>(50_000);
 
   constructor(opts: PullThroughOptions) {
     this.store = opts.store;
@@ -55,12 +59,29 @@ export class PullThrough implements ArtifactService {
     return new Set(this.blobFills.keys());
   }
 
-  async getManifest(project: Project, name: RepositoryName, reference: Tag | Digest): Promise<Manifest> {
-    return isDigest(reference) ? this.manifestByDigest(project, name, reference) : this.manifestByTag(project, name, reference);
+  async getManifest(project: Project, name: RepositoryName, reference: Tag | Digest, accept?: readonly string[]): Promise<Manifest> {
+    const manifest = isDigest(reference) ? await this.manifestByDigest(project, name, reference) : await this.manifestByTag(project, name, reference);
+    if (!accept || accept.includes(manifest.mediaType)) return manifest;
+    return this.negotiate(project, name, reference, accept);
+  }
+
+  /**
+   * The client accepts none of the stored type: ask the upstream with the client's Accept (it may hold or convert
+   * to another type). Offline, or still no acceptable type: MANIFEST_UNKNOWN, as the spec says.
+   */
+  private async negotiate(project: Project, name: RepositoryName, reference: Tag | Digest, accept: readonly string[]): Promise<Manifest> {
+    let other: Manifest | undefined;
+    try {
+      other = await this.fetchManifest(project, name, reference, accept.join(', '));
+    } catch (err) {
+      if (!(err instanceof UpstreamError) && !(err instanceof OciError)) throw err;
+    }
+    if (other && accept.includes(other.mediaType)) return other;
+    throw new OciError('MANIFEST_UNKNOWN', `manifest ${name}${isDigest(reference) ? '@' : ':'}${reference} is not available as ${accept.join(', ')}`);
   }
 
   private async manifestByTag(project: Project, name: RepositoryName, tag: Tag): Promise<Manifest> {
-    const record = await this.catalog.getTag(project.name, name, tag);
+    const record = await this.getTag(project.name, name, tag);
     const cached = record ? await this.localManifest(project, name, record.digest) : undefined;
     if (record && cached && record.checkedAt + project.tagTtlMs > this.now()) {
       this.observer.hit(project.name, 'manifest');
@@ -73,19 +94,19 @@ export class PullThrough implements ArtifactService {
       await head.body.dump().catch(() => undefined);
       const upstreamDigest = header(head.headers, 'docker-content-digest');
       if (cached && upstreamDigest === cached.digest) {
-        await this.catalog.setTag(project.name, name, tag, { digest: cached.digest, checkedAt: this.now() });
+        await this.setTag(project.name, name, tag, { digest: cached.digest, checkedAt: this.now() });
         this.observer.hit(project.name, 'manifest');
         return cached;
       }
       this.observer.miss(project.name, 'manifest');
       const fresh = await this.fetchManifest(project, name, upstreamDigest && isDigest(upstreamDigest) ? upstreamDigest : tag);
-      await this.catalog.setTag(project.name, name, tag, { digest: fresh.digest, checkedAt: this.now() });
+      await this.setTag(project.name, name, tag, { digest: fresh.digest, checkedAt: this.now() });
       return fresh;
     } catch (err) {
       return this.onUpstreamFailure(err, project, cached, async () => {
-        if (record) await this.catalog.setTag(project.name, name, tag, { ...record, upstreamDeleted: true });
+        if (record) await this.setTag(project.name, name, tag, { ...record, upstreamDeleted: true });
       }, async () => {
-        await this.catalog.deleteTag(project.name, name, tag);
+        await this.setTag(project.name, name, tag, undefined);
       }, 'MANIFEST_UNKNOWN', `manifest ${name}:${tag} is not known`);
     }
   }
@@ -138,29 +159,38 @@ export class PullThrough implements ArtifactService {
   }
 
   private async localManifest(project: Project, name: RepositoryName, digest: Digest): Promise<Manifest | undefined> {
+    const key = manifestKey(project.name, name, digest);
+    // The hot path: known to retention (so not evicted) and in memory — no index read, no disk read.
+    const hot = this.usage.get(key) ? this.manifestMemo.get(key) : undefined;
+    if (hot) {
+      this.usage.touch(key, this.now());
+      return hot;
+    }
     const record = await this.catalog.getManifest(project.name, name, digest);
     if (!record) return undefined;
     const body = await this.store.read(digest).catch(() => undefined);
     if (!body) return undefined;
-    this.usage.touch(manifestKey(project.name, name, digest), this.now());
-    return { digest, mediaType: record.mediaType, body };
+    this.usage.touch(key, this.now());
+    const manifest = { digest, mediaType: record.mediaType, body };
+    this.manifestMemo.set(key, manifest);
+    return manifest;
   }
 
   /** GET a manifest upstream, once for concurrent callers; verifies its digest before storing. */
-  private fetchManifest(project: Project, name: RepositoryName, reference: string): Promise<Manifest> {
-    const key = `${project.name}/${name}@${reference}`;
+  private fetchManifest(project: Project, name: RepositoryName, reference: string, accept = UPSTREAM_ACCEPT): Promise<Manifest> {
+    const key = `${project.name}/${name}@${reference} ${accept}`;
     const running = this.manifestFetches.get(key);
     if (running) {
       this.observer.coalesced(project.name, 'manifest');
       return running;
     }
-    const fetch = this.downloadManifest(project, name, reference).finally(() => this.manifestFetches.delete(key));
+    const fetch = this.downloadManifest(project, name, reference, accept).finally(() => this.manifestFetches.delete(key));
     this.manifestFetches.set(key, fetch);
     return fetch;
   }
 
-  private async downloadManifest(project: Project, name: RepositoryName, reference: string): Promise<Manifest> {
-    const res = await this.upstream(project).send({ method: 'GET', path: `/v2/${name}/manifests/${reference}`, repository: name, headers: { accept: UPSTREAM_ACCEPT } });
+  private async downloadManifest(project: Project, name: RepositoryName, reference: string, accept: string): Promise<Manifest> {
+    const res = await this.upstream(project).send({ method: 'GET', path: `/v2/${name}/manifests/${reference}`, repository: name, headers: { accept } });
     const length = Number(header(res.headers, 'content-length') ?? 0);
     if (length > MAX_MANIFEST_BYTES) {
       res.body.destroy();
@@ -192,6 +222,7 @@ export class PullThrough implements ArtifactService {
     const record = { mediaType, size: body.byteLength, references: referencedDigests(body), lastPulled: this.now() };
     await this.catalog.setManifest(project.name, name, algorithmDigest, record);
     const key = manifestKey(project.name, name, algorithmDigest);
+    this.manifestMemo.set(key, { digest: algorithmDigest, mediaType, body });
     if (this.usage.add({ key, kind: 'manifest', project: project.name, digest: algorithmDigest, ...record })) {
       this.observer.stored(project.name, body.byteLength);
     }
@@ -221,6 +252,14 @@ export class PullThrough implements ArtifactService {
 
   /** A blob is served locally only to the project that fetched it (or after the upstream confirmed it to another). */
   private async localBlob(project: Project, digest: Digest): Promise<number | undefined> {
+    const key = blobKey(project.name, digest);
+    const known = this.usage.get(key);
+    if (known) {
+      // Retention knows it, so it is stored; if the file went away anyway, opening it fails with ENOENT and the
+      // caller fetches again.
+      this.usage.touch(key, this.now());
+      return known.size;
+    }
     const size = await this.store.stat(digest);
     if (size === undefined) return undefined;
     const record = await this.catalog.getBlob(project.name, digest);
@@ -302,15 +341,21 @@ export class PullThrough implements ArtifactService {
     }
   }
 
+  /** The upstream's tag list (kept in the catalog); the kept list when the upstream fails or deleted the repository. */
   async tags(project: Project, name: RepositoryName): Promise<string[]> {
     try {
       const res = await this.upstream(project).send({ method: 'GET', path: `/v2/${name}/tags/list`, repository: name });
       const doc = (await res.body.json()) as { tags?: unknown };
-      return Array.isArray(doc.tags) ? doc.tags.filter((t): t is string => typeof t === 'string') : [];
+      const tags = Array.isArray(doc.tags) ? doc.tags.filter((t): t is string => typeof t === 'string') : [];
+      await this.catalog.setTagList(project.name, name, tags);
+      return tags;
     } catch (err) {
-      if (err instanceof UpstreamError && err.kind === 'not-found') throw new OciError('NAME_UNKNOWN', `repository ${name} is not known`);
-      if (err instanceof UpstreamError) throw toOciError(err);
-      throw err;
+      if (!(err instanceof UpstreamError)) throw err;
+      const kept = err.kind !== 'not-found' || project.keepAfterUpstreamDelete ? await this.catalog.getTagList(project.name, name) : undefined;
+      if (kept) return kept;
+      if (err.kind === 'not-found') throw new OciError('NAME_UNKNOWN', `repository ${name} is not known`);
+      this.observer.upstreamError(project.name, err.message);
+      throw toOciError(err);
     }
   }
 
@@ -321,6 +366,27 @@ export class PullThrough implements ArtifactService {
     } catch {
       // Registries without the referrers API (distribution 2.x) answer 404: an empty index is the spec's fallback.
       return undefined;
+    }
+  }
+
+  private async getTag(project: string, name: string, tag: string): Promise<TagRecord | undefined> {
+    const key = `${project}/${name}:${tag}`;
+    const hot = this.tagMemo.get(key);
+    if (hot) return hot;
+    const record = await this.catalog.getTag(project, name, tag);
+    if (record) this.tagMemo.set(key, record);
+    return record;
+  }
+
+  /** Writes through to the catalog; `undefined` forgets the tag. */
+  private async setTag(project: string, name: string, tag: string, record: TagRecord | undefined): Promise<void> {
+    const key = `${project}/${name}:${tag}`;
+    if (record) {
+      this.tagMemo.set(key, record);
+      await this.catalog.setTag(project, name, tag, record);
+    } else {
+      this.tagMemo.delete(key);
+      await this.catalog.deleteTag(project, name, tag);
     }
   }
 

@@ -19,12 +19,16 @@ export interface BlobBody {
 }
 
 export interface ArtifactService {
-  /** Rejects with OciError MANIFEST_UNKNOWN, TOOMANYREQUESTS or UPSTREAM_UNAVAILABLE. */
-  getManifest(project: Project, name: RepositoryName, reference: Tag | Digest): Promise<Manifest>;
+  /**
+   * `accept`: the manifest types the client takes (undefined: any). Rejects with OciError MANIFEST_UNKNOWN (also when
+   * no acceptable type can be had), TOOMANYREQUESTS or UPSTREAM_UNAVAILABLE.
+   */
+  getManifest(project: Project, name: RepositoryName, reference: Tag | Digest, accept?: readonly string[]): Promise<Manifest>;
   /** Size of a blob; rejects with OciError BLOB_UNKNOWN or an upstream error. */
   statBlob(project: Project, name: RepositoryName, digest: Digest): Promise<number>;
   /** Rejects with OciError BLOB_UNKNOWN, RANGE_INVALID or an upstream error. */
   openBlob(project: Project, name: RepositoryName, digest: Digest, range?: ByteRange): Promise<BlobBody>;
+  /** Rejects with OciError NAME_UNKNOWN, TOOMANYREQUESTS or UPSTREAM_UNAVAILABLE (when nothing is kept). */
   tags(project: Project, name: RepositoryName): Promise<string[]>;
   referrers(project: Project, name: RepositoryName, digest: Digest): Promise<Buffer | undefined>;
 }

@@ -2,6 +2,7 @@
 //   tag:<project>/<repo>:<tag>         → TagRecord       which digest a tag pointed at, when that was checked
 //   manifest:<project>/<repo>@<digest> → ManifestRecord  media type, size, references, last pulled, upstream-deleted
 //   blob:<project>@<digest>            → BlobRecord      size and last pulled; links a blob to the project that fetched it
+//   tags:<project>/<repo>              → string[]        the upstream's last tags/list answer
 import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import type { Digest } from '../oci/digest.ts';
@@ -74,6 +75,14 @@ export class Catalog {
   }
   async deleteTag(project: string, repo: string, tag: string): Promise<void> {
     await this.kv.delete(tagKey(project, repo, tag));
+  }
+
+  /** The last tag list the upstream gave for a repository (served when the upstream fails). */
+  getTagList(project: string, repo: string): Promise<string[] | undefined> {
+    return this.kv.get<string[]>(`tags:${project}/${repo}`);
+  }
+  async setTagList(project: string, repo: string, tags: string[]): Promise<void> {
+    await this.kv.set(`tags:${project}/${repo}`, tags);
   }
 
   getManifest(project: string, repo: string, digest: Digest): Promise<ManifestRecord | undefined> {

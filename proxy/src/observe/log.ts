@@ -11,3 +11,17 @@ export function createLogger(level: LogLevel = 'info'): Logger {
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],
   });
 }
+
+/** Ends the logger and waits until its lines are written (the process may exit right after). */
+export function closeLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    // Bounded: a stuck transport must not keep a stopping process alive.
+    const timer = setTimeout(resolve, 2_000);
+    logger.once('finish', () => {
+      clearTimeout(timer);
+      // The console transport writes on the next tick after 'finish'; let it.
+      setImmediate(resolve);
+    });
+    logger.end();
+  });
+}

@@ -18,6 +18,10 @@ function emptyCounts(): Counts {
 export class ProxyMetrics implements CacheObserver {
   readonly registry = new Registry();
   private readonly requests = new Counter({ name: 'berth_requests_total', help: 'HTTP requests by route and status code', labelNames: ['route', 'code'], registers: [this.registry] });
+  private readonly requestLatency = new Histogram({
+    name: 'berth_request_duration_seconds', help: 'Time to answer a request, by route (blobs: until the last byte is sent)',
+    labelNames: ['route'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120], registers: [this.registry],
+  });
   private readonly hits = new Counter({ name: 'berth_cache_hits_total', help: 'Requests served from the cache', labelNames: ['project', 'kind'], registers: [this.registry] });
   private readonly misses = new Counter({ name: 'berth_cache_misses_total', help: 'Requests that went upstream', labelNames: ['project', 'kind'], registers: [this.registry] });
   private readonly coalescedWaiters = new Counter({ name: 'berth_coalesced_waiters_total', help: 'Requests that joined a download already in progress', labelNames: ['project', 'kind'], registers: [this.registry] });
@@ -40,8 +44,9 @@ export class ProxyMetrics implements CacheObserver {
     update(counts);
   }
 
-  request(route: string, code: number): void {
+  request(route: string, code: number, seconds?: number): void {
     this.requests.inc({ route, code: String(code) });
+    if (seconds !== undefined) this.requestLatency.observe({ route }, seconds);
   }
   served(source: string, bytes: number): void {
     if (bytes > 0) this.bytesServed.inc({ source }, bytes);

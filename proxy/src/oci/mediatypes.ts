@@ -45,3 +45,16 @@ export function referencedDigests(body: Uint8Array): string[] {
 export function isIndexType(mediaType: string): boolean {
   return mediaType === OCI_INDEX || mediaType === DOCKER_LIST;
 }
+
+/**
+ * The manifest media types a client's Accept header names, without parameters; undefined when the header names none
+ * of them or names a wildcard (`*\/*`, `application/*`, `application/json`): such a client takes what is stored.
+ */
+export function acceptedManifestTypes(accept: string | string[] | undefined): string[] | undefined {
+  if (!accept) return undefined;
+  const types = (Array.isArray(accept) ? accept.join(',') : accept)
+    .split(',').map((part) => part.split(';')[0]!.trim().toLowerCase()).filter((t) => t !== '');
+  if (types.some((t) => t === '*/*' || t === 'application/*' || t === 'application/json')) return undefined;
+  const known = types.filter((t) => (MANIFEST_TYPES as readonly string[]).includes(t));
+  return known.length > 0 ? known : undefined;
+}

@@ -4,15 +4,15 @@ import { pipeline } from 'node:stream/promises';
 import type { ArtifactService } from '../cache/types.ts';
 import type { OciRequest } from './route.ts';
 import { OciError } from '../oci/errors.ts';
-import { OCI_INDEX } from '../oci/mediatypes.ts';
+import { OCI_INDEX, acceptedManifestTypes } from '../oci/mediatypes.ts';
 import { parseRange } from './respond.ts';
 
 type Req<K extends OciRequest['kind']> = Extract<OciRequest, { kind: K }>;
 
 const API_HEADER = { 'docker-distribution-api-version': 'registry/2.0' };
 
-export async function handleManifest(svc: ArtifactService, r: Req<'manifest'>, method: string, res: ServerResponse): Promise<number> {
-  const m = await svc.getManifest(r.project, r.name, r.reference);
+export async function handleManifest(svc: ArtifactService, r: Req<'manifest'>, method: string, accept: string | string[] | undefined, res: ServerResponse): Promise<number> {
+  const m = await svc.getManifest(r.project, r.name, r.reference, acceptedManifestTypes(accept));
   res.writeHead(200, {
     ...API_HEADER,
     'content-type': m.mediaType,
@@ -31,13 +31,14 @@ export async function handleBlob(svc: ArtifactService, r: Req<'blob'>, method: s
     res.end();
     return { bytes: 0, source: 'none' };
   }
-  let range = rangeHeader ? parseRange(rangeHeader, await svc.statBlob(r.project, r.name, r.reference)) : undefined;
+  const total = rangeHeader ? await svc.statBlob(r.project, r.name, r.reference) : undefined;
+  let range = rangeHeader ? parseRange(rangeHeader, total) : undefined;
   const body = await svc.openBlob(r.project, r.name, r.reference, range);
   const headers: Record<string, string | number> = {
     ...API_HEADER, 'content-type': 'application/octet-stream', 'docker-content-digest': r.reference, 'accept-ranges': 'bytes',
   };
   if (body.size >= 0) headers['content-length'] = body.size;
-  if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/*`;
+  if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${total ?? '*'}`;
   res.writeHead(range ? 206 : 200, headers);
   range = undefined;
   let bytes = 0;

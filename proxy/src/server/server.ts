@@ -39,6 +39,20 @@ function allowed(project: Project | undefined, req: IncomingMessage, access: Map
   }
 }
 
+/**
+ * `GET /v2/` is where Docker learns whether to send credentials at all, so it challenges when any project (or the
+ * `?ns=` one) needs them and the request carries none that a protected project accepts. Anonymous projects still
+ * answer their own requests without credentials.
+ */
+function rootAllowed(ns: string | null, projects: readonly Project[], req: IncomingMessage, access: Map<string, Htpasswd>): void {
+  const candidates = ns ? projects.filter((p) => p.registry === ns) : projects;
+  const protectedOnes = candidates.filter((p) => access.has(p.name));
+  if (protectedOnes.length === 0) return;
+  if (protectedOnes.some((p) => access.get(p.name)!.verify(req.headers.authorization))) return;
+  const first = protectedOnes[0]!;
+  throw new OciError('UNAUTHORIZED', 'authentication required', { headers: { 'www-authenticate': `Basic realm="berth ${first.registry}"` } });
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOptions, access: Map<string, Htpasswd>): Promise<void> {
   const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? randomUUID();
   res.setHeader('x-request-id', id);
@@ -47,6 +61,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
   let route = 'other';
   let bytes = 0;
   let source = 'none';
+  const started = performance.now();
   try {
     switch (url.pathname) {
       case '/healthz':
@@ -73,12 +88,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
       case 'write':
         throw new OciError('UNSUPPORTED', 'this is a read-only pull-through cache', { status: 405 });
       case 'catalog-root':
-        allowed(opts.projects.find((p) => p.isDefault), req, access);
+        rootAllowed(url.searchParams.get('ns'), opts.projects, req, access);
         res.writeHead(200, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' }).end('{}');
         return;
       case 'manifest':
         allowed(r.project, req, access);
-        bytes = await handleManifest(opts.service, r, method, res);
+        bytes = await handleManifest(opts.service, r, method, req.headers.accept, res);
         return;
       case 'blob': {
         allowed(r.project, req, access);
@@ -99,8 +114,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     if (!(err instanceof OciError)) opts.logger.error('request failed', { requestId: id, method, path: url.pathname, error: (err as Error).message });
     else if (oci.status >= 500) opts.logger.warn('request failed', { requestId: id, method, path: url.pathname, code: oci.code, detail: oci.message });
   } finally {
-    opts.metrics.request(route, res.statusCode);
+    opts.metrics.request(route, res.statusCode, (performance.now() - started) / 1000);
     opts.metrics.served(source, bytes);
-    opts.logger.debug('request', { requestId: id, method, path: url.pathname, status: res.statusCode, bytes, source });
+    // At info level no per-request line is built at all: the hot path stays cheap.
+    if (opts.logger.isDebugEnabled()) opts.logger.debug('request', { requestId: id, method, path: url.pathname, status: res.statusCode, bytes, source });
   }
 }

@@ -7,6 +7,8 @@ import type { Hash } from 'node:crypto';
 import { hasherFor, type Digest } from '../oci/digest.ts';
 import { storePaths, type StorePaths } from './paths.ts';
 
+const READ_CHUNK = 1024 * 1024;
+
 export class DigestMismatchError extends Error {
   readonly code = 'DIGEST_MISMATCH';
   constructor(expected: Digest, detail: string) {
@@ -64,7 +66,8 @@ export class FileBlobStore implements BlobStore {
   }
 
   async open(digest: Digest, range?: ByteRange): Promise<ReadStream> {
-    const stream = createReadStream(this.paths.blob(digest), range ? { start: range.start, end: range.end } : {});
+    // Large reads: far fewer syscalls and event-loop turns per warm blob than the 64 KiB default.
+    const stream = createReadStream(this.paths.blob(digest), { highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', reject);

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileBlobStore } from '../store/blobstore.ts';
+import { Catalog } from '../index/catalog.ts';
+import { resolveProjects } from '../project.ts';
+import { PullThrough } from '../cache/pullthrough.ts';
+import { ProxyMetrics } from '../observe/metrics.ts';
+import { createLogger } from '../observe/log.ts';
+import { DOCKER_LIST, OCI_MANIFEST } from '../oci/mediatypes.ts';
+import { FakeUpstream } from '../upstream/fake.ts';
+import { createProxyServer } from './server.ts';
+
+describe('proxy HTTP server (in process, in-memory upstream)', () => {
+  let dir: string;
+  let server: Server;
+  let base: string;
+  let fake: FakeUpstream;
+  let manifest: string;
+  let layer: string;
+  let layerBytes: Buffer;
+  const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-server-'));
+    const htpasswd = join(dir, 'htpasswd');
+    await writeFile(htpasswd, `alice:{SHA}${createHash('sha1').update('s3cret').digest('base64')}\n`);
+    const store = new FileBlobStore(join(dir, 'store'));
+    await store.init();
+    fake = new FakeUpstream();
+    layerBytes = randomBytes(10_000);
+    layer = fake.putBlob(layerBytes);
+    manifest = fake.putManifest('library/app', { schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [{ digest: layer }] }, { tag: 'v1' });
+    fake.putManifest('team/app', { schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [] }, { tag: 'v1' });
+    const projects = resolveProjects({
+      listen: '127.0.0.1:0', storage: { directory: dir },
+      projects: [
+        { name: 'hub', registry: 'docker.io', upstream: 'http://fake.invalid' },
+        { name: 'private', registry: 'private.test', upstream: 'http://fake.invalid', access: { htpasswdFile: htpasswd } },
+      ],
+    });
+    const service = new PullThrough({ store, catalog: Catalog.inMemory(), upstreams: new Map([['hub', fake], ['private', fake]]) });
+    server = createProxyServer({
+      projects, service, metrics: new ProxyMetrics(['hub', 'private']), logger: createLogger('error'), isReady: () => true,
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const errorCode = async (res: Response) => ((await res.json()) as { errors: { code: string }[] }).errors[0]!.code;
+
+  it('GET /v2/ challenges when a project needs credentials, and accepts valid ones', async () => {
+    const anonymous = await fetch(`${base}/v2/`);
+    assert.equal(anonymous.status, 401);
+    assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Basic realm="berth private\.test"/);
+    assert.equal((await fetch(`${base}/v2/`, { headers: { authorization: basic('alice', 's3cret') } })).status, 200);
+    assert.equal((await fetch(`${base}/v2/?ns=docker.io`)).status, 200, 'an anonymous project named by ns needs nothing');
+  });
+
+  it('a protected project answers 401 UNAUTHORIZED without valid credentials and serves with them', async () => {
+    const none = await fetch(`${base}/v2/private.test/team/app/manifests/v1`);
+    assert.equal(none.status, 401);
+    assert.equal(await errorCode(none), 'UNAUTHORIZED');
+    const wrong = await fetch(`${base}/v2/private.test/team/app/manifests/v1`, { headers: { authorization: basic('alice', 'nope') } });
+    assert.equal(wrong.status, 401);
+    const ok = await fetch(`${base}/v2/private.test/team/app/manifests/v1`, { headers: { authorization: basic('alice', 's3cret') } });
+    assert.equal(ok.status, 200);
+  });
+
+  it('an anonymous project serves without credentials, with digest, type and length headers', async () => {
+    const res = await fetch(`${base}/v2/docker.io/library/app/manifests/v1`, { headers: { accept: OCI_MANIFEST } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('docker-content-digest'), manifest);
+    assert.equal(res.headers.get('content-type'), OCI_MANIFEST);
+    assert.equal(Number(res.headers.get('content-length')), (await res.arrayBuffer()).byteLength);
+  });
+
+  it('404 MANIFEST_UNKNOWN when the client accepts none of the stored type and the upstream cannot help', async () => {
+    const res = await fetch(`${base}/v2/docker.io/library/app/manifests/${manifest}`, { headers: { accept: DOCKER_LIST } });
+    assert.equal(res.status, 404);
+    assert.equal(await errorCode(res), 'MANIFEST_UNKNOWN');
+  });
+
+  it('a Range request on a cached blob answers 206 with the range\'s length and the total size', async () => {
+    await (await fetch(`${base}/v2/docker.io/library/app/blobs/${layer}`)).arrayBuffer();
+    const res = await fetch(`${base}/v2/docker.io/library/app/blobs/${layer}`, { headers: { range: 'bytes=100-199' } });
+    assert.equal(res.status, 206);
+    assert.equal(res.headers.get('content-length'), '100');
+    assert.equal(res.headers.get('content-range'), `bytes 100-199/${layerBytes.length}`);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), layerBytes.subarray(100, 200));
+  });
+
+  it('writes get 405 UNSUPPORTED', async () => {
+    const res = await fetch(`${base}/v2/docker.io/library/app/manifests/v2`, { method: 'PUT', body: '{}' });
+    assert.equal(res.status, 405);
+    assert.equal(await errorCode(res), 'UNSUPPORTED');
+  });
+
+  it('/metrics has request latency by route', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.match(text, /berth_request_duration_seconds_count\{route="manifest"\} [1-9]/);
+  });
+});
