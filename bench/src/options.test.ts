@@ -6,7 +6,7 @@ describe('parseOptions', () => {
     const o = parseOptions([]);
     assert.deepEqual(o.peers, ['berth', 'distribution', 'nginx']);
     assert.deepEqual(o.measures, ['warm-blob', 'manifest', 'cold-pull', 'concurrent', 'rss']);
-    assert.equal(o.loadSeconds, 5);
+    assert.equal(o.loadSeconds, 4);
     assert.equal(o.write, true);
   });
 

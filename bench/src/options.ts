@@ -57,9 +57,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     quick,
     peers: list(values.peers, ['berth', 'distribution', 'nginx'] as const, 'peer'),
     measures: list(values.only, MEASURES, 'measure'),
-    loadSeconds: positive(values.seconds, quick ? 3 : 5, 'seconds'),
+    loadSeconds: positive(values.seconds, quick ? 3 : 4, 'seconds'),
     runs: positive(values.runs, quick ? 1 : 3, 'runs'),
-    rssSeconds: positive(values['rss-seconds'], quick ? 60 : 180, 'rss-seconds'),
+    rssSeconds: positive(values['rss-seconds'], quick ? 30 : 90, 'rss-seconds'),
     noBuild: values['no-build'] === true,
     write: !quick && values['no-write'] !== true,
   };

@@ -16,6 +16,7 @@ import { kubeconform } from '../src/chart/kubeconform.ts';
 import { operatorCommand } from '../src/chart/operator-process.ts';
 import { parseManifests, prepareSchemas } from '../src/chart/prepare-schemas.ts';
 import { normalizeRules, rulesOfKind } from '../src/chart/rbac.ts';
+import { staticVolume, TEST_STORAGE_CLASS } from '../src/chart/volumes.ts';
 import { startDaemon, logTail } from '../src/testbed/daemon.ts';
 
 const exec = promisify(execFile);
@@ -98,6 +99,7 @@ describe('Helm chart charts/berth @real', function () {
       await registry?.stop();
       if (!cluster) return;
       await cluster.kubectl(['delete', 'namespace', demo, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
+      await cluster.kubectl(['delete', 'pv', `${demo}-local`, '--ignore-not-found']).catch(() => undefined);
       if (installed) await helm(['uninstall', release, '-n', namespace, '--kubeconfig', cluster.kubeconfig, '--wait']).catch(() => undefined);
       await cluster.kubectl(['delete', 'namespace', namespace, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     });
@@ -133,6 +135,7 @@ describe('Helm chart charts/berth @real', function () {
       const operator = startDaemon({ name: 'berth-operator (chart RBAC)', logFile: join(work.path, 'operator.log'), ...cmd });
       try {
         await cluster.kubectl(['create', 'namespace', demo]);
+        await cluster.kubectl(['apply', '-f', '-'], { input: staticVolume({ name: `${demo}-local`, namespace: demo, claim: 'berth-local', size: '1Gi' }) });
         await cluster.kubectl(['apply', '--server-side', '-f', '-'], { input: demoProject(demo, registry.url) });
         await cluster.kubectl(['wait', '-n', demo, '--for=condition=Ready', 'registryendpoint/local', 'proxycacheproject/local', '--timeout=180s']).catch(async (err: Error) => {
           throw new Error(`${err.message}\noperator log:\n${await logTail(operator)}`);
@@ -176,7 +179,7 @@ metadata: { name: local, namespace: ${namespace} }
 spec:
   endpointRef: { name: local }
   registry: demo.berth.local
-  storage: { size: 1Gi }
+  storage: { size: 1Gi, storageClassName: ${TEST_STORAGE_CLASS} }
   access: { anonymous: true }
 `;
 }

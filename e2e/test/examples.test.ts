@@ -1,7 +1,7 @@
 // Every example under examples/ on the local control plane: the Berth ones are applied server-side with the CRDs
 // installed (so their schemas and CEL rules accept them); the private-upstream example, pointed at a local
 // docker-registry with basic auth instead of registry.example.com, runs fully and becomes Ready with the operator
-// running; the Argo CD and Flux objects, whose CRDs are not installed here, are checked by kubeconform -strict
+// running (its URL, credentials and storage class replaced: the control plane has no volume provisioner); the Argo CD and Flux objects, whose CRDs are not installed here, are checked by kubeconform -strict
 // against hand-written schemas of the fields they use (e2e/src/chart/third-party-schemas.ts).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { kubeconform } from '../src/chart/kubeconform.ts';
 import { operatorCommand } from '../src/chart/operator-process.ts';
 import { parseManifests, prepareSchemas } from '../src/chart/prepare-schemas.ts';
 import { toolPath } from '../src/chart/tools.ts';
+import { staticVolume, TEST_STORAGE_CLASS } from '../src/chart/volumes.ts';
 import { logTail, startDaemon, type Daemon } from '../src/testbed/daemon.ts';
 
 const root = repoRoot();
@@ -32,6 +33,7 @@ describe('examples/ @real', function () {
   });
   after(async () => {
     await cluster?.kubectl(['delete', 'namespace', namespace, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
+    await cluster?.kubectl(['delete', 'pv', 'berth-examples-private', '--ignore-not-found']).catch(() => undefined);
     await work?.remove();
   });
 
@@ -90,7 +92,10 @@ describe('examples/ @real', function () {
       const text = files.find((f) => f.path === 'examples/private-upstream/private-registry.yaml')?.text ?? '';
       const secret = files.find((f) => f.path === 'examples/private-upstream/credentials-secret.yaml')?.text ?? '';
       assert.ok(text.includes('https://registry.example.com') && secret.includes('REPLACE-WITH-USERNAME'), 'the placeholders moved');
-      const local = text.replace('https://registry.example.com', registry.url);
+      // the local control plane has no volume provisioner: a static volume, in a class only this claim asks for
+      const local = text.replace('https://registry.example.com', registry.url).replace('storage: { size: 20Gi }', `storage: { size: 20Gi, storageClassName: ${TEST_STORAGE_CLASS} }`);
+      assert.notEqual(local, text.replace('https://registry.example.com', registry.url), 'the storage line moved');
+      await cluster.kubectl(['apply', '-f', '-'], { input: staticVolume({ name: 'berth-examples-private', namespace, claim: 'berth-private-registry', size: '20Gi' }) });
       const filled = secret.replace('REPLACE-WITH-USERNAME', creds.username).replace('REPLACE-WITH-PASSWORD-OR-TOKEN', creds.password);
       await cluster.kubectl(['apply', '--server-side', '--field-manager=berth-examples', '--force-conflicts', '-f', '-'], { input: `${filled}\n---\n${local}` });
 

@@ -77,7 +77,6 @@ ${extra}`;
     await Promise.all(operators.map((o) => o.stop('SIGKILL')));
     if (cluster) {
       await kubectl(['delete', 'namespace', NS, '--wait=false']).catch(() => undefined);
-      await kubectl(['delete', 'pv', '-l', `berth-test-ns=${NS}`, '--wait=false']).catch(() => undefined);
       for (let i = 1; i <= pvCount; i++) await kubectl(['delete', 'pv', `${NS}-pv-${i}`, '--wait=false']).catch(() => undefined);
     }
     await upstream?.stop();
@@ -104,7 +103,7 @@ ${extra}`;
     assert.deepEqual(pods.items.map((p) => p.status.phase), ['Running']);
     const table = await kubectl(['get', 'pcp', '-n', NS]);
     assert.match(table.split('\n')[0] ?? '', /^NAME\s+REGISTRY\s+ENDPOINT\s+READY\s+CACHED\s+HIT%\s+NODES\s+AGE/);
-    assert.match(table, new RegExp(`web\\s+${upstream.host.replace('.', '\\.')}\\s+upstream\\s+True`));
+    assert.match(table, new RegExp(`web\\s+${upstream.host.replaceAll('.', '\\.')}\\s+upstream\\s+True`));
     assert.match((await kubectl(['get', 'regep', '-n', NS])).split('\n')[0] ?? '', /^NAME\s+PROVIDER\s+URL\s+READY\s+AGE/);
     assert.match(await kubectl(['get', 'berth', '-n', NS]), /proxycacheproject.berth.dev\/web/);
   });

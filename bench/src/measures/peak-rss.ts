@@ -1,7 +1,7 @@
 // Measure 5: Berth's peak RSS while a fresh instance streams the 2 GB blob to 50 clients at once, cold (the first
 // request fetches it from the upstream while the others wait on or read along the same download).
-// The clients are curl processes writing to /dev/null. On a loaded machine 50 × 2 GB can take longer than the
-// bench may: at the deadline the clients are stopped, and the figures say how much was streamed by then.
+// The clients are curl processes writing to /dev/null. 50 × 2 GB can take longer than the bench may: at the
+// deadline the clients stop, and the figures say how much was streamed by then.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { layer, type SeededImage } from '../images/seeded-image.ts';
@@ -24,23 +24,16 @@ export interface PeakRssFigures {
   idleRssBytes: number;
 }
 
-interface Download {
-  done: Promise<{ status: string; bytes: number }>;
-  stop(): void;
-}
-
-function curlDownload(url: string): Download {
-  // -w still prints when curl is stopped by SIGINT at the deadline: the bytes it got by then.
-  const child = spawn('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', url], {
+/** curl to /dev/null; --max-time stops it at the deadline and it still prints what it got by then. */
+async function curlDownload(url: string, maxSeconds: number): Promise<{ status: string; bytes: number }> {
+  const child = spawn('curl', ['-s', '--max-time', String(maxSeconds), '-o', '/dev/null', '-w', '%{http_code} %{size_download}', url], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const done = once(child, 'close').then(() => {
-    const [status = '', bytes = '0'] = out.trim().split(' ');
-    return { status, bytes: Number(bytes) };
-  });
-  return { done, stop: () => child.kill('SIGINT') };
+  await once(child, 'close');
+  const [status = '', bytes = '0'] = out.trim().split(' ');
+  return { status, bytes: Number(bytes) };
 }
 
 export async function measurePeakRss(fresh: PeerFactory, image: SeededImage, deadlineSeconds: number): Promise<PeakRssFigures> {
@@ -52,21 +45,12 @@ export async function measurePeakRss(fresh: PeerFactory, image: SeededImage, dea
     const idle = await readMemoryStatus(pid);
     const url = `${peer.url}/v2/${image.repo}/blobs/${blob.digest}`;
     const started = performance.now();
-    const downloads = Array.from({ length: RSS_CLIENTS }, () => curlDownload(url));
-    let peakRssBytes = 0;
-    const timer = setTimeout(() => {
-      // Read the peak while every client is still connected, then stop them.
-      void readMemoryStatus(pid).then(
-        (s) => (peakRssBytes = s.vmHwmBytes),
-        () => {},
-      ).finally(() => downloads.forEach((d) => d.stop()));
-    }, deadlineSeconds * 1000);
-    const results = await Promise.all(downloads.map((d) => d.done));
-    clearTimeout(timer);
+    const results = await Promise.all(Array.from({ length: RSS_CLIENTS }, () => curlDownload(url, deadlineSeconds)));
     const seconds = (performance.now() - started) / 1000;
     const failed = results.filter((r) => r.status !== '200');
     if (failed.length > 0) throw new Error(`${failed.length} of ${RSS_CLIENTS} clients got no 200: ${JSON.stringify(failed[0])}`);
-    peakRssBytes = Math.max(peakRssBytes, (await readMemoryStatus(pid)).vmHwmBytes);
+    // VmHWM is the kernel's high-water mark: read after the clients left, it still holds the peak while they streamed.
+    const peakRssBytes = (await readMemoryStatus(pid)).vmHwmBytes;
     return {
       clients: RSS_CLIENTS,
       blobBytes: blob.size,

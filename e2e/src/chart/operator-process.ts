@@ -1,5 +1,5 @@
 // berth-operator as a host process (kwok's pods do not run containers): from the sources through tsx, with a
-// kubeconfig given through KUBECONFIG — in the tests, a ServiceAccount token kubeconfig, so the operator has
+// kubeconfig given with --kubeconfig — in the tests, a ServiceAccount token kubeconfig, so the operator has
 // exactly the RBAC the chart grants and not the admin's.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,10 +25,11 @@ export function operatorCommand(opts: { kubeconfig: string; namespace: string; m
   const root = repoRoot();
   return {
     command: process.execPath,
-    args: ['--conditions=berth-source', '--import', 'tsx', operatorEntry(root), `--health-addr=127.0.0.1:${opts.metricsPort}`, ...(opts.proxyImage ? [`--proxy-image=${opts.proxyImage}`] : []), ...(opts.extraArgs ?? [])],
+    args: ['--conditions=berth-source', '--import', 'tsx', operatorEntry(root), '--kubeconfig', opts.kubeconfig, `--health-addr=127.0.0.1:${opts.metricsPort}`, ...(opts.proxyImage ? [`--proxy-image=${opts.proxyImage}`] : []), ...(opts.extraArgs ?? [])],
     env: {
       ...process.env,
       KUBECONFIG: opts.kubeconfig,
+      KUBERNETES_SERVICE_HOST: '', // never the in-cluster config, even when the tests run in a pod
       POD_NAMESPACE: opts.namespace,
       POD_NAME: `berth-operator-host-${process.pid}`,
     },

@@ -14,7 +14,8 @@ export function registryConfig(port: number, dataDir: string): string {
   ].join('\n');
 }
 
-export function demoResources(namespace: string, upstreamUrl: string): string {
+/** storageClass: set on the local control plane, whose only volume is the static one `up` creates. */
+export function demoResources(namespace: string, upstreamUrl: string, storageClass?: string): string {
   return `apiVersion: v1
 kind: Namespace
 metadata: { name: ${namespace} }
@@ -30,7 +31,7 @@ metadata: { name: demo, namespace: ${namespace} }
 spec:
   endpointRef: { name: demo }
   registry: ${DEMO_REGISTRY}
-  storage: { size: 1Gi }
+  storage: { size: 1Gi${storageClass ? `, storageClassName: ${storageClass}` : ''} }
   cache: { tagTTL: 1m }
   access: { anonymous: true }
 `;

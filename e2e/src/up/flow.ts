@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chartTools } from '../chart/tools.ts';
 import { operatorCommand } from '../chart/operator-process.ts';
+import { staticVolume, TEST_STORAGE_CLASS } from '../chart/volumes.ts';
 import { useCluster } from '../cluster/index.ts';
 import { clusterLayout } from '../cluster/layout.ts';
 import { down as clusterDown } from '../cluster/lifecycle.ts';
@@ -25,6 +26,7 @@ const exec = promisify(execFile);
 const RELEASE = 'berth';
 const NAMESPACE = 'berth-system';
 const DEMO_NAMESPACE = 'berth-demo';
+const DEMO_VOLUME = 'berth-dev-up-demo';
 
 export interface UpResult {
   state: UpState;
@@ -91,6 +93,7 @@ export async function bringUp(opts: { forceLocal: boolean; say: (line: string) =
 
   // The cache, as a process on this machine.
   const proxyPort = await freePort();
+  await mkdir(join(dir, 'cache'), { recursive: true });
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   const cli = proxyCliCommand();
   const proxy = await record('proxy', startService({
@@ -102,7 +105,10 @@ export async function bringUp(opts: { forceLocal: boolean; say: (line: string) =
   await waitFor(() => httpAnswers(`${proxyUrl}/readyz`), { what: 'berth-proxy /readyz', timeoutMs: 60_000, abort: () => (serviceRunning(proxy) ? undefined : `berth-proxy exited; see ${proxy.logFile}`) });
   say(`cache: berth-proxy at ${proxyUrl}, serving ${DEMO_REGISTRY} from ${upstream}`);
 
-  await target.kubectl(['apply', '--server-side', '--field-manager=berth-dev-up', '-f', '-'], demoResources(DEMO_NAMESPACE, upstream));
+  // kwok clusters have no volume provisioner: the local demo gets a static volume bound ahead to its claim
+  const local = target.mode === 'local';
+  if (local) await target.kubectl(['apply', '-f', '-'], staticVolume({ name: DEMO_VOLUME, namespace: DEMO_NAMESPACE, claim: 'berth-demo', size: '1Gi' }));
+  await target.kubectl(['apply', '--server-side', '--field-manager=berth-dev-up', '-f', '-'], demoResources(DEMO_NAMESPACE, upstream, local ? TEST_STORAGE_CLASS : undefined));
   await target.kubectl(['wait', '-n', DEMO_NAMESPACE, '--for=condition=Ready', 'registryendpoint/demo', 'proxycacheproject/demo', '--timeout=180s']).catch(async (err: Error) => {
     const log = state.services.operator ? await readFile(state.services.operator.logFile, 'utf8').catch(() => '') : '';
     throw new Error(`${err.message}${log ? `\noperator log (end):\n${log.slice(-3000)}` : ''}`);
@@ -152,6 +158,7 @@ export async function tearDown(): Promise<string[]> {
     if (state.mode === 'local') {
       const cluster = await useCluster();
       await cluster.kubectl(['delete', 'namespace', state.demoNamespace, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
+      await cluster.kubectl(['delete', 'pv', DEMO_VOLUME, '--ignore-not-found']).catch(() => undefined);
     } else {
       await kubectl(['delete', 'namespace', state.demoNamespace, '--ignore-not-found', '--wait=true', '--timeout=120s']);
     }

@@ -102,8 +102,12 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.log.warn('watch stopped; restarting', { error: describe(error), retryInMs: delay });
     this.options.onRestart?.();
     this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.informer.stop().then(() => this.attempt());
+      // The timer stays set while the old watch is torn down, so errors from its abort do not schedule a second
+      // restart; a failing start below schedules the next one itself.
+      void this.informer.stop().then(() => {
+        this.timer = undefined;
+        return this.attempt();
+      });
     }, delay);
   }
 }
