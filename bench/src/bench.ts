@@ -1,8 +1,8 @@
 // One bench run: seeds the upstream, then runs each measure against each peer, collecting figures. A measure that
 // fails on one peer is recorded in `failures` and the run goes on, so one broken peer does not hide the others.
 import { startRegistry } from '@berth/e2e';
-import { fullSizes, seedUpstream, type BenchImages, type ImageSizes } from './images/seed.ts';
-import { layer } from './images/seeded-image.ts';
+import { fullSizes, seedUpstream, type BenchImages, type ImageName, type ImageSizes } from './images/seed.ts';
+import { layer, type SeededImage } from './images/seeded-image.ts';
 import { measureColdPull } from './measures/cold-pull.ts';
 import { measureConcurrentPulls } from './measures/concurrent-pulls.ts';
 import { measurePeakRss } from './measures/peak-rss.ts';
@@ -48,7 +48,12 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
   log('upstream registry and images');
   const upstream = await startRegistry();
   try {
-    const images = await seedUpstream(upstream, opts.quick ? quickSizes : fullSizes);
+    const wanted: ImageName[] = [];
+    if (opts.measures.includes('warm-blob') || opts.measures.includes('manifest')) wanted.push('small', 'multi');
+    if (opts.measures.includes('cold-pull') || opts.measures.includes('concurrent')) wanted.push('big');
+    if (opts.measures.includes('rss')) wanted.push('huge');
+    const images = await seedUpstream(upstream, opts.quick ? quickSizes : fullSizes, wanted);
+    const big = () => seeded(images.big);
     const direct: Peer = { name: 'direct', url: upstream.url, host: upstream.host, stop: async () => {} };
     const factories: Partial<Record<PullPeerName, PeerFactory>> = { direct: async () => direct };
     if (opts.peers.includes('berth')) factories.berth = () => startBerth({ upstreamUrl: upstream.url });
@@ -62,21 +67,22 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     if (opts.measures.includes('cold-pull')) {
       for (const [name, fresh] of Object.entries(factories) as [PullPeerName, PeerFactory][]) {
         await attempt(`cold pull through ${name}`, async () => {
-          results.coldPull[name] = await measureColdPull(fresh, images.big, opts.runs);
+          results.coldPull[name] = await measureColdPull(fresh, big(), opts.runs);
         });
       }
     }
     if (opts.measures.includes('concurrent')) {
       for (const [name, fresh] of Object.entries(factories) as [PullPeerName, PeerFactory][]) {
         await attempt(`concurrent cold pulls through ${name}`, async () => {
-          results.concurrentPulls[name] = await measureConcurrentPulls(fresh, images.big, upstream);
+          results.concurrentPulls[name] = await measureConcurrentPulls(fresh, big(), upstream);
         });
       }
     }
     if (opts.measures.includes('rss') && factories.berth) {
       const fresh = factories.berth;
-      await attempt(`peak RSS of berth streaming ${Math.round(layer(images.huge).size / 1e6)} MB to many clients`, async () => {
-        results.peakRss = await measurePeakRss(fresh, images.huge, opts.rssSeconds);
+      const huge = seeded(images.huge);
+      await attempt(`peak RSS of berth streaming ${Math.round(layer(huge).size / 1e6)} MB to many clients`, async () => {
+        results.peakRss = await measurePeakRss(fresh, huge, opts.rssSeconds);
       });
     }
   } finally {
@@ -86,10 +92,15 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
   return results;
 }
 
+function seeded(image: SeededImage | undefined): SeededImage {
+  if (!image) throw new Error('the image this measure needs was not seeded');
+  return image;
+}
+
 async function startWarmPeer(name: CachePeerName, upstreamUrl: string, images: BenchImages): Promise<Peer> {
   if (name === 'berth') return startBerth({ upstreamUrl });
   if (name === 'distribution') return startDistributionProxy(upstreamUrl);
-  const small = images.small;
+  const small = seeded(images.small);
   return startNginx({
     manifestMediaType: small.manifestMediaType,
     files: [
@@ -115,15 +126,16 @@ async function warmLoads(
 ): Promise<void> {
   const peer = await startWarmPeer(name, upstreamUrl, images);
   try {
-    await warmUp(peer, images.small);
-    if (name !== 'nginx') await warmUp(peer, images.multi);
+    const small = seeded(images.small);
+    await warmUp(peer, small);
+    if (name !== 'nginx') await warmUp(peer, seeded(images.multi));
     if (opts.measures.includes('warm-blob')) {
-      const figures = await measureWarmBlob(peer, images.small, opts.loadSeconds);
+      const figures = await measureWarmBlob(peer, small, opts.loadSeconds);
       results.warmBlob[name] = Object.fromEntries(Object.entries(figures).map(([c, s]) => [c, s.megabytesPerSecond]));
       log(`  blob MB/s: ${Object.entries(results.warmBlob[name]).map(([c, v]) => `${c}→${Math.round(v)}`).join(' ')}`);
     }
     if (opts.measures.includes('manifest')) {
-      const { tag, digest } = await measureWarmManifest(peer, images.small, opts.loadSeconds);
+      const { tag, digest } = await measureWarmManifest(peer, small, opts.loadSeconds);
       const pick = (s: typeof tag) => ({ requestsPerSecond: s.requestsPerSecond, p50Ms: s.p50Ms, p99Ms: s.p99Ms });
       results.manifest[name] = { tag: pick(tag), digest: pick(digest) };
       log(`  manifest req/s: tag ${Math.round(tag.requestsPerSecond)}, digest ${Math.round(digest.requestsPerSecond)}`);

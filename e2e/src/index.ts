@@ -14,6 +14,7 @@ export { buildImage, buildMultiArchImage, type TestImage, type PlatformImage, ty
 export { skopeo, pushImage, pullImage, type PulledImage, type PullOptions } from './images/skopeo.ts';
 export { startContainerd, type Containerd, type ContainerdPullOptions } from './containerd/containerd.ts';
 export { writeHostsToml, type MirrorHost } from './containerd/hosts.ts';
+export { startRedis, type Redis } from './redis/redis.ts';
 export { startProxy, proxyCliCommand, type RunningProxy, type StartProxyOptions } from './proxy/proxy.ts';
 export { useCluster, type Cluster } from './cluster/index.ts';
 export { conformanceBinary, toolchainBinDir, toolchainVersions } from './testbed/toolchain.ts';

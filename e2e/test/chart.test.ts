@@ -71,6 +71,18 @@ describe('Helm chart charts/berth @real', function () {
     assert.equal(operatorDefault, `ghcr.io/berth-dev/berth-proxy:${operatorVersion}`, "the operator's built-in default proxy image");
   });
 
+  it('alerts only on metrics that exist: exported by the proxy or the operator, or standard ones', async () => {
+    const rule = parseManifests(await helm(['template', 'x', chartDir, '--set', 'prometheusRule.enabled=true'])).find((d) => d.kind === 'PrometheusRule') as unknown as PrometheusRuleDoc;
+    const exprs = rule.spec.groups.flatMap((g) => g.rules.map((r) => r.expr));
+    assert.ok(exprs.length >= 4);
+    const names = new Set(exprs.flatMap((e) => e.match(/\b[a-z_]+(?=\{)/g) ?? []).map((n) => n.replace(/_(count|sum|bucket)$/, '')));
+    const { stdout } = await exec('grep', ['-rhoE', "name: '[a-z_]+'", join(root, 'proxy', 'src'), join(root, 'operator', 'src'), '--include=*.ts']);
+    const exported = new Set(stdout.split('\n').map((l) => l.slice("name: '".length, -1)));
+    const standard = (n: string) => n === 'up' || n.startsWith('kubelet_');
+    const missing = [...names].filter((n) => !standard(n) && !exported.has(n));
+    assert.deepEqual(missing, [], 'metrics the alerts use that no code exports');
+  });
+
   it('grants exactly the rules of operator/config/rbac.yaml (read through a symlink)', async () => {
     const manifest = join(root, 'operator', 'config', 'rbac.yaml');
     assert.ok(existsSync(manifest), 'operator/config/rbac.yaml (the operator\'s own RBAC) is missing');
@@ -148,6 +160,10 @@ describe('Helm chart charts/berth @real', function () {
     });
   });
 });
+
+interface PrometheusRuleDoc {
+  spec: { groups: { rules: { expr: string }[] }[] };
+}
 
 interface DeploymentDoc {
   spec: { template: { spec: { containers: { image: string; args: string[] }[] } } };

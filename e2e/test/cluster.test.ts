@@ -125,10 +125,8 @@ describe('local control plane @real', function () {
       const processes = Object.values(state.processes);
       assert.equal(processes.length, 5);
       assert.match((await cli('down')).stdout, /stopped/);
-      for (const p of processes) {
-        assert.equal(isRunning(p.pid, p.command), false, `${p.command} still runs`);
-        assert.equal(await portOpen(p.port), false, `port ${p.port} still listens`);
-      }
+      for (const p of processes) assert.equal(isRunning(p.pid, p.command), false, `${p.command} still runs`);
+      for (const [name, port] of Object.entries(state.ports)) assert.equal(await portOpen(port), false, `${name} port ${port} still listens`);
       assert.match((await cli('status')).stdout, /down/);
     });
   });

@@ -27,6 +27,8 @@ export interface RunningProxy {
 export interface StartOptions {
   /** How often retention runs (and batched last-pulled times are written); default 60 s. */
   retentionIntervalMs?: number;
+  /** First retry of pinned images that failed at start; default 30 s, doubling up to 10 min. */
+  pinRetryMs?: number;
 }
 
 export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): Promise<RunningProxy> {
@@ -46,7 +48,9 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   const service = new PullThrough({ store, catalog, upstreams, observer: metrics, usage, inUse });
   const pinner = new Pinner({
     projects, service, catalog,
-    onError: (ref, err) => logger.warn('pinned image not fetched', { image: ref, error: err.message }),
+    onError: (ref, err) => logger.warn('pinned image not fetched; retrying later', { image: ref, error: err.message }),
+    onRecovered: () => void evictor.run().catch((err: Error) => logger.error('retention pass failed', { error: err.message })),
+    ...(opts.pinRetryMs ? { retryMs: opts.pinRetryMs } : {}),
   });
   await pinner.resolveLocal();
   const evictor = new Evictor({
@@ -79,6 +83,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      await pinner.stop();
       await evictor.stop().catch(() => undefined);
       await Promise.all([...upstreams.values()].map((u) => u.close().catch(() => undefined)));
       await pinning;

@@ -24,16 +24,27 @@ export interface ProxyUnderTest {
   dispose(): Promise<void>;
 }
 
-async function launch(dir: TempDir, port: number, projects: ProjectSpec[]): Promise<ProxyUnderTest> {
-  const storage = join(dir.path, 'storage');
+/** Where a proxy keeps its bytes and its index; default: its own storage dir and the embedded index. */
+export interface ProxyPlacement {
+  /** A storage directory shared with another replica (not removed by `dispose`). */
+  storage?: string;
+  /** `index: { redis: URL }`: the shared index of replicas on one store. */
+  redis?: string;
+}
+
+async function launch(dir: TempDir, port: number, projects: ProjectSpec[], placement: ProxyPlacement): Promise<ProxyUnderTest> {
+  const storage = placement.storage ?? join(dir.path, 'storage');
   const configFile = join(dir.path, 'proxy.yaml');
-  await writeFile(configFile, stringify({ listen: `127.0.0.1:${port}`, storage: { directory: storage }, log: { level: 'debug' }, projects }));
+  await writeFile(configFile, stringify({
+    listen: `127.0.0.1:${port}`, storage: { directory: storage }, log: { level: 'debug' }, projects,
+    ...(placement.redis ? { index: { redis: placement.redis } } : {}),
+  }));
   const proxy = await startProxy({ configFile });
   return {
     proxy,
     storage,
     configFile,
-    restart: (next) => launch(dir, port, next ?? projects),
+    restart: (next) => launch(dir, port, next ?? projects, placement),
     dispose: async () => {
       await proxy.stop();
       await dir.remove();
@@ -42,10 +53,10 @@ async function launch(dir: TempDir, port: number, projects: ProjectSpec[]): Prom
 }
 
 /** Starts the proxy from a config file with these projects, on a free loopback port, with fresh storage. */
-export async function proxyWith(projects: ProjectSpec[]): Promise<ProxyUnderTest> {
+export async function proxyWith(projects: ProjectSpec[], placement: ProxyPlacement = {}): Promise<ProxyUnderTest> {
   const dir = await tempDir('berth-proxy');
   try {
-    return await launch(dir, await freePort(), projects);
+    return await launch(dir, await freePort(), projects, placement);
   } catch (err) {
     await dir.remove();
     throw err;
@@ -96,6 +107,16 @@ export async function stats(proxyUrl: string): Promise<Stats> {
 export async function filesNamed(dir: string, needle: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile() && e.name.includes(needle)).map((e) => join(e.parentPath, e.name));
+}
+
+/** The OCI error codes of an error response body (empty when the body is not the spec's error JSON). */
+export function errorCodes(body: Buffer | undefined): string[] {
+  try {
+    const doc = JSON.parse(body?.toString('utf8') ?? '') as { errors?: { code?: unknown }[] };
+    return (doc.errors ?? []).map((e) => String(e.code));
+  } catch {
+    return [];
+  }
 }
 
 /** The hex part of a sha256 digest. */

@@ -5,15 +5,16 @@ import { pushHugeImage } from './huge-image.ts';
 import { describeImage, type SeededImage } from './seeded-image.ts';
 
 export interface BenchImages {
-  /** 10 MB in one layer: warm blob and manifest loads. */
-  small: SeededImage;
+  /** 10 MB in one layer: warm blob and manifest loads (with `multi`, a multi-arch index pulled through once). */
+  small?: SeededImage;
+  multi?: SeededImage;
   /** 200 MB in 4 layers: cold pulls. */
-  big: SeededImage;
-  /** A multi-arch index, pulled through each cache once. */
-  multi: SeededImage;
+  big?: SeededImage;
   /** 2 GB in one layer: peak RSS. */
-  huge: SeededImage;
+  huge?: SeededImage;
 }
+
+export type ImageName = keyof BenchImages;
 
 export interface ImageSizes {
   smallLayer: number;
@@ -23,7 +24,8 @@ export interface ImageSizes {
 
 export const fullSizes: ImageSizes = { smallLayer: 10e6, bigLayers: [50e6, 50e6, 50e6, 50e6], hugeLayer: 2 * 1024 ** 3 };
 
-export async function seedUpstream(upstream: { url: string; host: string }, sizes: ImageSizes): Promise<BenchImages> {
+/** Pushes the images named in `wanted` (building the others would only cost time). */
+export async function seedUpstream(upstream: { url: string; host: string }, sizes: ImageSizes, wanted: ImageName[]): Promise<BenchImages> {
   const built = async (repo: string, build: () => ReturnType<typeof buildImage>): Promise<SeededImage> => {
     const image = await build();
     try {
@@ -33,9 +35,10 @@ export async function seedUpstream(upstream: { url: string; host: string }, size
     }
     return describeImage(upstream.url, repo, 'v1');
   };
-  const small = await built('library/small', () => buildImage({ layerSizes: [sizes.smallLayer] }));
-  const big = await built('library/big', () => buildImage({ layerSizes: sizes.bigLayers }));
-  const multi = await built('library/multi', () => buildMultiArchImage({ layerSizes: [1e6] }));
-  const huge = await pushHugeImage(upstream.url, 'library/huge', 'v1', sizes.hugeLayer);
-  return { small, big, multi, huge };
+  const images: BenchImages = {};
+  if (wanted.includes('small')) images.small = await built('library/small', () => buildImage({ layerSizes: [sizes.smallLayer] }));
+  if (wanted.includes('multi')) images.multi = await built('library/multi', () => buildMultiArchImage({ layerSizes: [1e6] }));
+  if (wanted.includes('big')) images.big = await built('library/big', () => buildImage({ layerSizes: sizes.bigLayers }));
+  if (wanted.includes('huge')) images.huge = await pushHugeImage(upstream.url, 'library/huge', 'v1', sizes.hugeLayer);
+  return images;
 }

@@ -1,9 +1,9 @@
 // The two real clients a cold pull is timed with: skopeo (copies to a dir) and containerd (pulls and unpacks, through
 // a hosts.toml mirror as a node would). Each pull starts from nothing on the client side.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { skopeo, startContainerd } from '@berth/e2e';
+import { skopeo, startContainerd, writeHostsToml } from '@berth/e2e';
 import type { SeededImage } from '../images/seeded-image.ts';
 import type { Peer } from '../peers/peer.ts';
 
@@ -27,11 +27,7 @@ export async function containerdPull(peer: Peer, image: SeededImage): Promise<nu
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-ctd-hosts-'));
   const containerd = await startContainerd();
   try {
-    await mkdir(join(dir, 'docker.io'));
-    await writeFile(
-      join(dir, 'docker.io', 'hosts.toml'),
-      `server = "http://127.0.0.1:9"\n\n[host."${peer.url}"]\n  capabilities = ["pull", "resolve"]\n`,
-    );
+    await writeHostsToml(dir, 'docker.io', [{ url: peer.url }], 'http://127.0.0.1:9');
     const started = performance.now();
     await containerd.pull(`docker.io/${image.repo}:${image.tag}`, { hostsDir: dir });
     return (performance.now() - started) / 1000;

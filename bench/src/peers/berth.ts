@@ -16,8 +16,6 @@ export interface BerthOptions {
   upstreamUrl: string;
   /** Extra node flags, e.g. --cpu-prof while profiling. */
   nodeArgs?: string[];
-  /** Where node writes its CPU profiles when nodeArgs asks for them; default: the storage temp dir. */
-  cwd?: string;
 }
 
 export async function startBerth(opts: BerthOptions): Promise<Peer> {
@@ -34,7 +32,7 @@ export async function startBerth(opts: BerthOptions): Promise<Peer> {
     await writeFile(configFile, renderProxyConfig(config));
     const service = startService(process.execPath, [...(opts.nodeArgs ?? []), berthCliPath, 'serve', '--config', configFile], {
       env: { ...process.env, NODE_ENV: 'production' },
-      cwd: opts.cwd ?? dir,
+      cwd: dir,
     });
     const url = `http://127.0.0.1:${port}`;
     const stop = async () => {

@@ -1,5 +1,6 @@
 // Profiles Berth's proxy under the warm loads of the bench (blob GETs at 16 clients, manifest GETs by tag and by
-// digest at 64), one `node --cpu-prof` run per load, and prints the top frames of each.
+// digest at 64) and under a cold skopeo pull of a 200 MB image, one `node --cpu-prof` run each, and prints the
+// top frames of each.
 // Run: pnpm exec tsx bench/src/profile/main.ts [--seconds N] [--keep DIR]   (builds the proxy first)
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -7,52 +8,69 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildImage, pushImage, startRegistry } from '@berth/e2e';
-import { describeImage, layer, type SeededImage } from '../images/seeded-image.ts';
+import { startRegistry } from '@berth/e2e';
+import { fullSizes, seedUpstream } from '../images/seed.ts';
+import { layer, type SeededImage } from '../images/seeded-image.ts';
 import { MANIFEST_ACCEPT } from '../images/registry-client.ts';
 import { wrk } from '../load/wrk.ts';
+import { skopeoPull } from '../measures/pull-clients.ts';
 import { warmUp } from '../measures/warm-up.ts';
 import { startBerth } from '../peers/berth.ts';
+import type { Peer } from '../peers/peer.ts';
 import { run } from '../proc.ts';
 import { renderShares, topFiles, topFrames, type CpuProfile } from './top-frames.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
+interface Images {
+  small: SeededImage;
+  big: SeededImage;
+}
+
+/** A load on a fresh proxy; returns its figure in words. */
 interface Load {
   name: string;
-  connections: number;
-  url: (base: string, image: SeededImage) => string;
-  accept?: string;
+  run(peer: Peer, images: Images, seconds: number): Promise<string>;
+}
+
+function wrkLoad(name: string, connections: number, path: (i: SeededImage) => string, accept?: string): Load {
+  return {
+    name,
+    async run(peer, images, seconds) {
+      await warmUp(peer, images.small);
+      const s = await wrk({ url: `${peer.url}${path(images.small)}`, connections, seconds, accept });
+      return accept ? `${Math.round(s.requestsPerSecond)} req/s, p99 ${s.p99Ms.toFixed(1)} ms` : `${Math.round(s.megabytesPerSecond)} MB/s`;
+    },
+  };
 }
 
 const loads: Load[] = [
-  { name: 'warm blob GET, 16 clients', connections: 16, url: (b, i) => `${b}/v2/${i.repo}/blobs/${layer(i).digest}` },
-  { name: 'warm manifest GET by tag, 64 clients', connections: 64, url: (b, i) => `${b}/v2/${i.repo}/manifests/${i.tag}`, accept: MANIFEST_ACCEPT },
+  wrkLoad('warm blob GET, 16 clients', 16, (i) => `/v2/${i.repo}/blobs/${layer(i).digest}`),
+  wrkLoad('warm manifest GET by tag, 64 clients', 64, (i) => `/v2/${i.repo}/manifests/${i.tag}`, MANIFEST_ACCEPT),
+  wrkLoad('warm manifest GET by digest, 64 clients', 64, (i) => `/v2/${i.repo}/manifests/${i.manifestDigest}`, MANIFEST_ACCEPT),
   {
-    name: 'warm manifest GET by digest, 64 clients',
-    connections: 64,
-    url: (b, i) => `${b}/v2/${i.repo}/manifests/${i.manifestDigest}`,
-    accept: MANIFEST_ACCEPT,
+    name: 'cold skopeo pull of the 200 MB image',
+    async run(peer, images) {
+      const started = performance.now();
+      await skopeoPull(peer, images.big);
+      return `${((performance.now() - started) / 1000).toFixed(2)} s`;
+    },
   },
 ];
 
-async function profileLoad(load: Load, upstreamUrl: string, image: SeededImage, seconds: number, dir: string): Promise<string> {
+async function profileLoad(load: Load, upstreamUrl: string, images: Images, seconds: number, dir: string): Promise<string> {
   const profileDir = join(dir, load.name.replace(/[^a-z0-9]+/gi, '-'));
   await mkdir(profileDir, { recursive: true });
   const peer = await startBerth({ upstreamUrl, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
-  let summary;
+  let figure;
   try {
-    await warmUp(peer, image);
-    summary = await wrk({ url: load.url(peer.url, image), connections: load.connections, seconds, accept: load.accept });
+    figure = await load.run(peer, images, seconds);
   } finally {
     await peer.stop(); // the profile is written when the process exits
   }
   const files = (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length === 0) return `#### ${load.name}\n\nno profile written: did the proxy exit gracefully on SIGTERM?`;
   const profile = JSON.parse(await readFile(join(profileDir, files[0] as string), 'utf8')) as CpuProfile;
-  const figure = load.accept
-    ? `${Math.round(summary.requestsPerSecond)} req/s, p99 ${summary.p99Ms.toFixed(1)} ms`
-    : `${Math.round(summary.megabytesPerSecond)} MB/s`;
   return [
     `### ${load.name}: ${figure}`,
     renderShares('self time by function', topFrames(profile, 20)),
@@ -68,14 +86,10 @@ async function main(): Promise<void> {
   const dir = values.keep ?? (await mkdtemp(join(tmpdir(), 'berth-bench-profile-')));
   const upstream = await startRegistry();
   try {
-    const built = await buildImage({ layerSizes: [10e6] });
-    try {
-      await pushImage(built, `${upstream.host}/library/small:v1`);
-    } finally {
-      await built.dispose();
-    }
-    const image = await describeImage(upstream.url, 'library/small', 'v1');
-    for (const load of loads) console.log(`${await profileLoad(load, upstream.url, image, seconds, dir)}\n`);
+    const images = await seedUpstream(upstream, fullSizes, ['small', 'big']);
+    if (!images.small || !images.big) throw new Error('images not seeded');
+    const both = { small: images.small, big: images.big };
+    for (const load of loads) console.log(`${await profileLoad(load, upstream.url, both, seconds, dir)}\n`);
   } finally {
     await upstream.stop();
     if (values.keep === undefined) await rm(dir, { recursive: true, force: true });

@@ -36,7 +36,6 @@ export function fakeNode(name: string): object {
     status: {
       allocatable: resources,
       capacity: resources,
-      nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: 'fake', containerRuntimeVersion: 'kwok' },
       phase: 'Running',
     },
   };

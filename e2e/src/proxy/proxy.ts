@@ -24,7 +24,7 @@ export interface StartProxyOptions {
   configFile?: string;
   /** More `serve` arguments, e.g. ['--listen', '127.0.0.1:PORT', '--storage', DIR, '--upstream', 'docker.io=URL']. */
   args?: string[];
-  /** How long to wait for /readyz; default 30 s. */
+  /** How long to wait for /readyz; default 60 s (a loaded CI machine starts tsx slowly). */
   readyTimeoutMs?: number;
 }
 
@@ -70,14 +70,15 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
   try {
     await waitFor(() => httpAnswers(`${url}/readyz`), {
       what: `berth-proxy /readyz on ${url}`,
-      timeoutMs: opts.readyTimeoutMs ?? 30_000,
+      timeoutMs: opts.readyTimeoutMs ?? 60_000,
       abort: daemon.exitReason,
     });
   } catch (err) {
     const tail = await logTail(daemon);
     await daemon.stop('SIGKILL');
     await logs.remove();
-    throw new Error(`${(err as Error).message}\n${tail}`);
+    // The log holds stdout and stderr (JSON logs and, on a crash, the stack): its tail says why it never got ready.
+    throw new Error(`${(err as Error).message}\nberth-proxy output (tail):\n${tail}`);
   }
   return {
     url,

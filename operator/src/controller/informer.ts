@@ -33,6 +33,8 @@ export class ResilientInformer<T extends KubernetesObject> {
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private synced = false;
+  /** Set while the old watch is torn down: errors from its abort must not schedule another restart. */
+  private tearingDown = false;
   private readonly log: Logger;
 
   constructor(kc: KubeConfig, readonly spec: WatchSpec, private readonly options: ResilientInformerOptions) {
@@ -84,6 +86,19 @@ export class ResilientInformer<T extends KubernetesObject> {
     return this.informer.get(name, namespace);
   }
 
+  /** Only after the watch ended with an error: client-node has then already dropped the request, so no late
+   *  'close' of it can start a second watch beside the new one. */
+  private async restart(): Promise<void> {
+    this.tearingDown = true;
+    try {
+      await this.informer.stop();
+    } finally {
+      this.tearingDown = false;
+    }
+    // A failing start schedules the next restart itself (through the list wrapper or the error callback).
+    await this.attempt();
+  }
+
   private async attempt(): Promise<void> {
     if (this.stopped) return;
     try {
@@ -96,18 +111,14 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 
   private scheduleRestart(error: unknown): void {
-    if (this.stopped || this.timer) return;
+    if (this.stopped || this.timer || this.tearingDown) return;
     this.failures++;
     const delay = Math.min(this.options.maxDelayMs ?? 30_000, (this.options.baseDelayMs ?? 500) * 2 ** Math.min(this.failures - 1, 16));
     this.log.warn('watch stopped; restarting', { error: describe(error), retryInMs: delay });
     this.options.onRestart?.();
     this.timer = setTimeout(() => {
-      // The timer stays set while the old watch is torn down, so errors from its abort do not schedule a second
-      // restart; a failing start below schedules the next one itself.
-      void this.informer.stop().then(() => {
-        this.timer = undefined;
-        return this.attempt();
-      });
+      this.timer = undefined;
+      void this.restart();
     }, delay);
   }
 }

@@ -81,6 +81,9 @@ describe('proxy config', () => {
     ['a non-boolean', minimal({ keepAfterUpstreamDelete: 'yes' }), /^projects\[0\]\.keepAfterUpstreamDelete: must be true or false/],
     ['both credential kinds', minimal({ credentials: { dockerConfigJsonFile: '/a', usernameFile: '/b' } }), /^projects\[0\]\.credentials:/],
     ['a bad log level', minimal({}, { log: { level: 'loud' } }), /^log\.level:/],
+    ['a pinned tag outside the grammar', minimal({ pinned: ['library/nginx:1.27', 'nginx:-x'] }), /^projects\[0\]\.pinned\[1\]: "nginx:-x" is not an image reference: "-x" is not a valid tag/],
+    ['a pinned upper-case name', minimal({ pinned: ['Library/Nginx'] }), /^projects\[0\]\.pinned\[0\]: .*not a repository name/],
+    ['a pinned unknown digest algorithm', minimal({ pinned: ['app@md5:abc'] }), /^projects\[0\]\.pinned\[0\]: .*not a sha256 or sha512 digest/],
     ['a missing storage', { listen: ':5000', projects: [] }, /^storage: must be a mapping/],
   ];
   for (const [what, value, message] of bad) it(`refuses ${what}`, () => rejects(value, message));

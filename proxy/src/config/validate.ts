@@ -3,6 +3,7 @@
 import { ConfigError } from './errors.ts';
 import { parseDuration } from './duration.ts';
 import { parseQuantity } from './quantity.ts';
+import { parseImageReference } from '../oci/reference.ts';
 import type { AccessConfig, CredentialsConfig, LogLevel, ProjectConfig, ProxyConfig } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -162,7 +163,11 @@ function project(value: unknown, path: string): ProjectConfig {
     return out;
   });
   if (retention) result.retention = retention;
-  const pinned = optional(obj, 'pinned', () => stringList(obj, 'pinned', path));
+  const pinned = optional(obj, 'pinned', () => stringList(obj, 'pinned', path).map((ref, i) => {
+    const parsed = parseImageReference(ref);
+    if ('problem' in parsed) throw new ConfigError(`${join(path, 'pinned')}[${i}]`, `${show(ref)} is not an image reference: ${parsed.problem} (use e.g. library/nginx:1.27 or app@sha256:…)`);
+    return ref;
+  }));
   if (pinned) result.pinned = pinned;
   const acc = optional(obj, 'access', () => access(obj.access, join(path, 'access')));
   if (acc) result.access = acc;

@@ -46,6 +46,7 @@ export type CatalogArtifact =
   | { key: string; kind: 'blob'; project: string; digest: Digest; record: BlobRecord };
 
 const MANIFEST_KEY = /^manifest:([a-z0-9-]+)\/(.+)@([a-z0-9]+:[a-f0-9]+)$/;
+const TAG_KEY = /^tag:([a-z0-9-]+\/.+):[^:/]+$/;
 const BLOB_KEY = /^blob:([a-z0-9-]+)@([a-z0-9]+:[a-f0-9]+)$/;
 
 export class Catalog {
@@ -75,6 +76,21 @@ export class Catalog {
   }
   async deleteTag(project: string, repo: string, tag: string): Promise<void> {
     await this.kv.delete(tagKey(project, repo, tag));
+  }
+
+  /**
+   * Removes every tag record that points at one of these manifests (`<project>/<repo>@<digest>`): retention evicted
+   * them, and a tag must not name what is gone. One scan of the index per retention pass, not per eviction.
+   */
+  async deleteTagsOf(manifests: readonly string[]): Promise<number> {
+    const gone = new Set(manifests);
+    const stale: string[] = [];
+    for await (const [key, value] of this.entries()) {
+      const m = TAG_KEY.exec(key);
+      if (m && gone.has(`${m[1]}@${(value as TagRecord).digest}`)) stale.push(key);
+    }
+    for (const key of stale) await this.kv.delete(key);
+    return stale.length;
   }
 
   /** The last tag list the upstream gave for a repository (served when the upstream fails). */

@@ -120,6 +120,36 @@ describe('Evictor', () => {
     assert.equal(usage.count('hub'), 0);
   });
 
+  it('a size pass evicts the least recently pulled image whole and keeps newer manifests and shared blobs', async () => {
+    const shared = await blob('shared layer');
+    const oldLayer = await blob('old image layer, big enough');
+    const old = await manifest([shared, oldLayer]);
+    now += 1000;
+    const midLayer = await blob('middle image layer, as big');
+    const mid = await manifest([midLayer]);
+    now += 1000;
+    const newLayer = await blob('newest image layer, as big');
+    const newest = await manifest([shared, newLayer]);
+    usage.touch(blobKey('hub', shared), now);
+    // Just too big once the oldest manifest alone is gone: its layer must go too, and nothing newer.
+    const limit = usage.bytes('hub') - usage.get(manifestKey('hub', 'app', old))!.size - 1;
+    await evictor({ maxSizeBytes: limit }).run();
+    assert.deepEqual(await Promise.all([old, oldLayer].map(stored)), [false, false]);
+    assert.deepEqual(await Promise.all([mid, midLayer, newest, newLayer, shared].map(stored)), [true, true, true, true, true]);
+  });
+
+  it('removes the tag records of an evicted manifest', async () => {
+    const layer = await blob('tagged layer');
+    const m = await manifest([layer]);
+    await catalog.setTag('hub', 'app', 'v1', { digest: m, checkedAt: now });
+    const kept = sha256Of(Buffer.from('another manifest'));
+    await catalog.setTag('hub', 'app', 'v2', { digest: kept, checkedAt: now });
+    now += 2 * HOUR;
+    await evictor({ unusedForMs: HOUR }).run();
+    assert.equal(await catalog.getTag('hub', 'app', 'v1'), undefined);
+    assert.equal((await catalog.getTag('hub', 'app', 'v2'))?.digest, kept);
+  });
+
   it('never evicts a pinned manifest nor what it references', async () => {
     const layer = await blob('pinned layer');
     const m = await manifest([layer]);

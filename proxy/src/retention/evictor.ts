@@ -6,11 +6,17 @@
 //   - a digest being downloaded or streamed right now (InUse leases).
 // Order of an eviction: forget the record in memory, remove the catalog record, then unlink the file once no
 // record of any project needs it. A request that loses the race finds no record or no file and fetches again.
+// Tag records that pointed at an evicted manifest are removed after the pass, so the index keeps no dangling tags.
 import type { Catalog } from '../index/catalog.ts';
 import type { BlobStore } from '../store/blobstore.ts';
 import type { InUse } from '../cache/inuse.ts';
 import type { Digest } from '../oci/digest.ts';
 import type { Artifact, UsageIndex } from './usage.ts';
+
+/** `<project>/<repo>@<digest>` of a manifest artifact, from its catalog key. */
+function manifestRef(a: Artifact): string {
+  return a.key.slice('manifest:'.length);
+}
 
 export interface RetentionPolicy {
   project: string;
@@ -104,18 +110,27 @@ export class Evictor {
   private async pass(policy: RetentionPolicy): Promise<number> {
     if (policy.unusedForMs === undefined && policy.maxSizeBytes === undefined) return 0;
     let evicted = 0;
-    // Evicting a manifest can free what it referenced, so plan again until a round frees nothing.
-    for (;;) {
-      const plan = this.plan(policy);
-      if (plan.length === 0) return evicted;
-      let progress = false;
-      for (const artifact of plan) {
-        if (await this.evict(artifact)) {
-          evicted++;
-          progress = true;
+    const manifests: Artifact[] = [];
+    try {
+      // Evicting a manifest can free what it referenced, so plan again until a round frees nothing.
+      for (;;) {
+        const plan = this.plan(policy);
+        if (plan.length === 0) return evicted;
+        let progress = false;
+        for (const artifact of plan) {
+          if (await this.evict(artifact)) {
+            evicted++;
+            progress = true;
+            if (artifact.kind === 'manifest') {
+              manifests.push(artifact);
+              evicted += await this.evictOrphans(artifact);
+            }
+          }
         }
+        if (!progress) return evicted;
       }
-      if (!progress) return evicted;
+    } finally {
+      if (manifests.length > 0) await this.opts.catalog.deleteTagsOf(manifests.map(manifestRef));
     }
   }
 
@@ -132,9 +147,38 @@ export class Evictor {
       if (!expired && !over) break;
       if (this.mustKeep(artifact)) continue;
       plan.push(artifact);
-      bytes -= artifact.size;
+      bytes -= artifact.size + this.freedWith(artifact);
     }
     return plan;
+  }
+
+  /**
+   * The blobs only this evicted manifest referenced go with it (the size plan counted them as freed): kept alone they
+   * would be orphans no pull by tag can reach, holding bytes a newer image needs.
+   */
+  private async evictOrphans(manifest: Artifact): Promise<number> {
+    let evicted = 0;
+    for (const digest of new Set(manifest.references)) {
+      const orphan = this.opts.usage.get(`blob:${manifest.project}@${digest}`);
+      if (orphan && !this.mustKeep(orphan) && (await this.evict(orphan))) evicted++;
+    }
+    return evicted;
+  }
+
+  /**
+   * Bytes that become evictable once this manifest goes: what only it references (and nothing keeps). Counting
+   * them stops a size pass from planning every manifest in a round — their blobs, still referenced while the plan
+   * is made, would otherwise look unevictable and the pass would take the next manifest, and the next.
+   */
+  private freedWith(manifest: Artifact): number {
+    let freed = 0;
+    for (const digest of new Set(manifest.references)) {
+      if (this.opts.usage.referenceCount(manifest.project, digest) !== 1) continue;
+      const key = `blob:${manifest.project}@${digest}`;
+      const child = this.opts.usage.get(key);
+      if (child && !this.opts.inUse.has(digest) && !(this.opts.pinned?.().has(`${manifest.project}@${digest}`) ?? false)) freed += child.size;
+    }
+    return freed;
   }
 
   private mustKeep(a: Artifact): boolean {

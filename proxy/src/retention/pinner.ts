@@ -3,7 +3,8 @@
 // asks `pinnedKeys()` on each pass; a pinned manifest keeps its children and blobs through their references.
 import { isDigest, type Digest } from '../oci/digest.ts';
 import { isIndexType, referencedDigests } from '../oci/mediatypes.ts';
-import { parseRepositoryName, parseTag, type RepositoryName, type Tag } from '../oci/names.ts';
+import { parseRepositoryName, type RepositoryName, type Tag } from '../oci/names.ts';
+import { parseImageReference } from '../oci/reference.ts';
 import type { ArtifactService } from '../cache/types.ts';
 import type { Catalog } from '../index/catalog.ts';
 import type { Project } from '../project.ts';
@@ -19,12 +20,23 @@ export interface PinnerOptions {
   service: ArtifactService;
   catalog: Catalog;
   onError?: (ref: string, err: Error) => void;
+  /** Delay before the first retry of pins that failed (upstream down at start); doubles up to `maxRetryMs`. Default 30 s. */
+  retryMs?: number;
+  /** Default 10 min. */
+  maxRetryMs?: number;
+  /** Called after a retry round fetched pins that had failed (retention runs then, to honour them). */
+  onRecovered?: () => void;
 }
 
 export class Pinner {
   private readonly refs: PinRef[] = [];
   private readonly keys = new Set<string>();
   private readonly opts: PinnerOptions;
+  /** Pins whose last fetch failed; retried on a schedule. */
+  private failed: PinRef[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retrying: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(opts: PinnerOptions) {
     this.opts = opts;
@@ -49,15 +61,54 @@ export class Pinner {
     }
   }
 
-  /** Fetches every pinned image whole; failures are reported and the others still fetched. */
-  async fetchAll(): Promise<void> {
-    for (const ref of this.refs) {
+  /**
+   * Fetches every pinned image whole; failures are reported, the others still fetched, and the failed ones retried
+   * on a schedule (an upstream down at start must not leave a pin unfetched until the next restart).
+   * Resolves with the number of pins that failed this time.
+   */
+  async fetchAll(): Promise<number> {
+    this.failed = await this.fetchEach(this.refs);
+    this.scheduleRetry(this.opts.retryMs ?? 30_000);
+    return this.failed.length;
+  }
+
+  /** How many pins are waiting for a retry. */
+  pendingCount(): number {
+    return this.failed.length;
+  }
+
+  /** Cancels retries and waits for one in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.retrying;
+  }
+
+  private async fetchEach(refs: readonly PinRef[]): Promise<PinRef[]> {
+    const failed: PinRef[] = [];
+    for (const ref of refs) {
+      if (this.stopped) return [...failed, ...refs.slice(refs.indexOf(ref))];
       try {
         await this.fetch(ref);
       } catch (err) {
+        failed.push(ref);
         this.opts.onError?.(`${ref.project.registry}/${ref.name}${isDigest(ref.reference) ? '@' : ':'}${ref.reference}`, err as Error);
       }
     }
+    return failed;
+  }
+
+  private scheduleRetry(delayMs: number): void {
+    if (this.failed.length === 0 || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retrying = (async () => {
+        const before = this.failed.length;
+        this.failed = await this.fetchEach(this.failed);
+        if (this.failed.length < before) this.opts.onRecovered?.();
+        this.scheduleRetry(Math.min(delayMs * 2, this.opts.maxRetryMs ?? 600_000));
+      })().finally(() => (this.retrying = undefined));
+    }, delayMs);
+    this.retryTimer.unref();
   }
 
   private async fetch(ref: PinRef): Promise<void> {
@@ -82,11 +133,11 @@ export class Pinner {
   }
 }
 
+/** The config validator checked every entry; a bad one here is a bug, reported as such. */
 function parsePin(project: Project, text: string): PinRef {
-  const at = text.indexOf('@');
-  const colon = at < 0 ? text.lastIndexOf(':') : -1;
-  const repo = at >= 0 ? text.slice(0, at) : colon > text.lastIndexOf('/') ? text.slice(0, colon) : text;
-  const reference = at >= 0 ? text.slice(at + 1) : colon > text.lastIndexOf('/') ? text.slice(colon + 1) : 'latest';
+  const parsed = parseImageReference(text);
+  if ('problem' in parsed) throw new Error(`pinned ${JSON.stringify(text)}: ${parsed.problem}`);
+  const repo = parsed.repository;
   const name = parseRepositoryName(project.libraryPrefix && !repo.includes('/') ? `library/${repo}` : repo);
-  return { project, name, reference: isDigest(reference) ? reference : parseTag(reference) };
+  return { project, name, reference: parsed.reference };
 }

@@ -115,6 +115,11 @@ export class UsageIndex {
     return (this.refs.get(`${project}@${digest}`) ?? 0) > 0;
   }
 
+  /** How many kept manifests of `project` reference `digest`. */
+  referenceCount(project: string, digest: string): number {
+    return this.refs.get(`${project}@${digest}`) ?? 0;
+  }
+
   /** True while some record still needs the store's file for `digest`. */
   hasOwners(digest: string): boolean {
     return (this.owners.get(digest) ?? 0) > 0;

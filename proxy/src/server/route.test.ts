@@ -37,7 +37,8 @@ describe('parseOciRequest', () => {
 
   const bad: [string, string][] = [
     ['/v2/Bad_Name/manifests/v1', 'NAME_INVALID'],
-    ['/v2/app/manifests/-bad', 'TAG_INVALID'],
+    ['/v2/app/manifests/-bad', 'MANIFEST_UNKNOWN'],
+    ['/v2/app/manifests/.INVALID_MANIFEST_NAME', 'MANIFEST_UNKNOWN'],
     ['/v2/app/blobs/md5:abc', 'DIGEST_INVALID'],
     ['/v2/app/blobs/sha256:../../etc/passwd', 'DIGEST_INVALID'],
     ['/v2/app/manifests/v1?ns=quay.io', 'NAME_UNKNOWN'],

@@ -3,7 +3,7 @@
 // `?ns=<registry>`, or nothing (the default project).
 import { parseDigest, isDigest, type Digest } from '../oci/digest.ts';
 import { OciError } from '../oci/errors.ts';
-import { parseRepositoryName, parseTag, type RepositoryName, type Tag } from '../oci/names.ts';
+import { isTag, parseRepositoryName, type RepositoryName, type Tag } from '../oci/names.ts';
 import type { Project } from '../project.ts';
 
 export type OciRequest =
@@ -18,8 +18,8 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
 const SUFFIX = /^(.+)\/(manifests|blobs|tags|referrers)\/(.*)$/;
 
 /**
- * Throws OciError: NAME_UNKNOWN (no project for the request), NAME_INVALID, TAG_INVALID, DIGEST_INVALID,
- * UNSUPPORTED (writes and blob uploads).
+ * Throws OciError: NAME_UNKNOWN (no project for the request), NAME_INVALID, MANIFEST_UNKNOWN (a tag outside the
+ * grammar), DIGEST_INVALID, UNSUPPORTED (writes and blob uploads).
  */
 export function parseOciRequest(method: string, url: URL, projects: readonly Project[]): OciRequest | undefined {
   const path = url.pathname;
@@ -42,7 +42,7 @@ export function parseOciRequest(method: string, url: URL, projects: readonly Pro
   const name = parseRepositoryName(project.libraryPrefix && !repository.includes('/') ? `library/${repository}` : repository);
   switch (kind) {
     case 'manifests':
-      return { kind: 'manifest', project, name, reference: ref.includes(':') ? parseDigest(ref) : parseTag(ref) };
+      return { kind: 'manifest', project, name, reference: ref.includes(':') ? parseDigest(ref) : manifestTag(ref) };
     case 'blobs':
       return { kind: 'blob', project, name, reference: parseDigest(ref) };
     case 'tags':
@@ -52,6 +52,15 @@ export function parseOciRequest(method: string, url: URL, projects: readonly Pro
       if (!isDigest(ref)) throw new OciError('DIGEST_INVALID', 'referrers needs a manifest digest');
       return { kind: 'referrers', project, name, reference: ref, artifactType: url.searchParams.get('artifactType') ?? undefined };
   }
+}
+
+/**
+ * A tag outside the grammar names a manifest that cannot exist: the spec (and its conformance suite) expects 404
+ * MANIFEST_UNKNOWN for it, not a 400. It is refused here, before any upstream request.
+ */
+function manifestTag(ref: string): Tag {
+  if (!isTag(ref)) throw new OciError('MANIFEST_UNKNOWN', `manifest unknown: ${JSON.stringify(ref.slice(0, 200))} is not a valid tag`);
+  return ref;
 }
 
 function parseCount(text: string | null): number | undefined {
