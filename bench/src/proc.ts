@@ -21,7 +21,9 @@ export async function run(
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   if (code !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${code ?? signal}: ${stderr.trim().slice(-2000)}`);
+    // tsc, for one, reports its errors on stdout.
+    const output = (stderr.trim() || stdout.trim()).slice(-2000);
+    throw new Error(`${command} ${args.join(' ')} exited ${code ?? signal}: ${output}`);
   }
   return { stdout, stderr };
 }

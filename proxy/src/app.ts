@@ -79,9 +79,13 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     async stop(graceMs = 25_000) {
       ready = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() ends only the connections idle right now; a keep-alive connection whose download finishes during
+      // the drain turns idle later and would hold the process until the grace ran out.
       server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 200);
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
+      clearInterval(sweeper);
       clearTimeout(timer);
       await pinner.stop();
       await evictor.stop().catch(() => undefined);

@@ -45,7 +45,7 @@ describe('proxy: SIGTERM drains in-flight downloads @real', function () {
       if (pauses++ < 50) await new Promise((resolve) => setImmediate(resolve));
     }
     assert.equal(`sha256:${hash.digest('hex')}`, layer);
-    assert.equal(received, 50_000_000 + (received - 50_000_000), 'every byte arrived');
+    assert.equal(received, Number(response.headers.get('content-length')), 'every byte arrived');
     assert.equal(await exited, 0);
   });
 

@@ -46,3 +46,4 @@ export async function pushHandmadeImage(registryUrl: string, repository: string,
   const digest = await pushManifest(registryUrl, repository, tag, Buffer.from(JSON.stringify(manifest)), manifest.mediaType);
   return { digest, config: configDigest, layers: layerDigests };
 }
+

@@ -1,7 +1,7 @@
 // Profiles Berth's proxy under the warm loads of the bench (blob GETs at 16 clients, manifest GETs by tag and by
 // digest at 64) and under a cold skopeo pull of a 200 MB image, one `node --cpu-prof` run each, and prints the
 // top frames of each.
-// Run: pnpm exec tsx bench/src/profile/main.ts [--seconds N] [--keep DIR]   (builds the proxy first)
+// Run: pnpm exec tsx bench/src/profile/main.ts [--seconds N] [--keep DIR] [--no-build]   (builds the proxy first)
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -79,10 +79,14 @@ async function profileLoad(load: Load, upstreamUrl: string, images: Images, seco
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string' }, keep: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { seconds: { type: 'string' }, keep: { type: 'string' }, 'no-build': { type: 'boolean', default: false } },
+  });
   const seconds = Number(values.seconds ?? 10);
-  const tsc = createRequire(`${repoRoot}package.json`).resolve('typescript/bin/tsc');
-  await run(process.execPath, [tsc, '-b', 'proxy'], { cwd: repoRoot });
+  if (values['no-build'] !== true) {
+    const tsc = createRequire(`${repoRoot}package.json`).resolve('typescript/bin/tsc');
+    await run(process.execPath, [tsc, '-b', 'proxy'], { cwd: repoRoot });
+  }
   const dir = values.keep ?? (await mkdtemp(join(tmpdir(), 'berth-bench-profile-')));
   const upstream = await startRegistry();
   try {

@@ -6,7 +6,7 @@ import { apiserverUrl } from './components.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { runKubectl, type KubectlOptions } from './kubectl.ts';
 import { clusterLayout, requireBinaries, type ClusterLayout } from './layout.ts';
-import { down, isUp, restartApiserver, up } from './lifecycle.ts';
+import { down, restartApiserver, up } from './lifecycle.ts';
 import { pkiFiles } from './pki.ts';
 import { readState } from './state.ts';
 
@@ -41,8 +41,8 @@ export function useCluster(): Promise<Cluster> {
 async function open(): Promise<Session> {
   const layout = clusterLayout();
   const bins = requireBinaries();
-  const startedHere = !(await isUp(layout));
-  if (startedHere) await up(layout, bins);
+  // up() decides under its lock: a cluster another process started meanwhile counts as already up
+  const startedHere = !(await up(layout, bins)).alreadyUp;
   const kubectl = (args: string[], opts?: KubectlOptions): Promise<string> => runKubectl(bins.kubectl, layout.kubeconfig, args, opts);
   const cluster: Cluster = {
     kubeconfig: layout.kubeconfig,
@@ -58,7 +58,7 @@ async function open(): Promise<Session> {
       const file = join(dir, `${namespace}.${serviceAccount}.kubeconfig`);
       const text = renderKubeconfig({ server: apiserverUrl(state.ports), caFile: pkiFiles(layout.pki).caCert, userName: `${namespace}:${serviceAccount}`, user: { token }, namespace });
       await writeFile(file, text, { mode: 0o600 });
-      await chmod(file, 0o600);
+      await chmod(file, 0o600); // writeFile's mode applies only when it creates the file
       return file;
     },
   };

@@ -9,6 +9,7 @@ import { renderKubeconfig } from './kubeconfig.ts';
 import { runKubectl } from './kubectl.ts';
 import type { Binaries, ClusterLayout } from './layout.ts';
 import { fakeNodeList, fakeNodeNames, isNodeReady, type NodeLike } from './nodes.ts';
+import { withLock } from './lock.ts';
 import { ensurePki, pkiFiles } from './pki.ts';
 import { freeLoopbackPorts } from './ports.ts';
 import { isRunning, logTail, pollUntil, startDetached, stopProcess } from './processes.ts';
@@ -80,10 +81,23 @@ export interface UpResult {
 }
 
 /** Starts the control plane unless it is already up. A half-up cluster is stopped and started afresh. */
-export async function up(layout: ClusterLayout, bins: Binaries): Promise<UpResult> {
+export function up(layout: ClusterLayout, bins: Binaries): Promise<UpResult> {
+  return withLock(lockFile(layout), () => upLocked(layout, bins));
+}
+
+/** Stops every recorded process (newest first), then forgets them and removes etcd's data. Returns what it stopped. */
+export function down(layout: ClusterLayout): Promise<string[]> {
+  return withLock(lockFile(layout), () => downLocked(layout));
+}
+
+function lockFile(layout: ClusterLayout): string {
+  return join(layout.root, 'lock');
+}
+
+async function upLocked(layout: ClusterLayout, bins: Binaries): Promise<UpResult> {
   const existing = readState(layout);
   if (existing && (await isUp(layout))) return { alreadyUp: true, state: existing };
-  await down(layout);
+  await downLocked(layout);
   await rm(layout.logs, { recursive: true, force: true });
   for (const dir of [layout.root, layout.logs, layout.pids, layout.run, layout.etcdData]) await mkdir(dir, { recursive: true });
   await ensurePki(layout.pki);
@@ -116,13 +130,12 @@ export async function up(layout: ClusterLayout, bins: Binaries): Promise<UpResul
     await waitFor(layout, 'kube-scheduler and kube-controller-manager /healthz', async () => (await componentHealthy(ports.scheduler)) && (await componentHealthy(ports.controllerManager)), ...watchedSoFar());
     return { alreadyUp: false, state };
   } catch (err) {
-    await down(layout).catch(() => undefined);
+    await downLocked(layout).catch(() => undefined);
     throw err;
   }
 }
 
-/** Stops every recorded process (newest first), then forgets them and removes etcd's data. Returns what it stopped. */
-export async function down(layout: ClusterLayout): Promise<string[]> {
+async function downLocked(layout: ClusterLayout): Promise<string[]> {
   const recorded = await recordedProcesses(layout);
   const order = [...componentNames].reverse() as string[];
   const names = [...recorded.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b));
@@ -143,7 +156,11 @@ export async function down(layout: ClusterLayout): Promise<string[]> {
 }
 
 /** Stops the apiserver and starts it again with the same flags and port; resolves when /readyz is ok again. */
-export async function restartApiserver(layout: ClusterLayout): Promise<void> {
+export function restartApiserver(layout: ClusterLayout): Promise<void> {
+  return withLock(lockFile(layout), () => restartApiserverLocked(layout));
+}
+
+async function restartApiserverLocked(layout: ClusterLayout): Promise<void> {
   const state = readState(layout);
   const rec = state?.processes['kube-apiserver'];
   if (!state || !rec) throw new Error('the local control plane is not up (no kube-apiserver recorded)');

@@ -22,7 +22,8 @@ describe('control plane PKI', () => {
     assert.equal(subjectOf({ commonName: 'a/b' }), '/CN=a\\/b');
   });
 
-  describe('with openssl', () => {
+  describe('with openssl', function () {
+    this.timeout(60_000); // a dozen openssl runs: seconds on a loaded machine
     let dir: string;
     before(() => {
       dir = mkdtempSync(join(tmpdir(), 'berth-pki-'));

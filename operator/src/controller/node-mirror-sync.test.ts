@@ -27,7 +27,8 @@ describe('node mirror wiring', () => {
     assert.deepEqual(off.kube.calls, []);
     const on = sync([mirrored('hub', '2026-01-01T00:00:00Z')]);
     await on.s.syncAgent();
-    assert.deepEqual(on.kube.calls, ['apply ConfigMap berth-node-agent', 'apply DaemonSet berth-node-agent']);
+    await on.s.syncAgent();
+    assert.deepEqual(on.kube.calls, ['apply ConfigMap berth-node-agent', 'apply DaemonSet berth-node-agent'], 'the second, unchanged sync writes nothing');
   });
 
   it('queues the agent when projects change', async () => {

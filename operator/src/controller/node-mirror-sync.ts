@@ -27,7 +27,11 @@ export interface NodeMirrorSyncOptions {
   enqueueAgent: () => void;
 }
 
+const REAPPLY_MS = 5 * 60_000;
+
 export class NodeMirrorSync implements NodeMirrorView {
+  private lastApplied: { fingerprint: string; at: number } | undefined;
+
   constructor(private readonly options: NodeMirrorSyncOptions) {}
 
   async projectsChanged(): Promise<void> {
@@ -56,8 +60,13 @@ export class NodeMirrorSync implements NodeMirrorView {
       if (!existing) return;
     }
     const desired = this.desired();
+    // Every mirroring project's reconcile queues this: skip the writes when nothing changed since the last one,
+    // but apply again after a while anyway, so a hand-deleted or edited DaemonSet comes back.
+    const fingerprint = JSON.stringify([desired.configMap, desired.daemonSet]);
+    if (this.lastApplied && fingerprint === this.lastApplied.fingerprint && Date.now() - this.lastApplied.at < REAPPLY_MS) return;
     await this.options.kube.apply(desired.configMap);
     await this.options.kube.apply(desired.daemonSet);
+    this.lastApplied = { fingerprint, at: Date.now() };
   }
 
   private desired(): ReturnType<typeof desiredNodeAgent> {

@@ -105,7 +105,8 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
       }
       for (const gone of children.absent) await deps.kube.delete(child(gone.apiVersion, gone.kind));
       if (children.storageRefusal) observation.storageRefusal = children.storageRefusal;
-      await deps.nodeMirror.projectsChanged();
+      // Only projects that mirror (or did, until now) change what the node agent renders.
+      if (project.spec.nodeMirror?.enabled || project.status?.urls?.nodeMirror) await deps.nodeMirror.projectsChanged();
     } catch (error) {
       if (!(error instanceof Blocked)) throw error;
       observation.blocked = { reason: error.reason, message: error.message };

@@ -13,7 +13,7 @@ import { ProxyMetrics } from '../observe/metrics.ts';
 import { createLogger } from '../observe/log.ts';
 import { DOCKER_LIST, OCI_MANIFEST } from '../oci/mediatypes.ts';
 import { FakeUpstream } from '../upstream/fake.ts';
-import { createProxyServer } from './server.ts';
+import { createProxyServer, hasDotSegment } from './server.ts';
 
 describe('proxy HTTP server (in process, in-memory upstream)', () => {
   let dir: string;
@@ -109,4 +109,16 @@ describe('proxy HTTP server (in process, in-memory upstream)', () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     assert.match(text, /berth_request_duration_seconds_count\{route="manifest"\} [1-9]/);
   });
+});
+
+describe('hasDotSegment', () => {
+  const cases: [string, boolean][] = [
+    ['/v2/library/app/manifests/v1', false],
+    ['/v2/library/app/manifests/v1.2..3', false],
+    ['/v2/library/../etc/manifests/v1', true],
+    ['/v2/library/./app/manifests/v1', true],
+    ['/v2/app/blobs/sha256:%2e%2e%2f%2e%2e%2fetc', true],
+    ['/v2/app/blobs/%2E%2E/x', true],
+  ];
+  for (const [path, want] of cases) it(`${path}: ${want}`, () => assert.equal(hasDotSegment(path), want));
 });

@@ -57,6 +57,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
   const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? randomUUID();
   res.setHeader('x-request-id', id);
   const method = req.method ?? 'GET';
+  const rawPath = (req.url ?? '/').split('?')[0]!;
   const url = new URL(req.url ?? '/', 'http://proxy');
   let route = 'other';
   let bytes = 0;
@@ -81,6 +82,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(opts.metrics.stats()));
         return;
     }
+    // URL parsing resolves `..` (`/v2/x/../../etc` becomes `/etc`): refuse such paths as sent, before they are
+    // resolved into something else. No path reaches the store anyway (paths.ts builds them from checked digests).
+    if (hasDotSegment(rawPath)) throw new OciError('NAME_INVALID', 'path segments "." and ".." are not allowed');
     const r: OciRequest | undefined = parseOciRequest(method, url, opts.projects);
     if (!r) throw new OciError('NAME_UNKNOWN', 'no such route', { status: 404 });
     route = r.kind;
@@ -119,4 +123,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     // At info level no per-request line is built at all: the hot path stays cheap.
     if (opts.logger.isDebugEnabled()) opts.logger.debug('request', { requestId: id, method, path: url.pathname, status: res.statusCode, bytes, source });
   }
+}
+
+/** True when a raw request path has a `.` or `..` segment, also percent-encoded (`%2e%2e`) or split at an encoded `/`. */
+export function hasDotSegment(rawPath: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    decoded = rawPath;
+  }
+  return [rawPath, decoded].some((p) => p.split('/').some((segment) => segment === '.' || segment === '..'));
 }
