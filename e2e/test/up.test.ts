@@ -17,7 +17,8 @@ describe('./dev up and ./dev down @real', function () {
 
   it('brings up the cluster, CRDs, operator, an upstream, a cache, and pulls an image through it with containerd', async () => {
     try {
-      result = await bringUp({ forceLocal: true, say: (line) => said.push(line) });
+      // its own release and namespace, so it shares the cluster with the operator's tests (which use berth-system)
+      result = await bringUp({ forceLocal: true, release: 'berth-up-test', namespace: 'berth-up-test', say: (line) => said.push(line) });
     } finally {
       services = Object.values(readUpState()?.services ?? {});
     }

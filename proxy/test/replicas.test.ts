@@ -17,7 +17,8 @@ describe('proxy: two replicas, one store, a Redis index @real', function () {
     [upstream, redis, store, image] = await Promise.all([startRegistry(), startRedis(), tempDir('berth-shared-store'), buildImage({ layerSizes: [1_000_000, 300_000] })]);
     await pushImage(image, `${upstream.host}/library/shared:v1`);
     const projects: ProjectSpec[] = [{ name: 'docker-hub', registry: 'docker.io', upstream: upstream.url }];
-    [a, b] = await Promise.all([0, 1].map(() => proxyWith(projects, { storage: store.path, redis: redis.url })));
+    const replica = () => proxyWith(projects, { storage: store.path, redis: redis.url });
+    [a, b] = await Promise.all([replica(), replica()]);
   });
   after(async () => {
     await Promise.all([a?.dispose(), b?.dispose()]);

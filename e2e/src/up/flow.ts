@@ -23,8 +23,8 @@ import { readUpState, removeUpDir, upDir, writeUpState, type UpService, type UpS
 import { chooseTarget } from './target.ts';
 
 const exec = promisify(execFile);
-const RELEASE = 'berth';
-const NAMESPACE = 'berth-system';
+const DEFAULT_RELEASE = 'berth';
+const DEFAULT_NAMESPACE = 'berth-system';
 const DEMO_NAMESPACE = 'berth-demo';
 const DEMO_VOLUME = 'berth-dev-up-demo';
 
@@ -38,8 +38,18 @@ export interface UpResult {
   stats: { artifacts: number; bytes: number; hits: number; misses: number };
 }
 
-export async function bringUp(opts: { forceLocal: boolean; say: (line: string) => void }): Promise<UpResult> {
+export interface UpOptions {
+  forceLocal: boolean;
+  say: (line: string) => void;
+  /** The Helm release and its namespace; default berth in berth-system (tests use their own, to share a cluster). */
+  release?: string;
+  namespace?: string;
+}
+
+export async function bringUp(opts: UpOptions): Promise<UpResult> {
   const { say } = opts;
+  const release = opts.release ?? DEFAULT_RELEASE;
+  const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
   const root = repoRoot();
   const dir = upDir();
   if (readUpState()) throw new Error(`Berth is already up (${join(dir, 'state.json')}): run ./dev down first`);
@@ -47,7 +57,7 @@ export async function bringUp(opts: { forceLocal: boolean; say: (line: string) =
 
   const target = await chooseTarget({ forceLocal: opts.forceLocal });
   say(`cluster: ${target.description}${target.startedCluster ? ' — started' : ''}`);
-  const state: UpState = { mode: target.mode, startedCluster: target.startedCluster, kubeconfig: target.kubeconfig, release: RELEASE, namespace: NAMESPACE, demoNamespace: DEMO_NAMESPACE, services: {} };
+  const state: UpState = { mode: target.mode, startedCluster: target.startedCluster, kubeconfig: target.kubeconfig, release, namespace, demoNamespace: DEMO_NAMESPACE, services: {} };
   await writeUpState(state);
   const record = async (name: string, service: UpService) => {
     state.services[name] = service;
@@ -61,17 +71,17 @@ export async function bringUp(opts: { forceLocal: boolean; say: (line: string) =
 
   // The chart brings the ServiceAccount and RBAC in both modes. On kwok nodes pods do not run containers, so the
   // Deployment is scaled to 0 and the operator runs here as a process, with that ServiceAccount's token.
-  const helmArgs = ['upgrade', '--install', RELEASE, join(root, 'charts', 'berth'), '-n', NAMESPACE, '--create-namespace', '--kubeconfig', target.kubeconfig, '--wait', '--timeout', '5m'];
+  const helmArgs = ['upgrade', '--install', release, join(root, 'charts', 'berth'), '-n', namespace, '--create-namespace', '--kubeconfig', target.kubeconfig, '--wait', '--timeout', '5m'];
   if (target.mode === 'local') helmArgs.push('--set', 'operator.replicas=0');
   await exec(chartTools().helm, helmArgs);
-  say(`Helm release ${RELEASE} in ${NAMESPACE}: CRDs, ServiceAccount, RBAC${target.mode === 'local' ? '' : ', operator Deployment'}`);
+  say(`Helm release ${release} in ${namespace}: CRDs, ServiceAccount, RBAC${target.mode === 'local' ? '' : ', operator Deployment'}`);
 
   if (target.mode === 'local') {
     const cluster = await useCluster();
-    const kubeconfig = await cluster.serviceAccountKubeconfig(NAMESPACE, RELEASE);
-    const cmd = operatorCommand({ kubeconfig, namespace: NAMESPACE, metricsPort: await freePort() });
+    const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, release);
+    const cmd = operatorCommand({ kubeconfig, namespace: namespace, metricsPort: await freePort() });
     const operator = await record('operator', startService({ ...cmd, logFile: join(dir, 'operator.log') }));
-    say(`operator: a process on this machine (pid ${operator.pid}), as ServiceAccount ${NAMESPACE}/${RELEASE} — kwok nodes do not run containers; log ${operator.logFile}`);
+    say(`operator: a process on this machine (pid ${operator.pid}), as ServiceAccount ${namespace}/${release} — kwok nodes do not run containers; log ${operator.logFile}`);
   }
 
   // The upstream: a local docker-registry with a test image in it.
