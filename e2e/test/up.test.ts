@@ -1,6 +1,7 @@
 // `./dev up` once, on the local control plane, then `./dev down`: everything the README's first command promises.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { useCluster } from '../src/index.ts';
 import { bringUp, tearDown, type UpResult } from '../src/up/flow.ts';
 import { serviceRunning } from '../src/up/services.ts';
 import { readUpState, upDir, type UpService } from '../src/up/state.ts';
@@ -13,6 +14,8 @@ describe('./dev up and ./dev down @real', function () {
 
   after(async () => {
     if (readUpState()) await tearDown(); // even when an assertion failed
+    const cluster = await useCluster();
+    await cluster.kubectl(['delete', 'namespace', 'berth-up-test', '--ignore-not-found', '--wait=false']);
   });
 
   it('brings up the cluster, CRDs, operator, an upstream, a cache, and pulls an image through it with containerd', async () => {
