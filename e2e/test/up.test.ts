@@ -39,5 +39,7 @@ describe('./dev up and ./dev down @real', function () {
     assert.ok(done.length > 0);
     for (const s of services) assert.ok(!serviceRunning(s), `${s.command} (pid ${s.pid}) still runs`);
     assert.ok(!existsSync(upDir()), 'the up state is gone');
+    // deleted while the operator still ran, so the project's finalizer was released and nothing is left Terminating
+    await assert.rejects((await useCluster()).kubectl(['get', 'namespace', 'berth-demo']), /NotFound/);
   });
 });

@@ -153,26 +153,28 @@ export async function tearDown(): Promise<string[]> {
   const state = readUpState();
   if (!state) return [];
   const done: string[] = [];
-  for (const name of ['operator', 'proxy', 'registry']) {
-    const service = state.services[name];
-    if (!service) continue;
-    await stopService(service);
-    done.push(`stopped ${name} (pid ${service.pid})`);
-  }
+  const stopServices = async () => {
+    for (const name of ['operator', 'proxy', 'registry']) {
+      const service = state.services[name];
+      if (!service) continue;
+      await stopService(service);
+      done.push(`stopped ${name} (pid ${service.pid})`);
+    }
+  };
   if (state.startedCluster) {
+    await stopServices();
     await clusterDown(clusterLayout());
     done.push('stopped the local control plane');
   } else {
-    const { helm } = chartTools();
-    const kubectl = (args: string[]) => exec('kubectl', ['--kubeconfig', state.kubeconfig, ...args]).catch(() => undefined);
-    if (state.mode === 'local') {
-      const cluster = await useCluster();
-      await cluster.kubectl(['delete', 'namespace', state.demoNamespace, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
-      await cluster.kubectl(['delete', 'pv', DEMO_VOLUME, '--ignore-not-found']).catch(() => undefined);
-    } else {
-      await kubectl(['delete', 'namespace', state.demoNamespace, '--ignore-not-found', '--wait=true', '--timeout=120s']);
-    }
-    await exec(helm, ['uninstall', state.release, '-n', state.namespace, '--kubeconfig', state.kubeconfig, '--wait']).catch(() => undefined);
+    // the demo goes first, while the operator still runs: its finalizer has to be released before the namespace goes
+    const kubectl = async (args: string[]) => {
+      if (state.mode === 'local') await (await useCluster()).kubectl(args);
+      else await exec('kubectl', ['--kubeconfig', state.kubeconfig, ...args]);
+    };
+    await kubectl(['delete', 'namespace', state.demoNamespace, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
+    if (state.mode === 'local') await kubectl(['delete', 'pv', DEMO_VOLUME, '--ignore-not-found']).catch(() => undefined);
+    await stopServices();
+    await exec(chartTools().helm, ['uninstall', state.release, '-n', state.namespace, '--kubeconfig', state.kubeconfig, '--wait']).catch(() => undefined);
     done.push(`removed ${state.demoNamespace} and the Helm release ${state.release} (CRDs kept)`);
   }
   await removeUpDir();

@@ -8,6 +8,7 @@ import { childName, PROXY_PORT } from '../children/names.ts';
 import type { StorageRefusal } from '../children/pvc.ts';
 import { findCondition, mergeConditions, type ConditionInput } from './conditions.ts';
 import { cacheStatus, type ProxyStats } from './proxy-stats.ts';
+import { nodeMirrorAddress } from '../nodemirror/address.ts';
 
 export interface NodeMirrorSummary {
   configured: number;
@@ -137,22 +138,9 @@ function urlsOf(obs: ProjectObservation): NonNullable<ProxyCacheProjectStatus['u
   return urls;
 }
 
-/** The address node runtimes use: never a *.svc name, which they cannot resolve. */
+/** The address node runtimes use (the node mirror's own rule: never a *.svc name, which they cannot resolve). */
 export function nodeMirrorUrl(obs: Pick<ProjectObservation, 'project' | 'service'>): string | undefined {
-  const mirror = obs.project.spec.nodeMirror;
-  if (!mirror?.enabled) return undefined;
-  const address = mirror.address ?? 'clusterIP';
-  if (address === 'clusterIP') {
-    const ip = obs.service?.spec?.clusterIP;
-    return ip && ip !== 'None' ? `http://${ip.includes(':') ? `[${ip}]` : ip}:${PROXY_PORT}` : undefined;
-  }
-  if (address === 'nodePort') {
-    const port = obs.service?.spec?.ports?.[0]?.nodePort;
-    return port ? `http://127.0.0.1:${port}` : undefined;
-  }
-  if (address === 'ingress') {
-    const ingress = obs.project.spec.ingress;
-    return ingress?.host ? `${ingress.tls ? 'https' : 'http'}://${ingress.host}` : undefined;
-  }
-  return address.replace(/\/+$/, '');
+  if (obs.project.spec.nodeMirror?.enabled !== true) return undefined;
+  const choice = nodeMirrorAddress(obs.project, obs.service);
+  return 'url' in choice ? choice.url : undefined;
 }

@@ -1,12 +1,22 @@
-// One download shared by every concurrent caller. The download writes into the store's temp file; each reader
-// follows that file at its own pace (positional reads on one shared handle), so a slow or vanished client never
-// slows or aborts the download for the others. A failed or mismatching download fails every reader and stores nothing.
+// One download shared by every concurrent caller. Each chunk from the upstream is handed, as it is, to the readers
+// that keep up (no disk round trip, no copy), while the store's writer hashes it and puts it in the temp file.
+// Readers that fall behind the bytes still held in memory read the temp file at their own pace (positional reads
+// on one shared handle), so a slow or vanished client never slows or aborts the download for the others.
+// A failed or mismatching download fails every reader and stores nothing.
 import { EventEmitter } from 'node:events';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { BlobWriter, ByteRange } from '../store/blobstore.ts';
 
-const CHUNK = 256 * 1024;
+/** Largest read from the temp file for a reader behind the memory window. */
+const FILE_CHUNK = 256 * 1024;
+/** Bytes already on disk kept in memory behind the front of the download, for readers a little behind it. */
+const WINDOW = 4 * 1024 * 1024;
+
+interface Held {
+  start: number;
+  bytes: Buffer;
+}
 
 export class Fill {
   readonly size: number | undefined;
@@ -17,6 +27,11 @@ export class Fill {
   private failure: Error | undefined;
   private readers = 0;
   private handle: FileHandle | undefined;
+  /** Bytes received from the upstream so far. */
+  private received = 0;
+  /** The newest chunks, in order, covering [windowStart, received); everything before windowStart is on disk. */
+  private held: Held[] = [];
+  private windowStart = 0;
 
   private constructor(
     private readonly writer: BlobWriter,
@@ -28,6 +43,7 @@ export class Fill {
     this.handle = handle;
     this.size = size;
     this.events.setMaxListeners(0);
+    writer.onFlushed = () => this.trimWindow();
     this.done = this.run(source);
     this.done.catch(() => undefined);
   }
@@ -39,17 +55,22 @@ export class Fill {
   }
 
   get written(): number {
-    return this.writer.written;
+    return this.received;
   }
 
   private async run(source: AsyncIterable<Uint8Array>): Promise<void> {
     try {
-      for await (const chunk of source) {
-        await this.writer.write(chunk);
+      for await (const raw of source) {
+        const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+        if (chunk.byteLength === 0) continue;
+        this.held.push({ start: this.received, bytes: chunk });
+        this.received += chunk.byteLength;
         this.events.emit('progress');
+        // Waits only when the disk is several MiB behind: that bounds the memory, and slows the download to the disk.
+        await this.writer.write(chunk);
       }
-      if (this.size !== undefined && this.writer.written !== this.size) {
-        throw new Error(`upstream sent ${this.writer.written} of ${this.size} bytes`);
+      if (this.size !== undefined && this.received !== this.size) {
+        throw new Error(`upstream sent ${this.received} of ${this.size} bytes`);
       }
       await this.writer.commit();
       this.state = 'committed';
@@ -59,12 +80,40 @@ export class Fill {
       await this.writer.abort().catch(() => undefined);
       if (typeof (source as { destroy?: unknown }).destroy === 'function') (source as unknown as { destroy(): void }).destroy();
     } finally {
+      // All bytes are on disk (or none matter any more): readers behind go to the file, the memory is let go.
+      this.held = [];
+      this.windowStart = this.received;
       // Leave the in-flight map first: from here on new readers go to the store, so the handle can be released.
       this.onSettled();
       this.events.emit('progress');
       await this.releaseIfIdle();
     }
     if (this.state === 'failed') throw this.failure;
+  }
+
+  /** Drops the oldest chunks that are on disk, keeping about WINDOW bytes of them. */
+  private trimWindow(): void {
+    const flushed = this.writer.flushed;
+    while (this.held.length > 0) {
+      const first = this.held[0]!;
+      const end = first.start + first.bytes.byteLength;
+      if (end > flushed || this.received - end < WINDOW) break;
+      this.held.shift();
+      this.windowStart = end;
+    }
+  }
+
+  /** The held bytes from `offset` up to `limit` (within one chunk), or undefined when offset is behind the window. */
+  private fromMemory(offset: number, limit: number): Buffer | undefined {
+    if (offset < this.windowStart) return undefined;
+    // Readers that keep up ask for one of the last chunks: search from the end.
+    for (let i = this.held.length - 1; i >= 0; i--) {
+      const chunk = this.held[i]!;
+      if (chunk.start > offset) continue;
+      const end = Math.min(chunk.start + chunk.bytes.byteLength, limit);
+      return chunk.bytes.subarray(offset - chunk.start, end - chunk.start);
+    }
+    return undefined;
   }
 
   /** A stream of the bytes, as they arrive; errors if the download fails or does not verify. */
@@ -74,7 +123,6 @@ export class Fill {
     this.readers++;
     let offset = range?.start ?? 0;
     const end = range ? range.end + 1 : undefined;
-    const buffer = Buffer.allocUnsafe(CHUNK);
     const waitForProgress = () => new Promise<void>((resolve) => this.events.once('progress', resolve));
     let released = false;
     const release = () => {
@@ -87,18 +135,28 @@ export class Fill {
       read: async () => {
         try {
           for (;;) {
-            let limit = Math.min(end ?? Infinity, this.writer.written);
+            if (this.state === 'failed') throw this.failure ?? new Error('download failed');
+            let limit = Math.min(end ?? Infinity, this.received);
             // The last byte waits for verification: a client that got Content-Length bytes would take a clean end
             // of the body as success even if the connection breaks right after (unverified bytes never look whole).
             const target = end ?? this.size;
             if (this.state !== 'committed' && target !== undefined) limit = Math.min(limit, target - 1);
             if (offset < limit) {
-              const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, limit - offset), offset);
+              const held = this.fromMemory(offset, limit);
+              if (held) {
+                offset += held.byteLength;
+                stream.push(held);
+                return;
+              }
+              // Behind the window, so on disk. A fresh buffer per read: the stream keeps what it is pushed.
+              const want = Math.min(FILE_CHUNK, limit - offset, this.windowStart - offset);
+              const buffer = Buffer.allocUnsafe(want);
+              const { bytesRead } = await handle.read(buffer, 0, want, offset);
+              if (bytesRead === 0) throw new Error(`download file ended at ${offset} bytes`);
               offset += bytesRead;
-              stream.push(Buffer.from(buffer.subarray(0, bytesRead)));
+              stream.push(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
               return;
             }
-            if (this.state === 'failed') throw this.failure ?? new Error('download failed');
             if (this.state === 'committed' || (end !== undefined && offset >= end)) {
               stream.push(null);
               return;

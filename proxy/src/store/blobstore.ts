@@ -1,13 +1,17 @@
 // The content-addressed store on disk: bytes are written to a temp file, hashed as they arrive, and renamed into
 // place only when digest and size match. Files under blobs/ are therefore always verified content.
-import { createReadStream, createWriteStream, type ReadStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, unlink, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Hash } from 'node:crypto';
 import { hasherFor, type Digest } from '../oci/digest.ts';
 import { storePaths, type StorePaths } from './paths.ts';
+import { HotBlobs, type HotBlobsOptions } from './hotblobs.ts';
 
 const READ_CHUNK = 1024 * 1024;
+/** Bytes a writer takes before its caller must wait for the disk: lets the download run ahead of the writes. */
+const WRITE_BUFFER = 4 * 1024 * 1024;
 
 export class DigestMismatchError extends Error {
   readonly code = 'DIGEST_MISMATCH';
@@ -26,8 +30,17 @@ export interface ByteRange {
 /** A download into the store; `commit` verifies and publishes it, `abort` removes it. */
 export interface BlobWriter {
   readonly tempPath: string;
+  /** Bytes handed to `write` (hashed, maybe not yet on disk). */
   readonly written: number;
+  /** Bytes on disk in the temp file: what a positional read of `tempPath` may ask for. */
+  readonly flushed: number;
+  /**
+   * Hashes the chunk and queues it for the disk. Resolves once the writer can take more (the chunk may still be
+   * queued: watch `flushed` or `onFlushed`); rejects when a write failed. The caller must not change the chunk after.
+   */
   write(chunk: Uint8Array): Promise<void>;
+  /** Called (in order) each time bytes reach the disk. */
+  onFlushed?: (flushed: number) => void;
   /** Rejects with DigestMismatchError (and removes the temp file) when digest or size differ. */
   commit(): Promise<void>;
   abort(): Promise<void>;
@@ -37,17 +50,21 @@ export interface BlobStore {
   /** Size in bytes, or undefined when the blob is not stored. */
   stat(digest: Digest): Promise<number | undefined>;
   /** A stream of stored bytes; rejects with ENOENT when the blob is not stored. */
-  open(digest: Digest, range?: ByteRange): Promise<ReadStream>;
+  open(digest: Digest, range?: ByteRange): Promise<Readable>;
   read(digest: Digest): Promise<Buffer>;
   writer(digest: Digest, expectedSize?: number): Promise<BlobWriter>;
   delete(digest: Digest): Promise<void>;
 }
 
+export type FileBlobStoreOptions = HotBlobsOptions;
+
 export class FileBlobStore implements BlobStore {
   readonly paths: StorePaths;
+  private readonly hot: HotBlobs;
 
-  constructor(root: string) {
+  constructor(root: string, opts: FileBlobStoreOptions = {}) {
     this.paths = storePaths(root);
+    this.hot = new HotBlobs(opts);
   }
 
   /** Creates the layout and removes downloads a previous process left half-done. */
@@ -65,9 +82,24 @@ export class FileBlobStore implements BlobStore {
     }
   }
 
-  async open(digest: Digest, range?: ByteRange): Promise<ReadStream> {
+  async open(digest: Digest, range?: ByteRange): Promise<Readable> {
+    const path = this.paths.blob(digest);
+    // Small blobs are served from memory: a warm GET is then one socket write of a shared buffer, with no file
+    // reads, no per-chunk buffers and no garbage. The file is still looked at, so a blob removed from disk behind
+    // our back is not served (and ENOENT still tells the caller to fetch it again).
+    const size = (await stat(path)).size;
+    const bytes = await this.hot.get(digest, size, () => readFile(path));
+    if (bytes) {
+      const body = range ? bytes.subarray(range.start, range.end + 1) : bytes;
+      return new Readable({
+        read() {
+          this.push(body);
+          this.push(null);
+        },
+      });
+    }
     // Large reads: far fewer syscalls and event-loop turns per warm blob than the 64 KiB default.
-    const stream = createReadStream(this.paths.blob(digest), { highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
+    const stream = createReadStream(path, { highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', reject);
@@ -81,7 +113,7 @@ export class FileBlobStore implements BlobStore {
 
   async writer(digest: Digest, expectedSize?: number): Promise<BlobWriter> {
     const tempPath = this.paths.newTemp();
-    const out = createWriteStream(tempPath, { flags: 'wx' });
+    const out = createWriteStream(tempPath, { flags: 'wx', highWaterMark: WRITE_BUFFER });
     await new Promise<void>((resolve, reject) => {
       out.once('open', () => resolve());
       out.once('error', reject);
@@ -90,12 +122,17 @@ export class FileBlobStore implements BlobStore {
   }
 
   async delete(digest: Digest): Promise<void> {
+    this.hot.delete(digest);
     await unlink(this.paths.blob(digest)).catch(() => undefined);
   }
 }
 
 class FileBlobWriter implements BlobWriter {
   written = 0;
+  flushed = 0;
+  onFlushed?: (flushed: number) => void;
+  private failure: Error | undefined;
+
   constructor(
     readonly tempPath: string,
     private readonly finalPath: string,
@@ -103,16 +140,41 @@ class FileBlobWriter implements BlobWriter {
     private readonly hash: Hash,
     private readonly digest: Digest,
     private readonly expectedSize: number | undefined,
-  ) {}
+  ) {
+    // A failed write surfaces on the next write or on commit; keep the stream from throwing it unhandled.
+    out.on('error', (err) => (this.failure ??= err));
+  }
 
   async write(chunk: Uint8Array): Promise<void> {
+    if (this.failure) throw this.failure;
     this.hash.update(chunk);
-    await new Promise<void>((resolve, reject) => this.out.write(chunk, (err) => (err ? reject(err) : resolve())));
     this.written += chunk.byteLength;
+    const size = chunk.byteLength;
+    const more = this.out.write(chunk, (err) => {
+      if (err) return;
+      this.flushed += size;
+      this.onFlushed?.(this.flushed);
+    });
+    if (!more) await this.drained();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        this.out.off('drain', done);
+        this.out.off('close', done);
+        if (this.failure) reject(this.failure);
+        else resolve();
+      };
+      this.out.on('drain', done);
+      this.out.on('close', done);
+    });
   }
 
   async commit(): Promise<void> {
+    if (this.failure) throw this.failure;
     await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (this.failure) throw this.failure;
     const actual = `${this.digest.split(':')[0]}:${this.hash.digest('hex')}`;
     if (actual !== this.digest || (this.expectedSize !== undefined && this.expectedSize !== this.written)) {
       await rm(this.tempPath, { force: true });
