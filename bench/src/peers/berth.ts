@@ -30,7 +30,7 @@ export async function startBerth(opts: BerthOptions): Promise<Peer> {
     };
     const configFile = join(dir, 'berth-proxy.yaml');
     await writeFile(configFile, renderProxyConfig(config));
-    const service = startService(process.execPath, [...(opts.nodeArgs ?? []), berthCliPath, 'serve', '--config', configFile], {
+    const service = startService(process.execPath, [...(opts.nodeArgs ?? []), ...(process.env.BERTH_P_ARGS ? process.env.BERTH_P_ARGS.split(' ') : []), berthCliPath, 'serve', '--config', configFile], {
       env: { ...process.env, NODE_ENV: 'production' },
       cwd: dir,
     });

@@ -1,7 +1,7 @@
 // Profiles Berth's proxy under the warm loads of the bench (blob GETs at 16 clients, manifest GETs by tag and by
 // digest at 64) and under a cold skopeo pull of a 200 MB image, one `node --cpu-prof` run each, and prints the
 // top frames of each.
-// Run: pnpm exec tsx bench/src/profile/main.ts [--seconds N] [--keep DIR] [--no-build]   (builds the proxy first)
+// Run: pnpm exec tsx bench/src/profile/main.ts [--seconds N] [--keep DIR] [--only WORD] [--no-build]   (builds the proxy first)
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -80,8 +80,11 @@ async function profileLoad(load: Load, upstreamUrl: string, images: Images, seco
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string' }, keep: { type: 'string' }, 'no-build': { type: 'boolean', default: false } },
+    options: { seconds: { type: 'string' }, keep: { type: 'string' }, only: { type: 'string' }, 'no-build': { type: 'boolean', default: false } },
   });
+  // --only cold: just the loads whose name holds the word.
+  const chosen = loads.filter((l) => values.only === undefined || l.name.includes(values.only));
+  if (chosen.length === 0) throw new Error(`no load named like "${values.only}"; one of: ${loads.map((l) => l.name).join('; ')}`);
   const seconds = Number(values.seconds ?? 10);
   if (values['no-build'] !== true) {
     const tsc = createRequire(`${repoRoot}package.json`).resolve('typescript/bin/tsc');
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
     const images = await seedUpstream(upstream, fullSizes, ['small', 'big']);
     if (!images.small || !images.big) throw new Error('images not seeded');
     const both = { small: images.small, big: images.big };
-    for (const load of loads) console.log(`${await profileLoad(load, upstream.url, both, seconds, dir)}\n`);
+    for (const load of chosen) console.log(`${await profileLoad(load, upstream.url, both, seconds, dir)}\n`);
   } finally {
     await upstream.stop();
     if (values.keep === undefined) await rm(dir, { recursive: true, force: true });

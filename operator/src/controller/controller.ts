@@ -104,6 +104,9 @@ export class Controller {
         if (p.spec.nodeMirror?.enabled) this.queue.add(NODE_AGENT_KEY);
         return;
       }
+      // The agent's config is rendered from status too (registry, node address): a mirroring project's status
+      // write re-renders it (coalesced, and a no-op when the rendered config is unchanged).
+      if (p.spec.nodeMirror?.enabled || p.status?.urls?.nodeMirror) this.queue.add(NODE_AGENT_KEY);
       // Status writes come back as updates: only a new generation or a deletion is new work.
       const generation = p.metadata?.generation ?? 0;
       if (this.seenGeneration.get(key) === generation && !p.metadata?.deletionTimestamp) return;

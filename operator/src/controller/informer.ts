@@ -20,6 +20,9 @@ export interface ResilientInformerOptions {
   log: Logger;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** A watch that ran this long before failing was healthy: its failure starts the backoff afresh. */
+  resetAfterMs?: number;
+  now?: () => number;
 }
 
 export function watchPath(spec: WatchSpec): string {
@@ -30,6 +33,8 @@ export function watchPath(spec: WatchSpec): string {
 export class ResilientInformer<T extends KubernetesObject> {
   private readonly informer: Informer<T> & ObjectCache<T>;
   private failures = 0;
+  /** When the last start succeeded (listed and watching); undefined while failing. */
+  private healthySince: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private synced = false;
@@ -54,13 +59,11 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.informer.on('add', (obj) => options.onChange(obj, 'add'));
     this.informer.on('update', (obj) => options.onChange(obj, 'update'));
     this.informer.on('delete', (obj) => options.onChange(obj, 'delete'));
-    this.informer.on('connect', () => {
-      this.failures = 0;
-    });
     this.informer.on('error', (error) => this.scheduleRestart(error));
   }
 
-  /** Starts watching; resolves after the first successful list, retrying (with backoff) until then. */
+  /** Starts watching; resolves after the first attempt. A failed list is retried with backoff in the background:
+   *  `hasSynced` tells when the cache is complete. */
   async start(): Promise<void> {
     this.stopped = false;
     await this.attempt();
@@ -104,14 +107,23 @@ export class ResilientInformer<T extends KubernetesObject> {
     try {
       await this.informer.start();
       this.synced = true;
+      // Not on client-node's 'connect': it fires before every list, failing ones included, so resetting there
+      // would keep the backoff at its first step forever.
+      this.healthySince = this.now();
     } catch (error) {
       // The list failed (apiserver down, CRD missing, RBAC): scheduleRestart was called by the list wrapper.
       if (!this.timer) this.scheduleRestart(error);
     }
   }
 
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
   private scheduleRestart(error: unknown): void {
     if (this.stopped || this.timer || this.tearingDown) return;
+    if (this.healthySince !== undefined && this.now() - this.healthySince >= (this.options.resetAfterMs ?? 60_000)) this.failures = 0;
+    this.healthySince = undefined;
     this.failures++;
     const delay = Math.min(this.options.maxDelayMs ?? 30_000, (this.options.baseDelayMs ?? 500) * 2 ** Math.min(this.failures - 1, 16));
     this.log.warn('watch stopped; restarting', { error: describe(error), retryInMs: delay });

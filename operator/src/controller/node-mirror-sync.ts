@@ -2,6 +2,7 @@
 // agent's ConfigMap and DaemonSet from all projects, and sums the nodes' reports into each project's status.
 import type { V1ConfigMap, V1DaemonSet, V1Node } from '@kubernetes/client-node';
 import { parseNodeReport, summarizeNodeMirror, type NodeReport } from '../nodemirror/summarize.ts';
+import { nodeMirrorCleanup, type CleanupState } from '../nodemirror/cleanup.ts';
 import { CONFIG_HASH_ANNOTATION, desiredNodeAgent, NODE_AGENT_NAME, type ResolvedMirror } from '../nodemirror/desired.ts';
 import { projectKey } from '../nodemirror/conflicts.ts';
 import { resolveEndpoint } from '../children/provider-defaults.ts';
@@ -41,13 +42,21 @@ export class NodeMirrorSync implements NodeMirrorView {
   async summarize(project: ProxyCacheProject): Promise<NodeMirrorSummary | undefined> {
     if (project.spec.nodeMirror?.enabled !== true) return undefined;
     const desired = this.desired();
-    const reports = this.options.sources.reports().map(parseNodeReport).filter((r): r is NodeReport => r !== undefined);
+    const reports = this.reports();
     const conflictWith = desired.conflicts.get(projectKey(project));
     const configHash = desired.configMap.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
     return summarizeNodeMirror(project, reports, this.options.sources.nodes(), {
       ...(conflictWith !== undefined ? { conflictWith } : {}),
       ...(configHash !== undefined ? { configHash } : {}),
     });
+  }
+
+  cleanup(project: ProxyCacheProject, now: Date): CleanupState {
+    return nodeMirrorCleanup(project, this.reports(), this.options.sources.nodes(), now);
+  }
+
+  private reports(): NodeReport[] {
+    return this.options.sources.reports().map(parseNodeReport).filter((r): r is NodeReport => r !== undefined);
   }
 
   /** Applies the agent's ConfigMap and DaemonSet once any project mirrors, and keeps them after (an empty config

@@ -5,7 +5,8 @@ import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret,
 import { ConfigError } from '@berth/proxy/config';
 import { API_VERSION, FINALIZER, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from '../api/index.ts';
 import { childName, desiredChildren, EndpointConfigError, resolveEndpoint, SecretShapeError, type ProjectInputs } from '../children/index.ts';
-import { findCondition } from './conditions.ts';
+import type { CleanupState } from '../nodemirror/cleanup.ts';
+import { findCondition, mergeConditions, sameConditions } from './conditions.ts';
 import { describeKubeError, statusCodeOf, type KubeClient, type ObjectRef } from './kube-client.ts';
 import { projectStatus, type NodeMirrorSummary } from './project-status.ts';
 import type { ProxyStats, StatsFetcher } from './proxy-stats.ts';
@@ -18,6 +19,8 @@ export interface NodeMirrorView {
   summarize(project: ProxyCacheProject): Promise<NodeMirrorSummary | undefined>;
   /** The set of mirrored projects may have changed: re-render the node agent's configuration. */
   projectsChanged(): Promise<void>;
+  /** For a deleted project: whether the node agents have handed its registry back to the runtimes. */
+  cleanup(project: ProxyCacheProject, now: Date): CleanupState;
 }
 
 export interface ProjectReconcilerDeps {
@@ -64,6 +67,12 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
   const now = deps.now ?? (() => new Date());
   const resyncMs = deps.resyncMs ?? 60_000;
   const pendingMs = deps.pendingMs ?? 30_000;
+  // Reports arriving wake a deleted project at once (the reports watch); this is only the safety net.
+  const cleanupPollMs = 15_000;
+  // Children known to be absent (Ingress, PDB when not asked for): deleted once, not on every reconcile. Only
+  // this process's own writes change that, so it is enough to forget a key when the child is applied again.
+  const absent = new Set<string>();
+  const childKey = (ref: { apiVersion?: string; kind?: string; namespace?: string; name?: string }) => `${ref.apiVersion}/${ref.kind}/${ref.namespace}/${ref.name}`;
 
   return async (namespace, name) => {
     const ref = { apiVersion: API_VERSION, kind: PROXY_CACHE_PROJECT.kind, namespace, name };
@@ -75,8 +84,22 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
     if (project.metadata.deletionTimestamp) {
       if (!finalizers.includes(FINALIZER)) return {};
       await deps.nodeMirror.projectsChanged();
+      // Node mirror cleanup first: the runtimes get their own config back before the cache goes away.
+      const cleanup = deps.nodeMirror.cleanup(project, now());
+      if (!cleanup.done) {
+        await showCleanup(project, cleanup.message);
+        return { requeueAfterMs: cleanupPollMs };
+      }
+      if (cleanup.abandoned) {
+        const message = `node agents on ${cleanup.abandoned.join(', ')} did not report back in time: their runtime config may still name this cache`;
+        deps.log.warn('releasing the finalizer without node mirror cleanup', { namespace, name, nodes: cleanup.abandoned });
+        await deps.kube.event({ regarding: project, type: 'Warning', reason: 'NodeMirrorCleanupAbandoned', message }).catch(() => undefined);
+      }
       const child = childName(project);
-      for (const kind of CHILD_KINDS) await deps.kube.delete({ ...kind, namespace, name: child });
+      for (const kind of CHILD_KINDS) {
+        await deps.kube.delete({ ...kind, namespace, name: child });
+        absent.delete(childKey({ ...kind, namespace, name: child }));
+      }
       await deps.kube.setFinalizers(statusRef, finalizers.filter((f) => f !== FINALIZER), project.metadata.resourceVersion);
       deps.log.info('project deleted: children removed, finalizer released', { namespace, name });
       return {};
@@ -95,6 +118,7 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
       const existingPvc = await deps.kube.get<V1PersistentVolumeClaim>(child('v1', 'PersistentVolumeClaim'));
       const children = desiredChildren(inputs, existingPvc);
       for (const obj of children.apply) {
+        absent.delete(childKey({ apiVersion: obj.apiVersion, kind: obj.kind, namespace, name: obj.metadata?.name }));
         try {
           await deps.kube.apply(obj);
         } catch (error) {
@@ -103,7 +127,12 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
           throw error;
         }
       }
-      for (const gone of children.absent) await deps.kube.delete(child(gone.apiVersion, gone.kind));
+      for (const gone of children.absent) {
+        const ref = child(gone.apiVersion, gone.kind);
+        if (absent.has(childKey(ref))) continue;
+        await deps.kube.delete(ref);
+        absent.add(childKey(ref));
+      }
       if (children.storageRefusal) observation.storageRefusal = children.storageRefusal;
       // Only projects that mirror (or did, until now) change what the node agent renders.
       if (project.spec.nodeMirror?.enabled || project.status?.urls?.nodeMirror) await deps.nodeMirror.projectsChanged();
@@ -132,6 +161,16 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
     await recordTransition(project, verdict.ready);
     return { requeueAfterMs: verdict.ready.status === 'True' ? resyncMs : pendingMs };
   };
+
+  /** While node agents clean up, NodeMirrorReady says on which nodes the deletion waits. */
+  async function showCleanup(project: ProxyCacheProject & KubernetesObject, message: string): Promise<void> {
+    const generation = project.metadata.generation ?? 0;
+    const conditions = mergeConditions(project.status?.conditions, [{ type: 'NodeMirrorReady', status: 'False', reason: 'CleaningUp', message }], generation, now());
+    if (sameConditions(project.status?.conditions, conditions)) return;
+    const ref = { apiVersion: API_VERSION, kind: PROXY_CACHE_PROJECT.kind, plural: PROXY_CACHE_PROJECT.plural, namespace: project.metadata.namespace ?? '', name: project.metadata.name ?? '' };
+    await deps.kube.patchStatus(ref, { ...project.status, conditions });
+    deps.log.info('project deleted: waiting for node mirror cleanup', { namespace: ref.namespace, name: ref.name, message });
+  }
 
   async function gatherInputs(project: ProxyCacheProject): Promise<ProjectInputs> {
     const namespace = project.metadata.namespace ?? '';

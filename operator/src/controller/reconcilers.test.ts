@@ -9,7 +9,7 @@ import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
 import { endpoint, project, secret } from '../children/fixtures.test-helper.ts';
 
 const now = () => new Date('2026-01-01T00:00:00Z');
-const noMirror: NodeMirrorView = { summarize: async () => undefined, projectsChanged: async () => {} };
+const noMirror: NodeMirrorView = { summarize: async () => undefined, projectsChanged: async () => {}, cleanup: () => ({ done: true }) };
 const PASSWORD = 'hunter2-very-secret';
 
 function setup(probeResult: ProbeResult = { ok: true, reason: 'Authenticated', message: 'registry-1.docker.io accepted the credentials (token)' }) {
@@ -149,6 +149,33 @@ describe('reconcilers (in-memory apiserver)', () => {
     assert.equal(pvc?.spec?.resources?.requests?.storage, '20Gi');
     const degraded = getProject(kube)?.status?.conditions?.find((c) => c.type === 'Degraded');
     assert.equal(degraded?.reason, 'StorageShrinkRefused');
+  });
+
+  it('project: an Ingress no longer asked for is deleted once, not on every reconcile', async () => {
+    const { kube, reconcileProject } = setup();
+    kube.put(endpoint());
+    kube.put(pcp({ ingress: { host: 'c.example.com' } }));
+    await reconcileProject('cache', 'hub');
+    assert.ok(kube.find('networking.k8s.io/v1', 'Ingress', 'cache', 'berth-hub'));
+    const deletes: string[] = [];
+    const realDelete = kube.delete.bind(kube);
+    kube.delete = async (ref) => {
+      deletes.push(`${ref.kind} ${ref.name}`);
+      return realDelete(ref);
+    };
+    const p = getProject(kube);
+    if (p) delete p.spec.ingress;
+    await reconcileProject('cache', 'hub');
+    assert.equal(kube.find('networking.k8s.io/v1', 'Ingress', 'cache', 'berth-hub'), undefined);
+    const first = [...deletes].sort();
+    assert.deepEqual(first, ['Ingress berth-hub'], 'the PDB (one replica) was deleted by the first reconcile already');
+    await reconcileProject('cache', 'hub');
+    await reconcileProject('cache', 'hub');
+    assert.deepEqual([...deletes].sort(), first, 'later reconciles send no DELETE');
+    const again = getProject(kube);
+    if (again) again.spec.ingress = { host: 'c.example.com' };
+    await reconcileProject('cache', 'hub');
+    assert.ok(kube.find('networking.k8s.io/v1', 'Ingress', 'cache', 'berth-hub'), 'asked for again: applied');
   });
 
   it('project: deletion removes the children, then releases the finalizer', async () => {

@@ -1,11 +1,13 @@
 // OCI read API handlers: each parses nothing itself (route.ts did), calls the ArtifactService, writes headers.
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactService } from '../cache/types.ts';
 import type { OciRequest } from './route.ts';
 import { OciError } from '../oci/errors.ts';
 import { OCI_INDEX, acceptedManifestTypes } from '../oci/mediatypes.ts';
 import { parseRange } from './respond.ts';
+import { recycleChunk, type RecyclingReadable } from '../cache/fill.ts';
 
 type Req<K extends OciRequest['kind']> = Extract<OciRequest, { kind: K }>;
 
@@ -42,15 +44,59 @@ export async function handleBlob(svc: ArtifactService, r: Req<'blob'>, method: s
   res.writeHead(range ? 206 : 200, headers);
   range = undefined;
   let bytes = 0;
-  body.stream.on('data', (chunk: Buffer) => (bytes += chunk.byteLength));
   try {
-    await pipeline(body.stream, res);
+    const recycle = (body.stream as RecyclingReadable)[recycleChunk];
+    if (recycle) bytes = await writeRecycling(body.stream, res, recycle);
+    else {
+      body.stream.on('data', (chunk: Buffer) => (bytes += chunk.byteLength));
+      await pipeline(body.stream, res);
+    }
   } catch (err) {
     // A client that hung up is not an error of ours; a download that failed mid-way breaks the connection.
     if (!res.destroyed || res.writableFinished) throw err;
     body.stream.destroy();
   }
   return { bytes, source: body.source };
+}
+
+/**
+ * Writes the stream's chunks to the response and hands each back to `recycle` once the socket is done with it, so
+ * the source can read into it again. Errors like pipeline: a failing source destroys the response.
+ */
+async function writeRecycling(stream: Readable, res: ServerResponse, recycle: (chunk: Buffer) => void): Promise<number> {
+  let bytes = 0;
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const onClose = () => {
+    closed = true;
+    wake?.();
+  };
+  res.once('close', onClose);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (closed) throw new Error('client went away');
+      bytes += chunk.byteLength;
+      const more = res.write(chunk, (err) => {
+        if (!err) recycle(chunk);
+      });
+      if (!more && !closed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          res.once('drain', resolve);
+        });
+        res.off('drain', wake!);
+        wake = undefined;
+      }
+    }
+    if (closed) throw new Error('client went away');
+    await new Promise<void>((resolve) => res.end(resolve));
+  } catch (err) {
+    res.destroy(err as Error);
+    throw err;
+  } finally {
+    res.off('close', onClose);
+  }
+  return bytes;
 }
 
 export async function handleTags(svc: ArtifactService, r: Req<'tags'>, res: ServerResponse): Promise<void> {

@@ -1,0 +1,139 @@
+// A measurement, not a test (mocha's *.test.ts globs leave it out): berth-operator's memory with N
+// ProxyCacheProjects (default 200) on the local control plane, and the time until all of them are reconciled.
+//
+//   pnpm exec tsx --conditions=berth-source operator/test/operator-memory.ts [--projects 200] [--timeout-seconds 900]
+//
+// One RegistryEndpoint per project (all pointing at one local docker-registry) and one static PersistentVolume per
+// project's claim, so kwok runs every proxy pod and the projects go Ready. The operator runs as a child process
+// with its own least-privilege ServiceAccount token, watching a namespace of its own; its RSS (VmRSS, and VmHWM:
+// the peak) is read from /proc/<pid>/status. Everything it creates is deleted at the end; it reuses the running
+// local control plane (`pnpm cluster up`), or starts one and leaves it running (`pnpm cluster down`).
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { repoRoot, stopAll, startRegistry, tempDir, useCluster, waitFor, type Cluster } from '@berth/e2e';
+import { namespacedRbac } from './namespaced-rbac.ts';
+import { startOperator, type OperatorProcess } from './operator-process.ts';
+
+interface Listed {
+  items: {
+    metadata: { generation?: number };
+    status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
+  }[];
+}
+
+async function memoryOf(pid: number): Promise<{ rssMiB: number; hwmMiB: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
+}
+
+function manifests(ns: string, count: number, upstreamUrl: string): string {
+  const docs: string[] = [];
+  for (let i = 0; i < count; i++) {
+    docs.push(`apiVersion: v1
+kind: PersistentVolume
+metadata: { name: ${ns}-pv-${i} }
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteOnce]
+  storageClassName: ${ns}
+  persistentVolumeReclaimPolicy: Delete
+  hostPath: { path: /tmp/${ns}-pv-${i} }
+`);
+    docs.push(`apiVersion: berth.dev/v1alpha1
+kind: RegistryEndpoint
+metadata: { name: upstream-${i}, namespace: ${ns} }
+spec: { provider: oci, url: ${upstreamUrl} }
+`);
+    docs.push(`apiVersion: berth.dev/v1alpha1
+kind: ProxyCacheProject
+metadata: { name: cache-${i}, namespace: ${ns} }
+spec:
+  endpointRef: { name: upstream-${i} }
+  storage: { size: 1Gi, storageClassName: ${ns} }
+`);
+  }
+  return docs.join('---\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { projects: { type: 'string', default: '200' }, 'timeout-seconds': { type: 'string', default: '900' } } });
+  const count = Number(values.projects);
+  const timeoutMs = Number(values['timeout-seconds']) * 1000;
+  const ns = `berth-mem-${process.pid}`;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+
+  const cluster: Cluster = await useCluster();
+  const kubectl = (args: string[], input?: string) => cluster.kubectl(args, input === undefined ? {} : { input });
+  const rbac = await namespacedRbac(ns);
+  const work = await tempDir('berth-operator-memory');
+  const upstream = await startRegistry();
+  let operator: OperatorProcess | undefined;
+  let peak = { rssMiB: 0, hwmMiB: 0 };
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    await kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot(), 'crds')]);
+    await kubectl(['create', 'namespace', ns]);
+    await kubectl(['apply', '-f', '-'], rbac.yaml);
+    const kubeconfig = await cluster.serviceAccountKubeconfig(ns, 'berth-operator');
+    operator = await startOperator({ kubeconfig, identity: 'mem', logDir: work.path, args: ['--namespace', ns, '--operator-namespace', ns, '--leader-elect=false', '--resync-seconds', '300'] });
+    const pid = operator.process.pid as number;
+    const idle = await memoryOf(pid);
+    log(`operator idle: VmRSS ${idle.rssMiB.toFixed(1)} MiB, VmHWM ${idle.hwmMiB.toFixed(1)} MiB`);
+    sampler = setInterval(() => {
+      memoryOf(pid).then((m) => {
+        peak = { rssMiB: Math.max(peak.rssMiB, m.rssMiB), hwmMiB: Math.max(peak.hwmMiB, m.hwmMiB) };
+      }, () => undefined);
+    }, 500);
+
+    const started = Date.now();
+    await kubectl(['apply', '-f', '-'], manifests(ns, count, upstream.url));
+    log(`applied ${count} projects, ${count} endpoints and ${count} volumes in ${Date.now() - started} ms`);
+
+    let reconciledAt: number | undefined;
+    let progress = '';
+    await waitFor(async () => {
+      const list = JSON.parse(await kubectl(['get', 'pcp', '-n', ns, '-o', 'json'])) as Listed;
+      const current = list.items.filter((p) => p.status?.observedGeneration === p.metadata.generation);
+      const ready = current.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      if (reconciledAt === undefined && current.length === count) reconciledAt = Date.now();
+      const line = `${current.length}/${count} reconciled, ${ready.length}/${count} Ready`;
+      if (line !== progress) log(`  ${((Date.now() - started) / 1000).toFixed(1)} s: ${(progress = line)}`);
+      return ready.length === count;
+    }, { what: `${count} projects Ready`, timeoutMs, intervalMs: 2000, abort: () => (operator?.isRunning() ? undefined : 'the operator exited') });
+    const readyMs = Date.now() - started;
+    const settled = await memoryOf(pid);
+    console.log(JSON.stringify({
+      projects: count,
+      reconciledAllMs: (reconciledAt ?? Date.now()) - started,
+      readyAllMs: readyMs,
+      idle,
+      afterReady: settled,
+      peakSampledRssMiB: peak.rssMiB,
+      vmHwmMiB: settled.hwmMiB,
+    }, null, 2));
+  } finally {
+    if (sampler) clearInterval(sampler);
+    await operator?.stop('SIGKILL');
+    const left = await kubectl(['get', 'pcp', '-n', ns, '-o', 'name']).catch(() => '');
+    for (const name of left.split('\n').filter(Boolean)) {
+      await kubectl(['patch', name, '-n', ns, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']).catch(() => undefined);
+    }
+    await kubectl(['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
+    for (const obj of rbac.clusterScoped) await kubectl(['delete', obj, '--ignore-not-found']).catch(() => undefined);
+    const pvs = Array.from({ length: count }, (_, i) => `pv/${ns}-pv-${i}`);
+    await kubectl(['delete', ...pvs, '--ignore-not-found', '--wait=false']).catch(() => undefined);
+    await upstream.stop();
+    await work.remove();
+    await stopAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
