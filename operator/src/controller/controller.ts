@@ -53,11 +53,23 @@ export class Controller {
     const kube = options.kube ?? kubeClient(options.kc);
     const log = options.log;
     const ns = options.watchNamespace;
+    // Node figures by project for the metric, kept only for projects that still exist and mirror.
+    const nodeFigures = new Map<string, { namespace: string; project: string; configured: number; total: number }>();
+    options.metrics.nodeMirrorSource = () => {
+      const live = new Set(this.projects.list().filter((p) => p.spec.nodeMirror?.enabled === true).map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`));
+      for (const key of nodeFigures.keys()) if (!live.has(key)) nodeFigures.delete(key);
+      return nodeFigures.values();
+    };
     const nodeMirror = new NodeMirrorSync({
       kube,
       namespace: options.operatorNamespace,
       image: options.proxyImage,
       enqueueAgent: () => this.queue.add(NODE_AGENT_KEY),
+      onSummary: (project, summary) => {
+        const namespace = project.metadata?.namespace ?? '';
+        const name = project.metadata?.name ?? '';
+        nodeFigures.set(`${namespace}/${name}`, { namespace, project: name, configured: summary.configured, total: summary.total });
+      },
       sources: {
         projects: () => this.projects.list(),
         endpoints: () => this.endpoints.list(),

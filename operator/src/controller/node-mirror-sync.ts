@@ -26,6 +26,8 @@ export interface NodeMirrorSyncOptions {
   image: string;
   /** Queues the agent's re-render (coalesced by the work queue). */
   enqueueAgent: () => void;
+  /** Receives each project's node figures, for the node mirror metric. */
+  onSummary?: (project: ProxyCacheProject, summary: NodeMirrorSummary) => void;
 }
 
 const REAPPLY_MS = 5 * 60_000;
@@ -45,10 +47,12 @@ export class NodeMirrorSync implements NodeMirrorView {
     const reports = this.reports();
     const conflictWith = desired.conflicts.get(projectKey(project));
     const configHash = desired.configMap.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
-    return summarizeNodeMirror(project, reports, this.options.sources.nodes(), {
+    const summary = summarizeNodeMirror(project, reports, this.options.sources.nodes(), {
       ...(conflictWith !== undefined ? { conflictWith } : {}),
       ...(configHash !== undefined ? { configHash } : {}),
     });
+    this.options.onSummary?.(project, summary);
+    return summary;
   }
 
   cleanup(project: ProxyCacheProject, now: Date): CleanupState {

@@ -65,36 +65,33 @@ export async function handleBlob(svc: ArtifactService, r: Req<'blob'>, method: s
  */
 async function writeRecycling(stream: Readable, res: ServerResponse, recycle: (chunk: Buffer) => void): Promise<number> {
   let bytes = 0;
-  let closed = false;
-  let wake: (() => void) | undefined;
-  const onClose = () => {
-    closed = true;
-    wake?.();
+  const cleanups: (() => void)[] = [];
+  const on = <A extends unknown[]>(emitter: Readable | ServerResponse, event: string, listener: (...args: A) => void) => {
+    emitter.on(event, listener as (...args: unknown[]) => void);
+    cleanups.push(() => emitter.off(event, listener as (...args: unknown[]) => void));
   };
-  res.once('close', onClose);
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (closed) throw new Error('client went away');
-      bytes += chunk.byteLength;
-      const more = res.write(chunk, (err) => {
-        if (!err) recycle(chunk);
-      });
-      if (!more && !closed) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          res.once('drain', resolve);
+    // Flowing mode hands over each chunk as it was pushed (read() may concatenate buffered chunks into new memory).
+    await new Promise<void>((resolve, reject) => {
+      on(stream, 'data', (chunk: Buffer) => {
+        bytes += chunk.byteLength;
+        const more = res.write(chunk, (err) => {
+          if (!err) recycle(chunk);
         });
-        res.off('drain', wake!);
-        wake = undefined;
-      }
-    }
-    if (closed) throw new Error('client went away');
+        if (!more) stream.pause();
+      });
+      on(res, 'drain', () => stream.resume());
+      on(stream, 'end', resolve);
+      on(stream, 'error', reject);
+      on(res, 'close', () => reject(new Error('client went away')));
+    });
     await new Promise<void>((resolve) => res.end(resolve));
   } catch (err) {
+    stream.destroy();
     res.destroy(err as Error);
     throw err;
   } finally {
-    res.off('close', onClose);
+    for (const cleanup of cleanups) cleanup();
   }
   return bytes;
 }
