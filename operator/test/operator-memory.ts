@@ -1,17 +1,22 @@
 // A measurement, not a test (mocha's *.test.ts globs leave it out): berth-operator's memory with N
 // ProxyCacheProjects (default 200) on the local control plane, and the time until all of them are reconciled.
 //
-//   pnpm exec tsx --conditions=berth-source operator/test/operator-memory.ts [--projects 200] [--timeout-seconds 900]
+//   pnpm exec tsc -b && pnpm exec tsx --conditions=berth-source operator/test/operator-memory.ts [--projects 200]
+//     [--timeout-seconds 900] [--from dist|source] [--node-option --max-old-space-size=128 ...] [--heap-snapshot DIR]
+//
+// --from dist (the default) runs operator/dist/src/cli.js, as the image does; --from source runs it through tsx.
+// Besides RSS, the V8 heap (used and total) and external memory are read from the operator's own /metrics, to tell
+// live objects from memory V8 has not handed back. --heap-snapshot writes a heap snapshot into DIR once all are Ready.
 //
 // One RegistryEndpoint per project (all pointing at one local docker-registry) and one static PersistentVolume per
 // project's claim, so kwok runs every proxy pod and the projects go Ready. The operator runs as a child process
 // with its own least-privilege ServiceAccount token, watching a namespace of its own; its RSS (VmRSS, and VmHWM:
 // the peak) is read from /proc/<pid>/status. Everything it creates is deleted at the end; it reuses the running
 // local control plane (`pnpm cluster up`), or starts one and leaves it running (`pnpm cluster down`).
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { repoRoot, stopAll, startRegistry, tempDir, useCluster, waitFor, type Cluster } from '@berth/e2e';
+import { httpAnswers, repoRoot, stopAll, startRegistry, tempDir, useCluster, waitFor, type Cluster } from '@berth/e2e';
 import { namespacedRbac } from './namespaced-rbac.ts';
 import { startOperator, type OperatorProcess } from './operator-process.ts';
 
@@ -27,6 +32,21 @@ async function memoryOf(pid: number): Promise<{ rssMiB: number; hwmMiB: number }
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
 }
+
+interface HeapFigures {
+  heapUsedMiB: number;
+  heapTotalMiB: number;
+  externalMiB: number;
+}
+
+/** The V8 heap and external memory, from prom-client's default metrics on the operator's /metrics. */
+async function heapOf(healthUrl: string): Promise<HeapFigures> {
+  const text = await (await fetch(`${healthUrl}/metrics`)).text();
+  const mib = (name: string) => Number(new RegExp(`^berth_operator_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+  return { heapUsedMiB: mib('nodejs_heap_size_used_bytes'), heapTotalMiB: mib('nodejs_heap_size_total_bytes'), externalMiB: mib('nodejs_external_memory_bytes') };
+}
+
+const round = <T extends object>(figures: T): T => Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 10) / 10 : v])) as T;
 
 function manifests(ns: string, count: number, upstreamUrl: string): string {
   const docs: string[] = [];
@@ -58,7 +78,18 @@ spec:
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { projects: { type: 'string', default: '200' }, 'timeout-seconds': { type: 'string', default: '900' } } });
+  const { values } = parseArgs({
+    options: {
+      projects: { type: 'string', default: '200' },
+      'timeout-seconds': { type: 'string', default: '900' },
+      from: { type: 'string', default: 'dist' },
+      'node-option': { type: 'string', multiple: true, default: [] },
+      'heap-snapshot': { type: 'string' },
+    },
+  });
+  const from = values.from === 'source' ? 'source' : 'dist';
+  const snapshotDir = values['heap-snapshot'];
+  const nodeOptions = [...values['node-option'], ...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [])];
   const count = Number(values.projects);
   const timeoutMs = Number(values['timeout-seconds']) * 1000;
   const ns = `berth-mem-${process.pid}`;
@@ -77,10 +108,14 @@ async function main(): Promise<void> {
     await kubectl(['create', 'namespace', ns]);
     await kubectl(['apply', '-f', '-'], rbac.yaml);
     const kubeconfig = await cluster.serviceAccountKubeconfig(ns, 'berth-operator');
-    operator = await startOperator({ kubeconfig, identity: 'mem', logDir: work.path, args: ['--namespace', ns, '--operator-namespace', ns, '--leader-elect=false', '--resync-seconds', '300'] });
+    operator = await startOperator({
+      kubeconfig, identity: 'mem', logDir: work.path, from, nodeOptions, operatorNamespace: ns,
+      args: ['--namespace', ns, '--leader-elect=false', '--resync-seconds', '300'],
+    });
     const pid = operator.process.pid as number;
-    const idle = await memoryOf(pid);
-    log(`operator idle: VmRSS ${idle.rssMiB.toFixed(1)} MiB, VmHWM ${idle.hwmMiB.toFixed(1)} MiB`);
+    const healthUrl = operator.healthUrl;
+    const idle = { ...(await memoryOf(pid)), ...(await heapOf(healthUrl)) };
+    log(`operator (from ${from}${nodeOptions.length ? ` with ${nodeOptions.join(' ')}` : ''}) idle: ${JSON.stringify(round(idle))}`);
     sampler = setInterval(() => {
       memoryOf(pid).then((m) => {
         peak = { rssMiB: Math.max(peak.rssMiB, m.rssMiB), hwmMiB: Math.max(peak.hwmMiB, m.hwmMiB) };
@@ -103,15 +138,25 @@ async function main(): Promise<void> {
       return ready.length === count;
     }, { what: `${count} projects Ready`, timeoutMs, intervalMs: 2000, abort: () => (operator?.isRunning() ? undefined : 'the operator exited') });
     const readyMs = Date.now() - started;
-    const settled = await memoryOf(pid);
+    const settled = { ...(await memoryOf(pid)), ...(await heapOf(healthUrl)) };
+    if (snapshotDir) {
+      const before = new Set(await readdir(snapshotDir));
+      operator.process.kill('SIGUSR2');
+      const file = await waitFor(async () => (await readdir(snapshotDir)).find((f) => !before.has(f) && f.endsWith('.heapsnapshot')), { what: 'the heap snapshot', timeoutMs: 120_000, intervalMs: 500 });
+      // The snapshot is written on the main thread: once /healthz answers again, the file is complete.
+      await waitFor(() => httpAnswers(`${healthUrl}/healthz`), { what: 'the operator after the snapshot', timeoutMs: 120_000, intervalMs: 500 });
+      log(`heap snapshot: ${join(snapshotDir, file)}`);
+    }
     console.log(JSON.stringify({
       projects: count,
+      from,
+      nodeOptions,
       reconciledAllMs: (reconciledAt ?? Date.now()) - started,
       readyAllMs: readyMs,
-      idle,
-      afterReady: settled,
-      peakSampledRssMiB: peak.rssMiB,
-      vmHwmMiB: settled.hwmMiB,
+      idle: round(idle),
+      afterReady: round(settled),
+      peakSampledRssMiB: round(peak).rssMiB,
+      vmHwmMiB: round(settled).hwmMiB,
     }, null, 2));
   } finally {
     if (sampler) clearInterval(sampler);

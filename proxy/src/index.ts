@@ -3,3 +3,4 @@ export * from './config/index.ts';
 export { startProxy, type RunningProxy } from './app.ts';
 export { main as runCli, serveConfig } from './cli.ts';
 export type { Project } from './project.ts';
+export type { CacheCounts, ProxyStats } from './observe/metrics.ts';

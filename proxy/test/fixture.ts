@@ -1,5 +1,6 @@
 // Shared set-up of the proxy's real-parts tests: a config file written the way the operator renders it, the proxy
 // started from it (and restarted on the same storage), and small HTTP checks of what clients receive.
+import type { ProxyStats } from '../src/index.ts';
 import { createHash } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -87,15 +88,7 @@ export async function fetchAll(url: string, init: RequestInit = {}): Promise<Fet
 }
 
 /** The proxy's `/_berth/stats`. */
-export interface Stats {
-  artifacts: number;
-  bytes: number;
-  hits: number;
-  misses: number;
-  upstreamDeleted: number;
-  lastUpstreamError: null | { time: string; message: string };
-  projects: Record<string, Omit<Stats, 'projects'>>;
-}
+export type Stats = ProxyStats;
 
 export async function stats(proxyUrl: string): Promise<Stats> {
   const response = await fetch(`${proxyUrl}/_berth/stats`);

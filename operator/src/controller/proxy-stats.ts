@@ -1,15 +1,10 @@
 // The proxy's cache figures (contract 3: GET /_berth/stats), fetched for a project's status. Injectable: the
 // reconciler takes any StatsFetcher, so tests and out-of-cluster runs can supply their own.
+import type { CacheCounts } from '@berth/proxy';
 import type { ProxyCacheProjectStatus } from '../api/index.ts';
 
-export interface ProxyStats {
-  artifacts: number;
-  bytes: number;
-  hits: number;
-  misses: number;
-  upstreamDeleted: number;
-  lastUpstreamError: null | { time: string; message: string };
-}
+/** The totals of the proxy's stats are what a project's status needs; the per-project part is not read. */
+export type ProxyStats = CacheCounts;
 
 /** Fetches the stats of the proxy at `baseUrl`; rejects when it cannot. */
 export type StatsFetcher = (baseUrl: string) => Promise<ProxyStats>;

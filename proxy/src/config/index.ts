@@ -9,6 +9,7 @@ export { ConfigError } from './errors.ts';
 export { validateProxyConfig } from './validate.ts';
 export { parseDuration } from './duration.ts';
 export { parseQuantity } from './quantity.ts';
+export { dockerConfigCredentials, type BasicCredentials } from './dockerconfig.ts';
 
 /** Parses and validates YAML text; throws ConfigError for bad YAML or bad values. */
 export function parseProxyConfig(yamlText: string): ProxyConfig {

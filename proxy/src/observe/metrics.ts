@@ -2,7 +2,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheObserver } from '../cache/observer.ts';
 
-interface Counts {
+/** A project's (or the whole proxy's) cache figures, as `/_berth/stats` reports them (contract 3). */
+export interface CacheCounts {
   artifacts: number;
   bytes: number;
   hits: number;
@@ -11,7 +12,10 @@ interface Counts {
   lastUpstreamError: { time: string; message: string } | null;
 }
 
-function emptyCounts(): Counts {
+/** The body of `GET /_berth/stats`: the totals, and the same figures per project. */
+export type ProxyStats = CacheCounts & { projects: Record<string, CacheCounts> };
+
+function emptyCounts(): CacheCounts {
   return { artifacts: 0, bytes: 0, hits: 0, misses: 0, upstreamDeleted: 0, lastUpstreamError: null };
 }
 
@@ -31,13 +35,13 @@ export class ProxyMetrics implements CacheObserver {
   private readonly storeBytes = new Gauge({ name: 'berth_store_bytes', help: 'Bytes stored per project', labelNames: ['project'], registers: [this.registry] });
   private readonly evictions = new Counter({ name: 'berth_evictions_total', help: 'Artifacts removed by retention', labelNames: ['project'], registers: [this.registry] });
   private readonly totals = emptyCounts();
-  private readonly perProject = new Map<string, Counts>();
+  private readonly perProject = new Map<string, CacheCounts>();
 
   constructor(projects: readonly string[]) {
     for (const p of projects) this.perProject.set(p, emptyCounts());
   }
 
-  private each(project: string, update: (c: Counts) => void): void {
+  private each(project: string, update: (c: CacheCounts) => void): void {
     update(this.totals);
     let counts = this.perProject.get(project);
     if (!counts) this.perProject.set(project, (counts = emptyCounts()));
@@ -101,7 +105,7 @@ export class ProxyMetrics implements CacheObserver {
   }
 
   /** The /_berth/stats document (contract 3). */
-  stats(): Counts & { projects: Record<string, Counts> } {
+  stats(): ProxyStats {
     return { ...this.totals, projects: Object.fromEntries(this.perProject) };
   }
 }
