@@ -1,7 +1,8 @@
 // berth-operator's entry point: the only place that touches process-wide state (signals, exit code).
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { pathToFileURL } from 'node:url';
 import { Controller } from './controller/controller.ts';
+import { KeepAliveKubeConfig } from './controller/kube-config.ts';
 import { apiLeaseStore, LeaderElector } from './controller/leader-election.ts';
 import { makeLogger } from './controller/logger.ts';
 import { OperatorMetrics } from './controller/metrics.ts';
@@ -9,7 +10,7 @@ import { startHealthServer } from './server/health-server.ts';
 import { parseOptions, USAGE, UsageError, type OperatorOptions } from './options.ts';
 
 function loadKubeConfig(options: OperatorOptions): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new KeepAliveKubeConfig();
   if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
   else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
   else kc.loadFromDefault();

@@ -1,17 +1,6 @@
-// The cluster side of the operator's real tests: CRDs and RBAC applied with kubectl, a namespace per suite,
-// and small readers over `kubectl get -o json`.
-import { join } from 'node:path';
-import { repoRoot, waitFor, type Cluster } from '@berth/e2e';
-
-export async function installCrdsAndRbac(cluster: Cluster): Promise<void> {
-  const root = repoRoot();
-  await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(root, 'crds')]);
-  for (const crd of ['registryendpoints.berth.dev', 'proxycacheprojects.berth.dev']) {
-    await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crd}`]);
-  }
-  await cluster.kubectl(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: berth-system\n' });
-  await cluster.kubectl(['apply', '-f', join(root, 'operator/config/rbac.yaml')]);
-}
+// Small readers over `kubectl get -o json` for the operator's real tests (a suite's namespace, CRDs and RBAC:
+// test-namespace.ts).
+import { waitFor, type Cluster } from '@berth/e2e';
 
 export async function getJson<T = Record<string, unknown>>(cluster: Cluster, args: string[]): Promise<T | undefined> {
   try {

@@ -9,10 +9,10 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { V1DaemonSet } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { proxyCliCommand, repoRoot, run, startRegistry, tempDir, useCluster, waitFor, type Cluster, type Registry, type TempDir } from '@berth/e2e';
+import { proxyCliCommand, run, startRegistry, tempDir, useCluster, waitFor, type Cluster, type Registry, type TempDir } from '@berth/e2e';
 import { condition, getJson, waitForCondition, type Conditioned } from './cluster-fixture.ts';
-import { namespacedRbac } from './namespaced-rbac.ts';
 import { startOperator, type OperatorProcess } from './operator-process.ts';
+import { createTestNamespace, deleteTestNamespace, type TestNamespace } from './test-namespace.ts';
 
 const NS = `berth-nm-${process.pid}`;
 const HOSTS_TOML = '/etc/containerd/certs.d/docker.io/hosts.toml';
@@ -35,7 +35,7 @@ describe('node mirroring on the local control plane @real', function () {
   let operator: OperatorProcess | undefined;
   let agentKubeconfig: string;
   let nodes: string[] = [];
-  let clusterScoped: string[] = [];
+  let testNamespace: TestNamespace | undefined;
 
   const kubectl = (args: string[], input?: string) => cluster.kubectl(args, input === undefined ? {} : { input });
   const apply = (yaml: string) => kubectl(['apply', '-n', NS, '-f', '-'], yaml);
@@ -95,22 +95,14 @@ spec:
 
   before(async () => {
     cluster = await useCluster();
-    const root = repoRoot();
-    await kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(root, 'crds')]);
-    for (const crd of ['registryendpoints.berth.dev', 'proxycacheprojects.berth.dev']) {
-      await kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crd}`]);
-    }
-    await kubectl(['create', 'namespace', NS]);
-    const rbac = await namespacedRbac(NS);
-    clusterScoped = rbac.clusterScoped;
-    await kubectl(['apply', '-f', '-'], rbac.yaml);
+    testNamespace = await createTestNamespace(cluster, NS);
     nodes = (await kubectl(['get', 'nodes', '-l', 'type=kwok', '-o', 'jsonpath={.items[*].metadata.name}'])).split(/\s+/).filter(Boolean).sort();
     assert.ok(nodes.length >= 2, `expected at least two kwok nodes, found ${nodes.join(', ')}`);
     upstream = await startRegistry();
     work = await tempDir('berth-nodemirror');
     agentKubeconfig = await cluster.serviceAccountKubeconfig(NS, 'berth-node-agent');
     const operatorKubeconfig = await cluster.serviceAccountKubeconfig(NS, 'berth-operator');
-    operator = await startOperator({ kubeconfig: operatorKubeconfig, identity: 'nm', logDir: work.path, args: ['--namespace', NS, '--operator-namespace', NS] });
+    operator = await startOperator({ kubeconfig: operatorKubeconfig, identity: 'nm', logDir: work.path, operatorNamespace: NS, args: ['--namespace', NS] });
     await apply(`apiVersion: berth.dev/v1alpha1
 kind: RegistryEndpoint
 metadata: { name: upstream }
@@ -121,15 +113,13 @@ spec:
   });
 
   after(async () => {
-    await operator?.stop('SIGKILL');
-    if (cluster) {
-      // With the operator gone nobody releases finalizers: drop them so the namespace can go.
-      const left = await kubectl(['get', 'pcp', '-n', NS, '-o', 'name']).catch(() => '');
-      for (const name of left.split('\n').filter(Boolean)) {
-        await kubectl(['patch', name, '-n', NS, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']).catch(() => undefined);
-      }
-      await kubectl(['delete', 'namespace', NS, '--wait=false']).catch(() => undefined);
-      for (const obj of clusterScoped) await kubectl(['delete', obj, '--ignore-not-found']).catch(() => undefined);
+    const stopOperators = async () => void (await operator?.stop());
+    if (cluster && testNamespace) {
+      // A project a failed test left mirroring waits for node agents that no longer run: the operator gets a
+      // short while (the finalizer is then dropped), not the agents' report timeout.
+      await deleteTestNamespace(cluster, testNamespace, { operatorRunning: () => operator?.isRunning() ?? false, stopOperators, projectsTimeoutMs: 20_000 });
+    } else {
+      await stopOperators();
     }
     await upstream?.stop();
     await work?.remove();

@@ -16,9 +16,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { httpAnswers, repoRoot, stopAll, startRegistry, tempDir, useCluster, waitFor, type Cluster } from '@berth/e2e';
-import { namespacedRbac } from './namespaced-rbac.ts';
+import { httpAnswers, stopAll, startRegistry, tempDir, useCluster, waitFor, type Cluster } from '@berth/e2e';
 import { startOperator, type OperatorProcess } from './operator-process.ts';
+import { createTestNamespace, deleteTestNamespace, type TestNamespace } from './test-namespace.ts';
 
 interface Listed {
   items: {
@@ -97,16 +97,15 @@ async function main(): Promise<void> {
 
   const cluster: Cluster = await useCluster();
   const kubectl = (args: string[], input?: string) => cluster.kubectl(args, input === undefined ? {} : { input });
-  const rbac = await namespacedRbac(ns);
   const work = await tempDir('berth-operator-memory');
   const upstream = await startRegistry();
   let operator: OperatorProcess | undefined;
   let peak = { rssMiB: 0, hwmMiB: 0 };
   let sampler: NodeJS.Timeout | undefined;
+  let testNamespace: TestNamespace | undefined;
   try {
-    await kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot(), 'crds')]);
-    await kubectl(['create', 'namespace', ns]);
-    await kubectl(['apply', '-f', '-'], rbac.yaml);
+    testNamespace = await createTestNamespace(cluster, ns);
+    testNamespace.clusterScoped.push(...Array.from({ length: count }, (_, i) => `pv/${ns}-pv-${i}`));
     const kubeconfig = await cluster.serviceAccountKubeconfig(ns, 'berth-operator');
     operator = await startOperator({
       kubeconfig, identity: 'mem', logDir: work.path, from, nodeOptions, operatorNamespace: ns,
@@ -160,15 +159,16 @@ async function main(): Promise<void> {
     }, null, 2));
   } finally {
     if (sampler) clearInterval(sampler);
-    await operator?.stop('SIGKILL');
-    const left = await kubectl(['get', 'pcp', '-n', ns, '-o', 'name']).catch(() => '');
-    for (const name of left.split('\n').filter(Boolean)) {
-      await kubectl(['patch', name, '-n', ns, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']).catch(() => undefined);
+    // The operator deletes the projects (and their children) while it still runs; then the namespace goes.
+    if (testNamespace) {
+      await deleteTestNamespace(cluster, testNamespace, {
+        operatorRunning: () => operator?.isRunning() ?? false,
+        stopOperators: async () => void (await operator?.stop()),
+        projectsTimeoutMs: 300_000,
+      });
+    } else {
+      await operator?.stop();
     }
-    await kubectl(['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
-    for (const obj of rbac.clusterScoped) await kubectl(['delete', obj, '--ignore-not-found']).catch(() => undefined);
-    const pvs = Array.from({ length: count }, (_, i) => `pv/${ns}-pv-${i}`);
-    await kubectl(['delete', ...pvs, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     await upstream.stop();
     await work.remove();
     await stopAll();

@@ -1,9 +1,11 @@
 // berth-operator on the local control plane (RBAC on, kwok nodes): run as a child process with its own
-// least-privilege ServiceAccount token, driven only through kubectl, as a user would.
+// least-privilege ServiceAccount token, driven only through kubectl, as a user would. The suite's operators watch
+// only its own namespace and hold their Lease there (test-namespace.ts).
 import assert from 'node:assert/strict';
 import { startRegistry, tempDir, useCluster, waitFor, type Cluster, type Registry, type TempDir } from '@berth/e2e';
-import { applyRefused, condition, getJson, installCrdsAndRbac, waitForCondition } from './cluster-fixture.ts';
+import { applyRefused, condition, getJson, waitForCondition } from './cluster-fixture.ts';
 import { startOperator, type OperatorProcess } from './operator-process.ts';
+import { createTestNamespace, deleteTestNamespace, type TestNamespace } from './test-namespace.ts';
 
 const NS = `berth-op-${process.pid}`;
 const HASH = 'berth.dev/config-hash';
@@ -17,22 +19,26 @@ describe('operator on the local control plane @real', function () {
   let upstream: Registry;
   let logs: TempDir;
   let kubeconfig: string;
+  let testNamespace: TestNamespace | undefined;
   const operators: OperatorProcess[] = [];
   let pvCount = 0;
+  const operator = (identity: string) => startOperator({ kubeconfig, identity, logDir: logs.path, operatorNamespace: NS, args: ['--namespace', NS] });
 
   const kubectl = (args: string[], input?: string) => cluster.kubectl(args, input === undefined ? {} : { input });
   const apply = (yaml: string) => kubectl(['apply', '-n', NS, '-f', '-'], yaml);
 
-  /** A static PersistentVolume for the next claim: kwok clusters have no provisioner. */
+  /** A static PersistentVolume for the next claim: kwok clusters have no provisioner. Its storage class is the
+   *  suite's own, so no other run's claim binds it. */
   async function addVolume(size = '20Gi'): Promise<void> {
     pvCount++;
+    testNamespace?.clusterScoped.push(`pv/${NS}-pv-${pvCount}`);
     await apply(`apiVersion: v1
 kind: PersistentVolume
 metadata: { name: ${NS}-pv-${pvCount} }
 spec:
   capacity: { storage: ${size} }
   accessModes: [ReadWriteOnce]
-  storageClassName: berth-test
+  storageClassName: ${NS}
   persistentVolumeReclaimPolicy: Delete
   hostPath: { path: /tmp/${NS}-pv-${pvCount} }
 `);
@@ -51,7 +57,7 @@ kind: ProxyCacheProject
 metadata: { name: ${name} }
 spec:
   endpointRef: { name: ${endpoint} }
-  storage: { size: 1Gi, storageClassName: berth-test }
+  storage: { size: 1Gi, storageClassName: ${NS} }
 ${extra}`;
 
   async function deploymentHash(name: string): Promise<string | undefined> {
@@ -59,25 +65,26 @@ ${extra}`;
   }
 
   async function leader(): Promise<string | undefined> {
-    return (await getJson<Lease>(cluster, ['-n', 'berth-system', 'lease', 'berth-operator']))?.spec.holderIdentity;
+    return (await getJson<Lease>(cluster, ['-n', NS, 'lease', 'berth-operator']))?.spec.holderIdentity;
   }
 
   before(async () => {
     cluster = await useCluster();
-    await installCrdsAndRbac(cluster);
-    await kubectl(['create', 'namespace', NS]);
+    testNamespace = await createTestNamespace(cluster, NS);
     upstream = await startRegistry();
     logs = await tempDir('berth-operator-logs');
-    kubeconfig = await cluster.serviceAccountKubeconfig('berth-system', 'berth-operator');
-    operators.push(await startOperator({ kubeconfig, identity: 'a', logDir: logs.path }));
+    kubeconfig = await cluster.serviceAccountKubeconfig(NS, 'berth-operator');
+    operators.push(await operator('a'));
     await waitFor(async () => (await leader()) === 'a', { what: 'operator a to lead', timeoutMs: 30_000, intervalMs: 200 });
   });
 
   after(async () => {
-    await Promise.all(operators.map((o) => o.stop('SIGKILL')));
-    if (cluster) {
-      await kubectl(['delete', 'namespace', NS, '--wait=false']).catch(() => undefined);
-      for (let i = 1; i <= pvCount; i++) await kubectl(['delete', 'pv', `${NS}-pv-${i}`, '--wait=false']).catch(() => undefined);
+    const stopOperators = async () => void (await Promise.all(operators.map((o) => o.stop())));
+    if (cluster && testNamespace) {
+      // While an operator still runs: it deletes the projects' children and releases their finalizers.
+      await deleteTestNamespace(cluster, testNamespace, { operatorRunning: () => operators.some((o) => o.isRunning()), stopOperators });
+    } else {
+      await stopOperators();
     }
     await upstream?.stop();
     await logs?.remove();
@@ -176,7 +183,7 @@ stringData: { username: puller, password: ${password} }
     await apply(projectYaml('crash', 'upstream'));
     await a?.stop('SIGKILL');
     operators.splice(0, 1);
-    operators.push(await startOperator({ kubeconfig, identity: 'a2', logDir: logs.path }));
+    operators.push(await operator('a2'));
     await waitForCondition(cluster, ['-n', NS, 'pcp', 'crash'], 'Ready', 'True', 120_000);
   });
 
@@ -191,7 +198,7 @@ stringData: { username: puller, password: ${password} }
   });
 
   it('hands over to the second replica when the leader is killed', async () => {
-    operators.push(await startOperator({ kubeconfig, identity: 'b', logDir: logs.path }));
+    operators.push(await operator('b'));
     const holder = await waitFor(async () => (await leader()) || undefined, { what: 'a leader', timeoutMs: 30_000 });
     const current = operators.find((o) => o.identity === holder);
     const other = operators.find((o) => o.identity !== holder);

@@ -30,7 +30,9 @@ export async function startBerth(opts: BerthOptions): Promise<Peer> {
     };
     const configFile = join(dir, 'berth-proxy.yaml');
     await writeFile(configFile, renderProxyConfig(config));
-    const service = startService(process.execPath, [...(opts.nodeArgs ?? []), ...(process.env.BERTH_P_ARGS ? process.env.BERTH_P_ARGS.split(' ') : []), berthCliPath, 'serve', '--config', configFile], {
+    // BERTH_BENCH_NODE_ARGS: extra node flags for every Berth the bench starts (e.g. --import a memory sampler).
+    const envArgs = process.env.BERTH_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const service = startService(process.execPath, [...(opts.nodeArgs ?? []), ...envArgs, berthCliPath, 'serve', '--config', configFile], {
       env: { ...process.env, NODE_ENV: 'production' },
       cwd: dir,
     });

@@ -136,12 +136,16 @@ export class Controller {
       // Dependent projects see every endpoint change, status included: EndpointReady follows the probe.
       for (const p of this.projects.list(namespace)) if (p.spec.endpointRef.name === e.metadata?.name) this.enqueueProject(p);
     });
-    watch<KubernetesObject>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespace: ns }, (s) => this.secretChanged(s));
+    // Secrets, children and Nodes only route events (by name, owner, labels): their caches keep metadata alone —
+    // no Secret data in memory, and a cluster full of Helm release Secrets costs names, not payloads. Referenced
+    // Secrets carry no label of ours (users create them), so this one watch cannot be narrowed by a selector.
+    watch<KubernetesObject>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespace: ns, cache: 'metadata' }, (s) => this.secretChanged(s));
     const ownedBy = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
-    watch<KubernetesObject>({ apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespace: ns, labelSelector: ownedBy }, (o) => this.ownerChanged(o));
-    watch<KubernetesObject>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespace: ns, labelSelector: ownedBy }, (o) => this.ownerChanged(o));
+    watch<KubernetesObject>({ apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespace: ns, labelSelector: ownedBy, cache: 'metadata' }, (o) => this.ownerChanged(o));
+    watch<KubernetesObject>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespace: ns, labelSelector: ownedBy, cache: 'metadata' }, (o) => this.ownerChanged(o));
     this.reports = watch<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespace: options.operatorNamespace, labelSelector: `${REPORT_LABEL}=true` }, () => this.nodeMirrorChanged());
-    this.nodes = watch<V1Node>({ apiVersion: 'v1', kind: 'Node', plural: 'nodes' }, () => this.nodeMirrorChanged());
+    // The node mirror reads a Node's name, labels and deletionTimestamp; its status (image lists) is the bulk.
+    this.nodes = watch<V1Node>({ apiVersion: 'v1', kind: 'Node', plural: 'nodes', cache: 'metadata' }, () => this.nodeMirrorChanged());
   }
 
   /** True once every watch has listed: the queue then works from complete caches. */

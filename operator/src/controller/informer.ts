@@ -3,6 +3,7 @@
 // Replaces @dot-i/k8s-operator's watch loop, which exits the process on a watch error, throws on an ERROR event
 // and restarts a closed watch without a resourceVersion (replaying every object and losing deletions).
 import { KubernetesObjectApi, makeInformer, type KubeConfig, type KubernetesObject, type Informer, type ObjectCache } from '@kubernetes/client-node';
+import { trimForCache, type CacheShape } from './cache-trim.ts';
 import type { Logger } from './logger.ts';
 
 export interface WatchSpec {
@@ -12,6 +13,8 @@ export interface WatchSpec {
   plural: string;
   namespace?: string;
   labelSelector?: string;
+  /** What the cache keeps of each object (cache-trim.ts); `full` by default. */
+  cache?: CacheShape;
 }
 
 export interface ResilientInformerOptions {
@@ -45,9 +48,12 @@ export class ResilientInformer<T extends KubernetesObject> {
   constructor(kc: KubeConfig, readonly spec: WatchSpec, private readonly options: ResilientInformerOptions) {
     const objects = KubernetesObjectApi.makeApiClient(kc);
     this.log = options.log.child({ watch: spec.kind, namespace: spec.namespace ?? '*' });
+    const shape = spec.cache ?? 'full';
     const list = async () => {
       try {
-        return await objects.list<T>(spec.apiVersion, spec.kind, spec.namespace, undefined, undefined, undefined, undefined, spec.labelSelector);
+        const listed = await objects.list<T>(spec.apiVersion, spec.kind, spec.namespace, undefined, undefined, undefined, undefined, spec.labelSelector);
+        for (const item of listed.body.items) trimForCache(item, shape);
+        return listed;
       } catch (error) {
         // A re-list after a 410 runs inside client-node's watch callback, which has no error path of its own:
         // schedule the restart from here, so the informer is not left stopped.
@@ -56,8 +62,10 @@ export class ResilientInformer<T extends KubernetesObject> {
       }
     };
     this.informer = makeInformer<T>(kc, watchPath(spec), list as never, spec.labelSelector);
-    this.informer.on('add', (obj) => options.onChange(obj, 'add'));
-    this.informer.on('update', (obj) => options.onChange(obj, 'update'));
+    // client-node 0.22.3 stores a watched object and then hands that same object to these callbacks: trimming it
+    // here trims the cache entry (listed objects were trimmed before they reached the cache).
+    this.informer.on('add', (obj) => options.onChange(trimForCache(obj, shape), 'add'));
+    this.informer.on('update', (obj) => options.onChange(trimForCache(obj, shape), 'update'));
     this.informer.on('delete', (obj) => options.onChange(obj, 'delete'));
     this.informer.on('error', (error) => this.scheduleRestart(error));
   }

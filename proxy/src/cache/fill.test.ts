@@ -6,7 +6,9 @@ import { PassThrough } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { FileBlobStore } from '../store/blobstore.ts';
 import { sha256Of } from '../oci/digest.ts';
-import { Fill } from './fill.ts';
+import { randomBytes } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+import { Fill, recycleChunk, type RecyclingReadable } from './fill.ts';
 
 describe('Fill: one download for many readers', () => {
   let dir: string;
@@ -77,5 +79,45 @@ describe('Fill: one download for many readers', () => {
     assert.equal(await text(stayer), body);
     await fill.done;
     assert.equal(await store.stat(digest), 8);
+  });
+
+  it('a reader that starts far behind the download reads the right bytes from the file', async () => {
+    // More than the memory window: the start of the blob is only on disk by the time the late reader comes.
+    const body = randomBytes(12 * 1024 * 1024);
+    const digest = sha256Of(body);
+    const source = new PassThrough();
+    const fill = await Fill.start(await store.writer(digest, body.length), body.length, source);
+    const early = buffer(fill.reader());
+    const half = body.length / 2;
+    for (let at = 0; at < half; at += 64 * 1024) source.write(body.subarray(at, at + 64 * 1024));
+    await new Promise((resolve) => setImmediate(resolve));
+    const late = buffer(fill.reader({ start: 1000, end: body.length - 1 }));
+    source.end(body.subarray(half));
+    assert.deepEqual(await early, body);
+    assert.deepEqual(await late, body.subarray(1000));
+    await fill.done;
+  });
+
+  it('reads into chunks handed back to the reader, and only its own ones', async () => {
+    const body = randomBytes(2 * 1024 * 1024);
+    const digest = sha256Of(body);
+    const source = new PassThrough();
+    const fill = await Fill.start(await store.writer(digest, body.length), body.length, source);
+    const reader = fill.reader() as RecyclingReadable;
+    source.end(body);
+    await fill.done;
+    // Committed before it reads: everything comes from the file, into this reader's buffers.
+    const recycle = reader[recycleChunk]!;
+    const received: Buffer[] = [];
+    const memories = new Set<ArrayBufferLike>();
+    for await (const chunk of reader) {
+      const c = chunk as Buffer;
+      memories.add(c.buffer);
+      received.push(Buffer.from(c)); // a copy: the buffer is handed back right away and read into again
+      recycle(c);
+      recycle(Buffer.alloc(c.byteLength)); // not its own: ignored
+    }
+    assert.deepEqual(Buffer.concat(received), body);
+    assert.ok(memories.size <= 2, `${memories.size} buffers for ${received.length} chunks`);
   });
 });
