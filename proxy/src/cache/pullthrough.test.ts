@@ -87,6 +87,14 @@ describe('PullThrough, against an in-memory upstream', () => {
     assert.equal(upstream.count('GET', '/manifests/'), 1);
   });
 
+  it('concurrent callers of a tag share one upstream check: one HEAD, one GET, however their requests interleave', async () => {
+    const { manifest } = image();
+    const got = await Promise.all(Array.from({ length: 10 }, (_, i) => new Promise((r) => setTimeout(r, i)).then(() => cache.getManifest(hub, APP, V1))));
+    for (const m of got) assert.equal(m.digest, manifest);
+    assert.equal(upstream.count('HEAD', '/manifests/'), 1);
+    assert.equal(upstream.count('GET', '/manifests/'), 1);
+  });
+
   it('trusts a tag for its TTL, then checks it with a HEAD and no GET when unchanged', async () => {
     const { manifest } = image();
     await cache.getManifest(hub, APP, V1);

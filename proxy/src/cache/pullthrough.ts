@@ -40,6 +40,8 @@ export class PullThrough implements ArtifactService {
   private readonly now: () => number;
   private readonly blobFills = new Map<Digest, Promise<Fill>>();
   private readonly manifestFetches = new Map<string, Promise<Manifest>>();
+  /** Tag checks upstream in progress, by project/name:tag, shared by concurrent callers. */
+  private readonly tagChecks = new Map<string, Promise<Manifest>>();
   /** Hot manifests by catalog key, and tag records by `<project>/<repo>:<tag>` (write-through to the catalog). */
   private readonly manifestMemo = new Memo<Manifest>(32 * 1024 * 1024, (m) => m.body.byteLength + 256);
   private readonly tagMemo = new Memo<TagRecord>(50_000);
@@ -87,16 +89,34 @@ export class PullThrough implements ArtifactService {
       this.observer.hit(project.name, 'manifest');
       return cached;
     }
+    // One upstream check per tag for concurrent callers: without it, a caller whose HEAD answers after the first
+    // caller's GET has finished would GET the same manifest again.
+    const key = `${project.name}/${name}:${tag}`;
+    const running = this.tagChecks.get(key);
+    if (running) {
+      this.observer.coalesced(project.name, 'manifest');
+      return running;
+    }
+    const check = this.checkTag(project, name, tag, record, cached).finally(() => this.tagChecks.delete(key));
+    this.tagChecks.set(key, check);
+    return check;
+  }
+
+  /** The tag's digest is due a check: HEAD upstream, and GET the manifest only when the digest is not stored. */
+  private async checkTag(project: Project, name: RepositoryName, tag: Tag, record: TagRecord | undefined, cached: Manifest | undefined): Promise<Manifest> {
     try {
       const head = await this.upstream(project).send({
         method: 'HEAD', path: `/v2/${name}/manifests/${tag}`, repository: name, headers: { accept: UPSTREAM_ACCEPT },
       });
       await head.body.dump().catch(() => undefined);
       const upstreamDigest = header(head.headers, 'docker-content-digest');
-      if (cached && upstreamDigest === cached.digest) {
-        await this.setTag(project.name, name, tag, { digest: cached.digest, checkedAt: this.now() });
+      const known = upstreamDigest && isDigest(upstreamDigest)
+        ? (cached?.digest === upstreamDigest ? cached : await this.localManifest(project, name, upstreamDigest))
+        : undefined;
+      if (known) {
+        await this.setTag(project.name, name, tag, { digest: known.digest, checkedAt: this.now() });
         this.observer.hit(project.name, 'manifest');
-        return cached;
+        return known;
       }
       this.observer.miss(project.name, 'manifest');
       const fresh = await this.fetchManifest(project, name, upstreamDigest && isDigest(upstreamDigest) ? upstreamDigest : tag);
