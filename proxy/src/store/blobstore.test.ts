@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -63,5 +63,32 @@ describe('FileBlobStore', () => {
     await assert.rejects(writer.commit(), /does not match/);
     assert.equal(await store.stat(digest), undefined);
     assert.deepEqual(await readdir(store.paths.tmpDir), []);
+  });
+
+  it('at start, empties its own temp folder and keeps the downloads of other replicas sharing the store', async () => {
+    const a = new FileBlobStore(dir, { replica: 'proxy-a' });
+    await a.init();
+    const digest = sha256Of(Buffer.from('in progress'));
+    const downloading = await a.writer(digest, 11);
+    await downloading.write(Buffer.from('in pro'));
+    // A replica gone for over an hour left a folder behind; replica b restarts twice.
+    const gone = join(a.paths.tmpRoot, 'proxy-gone');
+    await mkdir(gone);
+    await writeFile(join(gone, 'partial'), 'x');
+    const hourAgo = new Date(Date.now() - 61 * 60_000);
+    await utimes(gone, hourAgo, hourAgo);
+    const b = new FileBlobStore(dir, { replica: 'proxy-b' });
+    await b.init();
+    await writeFile(join(b.paths.tmpDir, 'left-by-crash'), 'x');
+    await b.init();
+    assert.deepEqual(await readdir(b.paths.tmpDir), []);
+    assert.deepEqual((await readdir(a.paths.tmpRoot)).sort(), ['proxy-a', 'proxy-b']);
+    await downloading.write(Buffer.from('gress'));
+    await downloading.commit();
+    assert.equal(await a.stat(digest), 11);
+  });
+
+  it('refuses a replica name that is not a single plain path segment', () => {
+    assert.throws(() => new FileBlobStore(dir, { replica: '../elsewhere' }), /not a plain file name/);
   });
 });

@@ -1,8 +1,9 @@
 // The content-addressed store on disk: bytes are written to a temp file, hashed as they arrive, and renamed into
 // place only when digest and size match. Files under blobs/ are therefore always verified content.
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, unlink, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, rename, rm, stat, unlink, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Hash } from 'node:crypto';
 import { hasherFor, type Digest } from '../oci/digest.ts';
@@ -56,21 +57,36 @@ export interface BlobStore {
   delete(digest: Digest): Promise<void>;
 }
 
-export type FileBlobStoreOptions = HotBlobsOptions;
+export interface FileBlobStoreOptions extends HotBlobsOptions {
+  /** This process's name among the replicas sharing the store; default: the host name (the pod's name). */
+  replica?: string;
+}
+
+/** Another replica's temp folder untouched this long belongs to a replica that is gone. */
+const ABANDONED_TEMP_MS = 60 * 60_000;
 
 export class FileBlobStore implements BlobStore {
   readonly paths: StorePaths;
   private readonly hot: HotBlobs;
 
   constructor(root: string, opts: FileBlobStoreOptions = {}) {
-    this.paths = storePaths(root);
+    this.paths = storePaths(root, opts.replica ?? hostname());
     this.hot = new HotBlobs(opts);
   }
 
-  /** Creates the layout and removes downloads a previous process left half-done. */
+  /**
+   * Creates the layout and removes downloads this replica left half-done. Other replicas sharing the store keep
+   * theirs, unless their folder has been idle for an hour (a replica that is gone).
+   */
   async init(): Promise<void> {
     await rm(this.paths.tmpDir, { recursive: true, force: true });
     await mkdir(this.paths.tmpDir, { recursive: true });
+    for (const other of await readdir(this.paths.tmpRoot)) {
+      const dir = join(this.paths.tmpRoot, other);
+      if (dir === this.paths.tmpDir) continue;
+      const idle = await stat(dir).then((s) => Date.now() - s.mtimeMs > ABANDONED_TEMP_MS, () => false);
+      if (idle) await rm(dir, { recursive: true, force: true });
+    }
     await mkdir(this.paths.blobsDir, { recursive: true });
   }
 

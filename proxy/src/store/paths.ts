@@ -4,7 +4,8 @@
 //   <root>/
 //     v1/
 //       blobs/<algorithm>/<first two hex>/<hex>     verified content (blobs and manifests alike), read-only
-//       tmp/<random>                                 downloads in progress; removed at start (never served after a crash)
+//       tmp/<replica>/<random>                       downloads in progress, one folder per replica sharing the store;
+//                                                    a replica empties its own at start (never served after a crash)
 //     index.sqlite                                   the embedded keyv index (tags, manifests, last-pulled times)
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -13,19 +14,26 @@ import { digestParts, type Digest } from '../oci/digest.ts';
 export interface StorePaths {
   root: string;
   blobsDir: string;
+  /** Every replica's temp folder lives under here. */
+  tmpRoot: string;
+  /** This replica's temp folder. */
   tmpDir: string;
   indexFile: string;
   blob(digest: Digest): string;
   newTemp(): string;
 }
 
-export function storePaths(root: string): StorePaths {
+/** `replica` names this process among those sharing the store (the pod name); it is a single path segment. */
+export function storePaths(root: string, replica: string): StorePaths {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(replica)) throw new Error(`replica name ${JSON.stringify(replica)} is not a plain file name`);
   const layout = join(root, 'v1');
   const blobsDir = join(layout, 'blobs');
-  const tmpDir = join(layout, 'tmp');
+  const tmpRoot = join(layout, 'tmp');
+  const tmpDir = join(tmpRoot, replica);
   return {
     root,
     blobsDir,
+    tmpRoot,
     tmpDir,
     indexFile: join(root, 'index.sqlite'),
     blob(digest) {
