@@ -155,6 +155,8 @@ describe('Helm chart charts/berth @real', function () {
         const log = await operator.log();
         assert.doesNotMatch(log, /forbidden/i, 'the operator hit an RBAC denial');
       } finally {
+        // The operator releases its finalizers: delete the projects while it still runs, or the namespace hangs.
+        await cluster.kubectl(['delete', 'proxycacheprojects,registryendpoints', '--all', '-n', demo, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
         await operator.stop();
       }
     });
