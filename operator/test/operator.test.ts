@@ -121,10 +121,26 @@ ${extra}`;
       [projectYaml('bad-size', 'upstream', '  cache: { retention: { maxSize: 5Gi } }'), /cache\.retention\.maxSize must not exceed storage\.size/],
       [projectYaml('bad-ttl', 'upstream', '  cache: { tagTTL: 5x }'), /cache\.tagTTL must be a duration such as 30s/],
       [projectYaml('bad-replicas', 'upstream', '  replicas: 2'), /set storage\.accessMode to ReadWriteMany/],
+      [projectYaml('no-index', 'upstream', '  replicas: 2').replace('storage: {', 'storage: { accessMode: ReadWriteMany,'),
+        /spec\.replicas > 1 needs spec\.index\.redis\.url: replicas share one store and must share its index/],
+      [projectYaml('redis-creds', 'upstream', '  index: { redis: { url: "redis://:hunter2@redis:6379" } }'),
+        /index\.redis\.url must not carry a user or password/],
+      [projectYaml('redis-scheme', 'upstream', '  index: { redis: { url: "http://redis:6379" } }'), /index\.redis\.url must be redis:\/\/host\[:port\]\[\/db\]/],
       [endpointYaml('bad-harbor').replace('provider: oci', 'provider: harbor').replace(/ {2}url: .*\n/, ''), /spec\.url is required for provider harbor/],
       [endpointYaml('bad-secret', '  credentialsSecretRef: { name: Not_A_Name }'), /credentialsSecretRef\.name must be a Secret name/],
     ];
-    for (const [yaml, message] of cases) assert.match(await applyRefused(cluster, yaml.replace('metadata: {', `metadata: { namespace: ${NS},`)), message);
+    for (const [yaml, message] of cases) {
+      const refusal = await applyRefused(cluster, yaml.replace('metadata: {', `metadata: { namespace: ${NS},`));
+      assert.match(refusal, message);
+      assert.ok(!refusal.includes('hunter2'), 'the refusal repeats a password from the Redis URL');
+    }
+  });
+
+  it('accepts several replicas that share a Redis index', async () => {
+    const yaml = projectYaml('shared-index', 'upstream', '  replicas: 2\n  index: { redis: { url: redis://berth-redis:6379/0 } }')
+      .replace('storage: {', 'storage: { accessMode: ReadWriteMany,');
+    const out = await kubectl(['apply', '--dry-run=server', '-n', NS, '-f', '-'], yaml);
+    assert.match(out, /proxycacheproject\.berth\.dev\/shared-index created \(server dry run\)/);
   });
 
   it('updates the children when the spec changes', async () => {

@@ -12,6 +12,8 @@ export interface ProxyCacheProjectSpec {
   registry?: string;
   replicas?: number;
   storage?: { size?: string; storageClassName?: string; accessMode?: 'ReadWriteOnce' | 'ReadWriteMany' };
+  /** Omitted: the embedded index on the volume. The CRD requires redis when replicas > 1 (they share one store). */
+  index?: { redis?: { url: string } };
   cache?: {
     tagTTL?: string;
     keepAfterUpstreamDelete?: boolean;

@@ -51,6 +51,7 @@ const project: Omit<DeepRequired<ProxyCacheProject>, 'metadata'> & { metadata: t
     registry: 'docker.io',
     replicas: 2,
     storage: { size: '20Gi', storageClassName: 'fast', accessMode: 'ReadWriteMany' },
+    index: { redis: { url: 'redis://berth-redis:6379/0' } },
     cache: { tagTTL: '5m', keepAfterUpstreamDelete: true, retention: { unusedFor: '720h', maxSize: '10Gi' }, pinned: ['library/nginx:1.27'] },
     access: { anonymous: false, htpasswdSecretRef: { name: 'users', key: 'htpasswd' } },
     ingress: { host: 'cache.example.com', className: 'nginx', tls: { secretName: 'cache-tls' } },

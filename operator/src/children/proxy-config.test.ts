@@ -56,6 +56,17 @@ describe('proxy config for a project', () => {
     assert.ok(!text.includes(Object.values(creds.data ?? {})[0] ?? '?'));
   });
 
+  it('renders the shared Redis index of a project with several replicas, which the proxy parses back', () => {
+    const i = inputs({ project: project({ replicas: 2, storage: { accessMode: 'ReadWriteMany' }, index: { redis: { url: 'redis://berth-redis:6379/0' } } }) });
+    assert.deepEqual(desiredProxyConfig(i).index, { redis: 'redis://berth-redis:6379/0' });
+    assert.deepEqual(parseProxyConfig(renderedProxyConfig(i)).index, { redis: 'redis://berth-redis:6379/0' });
+  });
+
+  it('leaves the index out, so the proxy uses its embedded one, when the project names no Redis', () => {
+    assert.ok(!('index' in desiredProxyConfig(inputs())));
+    assert.ok(!renderedProxyConfig(inputs()).includes('index'));
+  });
+
   it('passes on the proxy validator\'s error, naming the key', () => {
     assert.throws(() => renderedProxyConfig(inputs({ project: project({ cache: { tagTTL: '5x' } }) })),
       (e: Error) => e instanceof ConfigError && e.message.startsWith('projects[0].tagTTL'));

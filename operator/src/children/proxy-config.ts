@@ -42,12 +42,15 @@ export function desiredProxyConfig(inputs: ProjectInputs): ProxyConfig {
   entry.access = spec.access?.htpasswdSecretRef && spec.access.anonymous !== true
     ? { htpasswdFile: `${MOUNTS.accessDir}/htpasswd` }
     : { anonymous: true };
-  return {
+  const config: ProxyConfig = {
     listen: `0.0.0.0:${PROXY_PORT}`,
     storage: { directory: MOUNTS.storageDir },
     log: { level: 'info' },
     projects: [entry],
   };
+  // Replicas share one volume, so they must share one index too; the CRD refuses replicas > 1 without it.
+  if (spec.index?.redis?.url) config.index = { redis: spec.index.redis.url };
+  return config;
 }
 
 /** The config file text; throws the proxy's ConfigError (naming the key) when the project asks for something invalid. */
