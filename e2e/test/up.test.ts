@@ -31,6 +31,8 @@ describe('./dev up and ./dev down @real', function () {
     const rows = result.table.split('\n').filter((l) => l.startsWith('berth-demo'));
     assert.equal(rows.length, 2, result.table);
     for (const row of rows) assert.match(row, /\bTrue\b/, `not Ready:\n${result.table}`);
+    // the operator read the proxy's figures into status: the CACHED column of the project's row is filled
+    assert.match(rows.find((r) => r.includes('proxycacheproject')) ?? '', /\bTrue\s+\d+(\.\d+)?\s*[KMG]i?B?\b/, `no cache figures:\n${result.table}`);
     for (const s of services) assert.ok(serviceRunning(s), `${s.command} (pid ${s.pid}) is not running`);
   });
 

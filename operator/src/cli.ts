@@ -43,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     operatorNamespace: options.operatorNamespace,
     proxyImage: options.proxyImage,
     resyncMs: options.resyncSeconds * 1000,
+    proxyUrls: options.proxyUrls,
   });
   const elector = options.leaderElect
     ? new LeaderElector(apiLeaseStore(kc, options.leaseNamespace, options.leaseName), {

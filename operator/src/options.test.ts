@@ -19,6 +19,13 @@ describe('operator options', () => {
       ['/k', 'team', false, '127.0.0.1', 0, 4, 1, 'me', 30]);
   });
 
+  it('reads where proxies answer for an operator outside the cluster, and refuses a malformed entry', () => {
+    const o = parseOptions(['--proxy-url', 'team/hub=http://127.0.0.1:5000/', '--proxy-url=team/quay=https://cache.example'], {});
+    assert.deepEqual([...o.proxyUrls], [['team/hub', 'http://127.0.0.1:5000'], ['team/quay', 'https://cache.example']]);
+    assert.equal(parseOptions([], {}).proxyUrls.size, 0);
+    assert.throws(() => parseOptions(['--proxy-url', 'hub=http://x'], {}), (e: Error) => e instanceof UsageError && /--proxy-url must be NAMESPACE\/NAME=/.test(e.message));
+  });
+
   it('refuses bad values with the flag name', () => {
     assert.throws(() => parseOptions(['--health-addr', 'nope'], {}), (e: Error) => e instanceof UsageError && /--health-addr/.test(e.message));
     assert.throws(() => parseOptions(['--leader-election-renew-seconds', '20'], {}), /less than/);

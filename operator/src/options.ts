@@ -7,6 +7,9 @@ export const USAGE = `usage: berth-operator [--kubeconfig FILE] [--namespace NS]
   [--leader-elect=false] [--leader-election-namespace NS] [--leader-election-id NAME]
   [--leader-election-lease-seconds N] [--leader-election-renew-seconds N]
   [--health-addr HOST:PORT] [--proxy-image IMAGE] [--resync-seconds N] [--identity ID]
+  [--proxy-url NAMESPACE/NAME=URL ...]
+--proxy-url tells an operator running outside the cluster where a project's proxy answers (for its cache figures);
+inside the cluster it uses the proxy's Service.
 Runs in-cluster when no --kubeconfig is given and KUBERNETES_SERVICE_HOST is set; otherwise uses $KUBECONFIG or ~/.kube/config.`;
 
 export interface OperatorOptions {
@@ -23,6 +26,8 @@ export interface OperatorOptions {
   proxyImage: string;
   resyncSeconds: number;
   identity: string;
+  /** Proxy base URLs by `namespace/name` of their ProxyCacheProject, for an operator outside the cluster. */
+  proxyUrls: Map<string, string>;
 }
 
 export class UsageError extends Error {
@@ -68,6 +73,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         'proxy-image': { type: 'string' },
         'resync-seconds': { type: 'string' },
         identity: { type: 'string' },
+        'proxy-url': { type: 'string', multiple: true },
         help: { type: 'boolean' },
       },
     });
@@ -99,5 +105,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     proxyImage: v['proxy-image'] ?? `ghcr.io/berth-dev/berth-proxy:${operatorVersion()}`,
     resyncSeconds: positiveInt(v['resync-seconds'], 'resync-seconds', 300),
     identity: v.identity ?? `${env.POD_NAME ?? hostname()}_${process.pid}`,
+    proxyUrls: new Map((v['proxy-url'] ?? []).map(proxyUrlEntry)),
   };
+}
+
+function proxyUrlEntry(value: string): [string, string] {
+  const m = /^([a-z0-9-]+\/[a-z0-9.-]+)=(https?:\/\/[^\s]+)$/.exec(value);
+  if (!m) throw new UsageError(`--proxy-url must be NAMESPACE/NAME=http(s)://HOST:PORT, got ${JSON.stringify(value)}`);
+  return [m[1] as string, (m[2] as string).replace(/\/+$/, '')];
 }

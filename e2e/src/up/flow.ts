@@ -76,10 +76,14 @@ export async function bringUp(opts: UpOptions): Promise<UpResult> {
   await exec(chartTools().helm, helmArgs);
   say(`Helm release ${release} in ${namespace}: CRDs, ServiceAccount, RBAC${target.mode === 'local' ? '' : ', operator Deployment'}`);
 
+  const proxyPort = await freePort();
   if (target.mode === 'local') {
     const cluster = await useCluster();
     const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, release);
-    const cmd = operatorCommand({ kubeconfig, namespace: namespace, metricsPort: await freePort() });
+    // Outside the cluster the operator cannot reach the proxy's Service: tell it where the demo's proxy answers, and
+    // look again every few seconds so the cache figures show up in `kubectl get pcp` right after the pull.
+    const extraArgs = [`--proxy-url=${DEMO_NAMESPACE}/demo=http://127.0.0.1:${proxyPort}`, '--resync-seconds=3'];
+    const cmd = operatorCommand({ kubeconfig, namespace: namespace, metricsPort: await freePort(), extraArgs });
     const operator = await record('operator', startService({ ...cmd, logFile: join(dir, 'operator.log') }));
     say(`operator: a process on this machine (pid ${operator.pid}), as ServiceAccount ${namespace}/${release} — kwok nodes do not run containers; log ${operator.logFile}`);
   }
@@ -102,7 +106,6 @@ export async function bringUp(opts: UpOptions): Promise<UpResult> {
   say(`upstream: docker-registry at ${upstream} with library/demo:v1 (${image.manifestDigest})`);
 
   // The cache, as a process on this machine.
-  const proxyPort = await freePort();
   await mkdir(join(dir, 'cache'), { recursive: true });
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   const cli = proxyCliCommand();
@@ -144,6 +147,10 @@ export async function bringUp(opts: UpOptions): Promise<UpResult> {
   const stats = (await (await fetch(`${proxyUrl}/_berth/stats`)).json()) as UpResult['stats'];
   say(`containerd pulled ${DEMO_IMAGE} through the cache (${DEMO_REGISTRY} resolves nowhere): ${stats.artifacts} artifacts, ${stats.bytes} bytes cached`);
 
+  if (local) {
+    // The operator reads the proxy's figures into status (CACHED, HIT%) on its next look.
+    await target.kubectl(['wait', '-n', DEMO_NAMESPACE, '--for=jsonpath={.status.cache.artifacts}=' + String(stats.artifacts), 'proxycacheproject/demo', '--timeout=60s']).catch(() => undefined);
+  }
   const table = await target.kubectl(['get', 'regep,pcp', '-A']);
   return { state, table, hostsToml, stats };
 }

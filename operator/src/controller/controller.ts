@@ -34,6 +34,8 @@ export interface ControllerOptions {
   kube?: KubeClient;
   resyncMs?: number;
   concurrency?: number;
+  /** Proxy base URLs by `namespace/name`, for an operator outside the cluster (default: the Service's name). */
+  proxyUrls?: ReadonlyMap<string, string>;
 }
 
 const NODE_AGENT_KEY = 'node-agent';
@@ -77,7 +79,7 @@ export class Controller {
         nodes: () => this.nodes.list(),
       },
     });
-    const reconcileProject = projectReconciler({ kube, nodeMirror, defaultImage: options.proxyImage, log, stats: options.stats ?? httpStatsFetcher, resyncMs: options.resyncMs });
+    const reconcileProject = projectReconciler({ kube, nodeMirror, defaultImage: options.proxyImage, log, stats: options.stats ?? httpStatsFetcher, resyncMs: options.resyncMs, ...(options.proxyUrls ? { proxyUrls: options.proxyUrls } : {}) });
     const reconcileEndpoint = endpointReconciler({ kube, log, probe: options.probe ?? probeRegistry });
 
     this.queue = new WorkQueue(

@@ -30,6 +30,8 @@ export interface ProjectReconcilerDeps {
   defaultImage: string;
   log: Logger;
   now?: () => Date;
+  /** Proxy base URLs by `namespace/name`, for an operator outside the cluster (default: the Service's name). */
+  proxyUrls?: ReadonlyMap<string, string>;
   /** How often a Ready project is looked at again (stats refresh). */
   resyncMs?: number;
   /** How soon a project that is not Ready yet is looked at again. */
@@ -207,7 +209,8 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
   }
 
   async function fetchStats(project: ProxyCacheProject): Promise<ProxyStats | undefined> {
-    const url = `http://${childName(project)}.${project.metadata.namespace ?? ''}.svc:5000`;
+    const namespace = project.metadata.namespace ?? '';
+    const url = deps.proxyUrls?.get(`${namespace}/${project.metadata.name}`) ?? `http://${childName(project)}.${namespace}.svc:5000`;
     try {
       return await deps.stats(url);
     } catch (error) {
