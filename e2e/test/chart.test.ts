@@ -17,6 +17,7 @@ import { operatorCommand } from '../src/chart/operator-process.ts';
 import { parseManifests, prepareSchemas } from '../src/chart/prepare-schemas.ts';
 import { normalizeRules, rulesOfKind } from '../src/chart/rbac.ts';
 import { staticVolume, TEST_STORAGE_CLASS } from '../src/chart/volumes.ts';
+import { demoResources } from '../src/up/demo.ts';
 import { startDaemon, logTail } from '../src/testbed/daemon.ts';
 
 const exec = promisify(execFile);
@@ -146,10 +147,9 @@ describe('Helm chart charts/berth @real', function () {
       const cmd = operatorCommand({ kubeconfig, namespace, metricsPort: await freePort() });
       const operator = startDaemon({ name: 'berth-operator (chart RBAC)', logFile: join(work.path, 'operator.log'), ...cmd });
       try {
-        await cluster.kubectl(['create', 'namespace', demo]);
-        await cluster.kubectl(['apply', '-f', '-'], { input: staticVolume({ name: `${demo}-local`, namespace: demo, claim: 'berth-local', size: '1Gi' }) });
-        await cluster.kubectl(['apply', '--server-side', '-f', '-'], { input: demoProject(demo, registry.url) });
-        await cluster.kubectl(['wait', '-n', demo, '--for=condition=Ready', 'registryendpoint/local', 'proxycacheproject/local', '--timeout=180s']).catch(async (err: Error) => {
+        await cluster.kubectl(['apply', '-f', '-'], { input: staticVolume({ name: `${demo}-local`, namespace: demo, claim: 'berth-demo', size: '1Gi' }) });
+        await cluster.kubectl(['apply', '--server-side', '-f', '-'], { input: demoResources(demo, registry.url, TEST_STORAGE_CLASS) });
+        await cluster.kubectl(['wait', '-n', demo, '--for=condition=Ready', 'registryendpoint/demo', 'proxycacheproject/demo', '--timeout=180s']).catch(async (err: Error) => {
           throw new Error(`${err.message}\noperator log:\n${await logTail(operator)}`);
         });
         const log = await operator.log();
@@ -183,21 +183,4 @@ async function operatorDefaultProxyImage(): Promise<string> {
     parseOptions(argv: string[], env: NodeJS.ProcessEnv): { proxyImage: string };
   };
   return parseOptions([], {}).proxyImage;
-}
-
-function demoProject(namespace: string, upstream: string): string {
-  return `apiVersion: berth.dev/v1alpha1
-kind: RegistryEndpoint
-metadata: { name: local, namespace: ${namespace} }
-spec: { provider: oci, url: ${upstream} }
----
-apiVersion: berth.dev/v1alpha1
-kind: ProxyCacheProject
-metadata: { name: local, namespace: ${namespace} }
-spec:
-  endpointRef: { name: local }
-  registry: demo.berth.local
-  storage: { size: 1Gi, storageClassName: ${TEST_STORAGE_CLASS} }
-  access: { anonymous: true }
-`;
 }
