@@ -1,6 +1,6 @@
 // Test images built with umoci: each layer one file of random bytes of the given size; a multi-arch image is an
 // OCI index of a linux/amd64 and a linux/arm64 image (different random layers each).
-import { rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../testbed/run.ts';
 import { tempDir } from '../testbed/temp.ts';
@@ -31,7 +31,15 @@ export interface TestImage {
 export interface BuildOptions {
   /** Size in bytes of each layer, in order. */
   layerSizes: number[];
+  /**
+   * A first layer with Debian's static busybox (/bin/busybox, /bin/sh) and an entrypoint that waits until
+   * stopped: an image a real node can start as a pod (the random layers alone hold no program).
+   */
+  runnable?: boolean;
 }
+
+/** Debian's busybox-static (e2e/setup/debian.sh installs it): one static binary, no libraries to copy. */
+const BUSYBOX = '/bin/busybox';
 
 const TAG = 'v1';
 
@@ -41,12 +49,21 @@ interface Manifest {
 }
 
 /** Builds one platform's image under `tag` in the layout. */
-async function buildPlatform(layout: string, work: string, tag: string, arch: string, layerSizes: number[]): Promise<PlatformImage> {
+async function buildPlatform(layout: string, work: string, tag: string, arch: string, layerSizes: number[], runnable = false): Promise<PlatformImage> {
   const image = `${layout}:${tag}`;
   await run('umoci', ['new', '--image', image]);
   await run('umoci', ['config', '--image', image, '--os', 'linux', '--architecture', arch]);
   const bundle = join(work, `bundle-${tag}`);
   await run('umoci', ['unpack', '--rootless', '--image', image, bundle]);
+  if (runnable) {
+    await mkdir(join(bundle, 'rootfs', 'bin'), { recursive: true });
+    await copyFile(BUSYBOX, join(bundle, 'rootfs', 'bin', 'busybox'));
+    await symlink('busybox', join(bundle, 'rootfs', 'bin', 'sh'));
+    await run('umoci', ['repack', '--refresh-bundle', '--image', image, bundle]);
+    // PID 1 ignores signals it has no handler for: the trap lets the kubelet's SIGTERM end the pod at once
+    const script = 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done';
+    await run('umoci', ['config', '--image', image, '--config.entrypoint', '/bin/sh', '--config.cmd', '-c', '--config.cmd', script]);
+  }
   for (const [i, size] of layerSizes.entries()) {
     await writeRandomFile(join(bundle, 'rootfs', `layer-${i}.bin`), size);
     // --refresh-bundle: the next repack only packs what was added since this one, so each file is one layer.
@@ -85,7 +102,7 @@ function testImage(work: { path: string; remove(): Promise<void> }, layout: stri
 export async function buildImage(opts: BuildOptions): Promise<TestImage> {
   const { work, layout } = await newLayout('berth-image');
   try {
-    const image = await buildPlatform(layout, work.path, TAG, 'amd64', opts.layerSizes);
+    const image = await buildPlatform(layout, work.path, TAG, 'amd64', opts.layerSizes, opts.runnable);
     return testImage(work, layout, image.manifestDigest, [image]);
   } catch (err) {
     await work.remove();

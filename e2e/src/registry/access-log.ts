@@ -8,6 +8,8 @@ export interface AccessLogEntry {
   /** The query string without `?`, '' when none. */
   query: string;
   status: number;
+  /** Who asked: Berth's proxy and containerd name themselves here. */
+  userAgent: string;
 }
 
 interface LogrusEntry {
@@ -15,6 +17,7 @@ interface LogrusEntry {
   'http.request.method'?: string;
   'http.request.uri'?: string;
   'http.response.status'?: number;
+  'http.request.useragent'?: string;
 }
 
 export function parseAccessLog(text: string): AccessLogEntry[] {
@@ -35,6 +38,7 @@ export function parseAccessLog(text: string): AccessLogEntry[] {
       path: q < 0 ? uri : uri.slice(0, q),
       query: q < 0 ? '' : uri.slice(q + 1),
       status: entry['http.response.status'] ?? 0,
+      userAgent: entry['http.request.useragent'] ?? '',
     });
   }
   return entries;

@@ -27,12 +27,17 @@ export interface RegistryOptions {
   tokenAuth?: boolean;
   /** distribution's pull-through cache mode, mirroring this URL. */
   proxyRemoteUrl?: string;
+  /**
+   * The address to listen on; default 127.0.0.1. Pods of the real node cannot reach the host's loopback: they use
+   * the node's pod-bridge address (Cluster.hostAddress), which stays inside this machine.
+   */
+  address?: string;
 }
 
 export interface Registry {
-  /** http://127.0.0.1:PORT */
+  /** http://ADDRESS:PORT (ADDRESS: 127.0.0.1 unless `address` was given) */
   readonly url: string;
-  /** 127.0.0.1:PORT, for image references */
+  /** ADDRESS:PORT, for image references */
   readonly host: string;
   /** Filesystem storage root: blobs live under docker/registry/v2/blobs/sha256/<2 hex>/<hex>/data. */
   readonly dataDir: string;
@@ -52,6 +57,7 @@ export interface Registry {
 export async function startRegistry(opts: RegistryOptions = {}): Promise<Registry> {
   const dir = await tempDir('berth-registry');
   const port = await freePort();
+  const address = opts.address ?? '127.0.0.1';
   const dataDir = join(dir.path, 'data');
   const configFile = join(dir.path, 'config.yml');
 
@@ -64,7 +70,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
       delete: { enabled: opts.deleteEnabled ?? false },
       maintenance: { uploadpurging: { enabled: false } },
     },
-    http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex') },
+    http: { addr: `${address}:${port}`, secret: randomBytes(16).toString('hex') },
   };
 
   let credentials: Credentials | undefined = opts.htpasswd;
@@ -89,7 +95,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     args: ['serve', configFile],
     logFile: join(dir.path, 'registry.log'),
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${address}:${port}`;
   const stop = async () => {
     await daemon.stop();
     await tokenService?.stop();
@@ -110,7 +116,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   const accessLog = async () => parseAccessLog(await daemon.log());
   return {
     url,
-    host: `127.0.0.1:${port}`,
+    host: `${address}:${port}`,
     dataDir,
     ...(credentials ? { credentials } : {}),
     ...(tokenService ? { tokenService } : {}),
