@@ -5,6 +5,7 @@ import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret,
 import { ConfigError } from '@berth/proxy/config';
 import { API_VERSION, FINALIZER, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from '../api/index.ts';
 import { childName, desiredChildren, EndpointConfigError, resolveEndpoint, SecretShapeError, type ProjectInputs } from '../children/index.ts';
+import { PROXY_PORT } from '../children/names.ts';
 import type { CleanupState } from '../nodemirror/cleanup.ts';
 import { findCondition, mergeConditions, sameConditions } from './conditions.ts';
 import { describeKubeError, statusCodeOf, type KubeClient, type ObjectRef } from './kube-client.ts';
@@ -152,7 +153,7 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
       deps.kube.get<V1Service>(child('v1', 'Service')),
     ]);
     Object.assign(observation, { deployment, pvc, service });
-    const stats = await fetchStats(project);
+    const stats = await fetchStats(project, service);
     if (stats) observation.stats = stats;
     const mirror = await deps.nodeMirror.summarize(project);
     if (mirror) observation.nodeMirror = mirror;
@@ -208,9 +209,13 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
     return inputs;
   }
 
-  async function fetchStats(project: ProxyCacheProject): Promise<ProxyStats | undefined> {
+  async function fetchStats(project: ProxyCacheProject, service: V1Service | undefined): Promise<ProxyStats | undefined> {
     const namespace = project.metadata.namespace ?? '';
-    const url = deps.proxyUrls?.get(`${namespace}/${project.metadata.name}`) ?? `http://${childName(project)}.${namespace}.svc:5000`;
+    // By the Service's ClusterIP when it has one: kube-proxy routes it without cluster DNS, which some clusters
+    // (and the local test bed) do not run; the DNS name otherwise.
+    const ip = service?.spec?.clusterIP;
+    const host = ip && ip !== 'None' ? (ip.includes(':') ? `[${ip}]` : ip) : `${childName(project)}.${namespace}.svc`;
+    const url = deps.proxyUrls?.get(`${namespace}/${project.metadata.name}`) ?? `http://${host}:${PROXY_PORT}`;
     try {
       return await deps.stats(url);
     } catch (error) {
