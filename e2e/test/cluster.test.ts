@@ -42,8 +42,8 @@ const workload = (kind: 'Deployment' | 'DaemonSet', name: string, namespace: str
       selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
-        // kwok runs no containers: the image is never pulled
-        spec: { containers: [{ name: 'main', image: 'registry.invalid/smoke:1' }] },
+        // kwok runs no containers: the image is never pulled. The fake nodes only: the real node would pull it.
+        spec: { nodeSelector: { type: 'kwok' }, containers: [{ name: 'main', image: 'registry.invalid/smoke:1' }] },
       },
     },
   });
@@ -77,10 +77,10 @@ describe('local control plane @real', function () {
     assert.equal(deploy.status.availableReplicas, 2);
   });
 
-  it('runs a DaemonSet pod on every node', async () => {
+  it('runs a DaemonSet pod on every (fake) node', async () => {
     await cluster.kubectl(['apply', '-f', '-'], { input: workload('DaemonSet', 'agent', namespace) });
     await cluster.kubectl(['rollout', 'status', '-n', namespace, 'daemonset/agent', '--timeout=90s']);
-    const nodes = (await cluster.kubectl(['get', 'nodes', '-o', 'name'])).trim().split('\n').map((n) => n.replace('node/', ''));
+    const nodes = (await cluster.kubectl(['get', 'nodes', '-l', 'type=kwok', '-o', 'name'])).trim().split('\n').map((n) => n.replace('node/', ''));
     await cluster.kubectl(['wait', '-n', namespace, '--for=jsonpath={.status.phase}=Running', 'pod', '-l', 'app=agent', '--timeout=90s']);
     const pods = JSON.parse(await cluster.kubectl(['get', 'pods', '-n', namespace, '-l', 'app=agent', '-o', 'json'])) as PodList;
     assert.deepEqual(pods.items.filter((p) => p.status.phase === 'Running').map((p) => p.spec.nodeName).sort(), nodes.sort());
@@ -106,8 +106,9 @@ describe('local control plane @real', function () {
 
   describe('pnpm cluster up|status|down on a state folder of its own', () => {
     let dir: string;
+    // without a real node: the shared cluster has the machine's one (fixed ports, host paths)
     const cli = (cmd: string): Promise<{ stdout: string }> =>
-      run(process.execPath, ['--import', 'tsx', join(e2ePackageDir(), 'src', 'cluster', 'cli.ts'), cmd], { env: { ...process.env, BERTH_CLUSTER_DIR: dir }, timeout: 180_000 });
+      run(process.execPath, ['--import', 'tsx', join(e2ePackageDir(), 'src', 'cluster', 'cli.ts'), cmd], { env: { ...process.env, BERTH_CLUSTER_DIR: dir, BERTH_REAL_NODE: '0' }, timeout: 180_000 });
     before(() => {
       dir = mkdtempSync(join(tmpdir(), 'berth-cluster-'));
     });

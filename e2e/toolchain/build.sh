@@ -3,7 +3,7 @@
 # suite) into a cache outside the work tree, keyed by version, so every later run finds them in seconds.
 # Go is test tooling only: nothing here ships in Berth.
 #
-#   e2e/toolchain/build.sh [all|k8s|etcd|kwok|tools|conformance]   (default: all)
+#   e2e/toolchain/build.sh [all|k8s|etcd|kwok|tools|conformance|pause]   (default: all)
 #   prints nothing but progress; the binaries' directory is `e2e/toolchain/build.sh --bin-dir`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,9 +23,9 @@ key_of() { cat "$@" | sha256sum | cut -c1-16; }
 
 build_k8s() {
   local out=$bin/kubernetes-$K8S_VERSION key
-  key=$(key_of "$here/kubernetes/go.mod" "$here/kubernetes/go.sum")
+  key=$(key_of "$here/kubernetes/go.mod" "$here/kubernetes/go.sum" <(echo "with kubelet, kube-proxy"))
   fresh "$out" "$key" && return 0
-  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $K8S_VERSION (cold: tens of minutes)"
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kube-proxy $K8S_VERSION (cold: tens of minutes)"
   local minor; minor=$(echo "$K8S_VERSION" | cut -d. -f2)
   mkdir -p "$out"
   (cd "$here/kubernetes" && go build -o "$out/" -ldflags "-s -w \
@@ -33,7 +33,8 @@ build_k8s() {
       -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor \
       -X k8s.io/component-base/version.gitTreeState=clean" \
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
+      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+      k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy)
   seal "$out" "$key"
 }
 
@@ -55,6 +56,17 @@ go_install() {
   mkdir -p "$out"
   GOBIN=$out go install -ldflags "-s -w" "$2@$3"
   seal "$out" "$2@$3"
+}
+
+# The real node's sandbox image program (e2e/toolchain/pause): static, so the image needs nothing but it.
+build_pause() {
+  local out=$bin/pause key
+  key=$(key_of "$here/pause/go.mod" "$here/pause/main.go")
+  fresh "$out" "$key" && return 0
+  log "building the sandbox (pause) program"
+  mkdir -p "$out"
+  (cd "$here/pause" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/pause" .)
+  seal "$out" "$key"
 }
 
 build_kwok() { go_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"; }
@@ -82,11 +94,12 @@ build_conformance() {
 }
 
 case "${1:-all}" in
-  all) build_etcd; build_tools; build_conformance; build_k8s ;;
+  all) build_etcd; build_pause; build_tools; build_conformance; build_k8s ;;
   k8s) build_k8s ;;
   etcd) build_etcd ;;
   kwok) build_kwok ;;
   tools) build_tools ;;
   conformance) build_conformance ;;
-  *) echo "usage: $0 [all|k8s|etcd|kwok|tools|conformance|--bin-dir]" >&2; exit 2 ;;
+  pause) build_pause ;;
+  *) echo "usage: $0 [all|k8s|etcd|kwok|tools|conformance|pause|--bin-dir]" >&2; exit 2 ;;
 esac

@@ -10,7 +10,7 @@ function ensureBinaries(): Binaries {
   try {
     return requireBinaries();
   } catch {
-    for (const what of ['etcd', 'kwok', 'k8s']) execFileSync(join(toolchainDir(), 'build.sh'), [what], { stdio: 'inherit' });
+    for (const what of ['etcd', 'kwok', 'pause', 'k8s']) execFileSync(join(toolchainDir(), 'build.sh'), [what], { stdio: 'inherit' });
     return requireBinaries();
   }
 }

@@ -4,7 +4,7 @@ import type { Binaries } from './layout.ts';
 import { clusterLayout } from './layout.ts';
 
 const ports: Ports = { etcdClient: 40001, etcdPeer: 40002, apiserver: 40003, controllerManager: 40004, scheduler: 40005, kwok: 40006 };
-const bins: Binaries = { etcd: '/b/etcd', kubeApiserver: '/b/apiserver', kubeControllerManager: '/b/cm', kubeScheduler: '/b/sched', kubectl: '/b/kubectl', kwok: '/b/kwok' };
+const bins: Binaries = { etcd: '/b/etcd', kubeApiserver: '/b/apiserver', kubeControllerManager: '/b/cm', kubeScheduler: '/b/sched', kubectl: '/b/kubectl', kwok: '/b/kwok', kubelet: '/b/kubelet', kubeProxy: '/b/kube-proxy', pause: '/b/pause' };
 const all = components(clusterLayout('/state'), bins, ports);
 const flagsOf = (name: string): string[] => all.find((c) => c.name === name)!.args;
 
@@ -21,9 +21,12 @@ describe('control plane components', () => {
     }
   });
 
-  it('runs the apiserver with RBAC, service-account tokens and client-certificate auth', () => {
+  it('runs the apiserver with Node and RBAC authorization, service-account tokens and client-certificate auth', () => {
     const f = flagsOf('kube-apiserver');
-    assert.ok(f.includes('--authorization-mode=RBAC'));
+    assert.ok(f.includes('--authorization-mode=Node,RBAC'));
+    assert.ok(f.includes('--enable-admission-plugins=NodeRestriction,PodNodeSelector'));
+    assert.ok(f.includes('--kubelet-client-certificate=/state/pki/apiserver-kubelet-client.crt'));
+    assert.ok(f.includes('--kubelet-client-key=/state/pki/apiserver-kubelet-client.key'));
     assert.ok(f.includes('--service-cluster-ip-range=10.96.0.0/16'));
     assert.ok(f.includes('--service-account-issuer=https://127.0.0.1:40003'));
     assert.ok(f.includes('--service-account-signing-key-file=/state/pki/sa.key'));

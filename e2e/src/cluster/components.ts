@@ -28,7 +28,7 @@ export const serviceClusterIpRange = '10.96.0.0/16';
 /** fake nodes carry this annotation; kwok manages only them */
 export const kwokNodeAnnotation = { key: 'kwok.x-k8s.io/node', value: 'fake' } as const;
 
-export function componentKubeconfig(layout: ClusterLayout, name: 'kube-controller-manager' | 'kube-scheduler' | 'kwok'): string {
+export function componentKubeconfig(layout: ClusterLayout, name: 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'kubelet' | 'kube-proxy'): string {
   return join(layout.kubeconfigs, `${name}.kubeconfig`);
 }
 
@@ -86,7 +86,15 @@ export function components(layout: ClusterLayout, bins: Binaries, ports: Ports):
         `--tls-cert-file=${apiserverCert.cert}`,
         `--tls-private-key-file=${apiserverCert.key}`,
         `--client-ca-file=${pki.caCert}`,
-        '--authorization-mode=RBAC',
+        // Node: kubelets read and write only what belongs to their node (as in a real cluster); RBAC for the rest
+        '--authorization-mode=Node,RBAC',
+        // PodNodeSelector: a namespace annotation places its pods on the real node (Cluster.realNodeNamespace)
+        '--enable-admission-plugins=NodeRestriction,PodNodeSelector',
+        // the apiserver's identity towards kubelets (logs, exec): verified against the kubelet's serving cert
+        `--kubelet-client-certificate=${pki.cert('apiserver-kubelet-client').cert}`,
+        `--kubelet-client-key=${pki.cert('apiserver-kubelet-client').key}`,
+        `--kubelet-certificate-authority=${pki.caCert}`,
+        '--kubelet-preferred-address-types=InternalIP,Hostname',
         `--service-account-issuer=${apiserverUrl(ports)}`,
         `--service-account-key-file=${pki.serviceAccountPub}`,
         `--service-account-signing-key-file=${pki.serviceAccountKey}`,

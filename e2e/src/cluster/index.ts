@@ -9,6 +9,46 @@ import { clusterLayout, requireBinaries, type ClusterLayout } from './layout.ts'
 import { down, restartApiserver, up } from './lifecycle.ts';
 import { pkiFiles } from './pki.ts';
 import { readState } from './state.ts';
+import { writeTree } from './hoststate.ts';
+import {
+  bridgeAddress,
+  containerdCertsDir,
+  hostsToml,
+  namespaceNodeSelectorAnnotation,
+  nodePaths,
+  realNodeLabel,
+  realNodeName,
+  realNodeVolumesDir,
+  registryAddress,
+} from './realnode.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+
+/**
+ * The real node (realnode.ts): a kubelet with containerd, runc, a CNI bridge and kube-proxy beside kwok's fake
+ * nodes. It is not tainted, so pods without a nodeSelector may land on a fake node (where kwok "runs" them without
+ * an image) or on the real one (where the image must be pullable). Pods that must really run select it:
+ * nodeSelector `labels`, or every pod of a namespace made with `Cluster.realNodeNamespace()`.
+ */
+export interface RealNode {
+  /** the Node's name, also its InternalIP and kubernetes.io/hostname: 127.0.0.1 */
+  name: string;
+  /** a nodeSelector that picks the real node: {"berth.dev/node": "real"} */
+  labels: Record<string, string>;
+  /** the node's containerd registry hosts dir, the host's /etc/containerd/certs.d (Berth's node agent writes it) */
+  certsDir: string;
+  /** the node's containerd socket (ctr --address … -n k8s.io) */
+  containerdSocket: string;
+  /** a host folder for hostPath PersistentVolumes on the node (removed by `down`) */
+  volumesDir: string;
+  /** removes an image from the node's containerd: every reference the CRI keeps (tag, repo@digest, sha256:<config>);
+   *  resolves with the references removed, so the next pull fetches it again */
+  removeImage(ref: string): Promise<string[]>;
+  /** lets the node pull from `host` (host:port) over plain HTTP, directly: certs.d/<host>/hosts.toml */
+  allowPlainHttp(host: string): Promise<void>;
+}
 
 export interface Cluster {
   /** the admin kubeconfig (client certificate, system:masters) */
@@ -19,6 +59,17 @@ export interface Cluster {
   restartApiserver(): Promise<void>;
   /** a kubeconfig (path) that authenticates as the ServiceAccount with a TokenRequest token */
   serviceAccountKubeconfig(namespace: string, serviceAccount: string): Promise<string>;
+  /** the real node (see RealNode) */
+  realNode: RealNode;
+  /**
+   * The cluster registry, host:port (127.0.0.1:5000): push images as `${registry}/berth/<name>:<tag>`; the real
+   * node pulls them over plain HTTP. Its storage outlives `down`. Holds berth/pause:1 and berth/busybox:1.
+   */
+  registry: string;
+  /** the host's address on the pod bridge (10.88.0.1): a server bound there is reachable from pods and the node */
+  hostAddress: string;
+  /** creates (or annotates) a namespace whose pods all run on the real node (PodNodeSelector) */
+  realNodeNamespace(namespace: string): Promise<void>;
 }
 
 interface Session {
@@ -42,7 +93,11 @@ async function open(): Promise<Session> {
   const layout = clusterLayout();
   const bins = requireBinaries();
   // up() decides under its lock: a cluster another process started meanwhile counts as already up
-  const startedHere = !(await up(layout, bins)).alreadyUp;
+  const { alreadyUp, state } = await up(layout, bins);
+  const startedHere = !alreadyUp;
+  if (!state.realNode) throw new Error(`the cluster in ${layout.root} runs without the real node (BERTH_REAL_NODE=0); \`pnpm cluster down\` and up again`);
+  const socket = nodePaths(layout).containerdSocket;
+  const ctr = async (args: string[]): Promise<string> => (await exec('ctr', ['--address', socket, '-n', 'k8s.io', ...args])).stdout;
   const kubectl = (args: string[], opts?: KubectlOptions): Promise<string> => runKubectl(bins.kubectl, layout.kubeconfig, args, opts);
   const cluster: Cluster = {
     kubeconfig: layout.kubeconfig,
@@ -61,8 +116,43 @@ async function open(): Promise<Session> {
       await chmod(file, 0o600); // writeFile's mode applies only when it creates the file
       return file;
     },
+    realNode: {
+      name: realNodeName,
+      labels: { [realNodeLabel.key]: realNodeLabel.value },
+      certsDir: containerdCertsDir,
+      containerdSocket: socket,
+      volumesDir: realNodeVolumesDir(layout),
+      removeImage: async (ref) => {
+        const rows = (await ctr(['images', 'ls'])).split('\n').slice(1).map((l) => l.split(/\s+/)).filter((r) => r.length >= 3);
+        const wanted = normalizeRef(ref);
+        const digest = rows.find((r) => r[0] === wanted)?.[2];
+        if (!digest) return [];
+        const refs = rows.filter((r) => r[2] === digest).map((r) => r[0]!);
+        await ctr(['images', 'rm', '--sync', ...refs]);
+        return refs;
+      },
+      allowPlainHttp: async (host) => {
+        await writeTree(containerdCertsDir, { [join(host, 'hosts.toml')]: hostsToml(`http://${host}`, [`http://${host}`]) });
+      },
+    },
+    registry: registryAddress,
+    hostAddress: bridgeAddress,
+    realNodeNamespace: async (namespace) => {
+      const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, annotations: { [namespaceNodeSelectorAnnotation]: `${realNodeLabel.key}=${realNodeLabel.value}` } } };
+      await kubectl(['apply', '-f', '-'], { input: JSON.stringify(ns) });
+    },
   };
   return { layout, startedHere, cluster };
+}
+
+/** docker.io/library/x:v1 for x:v1, as containerd's CRI names images (a tag `latest` when none is given). */
+export function normalizeRef(ref: string): string {
+  const first = ref.split('/')[0]!;
+  const hasHost = ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  let full = hasHost ? ref : `docker.io/${ref.includes('/') ? ref : `library/${ref}`}`;
+  const last = full.slice(full.lastIndexOf('/') + 1);
+  if (!last.includes(':') && !full.includes('@')) full += ':latest';
+  return full;
 }
 
 /** Stops the cluster if this process started it (the mocha root hook's afterAll). */

@@ -8,7 +8,11 @@
 //   ├── etcd/                     etcd's data (removed by `down`: every `up` starts from an empty cluster)
 //   ├── pids/<component>.pid
 //   ├── logs/<component>.log
-//   └── run/<component>/          each component's scratch (self-signed serving certs)
+//   ├── run/<component>/          each component's scratch (self-signed serving certs)
+//   ├── node/                     the real node: containerd root/state/socket, kubelet root, CNI config, configs
+//   ├── registry/                 the cluster registry's storage (kept across `down`, see registry.ts)
+//   ├── host-state.json           what the real node changes on the host, recorded before it changes it (hoststate.ts)
+//   └── host-backup/              copies of host files the real node replaces (/etc/containerd)
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,6 +27,10 @@ export interface ClusterLayout {
   pids: string;
   logs: string;
   run: string;
+  node: string;
+  registryData: string;
+  hostRecord: string;
+  hostBackup: string;
 }
 
 /** The folder of the @berth/e2e package, found by walking up from this file (works from src/ and from dist/). */
@@ -48,6 +56,10 @@ export function clusterLayout(root: string = process.env.BERTH_CLUSTER_DIR ?? jo
     pids: join(abs, 'pids'),
     logs: join(abs, 'logs'),
     run: join(abs, 'run'),
+    node: join(abs, 'node'),
+    registryData: join(abs, 'registry'),
+    hostRecord: join(abs, 'host-state.json'),
+    hostBackup: join(abs, 'host-backup'),
   };
 }
 
@@ -70,6 +82,10 @@ export interface Binaries {
   kubeScheduler: string;
   kubectl: string;
   kwok: string;
+  kubelet: string;
+  kubeProxy: string;
+  /** the real node's sandbox program (e2e/toolchain/pause) */
+  pause: string;
 }
 
 /** The binaries' paths in the cache that build.sh fills (same keying: <tool>-<version>). */
@@ -87,6 +103,9 @@ export function binaries(pins: Record<string, string>, cache: string = process.e
     kubeScheduler: join(k8s, 'kube-scheduler'),
     kubectl: join(k8s, 'kubectl'),
     kwok: join(cache, 'bin', `kwok-${need('KWOK_VERSION')}`, 'kwok'),
+    kubelet: join(k8s, 'kubelet'),
+    kubeProxy: join(k8s, 'kube-proxy'),
+    pause: join(cache, 'bin', 'pause', 'pause'),
   };
 }
 
@@ -99,7 +118,7 @@ export function requireBinaries(): Binaries {
   const bins = binaries(parseVersionsEnv(readFileSync(join(toolchainDir(), 'versions.env'), 'utf8')));
   const missing = Object.values(bins).filter((p) => !existsSync(p));
   if (missing.length > 0) {
-    throw new Error(`control-plane binaries not built: ${missing.join(', ')}; run e2e/toolchain/build.sh k8s && e2e/toolchain/build.sh etcd && e2e/toolchain/build.sh kwok`);
+    throw new Error(`control-plane binaries not built: ${missing.join(', ')}; run e2e/toolchain/build.sh k8s && e2e/toolchain/build.sh etcd && e2e/toolchain/build.sh kwok && e2e/toolchain/build.sh pause`);
   }
   return bins;
 }

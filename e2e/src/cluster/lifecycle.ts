@@ -14,8 +14,42 @@ import { ensurePki, pkiFiles } from './pki.ts';
 import { freeLoopbackPorts } from './ports.ts';
 import { isRunning, logTail, pollUntil, startDetached, stopProcess } from './processes.ts';
 import { forgetProcesses, readState, recordedProcesses, recordPid, writeState, type ClusterState, type ProcessRecord } from './state.ts';
+import { installGuard, killPods, readHostRecord, recordHostState, restoreHostState, writeTree } from './hoststate.ts';
+import { ensureBusyboxImage, ensurePauseImage } from './node-images.ts';
+import {
+  bridgeAddress,
+  bridgeName,
+  certsDFiles,
+  cniConflist,
+  containerdCertsDir,
+  containerdConfig,
+  containerdConfigFile,
+  etcContainerd,
+  kubeletConfig,
+  kubeProxyConfig,
+  nodeComponentNames,
+  nodeComponents,
+  nodePaths,
+  realNodeName,
+  realNodePorts,
+  registryAddress,
+  registryConfig,
+  resolvConf,
+  type NodeComponent,
+} from './realnode.ts';
+import { connect } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 export const nodeCount = 2;
+
+/**
+ * `up` starts the real node (realnode.ts) unless BERTH_REAL_NODE=0: one per machine (fixed ports, host paths), so a
+ * second cluster on the same machine (another state folder) must start without one.
+ */
+export function realNodeWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.BERTH_REAL_NODE !== '0';
+}
 const startTimeoutMs = 120_000;
 
 export function adminTls(layout: ClusterLayout): ClientTls {
@@ -32,7 +66,8 @@ function logFile(layout: ClusterLayout, name: string): string {
 export async function isUp(layout: ClusterLayout): Promise<boolean> {
   const state = readState(layout);
   if (!state) return false;
-  const all = componentNames.every((n) => {
+  const names = [...componentNames, ...(state.realNode ? nodeComponentNames : [])];
+  const all = names.every((n) => {
     const rec = state.processes[n];
     return rec !== undefined && isRunning(rec.pid, rec.command);
   });
@@ -54,7 +89,7 @@ async function waitFor(layout: ClusterLayout, what: string, check: () => Promise
   if (!ok) throw new Error(`timed out after ${startTimeoutMs / 1000}s waiting for ${what}`);
 }
 
-async function start(layout: ClusterLayout, c: Component): Promise<ProcessRecord> {
+async function start(layout: ClusterLayout, c: Component | NodeComponent): Promise<ProcessRecord> {
   const { pid } = startDetached(c.command, c.args, logFile(layout, c.name));
   await recordPid(layout, c.name, pid, c.command);
   return { pid, command: c.command, args: c.args, port: c.port };
@@ -70,7 +105,7 @@ async function writeComponentFiles(layout: ClusterLayout, ports: Ports): Promise
     renderKubeconfig({ server, caFile: pki.caCert, userName, user: { clientCertificate: pki.cert(name).cert, clientKey: pki.cert(name).key } });
   await mkdir(layout.kubeconfigs, { recursive: true });
   await writeFile(layout.kubeconfig, ofCert('admin', 'berth-admin'), { mode: 0o600 });
-  for (const name of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const) {
+  for (const name of ['kube-controller-manager', 'kube-scheduler', 'kwok', 'kubelet', 'kube-proxy'] as const) {
     await writeFile(componentKubeconfig(layout, name), ofCert(name, name), { mode: 0o600 });
   }
 }
@@ -128,6 +163,7 @@ async function upLocked(layout: ClusterLayout, bins: Binaries): Promise<UpResult
     }, ...watchedSoFar());
     await waitFor(layout, 'the default ServiceAccount', async () => (await apiGet(server, tls, '/api/v1/namespaces/default/serviceaccounts/default')) !== undefined, ...watchedSoFar());
     await waitFor(layout, 'kube-scheduler and kube-controller-manager /healthz', async () => (await componentHealthy(ports.scheduler)) && (await componentHealthy(ports.controllerManager)), ...watchedSoFar());
+    if (realNodeWanted()) await startRealNode(layout, bins, state, watchedSoFar);
     return { alreadyUp: false, state };
   } catch (err) {
     await downLocked(layout).catch(() => undefined);
@@ -138,21 +174,111 @@ async function upLocked(layout: ClusterLayout, bins: Binaries): Promise<UpResult
 async function downLocked(layout: ClusterLayout): Promise<string[]> {
   const recorded = await recordedProcesses(layout);
   const order = [...componentNames].reverse() as string[];
-  const names = [...recorded.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b));
   const stopped: string[] = [];
-  // the apiserver's clients first, together; then the apiserver; then etcd
-  const clients = names.filter((n) => n !== 'kube-apiserver' && n !== 'etcd');
   const stop = async (n: string): Promise<void> => {
-    const rec = recorded.get(n)!;
+    const rec = recorded.get(n);
+    if (!rec) return;
     if (isRunning(rec.pid, rec.command)) stopped.push(n);
     await stopProcess(rec.pid, rec.command);
   };
+  // The real node first: kubelet and kube-proxy, then the pods (so nothing restarts them), then containerd and
+  // the registry, then the host as recorded before `up` changed it (also after a crashed `up`).
+  await Promise.all(['kubelet', 'kube-proxy'].map(stop));
+  const record = readHostRecord(layout);
+  if (record) await killPods(record).catch(() => undefined);
+  await stop('containerd');
+  await stop('registry');
+  await restoreHostState(layout);
+  await rm(layout.node, { recursive: true, force: true });
+  const names = [...recorded.keys()].filter((n) => order.includes(n)).sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  // the apiserver's clients first, together; then the apiserver; then etcd
+  const clients = names.filter((n) => n !== 'kube-apiserver' && n !== 'etcd');
   await Promise.all(clients.map(stop));
-  for (const n of ['kube-apiserver', 'etcd']) if (recorded.has(n)) await stop(n);
+  for (const n of ['kube-apiserver', 'etcd']) await stop(n);
   await forgetProcesses(layout);
   if (existsSync(layout.etcdData)) await rm(layout.etcdData, { recursive: true, force: true });
   await rm(layout.run, { recursive: true, force: true });
   return stopped;
+}
+
+const exec = promisify(execFile);
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function httpOk(url: string): Promise<boolean> {
+  return fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+}
+
+interface NodeObject extends NodeLike {
+  spec?: { taints?: { key: string; effect: string }[] };
+}
+
+/**
+ * Starts the real node beside the fake ones: records the host state, installs the guard, writes the node's
+ * files (and /etc/containerd), then the registry (and the node's images), containerd, kube-proxy and the kubelet;
+ * resolves when the Node is Ready and schedulable.
+ */
+async function startRealNode(layout: ClusterLayout, bins: Binaries, state: ClusterState, watchedSoFar: () => [ProcessRecord[], string[]]): Promise<void> {
+  const fixed = [...Object.values(realNodePorts), Number(registryAddress.split(':')[1])];
+  for (const port of fixed) {
+    if (await portOpen(port)) {
+      throw new Error(`127.0.0.1:${port} is in use: a real node runs already on this machine (one per machine); BERTH_REAL_NODE=0 starts a cluster without one`);
+    }
+  }
+  const p = nodePaths(layout);
+  state.realNode = { name: realNodeName, registry: registryAddress };
+  // the record first: from here on, `down` can undo whatever follows, even after a crash
+  const record = await recordHostState(layout, p, bins.kubeProxy);
+  await writeState(layout, state);
+  await installGuard(record);
+  // the pod bridge now, not at the first pod: servers on the host bind its address (Cluster.hostAddress)
+  await exec('ip', ['link', 'add', bridgeName, 'type', 'bridge']);
+  await exec('ip', ['addr', 'add', `${bridgeAddress}/24`, 'dev', bridgeName]);
+  await exec('ip', ['link', 'set', bridgeName, 'up']);
+  await rm(p.dir, { recursive: true, force: true });
+  for (const d of [p.dir, p.cniConfDir, p.cniIpamDir, p.kubeletRoot, p.containerdRoot, p.containerdState, p.volumePluginDir, layout.registryData]) await mkdir(d, { recursive: true });
+  await writeFile(p.registryConfig, registryConfig(layout));
+  await writeFile(join(p.cniConfDir, '10-berth.conflist'), cniConflist(p));
+  await writeFile(p.resolvConf, resolvConf);
+  await writeFile(p.kubeletConfig, kubeletConfig(layout, p));
+  await writeFile(p.kubeProxyConfig, kubeProxyConfig(layout));
+  await rm(etcContainerd, { recursive: true, force: true });
+  await mkdir(containerdCertsDir, { recursive: true });
+  await writeFile(containerdConfigFile, containerdConfig(p));
+  await writeTree(containerdCertsDir, certsDFiles());
+
+  const byName = new Map(nodeComponents(layout, bins).map((c) => [c.name, c]));
+  const launch = async (n: (typeof nodeComponentNames)[number]): Promise<void> => {
+    state.processes[n] = await start(layout, byName.get(n)!);
+    await writeState(layout, state);
+  };
+  await launch('registry');
+  await waitFor(layout, 'the cluster registry /v2/', () => httpOk(`http://${registryAddress}/v2/`), ...watchedSoFar());
+  await launch('containerd');
+  const images = Promise.all([ensurePauseImage(bins.pause), ensureBusyboxImage()]);
+  await waitFor(layout, 'containerd', () => exec('ctr', ['--address', p.containerdSocket, 'version']).then(() => true, () => false), ...watchedSoFar());
+  await images;
+  await launch('kube-proxy');
+  await launch('kubelet');
+  const server = apiserverUrl(state.ports);
+  const tls = adminTls(layout);
+  await waitFor(layout, `the real node ${realNodeName} Ready and schedulable`, async () => {
+    const node = (await apiGet(server, tls, `/api/v1/nodes/${realNodeName}`)) as NodeObject | undefined;
+    return node !== undefined && isNodeReady(node) && !(node.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+  }, ...watchedSoFar());
+  await waitFor(layout, 'kube-proxy /healthz', () => httpOk(`http://127.0.0.1:${realNodePorts.kubeProxyHealthz}/healthz`), ...watchedSoFar());
 }
 
 /** Stops the apiserver and starts it again with the same flags and port; resolves when /readyz is ok again. */

@@ -9,6 +9,9 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/** The real node's name: the IP literal, so that the apiserver reaches the kubelet without DNS (see realnode.ts). */
+export const realNodeName = '127.0.0.1';
+
 export interface CertSpec {
   /** file stem under pki/: <name>.key, <name>.crt */
   name: string;
@@ -41,6 +44,15 @@ export const certSpecs: readonly CertSpec[] = [
   { name: 'kube-scheduler', commonName: 'system:kube-scheduler', usage: 'client' },
   // kwok writes node and pod status for every fake node; it has no narrower bootstrap role.
   { name: 'kwok', commonName: 'kwok', organization: 'system:masters', usage: 'client' },
+  // The real node (realnode.ts). The apiserver's client identity towards kubelets (logs, exec, port-forward):
+  // system:masters passes the kubelet's webhook authorization (a SubjectAccessReview) as in kubeadm clusters.
+  { name: 'apiserver-kubelet-client', commonName: 'kube-apiserver-kubelet-client', organization: 'system:masters', usage: 'client' },
+  // The kubelet's own identity: the Node authorizer and NodeRestriction admission know it by this name and group.
+  { name: 'kubelet', commonName: `system:node:${realNodeName}`, organization: 'system:nodes', usage: 'client' },
+  // The kubelet's serving certificate: the apiserver dials the node's InternalIP, the IP literal 127.0.0.1.
+  { name: 'kubelet-serving', commonName: realNodeName, usage: 'server', altNames: [`IP:${realNodeName}`, 'DNS:localhost'] },
+  // kube-proxy: the bootstrap ClusterRoleBinding system:node-proxier names this user.
+  { name: 'kube-proxy', commonName: 'system:kube-proxy', usage: 'client' },
 ];
 
 /** An openssl config whose extensions section makes a CA-signed leaf of the given usage. */

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComponentName, Ports } from './components.ts';
+import type { NodeComponentName } from './realnode.ts';
 import type { ClusterLayout } from './layout.ts';
 
 export interface ProcessRecord {
@@ -15,9 +16,12 @@ export interface ProcessRecord {
 
 export interface ClusterState {
   ports: Ports;
-  processes: Partial<Record<ComponentName, ProcessRecord>>;
+  processes: Partial<Record<ComponentName | NodeComponentName, ProcessRecord>>;
+  /** the fake nodes kwok keeps */
   nodes: string[];
   startedAt: string;
+  /** set when the cluster has the real node (realnode.ts) */
+  realNode?: { name: string; registry: string };
 }
 
 export function readState(layout: ClusterLayout): ClusterState | undefined {
@@ -34,7 +38,7 @@ export async function writeState(layout: ClusterLayout, state: ClusterState): Pr
   const tmp = `${layout.stateFile}.tmp`;
   await writeFile(tmp, JSON.stringify(state, null, 2) + '\n');
   await rename(tmp, layout.stateFile);
-  for (const [name, rec] of Object.entries(state.processes)) await recordPid(layout, name as ComponentName, rec.pid, rec.command);
+  for (const [name, rec] of Object.entries(state.processes)) await recordPid(layout, name, rec.pid, rec.command);
 }
 
 /** Every recorded process, from state.json and from pid files (an `up` may have died before writing state). */
@@ -51,7 +55,7 @@ export async function recordedProcesses(layout: ClusterLayout): Promise<Map<stri
   return found;
 }
 
-export async function recordPid(layout: ClusterLayout, name: ComponentName, pid: number, command: string): Promise<void> {
+export async function recordPid(layout: ClusterLayout, name: string, pid: number, command: string): Promise<void> {
   await mkdir(layout.pids, { recursive: true });
   // the pid, then the binary it runs: `down` signals the pid only while it still runs that binary
   await writeFile(join(layout.pids, `${name}.pid`), `${pid}\n${command}\n`);

@@ -14,10 +14,13 @@ describe('cluster status text', () => {
       kubeconfig: '/k',
       ready: true,
       components: [{ name: 'kube-apiserver', pid: 9, port: 3, running: true }],
-      nodes: [{ name: 'berth-worker-1', ready: true }],
+      nodes: [{ name: 'berth-worker-1', ready: true, real: false }, { name: '127.0.0.1', ready: true, real: true }],
+      registry: '127.0.0.1:5000',
     });
     assert.match(text, /^local control plane: up {2}https:\/\/127\.0\.0\.1:3$/m);
     assert.match(text, /kube-apiserver +running +pid 9 +port 127\.0\.0\.1:3/);
-    assert.match(text, /berth-worker-1 +Ready/);
+    assert.match(text, /berth-worker-1 +Ready +kwok/);
+    assert.match(text, /127\.0\.0\.1 +Ready +real/);
+    assert.match(text, /cluster registry: 127\.0\.0\.1:5000/);
   });
 });

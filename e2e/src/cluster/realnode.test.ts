@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { clusterLayout, type Binaries } from './layout.ts';
+import {
+  certsDFiles,
+  cniConflist,
+  containerdConfig,
+  guardRules,
+  kubeletConfig,
+  kubeProxyConfig,
+  nodeComponents,
+  nodePaths,
+  registryConfig,
+} from './realnode.ts';
+
+const layout = clusterLayout('/state');
+const p = nodePaths(layout);
+const bins = { kubelet: '/b/kubelet', kubeProxy: '/b/kube-proxy', pause: '/b/pause' } as Binaries;
+
+describe('real node configuration', () => {
+  it('gives containerd the CRI with runc on cgroupfs, its own paths, and /etc/containerd/certs.d', () => {
+    const toml = containerdConfig(p);
+    assert.match(toml, /^root = "\/state\/node\/containerd\/root"$/m);
+    assert.match(toml, /^state = "\/state\/node\/containerd\/state"$/m);
+    assert.match(toml, /^ {2}address = "\/state\/node\/containerd\/containerd.sock"$/m);
+    assert.match(toml, /SystemdCgroup = false/);
+    assert.match(toml, /restrict_oom_score_adj = true/);
+    assert.match(toml, /sandbox_image = "127\.0\.0\.1:5000\/berth\/pause:1"/);
+    assert.match(toml, /config_path = "\/etc\/containerd\/certs\.d"/);
+    assert.match(toml, /conf_dir = "\/state\/node\/cni\/net\.d"/);
+    assert.match(toml, /Root = "\/state\/node\/containerd\/runc"/);
+    assert.doesNotMatch(toml, /disabled_plugins = \[[^\]]*grpc\.v1\.cri/);
+  });
+
+  it('points the cluster registry at plain http and every other registry at a closed local port', () => {
+    const files = certsDFiles();
+    assert.match(files['127.0.0.1:5000/hosts.toml']!, /^server = "http:\/\/127\.0\.0\.1:5000"$/m);
+    assert.match(files['127.0.0.1:5000/hosts.toml']!, /\[host\."http:\/\/127\.0\.0\.1:5000"\]/);
+    assert.equal(files['_default/hosts.toml']!.trim(), 'server = "http://127.0.0.1:1"');
+  });
+
+  it('makes a bridge network from a /24 of 10.88.0.0/16 without masquerade', () => {
+    const conf = JSON.parse(cniConflist(p)) as { plugins: { type: string; bridge?: string; ipMasq?: boolean; ipam?: { ranges: { subnet: string }[][]; dataDir: string } }[] };
+    assert.deepEqual(conf.plugins.map((x) => x.type), ['bridge', 'portmap']);
+    assert.equal(conf.plugins[0]!.bridge, 'berth0');
+    assert.equal(conf.plugins[0]!.ipMasq, false);
+    assert.equal(conf.plugins[0]!.ipam!.ranges[0]![0]!.subnet, '10.88.0.0/24');
+    assert.equal(conf.plugins[0]!.ipam!.dataDir, '/state/node/cni/ipam');
+  });
+
+  it('runs the kubelet on loopback with webhook authn/z, its serving cert and a loopback-only resolv.conf', () => {
+    const c = parse(kubeletConfig(layout, p)) as Record<string, unknown>;
+    assert.equal(c.address, '127.0.0.1');
+    assert.equal(c.healthzBindAddress, '127.0.0.1');
+    assert.equal(c.readOnlyPort, 0);
+    assert.deepEqual(c.authentication, { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: '/state/pki/ca.crt' } });
+    assert.deepEqual(c.authorization, { mode: 'Webhook' });
+    assert.equal(c.tlsCertFile, '/state/pki/kubelet-serving.crt');
+    assert.equal(c.cgroupDriver, 'cgroupfs');
+    assert.equal(c.failCgroupV1, false);
+    assert.equal(c.resolvConf, '/state/node/resolv.conf');
+    assert.equal(c.containerRuntimeEndpoint, 'unix:///state/node/containerd/containerd.sock');
+    assert.equal(c.volumePluginDir, '/state/node/volume-plugins');
+  });
+
+  it('names the node by its IP literal and labels it, without --node-ip', () => {
+    const kubelet = nodeComponents(layout, bins).find((c) => c.name === 'kubelet')!;
+    assert.ok(kubelet.args.includes('--hostname-override=127.0.0.1'));
+    assert.ok(kubelet.args.includes('--node-labels=berth.dev/node=real'));
+    assert.ok(kubelet.args.includes('--root-dir=/state/node/kubelet'));
+    assert.ok(!kubelet.args.some((a) => a.startsWith('--node-ip')));
+    assert.deepEqual(nodeComponents(layout, bins).map((c) => c.name), ['registry', 'containerd', 'kube-proxy', 'kubelet']);
+  });
+
+  it('runs kube-proxy in iptables mode on loopback, leaving conntrack and route_localnet alone', () => {
+    const c = parse(kubeProxyConfig(layout)) as Record<string, unknown>;
+    assert.equal(c.mode, 'iptables');
+    assert.equal(c.clusterCIDR, '10.88.0.0/16');
+    assert.equal(c.healthzBindAddress, '127.0.0.1:10256');
+    assert.equal(c.metricsBindAddress, '127.0.0.1:10249');
+    assert.deepEqual(c.iptables, { localhostNodePorts: false });
+    assert.deepEqual(c.conntrack, { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' });
+  });
+
+  it('serves the cluster registry on the fixed loopback port from the cluster dir', () => {
+    const c = parse(registryConfig(layout)) as { http: { addr: string }; storage: { filesystem: { rootdirectory: string } } };
+    assert.equal(c.http.addr, '127.0.0.1:5000');
+    assert.equal(c.storage.filesystem.rootdirectory, '/state/registry');
+  });
+
+  it('guards the uplinks in mangle: no forwarding out, no pod or Service address out', () => {
+    const g = guardRules({ v4: ['eth0'], v6: ['eth0'] });
+    const v4 = g.v4.map((r) => r.join(' '));
+    assert.ok(v4.includes('-t mangle -A BERTH-GUARD-FORWARD -o eth0 -j DROP'));
+    assert.ok(v4.includes('-t mangle -I FORWARD 1 -j BERTH-GUARD-FORWARD'));
+    assert.ok(v4.includes('-t mangle -A BERTH-GUARD-POSTROUTING -o eth0 -d 10.88.0.0/16 -j DROP'));
+    assert.ok(v4.includes('-t mangle -A BERTH-GUARD-POSTROUTING -o eth0 -d 10.96.0.0/16 -j DROP'));
+    assert.ok(v4.includes('-t mangle -I POSTROUTING 1 -j BERTH-GUARD-POSTROUTING'));
+    assert.ok(!v4.some((r) => / filter | OUTPUT /.test(r)));
+    assert.deepEqual(g.v6.map((r) => r.join(' ')), ['-t mangle -N BERTH-GUARD-FORWARD', '-t mangle -A BERTH-GUARD-FORWARD -o eth0 -j DROP', '-t mangle -I FORWARD 1 -j BERTH-GUARD-FORWARD']);
+  });
+});

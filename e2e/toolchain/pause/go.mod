@@ -1,0 +1,3 @@
+module berth.dev/e2e/pause
+
+go 1.24
