@@ -63,6 +63,13 @@ export const fixedHostPaths = [
   '/run/netns', // the CRI's pod network namespaces
 ] as const;
 
+/** Top-level cgroups the node makes: the kubelet's (cgroupfs driver) and containerd's default for its namespace. */
+export const ownedCgroupNames = ['kubepods', 'k8s.io'] as const;
+
+function cgroupCandidates(): string[] {
+  return cgroupMounts().flatMap((m) => ownedCgroupNames.map((n) => join(m, n)));
+}
+
 export const iptablesTables = ['filter', 'nat', 'mangle', 'raw'] as const;
 /** Chains the node's components (and the guard) create; only new ones are removed. */
 export const nodeChainPattern = /^(KUBE|CNI|BERTH)-/;
@@ -77,7 +84,7 @@ export interface HostRecord {
   etcContainerdBackedUp: boolean;
   netnsBefore: string[];
   linksBefore: string[];
-  /** cgroup hierarchies (mount points) that had a kubepods dir already: left alone */
+  /** cgroups (<hierarchy>/<name>, for the names in ownedCgroupNames) that existed already: left alone */
   kubepodsBefore: string[];
   /** per family ('v4' | 'v6'), per table: the chain names before */
   chainsBefore: Record<string, Record<string, string[]>>;
@@ -221,7 +228,7 @@ export async function recordHostState(layout: ClusterLayout, p: NodePaths, kubeP
   const etcContainerdBackedUp = existsSync(etcContainerd);
   await rm(layout.hostBackup, { recursive: true, force: true });
   await mkdir(layout.hostBackup, { recursive: true, mode: 0o700 });
-  if (etcContainerdBackedUp) await sh('tar', ['-C', dirname(etcContainerd), '--numeric-owner', '-cpf', join(layout.hostBackup, 'etc-containerd.tar'), 'containerd']);
+  if (etcContainerdBackedUp) await sh('tar', ['-C', dirname(etcContainerd), '--numeric-owner', '--format=posix', '-cpf', join(layout.hostBackup, 'etc-containerd.tar'), 'containerd']);
   const record: HostRecord = {
     version: 1,
     recordedAt: new Date().toISOString(),
@@ -230,7 +237,7 @@ export async function recordHostState(layout: ClusterLayout, p: NodePaths, kubeP
     etcContainerdBackedUp,
     netnsBefore: netnsNames(),
     linksBefore: (await linkNames()).map((l) => l.name),
-    kubepodsBefore: cgroupMounts().filter((m) => existsSync(join(m, 'kubepods'))),
+    kubepodsBefore: cgroupCandidates().filter((d) => existsSync(d)),
     chainsBefore,
     node: { dir: p.dir, containerdSocket: p.containerdSocket },
     kubeProxy,
@@ -275,10 +282,7 @@ function walkDirs(dir: string): string[] {
 
 /** The kubepods cgroup trees `down` owns: in every hierarchy that had none before. */
 function ownedKubepods(record: HostRecord): string[] {
-  return cgroupMounts()
-    .filter((m) => !record.kubepodsBefore.includes(m))
-    .map((m) => join(m, 'kubepods'))
-    .filter((d) => existsSync(d));
+  return cgroupCandidates().filter((d) => !record.kubepodsBefore.includes(d) && existsSync(d));
 }
 
 function kill(pid: number): void {
@@ -437,11 +441,14 @@ export async function hostSnapshot(): Promise<Record<string, string>> {
     cgroups,
     paths: paths.map((p) => `${p} ${existsSync(p)}`).join('\n'),
     etcContainerd: etc + etcFiles,
-    modules: readFileSync('/proc/modules', 'utf8')
-      .split('\n')
-      .map((l) => l.split(' ')[0])
-      .sort()
-      .join('\n'),
+    // a kernel without module support has no /proc/modules
+    modules: existsSync('/proc/modules')
+      ? readFileSync('/proc/modules', 'utf8')
+          .split('\n')
+          .map((l) => l.split(' ')[0])
+          .sort()
+          .join('\n')
+      : '',
   };
 }
 
