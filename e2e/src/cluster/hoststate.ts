@@ -51,6 +51,8 @@ export const recordedSysctls = [
   'net.netfilter.nf_conntrack_max',
   'net.netfilter.nf_conntrack_tcp_timeout_established',
   'net.netfilter.nf_conntrack_tcp_timeout_close_wait',
+  'net.bridge.bridge-nf-call-iptables',
+  'net.bridge.bridge-nf-call-ip6tables',
 ] as const;
 
 /** Host paths created at fixed places whatever the flags say. */
