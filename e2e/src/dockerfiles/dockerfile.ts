@@ -47,6 +47,27 @@ function* instructions(text: string): Generator<Instruction> {
   }
 }
 
+/**
+ * The ARGs declared before the first FROM, with their defaults (`ARG NAME=default`; `ARG NAME` gives ''): the only
+ * variables a FROM line can use.
+ */
+export function globalArgs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const { keyword, args } of instructions(text)) {
+    if (keyword === 'FROM') break;
+    if (keyword !== 'ARG') continue;
+    const eq = args.indexOf('=');
+    if (eq < 0) out[args.trim()] = '';
+    else out[args.slice(0, eq).trim()] = args.slice(eq + 1).trim().replace(/^"|"$/g, '');
+  }
+  return out;
+}
+
+/** `$NAME` and `${NAME}` replaced by their values (unknown names by ''), as a FROM line is expanded. */
+export function expandArgs(text: string, values: Record<string, string>): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a?: string, b?: string) => values[a ?? b ?? ''] ?? '');
+}
+
 /** The values an ENV instruction sets (`ENV A=1 B=2` or the old `ENV A 1`). */
 export function envAssignments(args: string): Record<string, string> {
   const out: Record<string, string> = {};

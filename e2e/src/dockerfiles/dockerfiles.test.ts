@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { e2ePackageDir } from '../cluster/layout.ts';
-import { envAssignments, parseDockerfile, type Stage } from './dockerfile.ts';
+import { envAssignments, expandArgs, globalArgs, parseDockerfile, type Stage } from './dockerfile.ts';
 
 const root = join(e2ePackageDir(), '..');
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
@@ -18,14 +18,32 @@ const images = [
 describe('Dockerfiles', () => {
   for (const image of images) {
     describe(image.dockerfile, () => {
-      const stages = parseDockerfile(read(image.dockerfile));
+      const text = read(image.dockerfile);
+      const stages = parseDockerfile(text);
+      const args = globalArgs(text);
       const final = stages.at(-1) as Stage;
       const all = (keyword: string, stage?: Stage) =>
         (stage ? [stage] : stages).flatMap((s) => s.instructions.filter((i) => i.keyword === keyword));
 
-      it('is multi-stage and every stage starts from Node 24', () => {
+      it('is multi-stage and every stage starts from Node 24, by default a public image', () => {
         assert.ok(stages.length >= 2, `${stages.length} stage(s)`);
-        for (const stage of stages) assert.match(stage.base, /^node:24(\.|-|$)/, `FROM ${stage.base}`);
+        for (const stage of stages) {
+          const base = expandArgs(stage.base, args);
+          // Fully qualified: buildah refuses short names when no search registries are configured.
+          assert.match(base, /^docker\.io\/library\/node:24(\.|-|$)|^gcr\.io\/distroless\/nodejs24-/, `FROM ${stage.base} = ${base}`);
+        }
+      });
+
+      it('takes its bases as build arguments, and trusts extra CAs only when given one', () => {
+        assert.equal((stages[0] as Stage).base, '${BUILD_BASE}');
+        assert.equal((stages.at(-1) as Stage).base, '${RUNTIME_BASE}');
+        const extraCa = all('ARG', stages[0]).find((i) => i.args.startsWith('NODE_EXTRA_CA_CERTS'));
+        assert.equal(extraCa?.args, 'NODE_EXTRA_CA_CERTS=', 'an empty default: node ignores it');
+        assert.equal(all('ARG', final).length, 0, 'no build argument reaches the runtime stage');
+      });
+
+      it('leaves no install time in the deployed package', () => {
+        assert.match(all('RUN').map((i) => i.args).join('\n'), /rm -f \/out\/node_modules\/\.modules\.yaml/);
       });
 
       it('deploys only its own package with production dependencies', () => {
@@ -79,6 +97,12 @@ describe('parseDockerfile', () => {
       { base: 'a:1', name: 'build', instructions: [{ keyword: 'RUN', args: 'one two' }] },
       { base: 'b:2', instructions: [{ keyword: 'USER', args: '1:1' }] },
     ]);
+  });
+
+  it('reads the ARG defaults a FROM line expands', () => {
+    const args = globalArgs('ARG A=x:1\nARG B\nFROM ${A} AS a\nARG C=2\n');
+    assert.deepEqual(args, { A: 'x:1', B: '' });
+    assert.equal(expandArgs('${A}/$B-$C', args), 'x:1/-');
   });
 
   it('reads both ENV forms', () => {
