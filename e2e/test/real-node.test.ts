@@ -120,6 +120,7 @@ function podAndService(namespace: string, name: string): string {
     metadata: { name, namespace, labels: { app: name } },
     spec: {
       nodeSelector: { 'berth.dev/node': 'real' },
+      tolerations: [{ key: 'berth.dev/real-node', operator: 'Exists', effect: 'NoSchedule' }],
       terminationGracePeriodSeconds: 1,
       containers: [
         {
@@ -162,16 +163,16 @@ describe('the real node @real', function () {
     if (Object.keys(figures).length > 0) console.log(`real node figures (s): ${JSON.stringify(figures)}`);
   });
 
-  it('is Ready, labelled, untainted, with InternalIP 127.0.0.1', async () => {
+  it('is Ready, labelled, tainted for real workloads only, with InternalIP 127.0.0.1', async () => {
     const node = JSON.parse(await cluster.kubectl(['get', 'node', cluster.realNode.name, '-o', 'json'])) as {
       metadata: { labels: Record<string, string> };
-      spec: { taints?: unknown[] };
+      spec: { taints?: { key: string; effect: string }[] };
       status: { conditions: { type: string; status: string }[]; addresses: { type: string; address: string }[]; nodeInfo: { containerRuntimeVersion: string } };
     };
     assert.ok(node.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'));
     assert.equal(node.metadata.labels['berth.dev/node'], 'real');
     assert.equal(node.metadata.labels['kubernetes.io/hostname'], '127.0.0.1');
-    assert.deepEqual(node.spec.taints ?? [], []);
+    assert.deepEqual((node.spec.taints ?? []).map((t) => `${t.key}:${t.effect}`), ['berth.dev/real-node:NoSchedule']);
     assert.ok(node.status.addresses.some((a) => a.type === 'InternalIP' && a.address === '127.0.0.1'));
     assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/1\./);
   });

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { Binaries, ClusterLayout } from './layout.ts';
 import { pkiFiles } from './pki.ts';
+import { bridgeAddress } from './realnode.ts';
 
 export interface Ports {
   etcdClient: number;
@@ -44,7 +45,16 @@ export function apiserverUrl(ports: Pick<Ports, 'apiserver'>): string {
   return `https://127.0.0.1:${ports.apiserver}`;
 }
 
-export function components(layout: ClusterLayout, bins: Binaries, ports: Ports): Component[] {
+export interface ComponentOptions {
+  /**
+   * Pods reach the apiserver (the real node runs them): it listens on every address (the guard closes its port
+   * to the uplink) and publishes the pod bridge's address as the `kubernetes` Service's endpoint, as a real control
+   * plane publishes its node address. Without the real node it stays on loopback with no endpoint.
+   */
+  podReachable: boolean;
+}
+
+export function components(layout: ClusterLayout, bins: Binaries, ports: Ports, opts: ComponentOptions = { podReachable: false }): Component[] {
   const pki = pkiFiles(layout.pki);
   const apiserverCert = pki.cert('apiserver');
   // The secure-serving flags the controller-manager and the scheduler share: loopback, own scratch cert dir,
@@ -79,8 +89,7 @@ export function components(layout: ClusterLayout, bins: Binaries, ports: Ports):
       command: bins.kubeApiserver,
       args: [
         `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
+        ...(opts.podReachable ? ['--bind-address=0.0.0.0', `--advertise-address=${bridgeAddress}`] : ['--bind-address=127.0.0.1', '--advertise-address=127.0.0.1']),
         `--secure-port=${ports.apiserver}`,
         `--cert-dir=${join(layout.run, 'kube-apiserver')}`,
         `--tls-cert-file=${apiserverCert.cert}`,
@@ -89,7 +98,7 @@ export function components(layout: ClusterLayout, bins: Binaries, ports: Ports):
         // Node: kubelets read and write only what belongs to their node (as in a real cluster); RBAC for the rest
         '--authorization-mode=Node,RBAC',
         // PodNodeSelector: a namespace annotation places its pods on the real node (Cluster.realNodeNamespace)
-        '--enable-admission-plugins=NodeRestriction,PodNodeSelector',
+        '--enable-admission-plugins=NodeRestriction,PodNodeSelector,PodTolerationRestriction',
         // the apiserver's identity towards kubelets (logs, exec): verified against the kubelet's serving cert
         `--kubelet-client-certificate=${pki.cert('apiserver-kubelet-client').cert}`,
         `--kubelet-client-key=${pki.cert('apiserver-kubelet-client').key}`,
@@ -100,9 +109,9 @@ export function components(layout: ClusterLayout, bins: Binaries, ports: Ports):
         `--service-account-signing-key-file=${pki.serviceAccountKey}`,
         `--service-cluster-ip-range=${serviceClusterIpRange}`,
         '--allow-privileged=true',
-        // The lease reconciler would publish 127.0.0.1 as the kubernetes Service's endpoint, which endpoint
-        // validation rejects (loopback); nothing in this cluster dials that Service.
-        '--endpoint-reconciler-type=none',
+        // Without pods, the lease reconciler would publish 127.0.0.1 as the kubernetes Service's endpoint, which
+        // endpoint validation rejects (loopback); nothing dials that Service then.
+        ...(opts.podReachable ? [] : ['--endpoint-reconciler-type=none']),
         '--profiling=false',
       ],
       port: ports.apiserver,

@@ -252,8 +252,8 @@ export async function recordHostState(layout: ClusterLayout, p: NodePaths, kubeP
 }
 
 /** Installs the guard chains (see realnode.ts); `down` removes them with the other new BERTH-* chains. */
-export async function installGuard(record: HostRecord): Promise<void> {
-  const rules = guardRules(record.uplinks);
+export async function installGuard(record: HostRecord, closedPorts: number[] = []): Promise<void> {
+  const rules = guardRules(record.uplinks, closedPorts);
   for (const args of rules.v4) await sh('iptables', ['-w', ...args]);
   for (const args of rules.v6) await sh('ip6tables', ['-w', ...args]);
 }

@@ -14,7 +14,7 @@ import {
   bridgeAddress,
   containerdCertsDir,
   hostsToml,
-  namespaceNodeSelectorAnnotation,
+  realNodeNamespaceAnnotations,
   nodePaths,
   realNodeLabel,
   realNodeName,
@@ -28,9 +28,9 @@ const exec = promisify(execFile);
 
 /**
  * The real node (realnode.ts): a kubelet with containerd, runc, a CNI bridge and kube-proxy beside kwok's fake
- * nodes. It is not tainted, so pods without a nodeSelector may land on a fake node (where kwok "runs" them without
- * an image) or on the real one (where the image must be pullable). Pods that must really run select it:
- * nodeSelector `labels`, or every pod of a namespace made with `Cluster.realNodeNamespace()`.
+ * nodes. It is tainted (realNodeTaint), so pods that run fake images stay on the fake nodes, where kwok "runs" them
+ * without an image. Pods that must really run tolerate the taint and select it: every pod of a namespace made
+ * with `Cluster.realNodeNamespace()` does.
  */
 export interface RealNode {
   /** the Node's name, also its InternalIP and kubernetes.io/hostname: 127.0.0.1 */
@@ -68,7 +68,7 @@ export interface Cluster {
   registry: string;
   /** the host's address on the pod bridge (10.88.0.1): a server bound there is reachable from pods and the node */
   hostAddress: string;
-  /** creates (or annotates) a namespace whose pods all run on the real node (PodNodeSelector) */
+  /** creates (or annotates) a namespace whose pods all run on the real node (PodNodeSelector, PodTolerationRestriction) */
   realNodeNamespace(namespace: string): Promise<void>;
 }
 
@@ -138,7 +138,7 @@ async function open(): Promise<Session> {
     registry: registryAddress,
     hostAddress: bridgeAddress,
     realNodeNamespace: async (namespace) => {
-      const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, annotations: { [namespaceNodeSelectorAnnotation]: `${realNodeLabel.key}=${realNodeLabel.value}` } } };
+      const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, annotations: realNodeNamespaceAnnotations() } };
       await kubectl(['apply', '-f', '-'], { input: JSON.stringify(ns) });
     },
   };

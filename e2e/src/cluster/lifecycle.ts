@@ -32,6 +32,7 @@ import {
   nodePaths,
   realNodeName,
   realNodePorts,
+  realNodeTaint,
   registryAddress,
   registryConfig,
   resolvConf,
@@ -139,12 +140,15 @@ async function upLocked(layout: ClusterLayout, bins: Binaries): Promise<UpResult
   const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok] = await freeLoopbackPorts(6);
   const ports: Ports = { etcdClient: etcdClient!, etcdPeer: etcdPeer!, apiserver: apiserver!, controllerManager: controllerManager!, scheduler: scheduler!, kwok: kwok! };
   await writeComponentFiles(layout, ports);
-  const byName = new Map(components(layout, bins, ports).map((c) => [c.name, c]));
+  const withRealNode = realNodeWanted();
+  const byName = new Map(components(layout, bins, ports, { podReachable: withRealNode }).map((c) => [c.name, c]));
   const the = (n: ComponentName): Component => byName.get(n)!;
   const state: ClusterState = { ports, processes: {}, nodes: fakeNodeNames(nodeCount), startedAt: new Date().toISOString() };
   const tls = adminTls(layout);
   const server = apiserverUrl(ports);
   try {
+    // The host's record, the guard and the pod bridge before the apiserver listens where pods reach it.
+    if (withRealNode) await prepareRealNodeHost(layout, bins, state);
     state.processes.etcd = await start(layout, the('etcd'));
     await waitFor(layout, 'etcd /health', () => etcdHealthy(`http://127.0.0.1:${ports.etcdClient}`), [state.processes.etcd], ['etcd']);
     state.processes['kube-apiserver'] = await start(layout, the('kube-apiserver'));
@@ -163,7 +167,7 @@ async function upLocked(layout: ClusterLayout, bins: Binaries): Promise<UpResult
     }, ...watchedSoFar());
     await waitFor(layout, 'the default ServiceAccount', async () => (await apiGet(server, tls, '/api/v1/namespaces/default/serviceaccounts/default')) !== undefined, ...watchedSoFar());
     await waitFor(layout, 'kube-scheduler and kube-controller-manager /healthz', async () => (await componentHealthy(ports.scheduler)) && (await componentHealthy(ports.controllerManager)), ...watchedSoFar());
-    if (realNodeWanted()) await startRealNode(layout, bins, state, watchedSoFar);
+    if (withRealNode) await startRealNode(layout, bins, state, watchedSoFar);
     return { alreadyUp: false, state };
   } catch (err) {
     await downLocked(layout).catch(() => undefined);
@@ -226,11 +230,10 @@ interface NodeObject extends NodeLike {
 }
 
 /**
- * Starts the real node beside the fake ones: records the host state, installs the guard, writes the node's
- * files (and /etc/containerd), then the registry (and the node's images), containerd, kube-proxy and the kubelet;
- * resolves when the Node is Ready and schedulable.
+ * The host side of the real node, before the control plane starts: records the host state, installs the guard
+ * (which also keeps the apiserver, listening for pods, closed to the uplink), makes the pod bridge.
  */
-async function startRealNode(layout: ClusterLayout, bins: Binaries, state: ClusterState, watchedSoFar: () => [ProcessRecord[], string[]]): Promise<void> {
+async function prepareRealNodeHost(layout: ClusterLayout, bins: Binaries, state: ClusterState): Promise<void> {
   const fixed = [...Object.values(realNodePorts), Number(registryAddress.split(':')[1])];
   for (const port of fixed) {
     if (await portOpen(port)) {
@@ -242,11 +245,19 @@ async function startRealNode(layout: ClusterLayout, bins: Binaries, state: Clust
   // the record first: from here on, `down` can undo whatever follows, even after a crash
   const record = await recordHostState(layout, p, bins.kubeProxy);
   await writeState(layout, state);
-  await installGuard(record);
+  await installGuard(record, [state.ports.apiserver]);
   // the pod bridge now, not at the first pod: servers on the host bind its address (Cluster.hostAddress)
   await exec('ip', ['link', 'add', bridgeName, 'type', 'bridge']);
   await exec('ip', ['addr', 'add', `${bridgeAddress}/24`, 'dev', bridgeName]);
   await exec('ip', ['link', 'set', bridgeName, 'up']);
+}
+
+/**
+ * Starts the real node beside the fake ones: writes the node's files (and /etc/containerd), then the registry
+ * (and the node's images), containerd, kube-proxy and the kubelet; resolves when the Node is Ready and schedulable.
+ */
+async function startRealNode(layout: ClusterLayout, bins: Binaries, state: ClusterState, watchedSoFar: () => [ProcessRecord[], string[]]): Promise<void> {
+  const p = nodePaths(layout);
   await rm(p.dir, { recursive: true, force: true });
   for (const d of [p.dir, p.cniConfDir, p.cniIpamDir, p.kubeletRoot, p.containerdRoot, p.containerdState, p.volumePluginDir, layout.registryData]) await mkdir(d, { recursive: true });
   await writeFile(p.registryConfig, registryConfig(layout));
@@ -276,7 +287,8 @@ async function startRealNode(layout: ClusterLayout, bins: Binaries, state: Clust
   const tls = adminTls(layout);
   await waitFor(layout, `the real node ${realNodeName} Ready and schedulable`, async () => {
     const node = (await apiGet(server, tls, `/api/v1/nodes/${realNodeName}`)) as NodeObject | undefined;
-    return node !== undefined && isNodeReady(node) && !(node.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+    // schedulable: no taint left but the node's own (the not-ready taints go once the node controller sees it Ready)
+    return node !== undefined && isNodeReady(node) && !(node.spec?.taints ?? []).some((t) => t.key !== realNodeTaint.key && (t.effect === 'NoSchedule' || t.effect === 'NoExecute'));
   }, ...watchedSoFar());
   await waitFor(layout, 'kube-proxy /healthz', () => httpOk(`http://127.0.0.1:${realNodePorts.kubeProxyHealthz}/healthz`), ...watchedSoFar());
 }

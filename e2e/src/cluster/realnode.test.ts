@@ -88,15 +88,25 @@ describe('real node configuration', () => {
     assert.equal(c.storage.filesystem.rootdirectory, '/state/registry');
   });
 
-  it('guards the uplinks in mangle: no forwarding out, no pod or Service address out', () => {
-    const g = guardRules({ v4: ['eth0'], v6: ['eth0'] });
+  it('guards the uplinks in mangle: no forwarding out, no pod or Service address out, nothing in to them or the apiserver', () => {
+    const g = guardRules({ v4: ['eth0'], v6: ['eth0'] }, [6443]);
     const v4 = g.v4.map((r) => r.join(' '));
     assert.ok(v4.includes('-t mangle -A BERTH-GUARD-FORWARD -o eth0 -j DROP'));
     assert.ok(v4.includes('-t mangle -I FORWARD 1 -j BERTH-GUARD-FORWARD'));
     assert.ok(v4.includes('-t mangle -A BERTH-GUARD-POSTROUTING -o eth0 -d 10.88.0.0/16 -j DROP'));
     assert.ok(v4.includes('-t mangle -A BERTH-GUARD-POSTROUTING -o eth0 -d 10.96.0.0/16 -j DROP'));
     assert.ok(v4.includes('-t mangle -I POSTROUTING 1 -j BERTH-GUARD-POSTROUTING'));
+    assert.ok(v4.includes('-t mangle -A BERTH-GUARD-PREROUTING -i eth0 -d 10.88.0.0/16 -j DROP'));
+    assert.ok(v4.includes('-t mangle -A BERTH-GUARD-PREROUTING -i eth0 -p tcp --dport 6443 -j DROP'));
+    assert.ok(v4.includes('-t mangle -I PREROUTING 1 -j BERTH-GUARD-PREROUTING'));
     assert.ok(!v4.some((r) => / filter | OUTPUT /.test(r)));
-    assert.deepEqual(g.v6.map((r) => r.join(' ')), ['-t mangle -N BERTH-GUARD-FORWARD', '-t mangle -A BERTH-GUARD-FORWARD -o eth0 -j DROP', '-t mangle -I FORWARD 1 -j BERTH-GUARD-FORWARD']);
+    assert.deepEqual(g.v6.map((r) => r.join(' ')), [
+      '-t mangle -N BERTH-GUARD-FORWARD',
+      '-t mangle -A BERTH-GUARD-FORWARD -o eth0 -j DROP',
+      '-t mangle -I FORWARD 1 -j BERTH-GUARD-FORWARD',
+      '-t mangle -N BERTH-GUARD-PREROUTING',
+      '-t mangle -A BERTH-GUARD-PREROUTING -i eth0 -p tcp --dport 6443 -j DROP',
+      '-t mangle -I PREROUTING 1 -j BERTH-GUARD-PREROUTING',
+    ]);
   });
 });

@@ -40,10 +40,25 @@ export function realNodeVolumesDir(layout: ClusterLayout): string {
 }
 
 /**
- * PodNodeSelector: a namespace with this annotation places all its pods on the real node (the apiserver merges
- * it into every pod's nodeSelector), so charts need no nodeSelector values of their own.
+ * The real node's taint: the suites that run fake images on kwok's nodes never land here by chance (their pods
+ * would wait on pulls that cannot succeed). Pods that must really run tolerate it and select the node.
+ */
+export const realNodeTaint = { key: 'berth.dev/real-node', value: 'true', effect: 'NoSchedule' } as const;
+
+/**
+ * PodNodeSelector and PodTolerationRestriction: a namespace with these annotations places all its pods on the
+ * real node (the apiserver merges the selector and the toleration into every pod), so charts need no placement
+ * values of their own — as a cluster admin would dedicate a node pool to a namespace.
  */
 export const namespaceNodeSelectorAnnotation = 'scheduler.alpha.kubernetes.io/node-selector';
+export const namespaceTolerationsAnnotation = 'scheduler.alpha.kubernetes.io/defaultTolerations';
+
+export function realNodeNamespaceAnnotations(): Record<string, string> {
+  return {
+    [namespaceNodeSelectorAnnotation]: `${realNodeLabel.key}=${realNodeLabel.value}`,
+    [namespaceTolerationsAnnotation]: JSON.stringify([{ key: realNodeTaint.key, operator: 'Equal', value: realNodeTaint.value, effect: realNodeTaint.effect }]),
+  };
+}
 
 export const realNodePorts = { kubelet: 10250, kubeletHealthz: 10248, kubeProxyMetrics: 10249, kubeProxyHealthz: 10256 } as const;
 
@@ -286,6 +301,7 @@ export function nodeComponents(layout: ClusterLayout, bins: Binaries): NodeCompo
         `--root-dir=${p.kubeletRoot}`,
         `--cert-dir=${p.kubeletCertDir}`,
         `--node-labels=${realNodeLabel.key}=${realNodeLabel.value}`,
+        `--register-with-taints=${realNodeTaint.key}=${realNodeTaint.value}:${realNodeTaint.effect}`,
       ],
       port: realNodePorts.kubelet,
     },
@@ -299,11 +315,21 @@ export function nodeComponents(layout: ClusterLayout, bins: Binaries): NodeCompo
  *   packets, so a filter rule after it could be skipped);
  * - mangle POSTROUTING: nothing for the pod or Service range leaves through an uplink. Not filter OUTPUT: a locally
  *   sent packet DNATed to a pod is re-routed after filter OUTPUT saw the uplink, so a rule there drops ClusterIPs.
+ * - mangle PREROUTING: nothing arriving through an uplink reaches the pod or Service range, or `closedPorts` (the
+ *   apiserver, which listens on every address so that pods reach it through the bridge).
  * Returns iptables argument lists (without the binary) for IPv4 and IPv6.
  */
-export const guardChains = { forward: 'BERTH-GUARD-FORWARD', postrouting: 'BERTH-GUARD-POSTROUTING' } as const;
+export const guardChains = { forward: 'BERTH-GUARD-FORWARD', postrouting: 'BERTH-GUARD-POSTROUTING', prerouting: 'BERTH-GUARD-PREROUTING' } as const;
 
-export function guardRules(uplinks: { v4: string[]; v6: string[] }): { v4: string[][]; v6: string[][] } {
+export function guardRules(uplinks: { v4: string[]; v6: string[] }, closedPorts: number[] = []): { v4: string[][]; v6: string[][] } {
+  const inbound = (links: string[], ranges: string[]): string[][] => [
+    ['-t', 'mangle', '-N', guardChains.prerouting],
+    ...links.flatMap((l) => [
+      ...ranges.map((d) => ['-t', 'mangle', '-A', guardChains.prerouting, '-i', l, '-d', d, '-j', 'DROP']),
+      ...closedPorts.map((port) => ['-t', 'mangle', '-A', guardChains.prerouting, '-i', l, '-p', 'tcp', '--dport', String(port), '-j', 'DROP']),
+    ]),
+    ['-t', 'mangle', '-I', 'PREROUTING', '1', '-j', guardChains.prerouting],
+  ];
   const common = (links: string[]): string[][] => [
     ['-t', 'mangle', '-N', guardChains.forward],
     ...links.map((l) => ['-t', 'mangle', '-A', guardChains.forward, '-o', l, '-j', 'DROP']),
@@ -314,6 +340,7 @@ export function guardRules(uplinks: { v4: string[]; v6: string[] }): { v4: strin
     ['-t', 'mangle', '-N', guardChains.postrouting],
     ...uplinks.v4.flatMap((l) => [podRange, serviceClusterIpRange].map((d) => ['-t', 'mangle', '-A', guardChains.postrouting, '-o', l, '-d', d, '-j', 'DROP'])),
     ['-t', 'mangle', '-I', 'POSTROUTING', '1', '-j', guardChains.postrouting],
+    ...inbound(uplinks.v4, [podRange, serviceClusterIpRange]),
   ];
-  return { v4, v6: common(uplinks.v6) };
+  return { v4, v6: [...common(uplinks.v6), ...inbound(uplinks.v6, [])] };
 }
