@@ -50,13 +50,20 @@ if [ -n "$push" ]; then
   [ "$insecure" = true ] && tls_verify=false
 fi
 
+# The commit and its time as OCI labels: they also keep buildah's layer cache (which ignores --timestamp) from
+# handing back an image made with another SOURCE_DATE_EPOCH.
+labels=(--label "org.opencontainers.image.created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)"
+  --label "org.opencontainers.image.version=$tag")
+rev=$(git rev-parse HEAD 2>/dev/null || true)
+[ -z "$rev" ] || labels+=(--label "org.opencontainers.image.revision=$rev")
+
 for name in "${only[@]}"; do
   ref=localhost/berth-dev/berth-$name:$tag
   log "building $ref (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"
   start=$SECONDS
   buildah bud --layers --timestamp "$SOURCE_DATE_EPOCH" --identity-label=false \
     --isolation "${BUILDAH_ISOLATION:-chroot}" --network host \
-    --build-arg "BUILD_BASE=$build_base" --build-arg "RUNTIME_BASE=$runtime_base" "${ca_args[@]}" \
+    --build-arg "BUILD_BASE=$build_base" --build-arg "RUNTIME_BASE=$runtime_base" "${ca_args[@]}" "${labels[@]}" \
     -f "$name/Dockerfile" -t "$ref" . >&2
   id=$(buildah inspect --type image --format '{{.FromImageID}}' "$ref")
   log "built $ref sha256:$id in $((SECONDS - start)) s"
