@@ -63,6 +63,14 @@ export const fixedHostPaths = [
   '/var/lib/cni/results', // libcni's result cache (containerd 1.6 does not set it)
   '/run/containerd/s', // containerd 1.6's shim sockets
   '/run/netns', // the CRI's pod network namespaces
+  // Berth's node agent mounts these hostPaths DirectoryOrCreate (operator/src/nodemirror/desired.ts): the kubelet
+  // makes each one that a node of another runtime lacks, and the agent keeps its state under /var/lib/berth
+  '/etc/docker',
+  '/etc/rancher',
+  '/etc/containers',
+  '/etc/crio',
+  '/var/lib/rancher',
+  '/var/lib/berth/node-agent',
 ] as const;
 
 /** Top-level cgroups the node makes: the kubelet's (cgroupfs driver) and containerd's default for its namespace. */
@@ -296,13 +304,18 @@ function kill(pid: number): void {
 }
 
 /** Pids of containerd shims serving the node's containerd (they outlive containerd by design). */
-function shimPids(socket: string): number[] {
+/**
+ * Every process of the node found by its command line: each names a path under the node's folder (containerd's
+ * socket and root, the shims' -address, kube-proxy's and the kubelet's config, the registry's). This also finds
+ * one that `up` started but was killed before recording.
+ */
+function nodeProcessPids(nodeDir: string): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv[0]?.includes('containerd-shim') && argv.includes(socket)) out.push(Number(entry));
+      if (argv.some((a) => a.includes(`${nodeDir}/`))) out.push(Number(entry));
     } catch {
       // exited meanwhile
     }
@@ -310,9 +323,12 @@ function shimPids(socket: string): number[] {
   return out;
 }
 
-/** Kills every pod process (by cgroup) and every shim of the node's containerd. Call after the kubelet stopped. */
+/**
+ * Kills every pod process (by cgroup) and every process of the node (by command line: shims, and whatever of the
+ * node still runs). Call after the kubelet stopped.
+ */
 export async function killPods(record: HostRecord): Promise<void> {
-  const alive = (): number[] => [...ownedKubepods(record).flatMap((t) => walkDirs(t).flatMap((d) => pidsOf(join(d, 'cgroup.procs')))), ...shimPids(record.node.containerdSocket)];
+  const alive = (): number[] => [...ownedKubepods(record).flatMap((t) => walkDirs(t).flatMap((d) => pidsOf(join(d, 'cgroup.procs')))), ...nodeProcessPids(record.node.dir)];
   const gone = await pollUntil(async () => {
     const pids = alive();
     pids.forEach(kill);

@@ -283,7 +283,9 @@ export function nodeComponents(layout: ClusterLayout, bins: Binaries): NodeCompo
   const p = nodePaths(layout);
   return [
     { name: 'registry', command: '/usr/bin/docker-registry', args: ['serve', p.registryConfig], port: Number(registryAddress.split(':')[1]) },
-    { name: 'containerd', command: '/usr/bin/containerd', args: ['--config', containerdConfigFile], port: 0 },
+    // socket, root and state repeat the config's: on the command line they name the node's folder, by which
+    // `down` finds this containerd even when `up` died before recording it
+    { name: 'containerd', command: '/usr/bin/containerd', args: ['--config', containerdConfigFile, '--address', p.containerdSocket, '--root', p.containerdRoot, '--state', p.containerdState], port: 0 },
     {
       name: 'kube-proxy',
       command: bins.kubeProxy,
