@@ -50,8 +50,8 @@ if [ -n "$push" ]; then
   [ "$insecure" = true ] && tls_verify=false
 fi
 
-# The commit and its time as OCI labels: they also keep buildah's layer cache (which ignores --timestamp) from
-# handing back an image made with another SOURCE_DATE_EPOCH.
+# The commit and its time as OCI labels. (buildah's layer cache ignores --timestamp: the SOURCE_DATE_EPOCH build
+# argument, used at the start of the runtime stage, keeps it from reusing layers stamped with another time.)
 labels=(--label "org.opencontainers.image.created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)"
   --label "org.opencontainers.image.version=$tag")
 rev=$(git rev-parse HEAD 2>/dev/null || true)
@@ -63,7 +63,7 @@ for name in "${only[@]}"; do
   start=$SECONDS
   buildah bud --layers --timestamp "$SOURCE_DATE_EPOCH" --identity-label=false \
     --isolation "${BUILDAH_ISOLATION:-chroot}" --network host \
-    --build-arg "BUILD_BASE=$build_base" --build-arg "RUNTIME_BASE=$runtime_base" "${ca_args[@]}" "${labels[@]}" \
+    --build-arg "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH" --build-arg "BUILD_BASE=$build_base" --build-arg "RUNTIME_BASE=$runtime_base" "${ca_args[@]}" "${labels[@]}" \
     -f "$name/Dockerfile" -t "$ref" . >&2
   id=$(buildah inspect --type image --format '{{.FromImageID}}' "$ref")
   log "built $ref sha256:$id in $((SECONDS - start)) s"
