@@ -60,9 +60,6 @@ async function buildPlatform(layout: string, work: string, tag: string, arch: st
     await copyFile(BUSYBOX, join(bundle, 'rootfs', 'bin', 'busybox'));
     await symlink('busybox', join(bundle, 'rootfs', 'bin', 'sh'));
     await run('umoci', ['repack', '--refresh-bundle', '--image', image, bundle]);
-    // PID 1 ignores signals it has no handler for: the trap lets the kubelet's SIGTERM end the pod at once
-    const script = 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done';
-    await run('umoci', ['config', '--image', image, '--config.entrypoint', '/bin/sh', '--config.cmd', '-c', '--config.cmd', script]);
   }
   for (const [i, size] of layerSizes.entries()) {
     await writeRandomFile(join(bundle, 'rootfs', `layer-${i}.bin`), size);
@@ -70,6 +67,12 @@ async function buildPlatform(layout: string, work: string, tag: string, arch: st
     await run('umoci', ['repack', '--refresh-bundle', '--image', image, bundle]);
   }
   await rm(bundle, { recursive: true, force: true });
+  if (runnable) {
+    // last: a repack writes the config the bundle was unpacked with. PID 1 ignores signals it has no handler for:
+    // the trap lets the kubelet's SIGTERM end the pod at once.
+    const script = 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done';
+    await run('umoci', ['config', '--image', image, '--config.entrypoint', '/bin/sh', '--config.cmd', '-c', '--config.cmd', script]);
+  }
   const descriptor = await taggedDescriptor(layout, tag);
   const manifest = await readBlobJson<Manifest>(layout, descriptor.digest);
   return {
