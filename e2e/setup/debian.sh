@@ -4,8 +4,11 @@
 #   skopeo, umoci:   build and copy test images;  containerd: a real node runtime (ctr --hosts-dir)
 #   redis-server:    shared index between proxy replicas;  nginx-light, wrk: bench/
 #   openssl:         certificates of the local control plane
+#   buildah, mmdebstrap: Berth's own images, on a base made here from Debian's archive (./dev images)
+#   containernetworking-plugins, iptables, conntrack: the real node's pod network and kube-proxy
 set -euo pipefail
-pkgs=(docker-registry skopeo umoci containerd redis-server nginx-light wrk openssl iproute2 procps)
+pkgs=(docker-registry skopeo umoci containerd redis-server nginx-light wrk openssl iproute2 procps
+  buildah mmdebstrap containernetworking-plugins iptables conntrack runc busybox-static)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -3,8 +3,9 @@
 # makes (no registry to pull from), and optionally pushes them with skopeo.
 #   build.sh [--tag TAG] [--push REGISTRY] [--insecure] [--only proxy|operator]
 #     --tag TAG          default: the version of proxy/package.json (= operator's = the chart's appVersion)
-#     --push REGISTRY    e.g. 127.0.0.1:5000: pushes REGISTRY/berth-dev/berth-{proxy,operator}:TAG
-#                        (plain http for a loopback registry; --insecure for another one)
+#     --push REGISTRY    a registry and optional path, e.g. registry.example.com/platform: pushes
+#                        REGISTRY/berth-{proxy,operator}:TAG (the chart's operator.image.repository and
+#                        proxy.image.repository); plain http for a loopback registry, --insecure for another one
 # Without --push the images stay in buildah's storage as localhost/berth-dev/berth-{proxy,operator}:TAG.
 # Prints one line per image on stdout: `<name> <reference> <image id or pushed digest>`.
 # Reproducible: file times and history are SOURCE_DATE_EPOCH (default: the time of the last commit), no identity
@@ -71,7 +72,7 @@ for name in "${only[@]}"; do
     echo "$name $ref sha256:$id"
     continue
   fi
-  dest=$push/berth-dev/berth-$name:$tag
+  dest=$push/berth-$name:$tag
   digestfile=$(mktemp)
   skopeo copy --quiet --dest-tls-verify="$tls_verify" --digestfile "$digestfile" \
     "containers-storage:$ref" "docker://$dest" >&2
