@@ -1,8 +1,8 @@
 // The Helm chart, end to end: lint, render + kubeconform -strict against schemas generated here (built-in kinds
 // from the local apiserver's /openapi/v2, Berth's from crds/, hand-written ones for Prometheus Operator kinds),
-// one source for the CRDs, versions in step, RBAC in step with the operator's own manifest, and an install
-// into the RBAC-enabled local control plane whose ServiceAccount is then proven sufficient by running the
-// operator with its token until it reconciles a project.
+// one source for the CRDs, versions in step, RBAC in step with the operator's own manifest. The install itself —
+// Berth's images, `helm install --wait` on the real node, the operator reconciling with its ServiceAccount's
+// RBAC — is e2e/test/install.test.ts.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
@@ -10,15 +10,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { freePort, repoRoot, startRegistry, tempDir, useCluster, type Cluster, type Registry, type TempDir } from '../src/index.ts';
+import { repoRoot, tempDir, useCluster, type Cluster, type TempDir } from '../src/index.ts';
 import { chartTools, type ChartTools } from '../src/chart/tools.ts';
 import { kubeconform } from '../src/chart/kubeconform.ts';
-import { operatorCommand } from '../src/chart/operator-process.ts';
 import { parseManifests, prepareSchemas } from '../src/chart/prepare-schemas.ts';
 import { normalizeRules, rulesOfKind } from '../src/chart/rbac.ts';
-import { staticVolume, TEST_STORAGE_CLASS } from '../src/chart/volumes.ts';
-import { demoResources } from '../src/up/demo.ts';
-import { startDaemon, logTail } from '../src/testbed/daemon.ts';
 
 const exec = promisify(execFile);
 const root = repoRoot();
@@ -98,23 +94,11 @@ describe('Helm chart charts/berth @real', function () {
   });
 
   describe('on the local control plane', () => {
+    // The install itself, with Berth's images on the real node, is e2e/test/install.test.ts.
     let cluster: Cluster;
-    const release = 'berth-chart-test';
-    const namespace = 'berth-chart-test';
-    const demo = 'berth-chart-demo';
-    let installed = false;
-    let registry: Registry | undefined;
 
     before(async () => {
       cluster = await useCluster();
-    });
-    after(async () => {
-      await registry?.stop();
-      if (!cluster) return;
-      await cluster.kubectl(['delete', 'namespace', demo, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
-      await cluster.kubectl(['delete', 'pv', `${demo}-local`, '--ignore-not-found']).catch(() => undefined);
-      if (installed) await helm(['uninstall', release, '-n', namespace, '--kubeconfig', cluster.kubeconfig, '--wait']).catch(() => undefined);
-      await cluster.kubectl(['delete', 'namespace', namespace, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     });
 
     it('renders manifests that kubeconform -strict accepts (defaults and every option on)', async () => {
@@ -131,34 +115,6 @@ describe('Helm chart charts/berth @real', function () {
       // the same schemas refuse a misspelt field: the check is strict, not vacuous
       const broken = streams[0]?.replace('serviceAccountName:', 'serviceAcountName:') ?? '';
       assert.notDeepEqual((await kubeconform(tools.kubeconform, schemaDir, broken)).problems, []);
-    });
-
-    it('installs with helm install --wait', async () => {
-      await helm(['install', release, chartDir, '-n', namespace, '--create-namespace', '--kubeconfig', cluster.kubeconfig, '--wait', '--timeout', '5m']);
-      installed = true;
-      const deployment = JSON.parse(await cluster.kubectl(['get', 'deployment', release, '-n', namespace, '-o', 'json'])) as { status: { availableReplicas?: number } };
-      assert.equal(deployment.status.availableReplicas, 1);
-    });
-
-    it("its ServiceAccount's RBAC is enough for the operator to reconcile a project", async function () {
-      if (!installed) this.skip();
-      registry = await startRegistry();
-      const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, release);
-      const cmd = operatorCommand({ kubeconfig, namespace, metricsPort: await freePort() });
-      const operator = startDaemon({ name: 'berth-operator (chart RBAC)', logFile: join(work.path, 'operator.log'), ...cmd });
-      try {
-        await cluster.kubectl(['apply', '-f', '-'], { input: staticVolume({ name: `${demo}-local`, namespace: demo, claim: 'berth-demo', size: '1Gi' }) });
-        await cluster.kubectl(['apply', '--server-side', '-f', '-'], { input: demoResources(demo, registry.url, TEST_STORAGE_CLASS) });
-        await cluster.kubectl(['wait', '-n', demo, '--for=condition=Ready', 'registryendpoint/demo', 'proxycacheproject/demo', '--timeout=180s']).catch(async (err: Error) => {
-          throw new Error(`${err.message}\noperator log:\n${await logTail(operator)}`);
-        });
-        const log = await operator.log();
-        assert.doesNotMatch(log, /forbidden/i, 'the operator hit an RBAC denial');
-      } finally {
-        // The operator releases its finalizers: delete the projects while it still runs, or the namespace hangs.
-        await cluster.kubectl(['delete', 'proxycacheprojects,registryendpoints', '--all', '-n', demo, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
-        await operator.stop();
-      }
     });
   });
 });

@@ -43,8 +43,8 @@ export interface RealNode {
   containerdSocket: string;
   /** a host folder for hostPath PersistentVolumes on the node (removed by `down`) */
   volumesDir: string;
-  /** removes an image from the node's containerd: every reference the CRI keeps (tag, repo@digest, sha256:<config>);
-   *  resolves with the references removed, so the next pull fetches it again */
+  /** removes an image from the node's containerd: every reference the CRI keeps (tag, repo@digest, sha256:<config>)
+   *  and its blobs; resolves with the references removed, so the next pull fetches it again */
   removeImage(ref: string): Promise<string[]>;
   /** lets the node pull from `host` (host:port) over plain HTTP, directly: certs.d/<host>/hosts.toml */
   allowPlainHttp(host: string): Promise<void>;
@@ -128,7 +128,11 @@ async function open(): Promise<Session> {
         const digest = rows.find((r) => r[0] === wanted)?.[2];
         if (!digest) return [];
         const refs = rows.filter((r) => r[2] === digest).map((r) => r[0]!);
+        // the blobs too: a stopped container's snapshot can keep them from the garbage collector, and a pull finds
+        // blobs in the content store without fetching them (a pull figure would then measure no transfer)
+        const blobs = await imageBlobs(ctr, digest);
         await ctr(['images', 'rm', '--sync', ...refs]);
+        for (const blob of blobs) await ctr(['content', 'rm', blob]).catch(() => undefined);
         return refs;
       },
       allowPlainHttp: async (host) => {
@@ -143,6 +147,13 @@ async function open(): Promise<Session> {
     },
   };
   return { layout, startedHere, cluster };
+}
+
+/** The manifest (or each platform's, under an index), its config and its layers, as stored by the node. */
+async function imageBlobs(ctr: (args: string[]) => Promise<string>, digest: string): Promise<string[]> {
+  const doc = JSON.parse(await ctr(['content', 'get', digest]).catch(() => '{}')) as { manifests?: { digest: string }[]; config?: { digest: string }; layers?: { digest: string }[] };
+  const nested = await Promise.all((doc.manifests ?? []).map((m) => imageBlobs(ctr, m.digest)));
+  return [digest, ...(doc.config ? [doc.config.digest] : []), ...(doc.layers ?? []).map((l) => l.digest), ...nested.flat()];
 }
 
 /** docker.io/library/x:v1 for x:v1, as containerd's CRI names images (a tag `latest` when none is given). */
