@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,22 +13,12 @@ import { runKubectl } from '../src/cluster/kubectl.ts';
 import { e2ePackageDir, requireBinaries } from '../src/cluster/layout.ts';
 import { isRunning } from '../src/cluster/processes.ts';
 import type { ClusterState } from '../src/cluster/state.ts';
+import { portOpen } from '../src/testbed/ports.ts';
 
 const run = promisify(execFile);
 
 interface PodList {
   items: { metadata: { name: string }; spec: { nodeName?: string }; status: { phase?: string } }[];
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 const workload = (kind: 'Deployment' | 'DaemonSet', name: string, namespace: string): string =>

@@ -7,7 +7,6 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,20 +16,10 @@ import { runKubectl } from '../src/cluster/kubectl.ts';
 import { e2ePackageDir, requireBinaries } from '../src/cluster/layout.ts';
 import { pollUntil } from '../src/cluster/processes.ts';
 import { busyboxImage, realNodePorts } from '../src/cluster/realnode.ts';
+import { portOpen } from '../src/testbed/ports.ts';
 
 const run = promisify(execFile);
 const cliPath = (): string => join(e2ePackageDir(), 'src', 'cluster', 'cli.ts');
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 function httpGet(url: string): Promise<string | undefined> {
   return new Promise((resolve) => {

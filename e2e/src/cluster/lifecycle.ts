@@ -38,9 +38,9 @@ import {
   resolvConf,
   type NodeComponent,
 } from './realnode.ts';
-import { connect } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { portOpen } from '../testbed/ports.ts';
 
 export const nodeCount = 2;
 
@@ -206,17 +206,6 @@ async function downLocked(layout: ClusterLayout): Promise<string[]> {
 }
 
 const exec = promisify(execFile);
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 function httpOk(url: string): Promise<boolean> {
   return fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
