@@ -85,6 +85,9 @@ describe('examples/ @real', function () {
       registry = await startRegistry({ htpasswd: { username: 'berth-example', password: `pw-${process.pid}-${Date.now()}` } });
     });
     after(async () => {
+      // The operator put its finalizer on every project here: delete them while it still runs, or the namespace
+      // hangs in Terminating (and a later suite that applies examples/caches finds it so).
+      if (operator) await cluster.kubectl(['delete', 'proxycacheprojects,registryendpoints', '--all', '-n', namespace, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
       await operator?.stop();
       await registry?.stop();
     });
