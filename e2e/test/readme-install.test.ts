@@ -24,6 +24,8 @@ describe('README: Install on your cluster @real', function () {
     await symlink(toolPath('helm'), join(work.path, 'helm'));
     // The one step a real cluster does not need: this cluster's pods that must really run go to its real node.
     await cluster.realNodeNamespace('berth-system');
+    // a user's cluster has no berth-caches yet (an earlier suite's may still be going away)
+    await cluster.kubectl(['delete', 'namespace', 'berth-caches', '--ignore-not-found', '--wait=true', '--timeout=120s']);
   });
   after(async () => {
     await cluster?.kubectl(['delete', 'namespace', 'berth-caches', '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
