@@ -44,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     proxyImage: options.proxyImage,
     resyncMs: options.resyncSeconds * 1000,
     proxyUrls: options.proxyUrls,
+    nodeMirrorNamespaces: options.nodeMirrorNamespaces,
   });
   const elector = options.leaderElect
     ? new LeaderElector(apiLeaseStore(kc, options.leaseNamespace, options.leaseName), {
@@ -75,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   log.info('berth-operator started', {
     identity: options.identity, watchNamespace: options.watchNamespace ?? '*', healthPort: health.port, leaderElect: options.leaderElect,
+    nodeMirrorNamespaces: options.nodeMirrorNamespaces,
   });
 
   if (elector) elector.start();

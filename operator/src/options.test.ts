@@ -26,6 +26,12 @@ describe('operator options', () => {
     assert.throws(() => parseOptions(['--proxy-url', 'hub=http://x'], {}), (e: Error) => e instanceof UsageError && /--proxy-url must be NAMESPACE\/NAME=/.test(e.message));
   });
 
+  it('reads the namespaces allowed to mirror onto nodes: none by default, repeated or comma-separated', () => {
+    assert.deepEqual(parseOptions([], {}).nodeMirrorNamespaces, []);
+    assert.deepEqual(parseOptions(['--node-mirror-namespace', 'platform', '--node-mirror-namespace=a,b'], {}).nodeMirrorNamespaces, ['platform', 'a', 'b']);
+    assert.throws(() => parseOptions(['--node-mirror-namespace', 'Bad_NS'], {}), (e: Error) => e instanceof UsageError && /--node-mirror-namespace/.test(e.message));
+  });
+
   it('refuses bad values with the flag name', () => {
     assert.throws(() => parseOptions(['--health-addr', 'nope'], {}), (e: Error) => e instanceof UsageError && /--health-addr/.test(e.message));
     assert.throws(() => parseOptions(['--leader-election-renew-seconds', '20'], {}), /less than/);

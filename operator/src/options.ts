@@ -7,7 +7,9 @@ export const USAGE = `usage: berth-operator [--kubeconfig FILE] [--namespace NS]
   [--leader-elect=false] [--leader-election-namespace NS] [--leader-election-id NAME]
   [--leader-election-lease-seconds N] [--leader-election-renew-seconds N]
   [--health-addr HOST:PORT] [--proxy-image IMAGE] [--resync-seconds N] [--identity ID]
-  [--proxy-url NAMESPACE/NAME=URL ...]
+  [--proxy-url NAMESPACE/NAME=URL ...] [--node-mirror-namespace NS ...]
+--node-mirror-namespace lets projects in NS mirror registries onto nodes, as the namespace label
+berth.dev/node-mirror=allowed does; projects in other namespaces keep their cache but not node mirroring.
 --proxy-url tells an operator running outside the cluster where a project's proxy answers (for its cache figures);
 inside the cluster it uses the proxy's Service.
 Runs in-cluster when no --kubeconfig is given and KUBERNETES_SERVICE_HOST is set; otherwise uses $KUBECONFIG or ~/.kube/config.`;
@@ -28,6 +30,8 @@ export interface OperatorOptions {
   identity: string;
   /** Proxy base URLs by `namespace/name` of their ProxyCacheProject, for an operator outside the cluster. */
   proxyUrls: Map<string, string>;
+  /** Namespaces whose projects may mirror onto nodes without the berth.dev/node-mirror=allowed label. */
+  nodeMirrorNamespaces: string[];
 }
 
 export class UsageError extends Error {
@@ -74,6 +78,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         'resync-seconds': { type: 'string' },
         identity: { type: 'string' },
         'proxy-url': { type: 'string', multiple: true },
+        'node-mirror-namespace': { type: 'string', multiple: true },
         help: { type: 'boolean' },
       },
     });
@@ -106,6 +111,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     resyncSeconds: positiveInt(v['resync-seconds'], 'resync-seconds', 300),
     identity: v.identity ?? `${env.POD_NAME ?? hostname()}_${process.pid}`,
     proxyUrls: new Map((v['proxy-url'] ?? []).map(proxyUrlEntry)),
+    nodeMirrorNamespaces: (v['node-mirror-namespace'] ?? []).flatMap((s) => s.split(',')).map(namespaceName),
   };
 }
 
@@ -113,4 +119,10 @@ function proxyUrlEntry(value: string): [string, string] {
   const m = /^([a-z0-9-]+\/[a-z0-9.-]+)=(https?:\/\/[^\s]+)$/.exec(value);
   if (!m) throw new UsageError(`--proxy-url must be NAMESPACE/NAME=http(s)://HOST:PORT, got ${JSON.stringify(value)}`);
   return [m[1] as string, (m[2] as string).replace(/\/+$/, '')];
+}
+
+function namespaceName(value: string): string {
+  const name = value.trim();
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw new UsageError(`--node-mirror-namespace must name a namespace, got ${JSON.stringify(value)}`);
+  return name;
 }

@@ -15,6 +15,7 @@ import { kubeClient, type KubeClient } from './kube-client.ts';
 import type { Logger } from './logger.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { NodeMirrorSync } from './node-mirror-sync.ts';
+import { NODE_MIRROR_ALLOWED, NODE_MIRROR_LABEL } from '../nodemirror/tenancy.ts';
 import { projectReconciler } from './project-reconciler.ts';
 import { httpStatsFetcher, type StatsFetcher } from './proxy-stats.ts';
 import { probeRegistry, type Prober } from './registry-probe.ts';
@@ -36,6 +37,8 @@ export interface ControllerOptions {
   concurrency?: number;
   /** Proxy base URLs by `namespace/name`, for an operator outside the cluster (default: the Service's name). */
   proxyUrls?: ReadonlyMap<string, string>;
+  /** Namespaces allowed to mirror onto nodes besides those labelled berth.dev/node-mirror=allowed. */
+  nodeMirrorNamespaces?: readonly string[];
 }
 
 const NODE_AGENT_KEY = 'node-agent';
@@ -47,6 +50,7 @@ export class Controller {
   private readonly endpoints: ResilientInformer<RegistryEndpoint & KubernetesObject>;
   private readonly reports: ResilientInformer<V1ConfigMap>;
   private readonly nodes: ResilientInformer<V1Node>;
+  private readonly mirrorNamespaces: ResilientInformer<KubernetesObject>;
   private readonly seenGeneration = new Map<string, number>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private running = false;
@@ -66,6 +70,7 @@ export class Controller {
       kube,
       namespace: options.operatorNamespace,
       image: options.proxyImage,
+      ...(options.nodeMirrorNamespaces ? { listedNamespaces: options.nodeMirrorNamespaces } : {}),
       enqueueAgent: () => this.queue.add(NODE_AGENT_KEY),
       onSummary: (project, summary) => {
         const namespace = project.metadata?.namespace ?? '';
@@ -77,6 +82,7 @@ export class Controller {
         endpoints: () => this.endpoints.list(),
         reports: () => this.reports.list(),
         nodes: () => this.nodes.list(),
+        allowedNamespaces: () => new Set(this.mirrorNamespaces.list().map((n) => n.metadata?.name ?? '')),
       },
     });
     const reconcileProject = projectReconciler({ kube, nodeMirror, defaultImage: options.proxyImage, log, stats: options.stats ?? httpStatsFetcher, resyncMs: options.resyncMs, ...(options.proxyUrls ? { proxyUrls: options.proxyUrls } : {}) });
@@ -148,6 +154,12 @@ export class Controller {
     this.reports = watch<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespace: options.operatorNamespace, labelSelector: `${REPORT_LABEL}=true` }, () => this.nodeMirrorChanged());
     // The node mirror reads a Node's name, labels and deletionTimestamp; its status (image lists) is the bulk.
     this.nodes = watch<V1Node>({ apiVersion: 'v1', kind: 'Node', plural: 'nodes', cache: 'metadata' }, () => this.nodeMirrorChanged());
+    // Namespaces a cluster admin allowed to mirror onto nodes (nodemirror/tenancy.ts): only the labelled ones are
+    // listed and cached; removing the label is a delete here, and the agent's config drops their projects.
+    this.mirrorNamespaces = watch<KubernetesObject>({ apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', labelSelector: `${NODE_MIRROR_LABEL}=${NODE_MIRROR_ALLOWED}`, cache: 'metadata' }, () => {
+      this.queue.add(NODE_AGENT_KEY);
+      this.nodeMirrorChanged();
+    });
   }
 
   /** True once every watch has listed: the queue then works from complete caches. */

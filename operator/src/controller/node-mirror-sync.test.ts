@@ -12,10 +12,10 @@ function mirrored(name: string, created: string): ProxyCacheProject {
   return p;
 }
 
-function sync(projects: ProxyCacheProject[], nodes: V1Node[] = [], reports: V1ConfigMap[] = []) {
+function sync(projects: ProxyCacheProject[], nodes: V1Node[] = [], reports: V1ConfigMap[] = [], allowedNamespaces: string[] = ['cache']) {
   const kube = new FakeKube();
   let queued = 0;
-  const sources: NodeMirrorSources = { projects: () => projects, endpoints: () => [endpoint()], reports: () => reports, nodes: () => nodes };
+  const sources: NodeMirrorSources = { projects: () => projects, endpoints: () => [endpoint()], reports: () => reports, nodes: () => nodes, allowedNamespaces: () => new Set(allowedNamespaces) };
   const s = new NodeMirrorSync({ kube, sources, namespace: 'berth-system', image: 'img:1', enqueueAgent: () => queued++ });
   return { kube, s, queued: () => queued };
 }
@@ -45,5 +45,18 @@ describe('node mirror wiring', () => {
     assert.equal((await s.summarize(younger))?.condition.reason, 'Conflict');
     const first = await s.summarize(older);
     assert.deepEqual([first?.configured, first?.total, first?.condition.reason], [0, 1, 'Pending']);
+  });
+
+  it('refuses a project whose namespace is not allowed: no agent for it alone, NamespaceNotAllowed with the fix', async () => {
+    const hub = mirrored('hub', '2026-01-01T00:00:00Z');
+    const refused = sync([hub], [{ metadata: { name: 'n1', labels: {} } }], [], []);
+    await refused.s.syncAgent();
+    assert.deepEqual(refused.kube.calls, [], 'the agent DaemonSet is not created for a refused project');
+    const condition = (await refused.s.summarize(hub))?.condition;
+    assert.equal(condition?.reason, 'NamespaceNotAllowed');
+    assert.match(condition?.message ?? '', /kubectl label namespace cache berth\.dev\/node-mirror=allowed/);
+    const allowed = sync([hub], [{ metadata: { name: 'n1', labels: {} } }], [], ['cache']);
+    await allowed.s.syncAgent();
+    assert.equal((await allowed.s.summarize(hub))?.condition.reason, 'Pending');
   });
 });

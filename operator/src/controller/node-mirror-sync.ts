@@ -16,6 +16,8 @@ export interface NodeMirrorSources {
   endpoints(): RegistryEndpoint[];
   reports(): V1ConfigMap[];
   nodes(): V1Node[];
+  /** Namespaces labelled berth.dev/node-mirror=allowed (tenancy.ts). */
+  allowedNamespaces(): ReadonlySet<string>;
 }
 
 export interface NodeMirrorSyncOptions {
@@ -24,6 +26,8 @@ export interface NodeMirrorSyncOptions {
   /** The operator's namespace: the agent's DaemonSet, its ConfigMap and the node reports live there. */
   namespace: string;
   image: string;
+  /** Namespaces allowed to mirror onto nodes without the label (--node-mirror-namespace). */
+  listedNamespaces?: readonly string[];
   /** Queues the agent's re-render (coalesced by the work queue). */
   enqueueAgent: () => void;
   /** Receives each project's node figures, for the node mirror metric. */
@@ -46,9 +50,11 @@ export class NodeMirrorSync implements NodeMirrorView {
     const desired = this.desired();
     const reports = this.reports();
     const conflictWith = desired.conflicts.get(projectKey(project));
+    const refused = desired.refused.get(projectKey(project));
     const configHash = desired.configMap.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
     const summary = summarizeNodeMirror(project, reports, this.options.sources.nodes(), {
       ...(conflictWith !== undefined ? { conflictWith } : {}),
+      ...(refused !== undefined ? { refused } : {}),
       ...(configHash !== undefined ? { configHash } : {}),
     });
     this.options.onSummary?.(project, summary);
@@ -66,13 +72,13 @@ export class NodeMirrorSync implements NodeMirrorView {
   /** Applies the agent's ConfigMap and DaemonSet once any project mirrors, and keeps them after (an empty config
    *  is how the agents learn to restore what they replaced). */
   async syncAgent(): Promise<void> {
-    const projects = this.options.sources.projects();
-    const any = projects.some((p) => p.spec.nodeMirror?.enabled === true);
+    const desired = this.desired();
+    // Projects refused by the tenancy policy do not count: they alone never put the agent on the nodes.
+    const any = this.options.sources.projects().some((p) => p.spec.nodeMirror?.enabled === true && !desired.refused.has(projectKey(p)));
     if (!any) {
       const existing = await this.options.kube.get<V1DaemonSet>({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: this.options.namespace, name: NODE_AGENT_NAME });
       if (!existing) return;
     }
-    const desired = this.desired();
     // Every mirroring project's reconcile queues this: skip the writes when nothing changed since the last one,
     // but apply again after a while anyway, so a hand-deleted or edited DaemonSet comes back.
     const fingerprint = JSON.stringify([desired.configMap, desired.daemonSet]);
@@ -96,6 +102,7 @@ export class NodeMirrorSync implements NodeMirrorView {
         // An endpoint without a URL: the project's own status says so; the agent leaves it out.
       }
     }
-    return desiredNodeAgent(projects, { namespace: this.options.namespace, image: this.options.image, resolved });
+    const policy = { labelled: this.options.sources.allowedNamespaces(), listed: new Set(this.options.listedNamespaces ?? []) };
+    return desiredNodeAgent(projects, { namespace: this.options.namespace, image: this.options.image, resolved, policy });
   }
 }

@@ -5,7 +5,8 @@ import { assignRegistries } from './conflicts.ts';
 import { AGENT_CONFIG_KEY, desiredNodeAgent } from './desired.ts';
 import { project } from './fixtures.test-helper.ts';
 
-const opts = { namespace: 'berth-system', image: 'ghcr.io/berth-dev/berth-proxy:0.1.0' };
+// team-a is allowed to mirror onto nodes (labelled); tenancy.test.ts covers the decision itself.
+const opts = { namespace: 'berth-system', image: 'ghcr.io/berth-dev/berth-proxy:0.1.0', policy: { labelled: new Set(['team-a']), listed: new Set<string>() } };
 
 describe('node agent DaemonSet and config', () => {
   it('renders every enabled project into the agent config, with the node address and path prefix', () => {
@@ -42,6 +43,24 @@ describe('node agent DaemonSet and config', () => {
     assert.deepEqual([...conflicts], [['team-a/newer', 'team-a/older']]);
     const { configMap } = desiredNodeAgent([newer, older], { ...opts, resolved: { 'team-a/older': { address: 'http://10.0.0.1:5000' }, 'team-a/newer': { address: 'http://10.0.0.2:5000' } } });
     assert.deepEqual(parseNodeAgentConfig(configMap.data?.[AGENT_CONFIG_KEY] ?? '').registries.map((r) => r.project), ['team-a/older']);
+  });
+
+  it('leaves out projects in namespaces not allowed to mirror, before the oldest project is chosen', () => {
+    const squatter = project('hub', { namespace: 'tenant', created: '2020-01-01T00:00:00Z' });
+    const allowed = project('hub', { created: '2025-01-01T00:00:00Z' });
+    const listed = project('ghcr', { namespace: 'platform', registry: 'ghcr.io' });
+    const resolved = { 'tenant/hub': { address: 'http://10.0.0.9:5000' }, 'team-a/hub': { address: 'http://10.0.0.1:5000' }, 'platform/ghcr': { address: 'http://10.0.0.2:5000' } };
+    const { configMap, conflicts, refused } = desiredNodeAgent([squatter, allowed, listed], { ...opts, resolved, policy: { labelled: new Set(['team-a']), listed: new Set(['platform']) } });
+    const cfg = parseNodeAgentConfig(configMap.data?.[AGENT_CONFIG_KEY] ?? '');
+    assert.deepEqual(cfg.registries.map((r) => [r.registry, r.project]), [['docker.io', 'team-a/hub'], ['ghcr.io', 'platform/ghcr']]);
+    assert.deepEqual([...refused.keys()], ['tenant/hub']);
+    assert.equal(conflicts.size, 0, 'a refused project holds no registry, so the allowed one is no conflict');
+  });
+
+  it('renders an empty config when no namespace is allowed (the default)', () => {
+    const { configMap, refused } = desiredNodeAgent([project('hub')], { ...opts, resolved: { 'team-a/hub': { address: 'http://10.0.0.1:5000' } }, policy: { labelled: new Set(), listed: new Set() } });
+    assert.deepEqual(parseNodeAgentConfig(configMap.data?.[AGENT_CONFIG_KEY] ?? '').registries, []);
+    assert.deepEqual([...refused.keys()], ['team-a/hub']);
   });
 
   it('runs the agent on every node with the runtimes\' folders mounted, and nothing more privileged than root', () => {

@@ -1,10 +1,12 @@
 // The node agent the operator runs: one DaemonSet on every node any project's nodeSelector picks, fed by one
-// ConfigMap rendered from all ProxyCacheProjects with nodeMirror.enabled (contract 5). Pure: the reconciler
-// resolves each project's registry, upstream and node address and passes them in.
+// ConfigMap rendered from the ProxyCacheProjects with nodeMirror.enabled whose namespace may mirror onto nodes
+// (tenancy.ts; contract 5). Pure: the reconciler resolves each project's registry, upstream and node address and
+// passes them in.
 import type { V1ConfigMap, V1DaemonSet, V1NodeAffinity, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { configHash, renderNodeAgentConfig, validateNodeAgentConfig } from '@berth/proxy/nodeagent';
 import type { ProxyCacheProject } from '../api/index.ts';
 import { assignRegistries, projectKey, projectRegistry } from './conflicts.ts';
+import { partitionByPolicy, type NodeMirrorPolicy } from './tenancy.ts';
 
 export const NODE_AGENT_NAME = 'berth-node-agent';
 export const AGENT_CONFIG_KEY = 'agent.yaml';
@@ -27,6 +29,8 @@ export interface NodeAgentOptions {
   /** By project key (namespace/name); falls back to status.registry and status.urls.nodeMirror. */
   resolved?: Record<string, ResolvedMirror>;
   serviceAccountName?: string;
+  /** Which namespaces may mirror onto nodes; projects elsewhere are left out (and so never hold a registry). */
+  policy: NodeMirrorPolicy;
 }
 
 export interface DesiredNodeAgent {
@@ -34,6 +38,8 @@ export interface DesiredNodeAgent {
   daemonSet: V1DaemonSet;
   /** project key → the project that keeps the registry (NodeMirrorReady=False, reason Conflict). */
   conflicts: Map<string, string>;
+  /** project key → why its namespace may not mirror onto nodes (NodeMirrorReady=False, reason NamespaceNotAllowed). */
+  refused: Map<string, string>;
   /** Projects left out for now, with why (no address or upstream yet). */
   pending: Map<string, string>;
 }
@@ -47,7 +53,9 @@ function defaultUpstream(registry: string): string {
 }
 
 export function desiredNodeAgent(projects: ProxyCacheProject[], opts: NodeAgentOptions): DesiredNodeAgent {
-  const { owners, conflicts } = assignRegistries(projects);
+  // The policy first: a refused project must not win a registry from an allowed one by being older.
+  const { allowed, refused } = partitionByPolicy(projects, opts.policy, projectKey);
+  const { owners, conflicts } = assignRegistries(allowed);
   const pending = new Map<string, string>();
   const registries: unknown[] = [];
   const mirrored: ProxyCacheProject[] = [];
@@ -81,7 +89,7 @@ export function desiredNodeAgent(projects: ProxyCacheProject[], opts: NodeAgentO
     metadata: { name: NODE_AGENT_NAME, namespace: opts.namespace, labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(text) } },
     data: { [AGENT_CONFIG_KEY]: text },
   };
-  return { configMap, daemonSet: daemonSet(opts, mirrored), conflicts, pending };
+  return { configMap, daemonSet: daemonSet(opts, mirrored), conflicts, refused, pending };
 }
 
 /** Host folders the agent reads or writes; Or-Create so one DaemonSet fits nodes of every runtime. */

@@ -2,9 +2,9 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { ProxyCacheProject } from '../api/index.ts';
 
-export function project(name: string, over: { registry?: string; created?: string; nodeSelector?: Record<string, string>; enabled?: boolean; address?: string } = {}): ProxyCacheProject {
+export function project(name: string, over: { registry?: string; created?: string; nodeSelector?: Record<string, string>; enabled?: boolean; address?: string; namespace?: string } = {}): ProxyCacheProject {
   return {
-    metadata: { name, namespace: 'team-a', creationTimestamp: over.created ?? '2025-01-01T00:00:00Z' },
+    metadata: { name, namespace: over.namespace ?? 'team-a', creationTimestamp: over.created ?? '2025-01-01T00:00:00Z' },
     spec: {
       endpointRef: { name: 'hub' },
       nodeMirror: {

@@ -50,6 +50,11 @@ describe('summing node reports into a project status', () => {
     assert.equal(summarizeNodeMirror(project('newer'), [report('n1', ok, 'team-a/older')], [node('n1')]).condition.reason, 'Conflict');
   });
 
+  it('says a refused namespace may not mirror, whatever the nodes report', () => {
+    const s = summarizeNodeMirror(project('hub'), [report('n1', ok)], [node('n1')], { refused: 'namespace team-a is not allowed' });
+    assert.deepEqual([s.configured, s.total, s.condition.status, s.condition.reason, s.condition.message], [0, 0, 'False', 'NamespaceNotAllowed', 'namespace team-a is not allowed']);
+  });
+
   it('reads reports from ConfigMaps, ignoring ones it cannot read', () => {
     assert.equal(parseNodeReport({ data: { 'report.json': '{nope' } }), undefined);
     assert.equal(parseNodeReport({ data: { 'report.json': JSON.stringify(report('n1', ok)) } })?.node, 'n1');

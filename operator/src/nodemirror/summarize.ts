@@ -5,6 +5,7 @@ import { REPORT_KEY, type NodeAgentReport } from '@berth/proxy/nodeagent';
 import type { ProxyCacheProject } from '../api/index.ts';
 import type { ConditionInput } from '../controller/conditions.ts';
 import { projectKey, projectRegistry } from './conflicts.ts';
+import { NOT_ALLOWED_REASON } from './tenancy.ts';
 
 export type NodeReport = NodeAgentReport & { node: string };
 
@@ -41,11 +42,14 @@ export function summarizeNodeMirror(
   project: ProxyCacheProject,
   reports: NodeReport[],
   nodes: V1Node[],
-  opts: { conflictWith?: string; configHash?: string } = {},
+  opts: { conflictWith?: string; configHash?: string; refused?: string } = {},
 ): NodeMirrorSummary {
   const nm = project.spec.nodeMirror;
   if (nm?.enabled !== true) {
     return { configured: 0, total: 0, condition: { type: 'NodeMirrorReady', status: 'False', reason: 'Disabled', message: 'spec.nodeMirror.enabled is not true' } };
+  }
+  if (opts.refused !== undefined) {
+    return { configured: 0, total: 0, condition: { type: 'NodeMirrorReady', status: 'False', reason: NOT_ALLOWED_REASON, message: opts.refused } };
   }
   if (opts.conflictWith !== undefined) {
     return {
