@@ -13,6 +13,7 @@ import { header } from '../upstream/client.ts';
 import type { Upstream } from '../upstream/types.ts';
 import { UpstreamError } from '../upstream/errors.ts';
 import { Fill } from './fill.ts';
+import { InFlight } from './inflight.ts';
 import { NO_OBSERVER, type CacheObserver } from './observer.ts';
 import { InUse } from './inuse.ts';
 import { UsageIndex } from '../retention/usage.ts';
@@ -38,7 +39,8 @@ export class PullThrough implements ArtifactService {
   private readonly usage: UsageIndex;
   private readonly inUse: InUse;
   private readonly now: () => number;
-  private readonly blobFills = new Map<Digest, Promise<Fill>>();
+  /** Blob downloads by digest and the project that started each: joined only as `runningFill` allows. */
+  private readonly blobFills = new InFlight<Promise<Fill>>();
   private readonly manifestFetches = new Map<string, Promise<Manifest>>();
   /** Tag checks upstream in progress, by project/name:tag, shared by concurrent callers. */
   private readonly tagChecks = new Map<string, Promise<Manifest>>();
@@ -58,7 +60,7 @@ export class PullThrough implements ArtifactService {
 
   /** Digests being downloaded now; retention must not evict them. */
   inFlight(): Set<string> {
-    return new Set(this.blobFills.keys());
+    return this.blobFills.digests();
   }
 
   async getManifest(project: Project, name: RepositoryName, reference: Tag | Digest, accept?: readonly string[]): Promise<Manifest> {
@@ -252,7 +254,7 @@ export class PullThrough implements ArtifactService {
   async statBlob(project: Project, name: RepositoryName, digest: Digest): Promise<number> {
     const local = await this.localBlob(project, digest);
     if (local !== undefined) return local;
-    const fill = this.blobFills.get(digest);
+    const fill = await this.runningFill(project, digest);
     if (fill) {
       const f = await fill;
       if (f.size !== undefined) return f.size;
@@ -291,13 +293,25 @@ export class PullThrough implements ArtifactService {
   async openBlob(project: Project, name: RepositoryName, digest: Digest, range?: ByteRange): Promise<BlobBody> {
     const fromStore = await this.openLocal(project, digest, range);
     if (fromStore) return fromStore;
-    const running = this.blobFills.get(digest);
+    const running = await this.runningFill(project, digest);
     if (running) this.observer.coalesced(project.name, 'blob');
     else this.observer.miss(project.name, 'blob');
     const fill = await (running ?? this.startBlobFill(project, name, digest));
     if (fill.size !== undefined) checkRange(range, fill.size);
     const size = range ? range.end - range.start + 1 : fill.size;
     return { size: size ?? -1, source: 'upstream', stream: fill.reader(range) };
+  }
+
+  /**
+   * A download in flight this project may join: its own, or another project's for a blob this project's index links
+   * already (its file is being fetched again). Any other project's download is not this project's to serve, just as
+   * that project's stored blob is not (issue 13: protected bytes leaked while they downloaded).
+   */
+  private async runningFill(project: Project, digest: Digest): Promise<Promise<Fill> | undefined> {
+    const own = this.blobFills.get(project.name, digest);
+    if (own || !this.blobFills.any(digest)) return own;
+    const linked = await this.catalog.getBlob(project.name, digest);
+    return this.blobFills.get(project.name, digest) ?? (linked ? this.blobFills.any(digest) : undefined);
   }
 
   /** The stored blob under a lease, or undefined when it is not stored (or was evicted a moment ago). */
@@ -338,17 +352,17 @@ export class PullThrough implements ArtifactService {
       const lengthHeader = header(res.headers, 'content-length');
       const size = lengthHeader === undefined ? undefined : Number(lengthHeader);
       const writer = await this.store.writer(digest, size);
-      const fill = await Fill.start(writer, size, res.body, () => this.blobFills.delete(digest));
+      const fill = await Fill.start(writer, size, res.body, () => this.blobFills.delete(project.name, digest, starting));
       fill.done.then(
         () => this.linkBlob(project, digest, writer.written),
         (err: Error) => this.observer.upstreamError(project.name, `blob ${digest}: ${err.message}`),
       ).finally(release).catch(() => undefined);
       return fill;
     })();
-    this.blobFills.set(digest, starting);
+    this.blobFills.set(project.name, digest, starting);
     starting.catch(() => {
       release();
-      this.blobFills.delete(digest);
+      this.blobFills.delete(project.name, digest, starting);
     });
     return starting;
   }
