@@ -35,7 +35,7 @@ describe('Helm chart charts/berth @real', function () {
 
   it('passes helm lint --strict with the defaults and with every option on', async () => {
     await helm(['lint', '--strict', chartDir]);
-    await helm(['lint', '--strict', chartDir, '--set', 'serviceMonitor.enabled=true,prometheusRule.enabled=true,operator.replicas=2,operator.watchNamespace=team-a']);
+    await helm(['lint', '--strict', chartDir, '--set', 'serviceMonitor.enabled=true,prometheusRule.enabled=true,operator.replicas=2,operator.watchNamespace=team-a', '--set', 'nodeMirror.allowedNamespaces={platform}']);
   });
 
   it('refuses values the schema does not know', async () => {
@@ -88,9 +88,33 @@ describe('Helm chart charts/berth @real', function () {
     const named = (docs: Record<string, unknown>[], kind: string, match: (name: string) => boolean) =>
       normalizeRules(rulesOfKind(docs.filter((d) => match(String((d.metadata as { name?: string }).name))), kind));
     const isAgent = (n: string) => n.endsWith('node-agent');
-    assert.deepEqual(named(ours, 'ClusterRole', (n) => !isAgent(n)), named(theirs, 'ClusterRole', (n) => n === 'berth-operator'));
+    const operatorRoles = (n: string) => n === 'berth-operator' || n === 'berth-operator-secrets';
+    assert.deepEqual(named(ours, 'ClusterRole', (n) => !isAgent(n)), named(theirs, 'ClusterRole', operatorRoles));
     assert.deepEqual(named(ours, 'Role', (n) => !isAgent(n)), named(theirs, 'Role', (n) => n === 'berth-operator-leader-election'));
     assert.deepEqual(named(ours, 'Role', isAgent), named(theirs, 'Role', (n) => n === 'berth-node-agent'));
+  });
+
+  it('with operator.watchNamespace, grants Secret reads by a Role in that namespace only, never cluster-wide', async () => {
+    const theirs = parseManifests(readFileSync(join(root, 'operator', 'config', 'rbac.yaml'), 'utf8'));
+    const secretRules = normalizeRules(rulesOfKind(theirs.filter((d) => (d.metadata as { name?: string }).name === 'berth-operator-secrets'), 'ClusterRole'));
+    assert.deepEqual(secretRules, ['core secrets get', 'core secrets list', 'core secrets watch']);
+    const ours = parseManifests(await helm(['template', 'x', chartDir, '-n', 'berth-system', '--set', 'operator.watchNamespace=team-a']));
+    const clusterWide = normalizeRules(rulesOfKind(ours, 'ClusterRole'));
+    assert.deepEqual(clusterWide.filter((g) => g.startsWith('core secrets')), [], 'a ClusterRole still grants Secrets');
+    const inTeam = ours.filter((d) => (d.metadata as { namespace?: string }).namespace === 'team-a');
+    assert.deepEqual(normalizeRules(rulesOfKind(inTeam, 'Role')), secretRules);
+    const binding = inTeam.find((d) => d.kind === 'RoleBinding') as { subjects: { name: string; namespace: string }[] } | undefined;
+    assert.deepEqual(binding?.subjects.map((s) => `${s.namespace}/${s.name}`), ['berth-system/x-berth']);
+    // the rest of the operator's ClusterRole is unchanged by the value
+    const defaults = parseManifests(await helm(['template', 'x', chartDir, '-n', 'berth-system']));
+    assert.deepEqual(clusterWide, normalizeRules(rulesOfKind(defaults, 'ClusterRole')).filter((g) => !g.startsWith('core secrets')));
+  });
+
+  it('passes nodeMirror.allowedNamespaces to the operator, one flag each', async () => {
+    const deployment = parseManifests(await helm(['template', 'x', chartDir, '--set', 'nodeMirror.allowedNamespaces={platform,berth-caches}'])).find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc;
+    const args = deployment.spec.template.spec.containers[0]?.args ?? [];
+    assert.deepEqual(args.filter((a) => a.startsWith('--node-mirror-namespace')), ['--node-mirror-namespace=platform', '--node-mirror-namespace=berth-caches']);
+    await assert.rejects(helm(['template', 'x', chartDir, '--set', 'nodeMirror.allowedNamespaces={Not_A_Namespace}']), /allowedNamespaces/);
   });
 
   describe('on the local control plane', () => {
