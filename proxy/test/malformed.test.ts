@@ -7,6 +7,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRegistry, type Registry } from '@berth/e2e';
 import { errorCodes, filesNamed, proxyWith, sha256, type ProxyUnderTest } from './fixture.ts';
+import { rawRequest, specViolation } from './raw-http.ts';
 
 /** An upstream whose every manifest is `body` (with its true digest and length), on a free loopback port. */
 async function serveOneManifest(body: Buffer, mediaType: string): Promise<Server> {
@@ -88,6 +89,27 @@ describe('proxy: malformed requests get OCI error JSON @real', function () {
       assert.equal(response.status, status, response.body.toString('utf8').slice(0, 300));
       assert.match(response.contentType, /^application\/json/);
       assert.deepEqual(errorCodes(response.body), [code]);
+    });
+  }
+
+  // Request targets Node's URL parser rejects, or that never reach the request handler (the HTTP parser refuses them,
+  // or they are CONNECT): each once took the process down or got a bare socket close. Sent on a raw socket.
+  const targets: [string, string][] = [
+    ['GET', '//'], ['GET', '//['], ['GET', '//a:b@/'], ['GET', 'http://['], ['GET', 'http://[/v2/'], ['GET', 'http://'],
+    ['GET', 'http://x:99999/v2/'], ['GET', 'http://x:port/v2/'], ['HEAD', '//'], ['OPTIONS', 'http://[::1/'],
+    ['OPTIONS', '*'], ['GET', '*'], ['GET', '%'], ['GET', '/%'], ['GET', '/v2/%zz/manifests/%'], ['GET', 'a'],
+    ['GET', 'x:'], ['GET', '\\\\'], ['GET', `/v2/${'a/'.repeat(20_000)}manifests/v1`],
+    ['CONNECT', 'example.com:443'], ['CONNECT', '*'], ['CONNECT', '//'],
+  ];
+  for (const [method, target] of targets) {
+    it(`${method} ${JSON.stringify(target.slice(0, 40))}${target.length > 40 ? '…' : ''}: a 4xx with OCI error JSON, and the process keeps serving`, async () => {
+      const answer = await rawRequest(Number(new URL(cache.proxy.url).port), `${method} ${target} HTTP/1.1\r\nHost: x\r\n`);
+      assert.ok(answer.ok, answer.ok ? '' : `${answer.problem}: ${JSON.stringify(answer.bytes.toString('latin1').slice(0, 200))}`);
+      const { status, body } = answer.response;
+      assert.ok(status >= 400 && status < 500, `status ${status}`);
+      if (method !== 'HEAD') assert.equal(errorCodes(body).length, 1, `an OCI error body: ${JSON.stringify(body.toString('latin1').slice(0, 200))}`);
+      assert.equal(specViolation(answer.response), undefined);
+      assert.equal((await fetch(`${cache.proxy.url}/healthz`)).status, 200, 'still serving');
     });
   }
 

@@ -10,6 +10,8 @@ import type { Logger } from '../observe/log.ts';
 import { parseOciRequest, type OciRequest } from './route.ts';
 import { sendError } from './respond.ts';
 import { handleBlob, handleManifest, handleReferrers, handleTags } from './handlers.ts';
+import { parseTarget } from './target.ts';
+import { answerOutsideHandler } from './transport.ts';
 
 export interface ServerOptions {
   projects: readonly Project[];
@@ -26,8 +28,15 @@ export function createProxyServer(opts: ServerOptions): Server {
     if (a && 'htpasswdFile' in a) access.set(p.name, new Htpasswd(a.htpasswdFile));
   }
   const server = createServer((req, res) => {
-    void handle(req, res, opts, access);
+    // handle() answers every error it expects; this is the last line for one it does not (a throw before its try):
+    // a request may fail, the process must not (an unhandled rejection would end it).
+    handle(req, res, opts, access).catch((err: unknown) => {
+      opts.logger.error('request handler failed', { method: req.method, error: (err as Error).message });
+      if (res.headersSent) res.destroy();
+      else sendError(res, err);
+    });
   });
+  answerOutsideHandler(server);
   server.keepAliveTimeout = 65_000;
   return server;
 }
@@ -58,12 +67,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
   res.setHeader('x-request-id', id);
   const method = req.method ?? 'GET';
   const rawPath = (req.url ?? '/').split('?')[0]!;
-  const url = new URL(req.url ?? '/', 'http://proxy');
+  // For logs: the path as sent until it is parsed (parsing may refuse it), bounded.
+  let path = rawPath.slice(0, 512);
   let route = 'other';
   let bytes = 0;
   let source = 'none';
   const started = performance.now();
   try {
+    const url = parseTarget(req.url ?? '/');
+    path = url.pathname.slice(0, 512);
     switch (url.pathname) {
       case '/healthz':
         route = 'healthz';
@@ -115,13 +127,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     }
   } catch (err) {
     const oci = sendError(res, err);
-    if (!(err instanceof OciError)) opts.logger.error('request failed', { requestId: id, method, path: url.pathname, error: (err as Error).message });
-    else if (oci.status >= 500) opts.logger.warn('request failed', { requestId: id, method, path: url.pathname, code: oci.code, detail: oci.message });
+    if (!(err instanceof OciError)) opts.logger.error('request failed', { requestId: id, method, path, error: (err as Error).message });
+    else if (oci.status >= 500) opts.logger.warn('request failed', { requestId: id, method, path, code: oci.code, detail: oci.message });
   } finally {
     opts.metrics.request(route, res.statusCode, (performance.now() - started) / 1000);
     opts.metrics.served(source, bytes);
     // At info level no per-request line is built at all: the hot path stays cheap.
-    if (opts.logger.isDebugEnabled()) opts.logger.debug('request', { requestId: id, method, path: url.pathname, status: res.statusCode, bytes, source });
+    if (opts.logger.isDebugEnabled()) opts.logger.debug('request', { requestId: id, method, path, status: res.statusCode, bytes, source });
   }
 }
 

@@ -1,0 +1,47 @@
+// Answers for what never reaches the request handler: requests Node's HTTP parser refuses (a bad request line,
+// headers over the size limit, a timeout) and CONNECT. Without these Node closes the socket with a bare 400 or
+// nothing at all; a client gets the spec's error JSON instead, as for any other malformed request.
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { OciError } from '../oci/errors.ts';
+
+/** Installs the `clientError` and `connect` answers on `server`. */
+export function answerOutsideHandler(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // A connection that already broke, or already carries a response, gets nothing more.
+    if (err.code === 'ECONNRESET' || !socket.writable || (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    writeAndClose(socket, clientErrorAnswer(err.code));
+  });
+  server.on('connect', (_req, socket: Duplex) => {
+    writeAndClose(socket, new OciError('UNSUPPORTED', 'CONNECT is not supported: this is a registry, not a forward proxy'));
+  });
+}
+
+/** The answer to a request the HTTP parser refused, by Node's error code. */
+export function clientErrorAnswer(code: string | undefined): OciError {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return new OciError('UNSUPPORTED', 'request line or headers too large', { status: 431 });
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new OciError('UNSUPPORTED', 'request not received in time', { status: 408 });
+    default:
+      return new OciError('UNSUPPORTED', 'malformed HTTP request', { status: 400 });
+  }
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+
+function writeAndClose(socket: Duplex, err: OciError): void {
+  const body = err.body();
+  socket.on('error', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${err.status} ${REASONS[err.status] ?? 'Error'}\r\n` +
+    'content-type: application/json; charset=utf-8\r\n' +
+    `content-length: ${Buffer.byteLength(body)}\r\n` +
+    'docker-distribution-api-version: registry/2.0\r\n' +
+    'connection: close\r\n\r\n' + body,
+  );
+}
