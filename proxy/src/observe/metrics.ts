@@ -1,6 +1,7 @@
 // Prometheus metrics and the /_berth/stats counters, from one module, labelled by project (registry) and route.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheObserver } from '../cache/observer.ts';
+import { withheldMessage } from './withhold.ts';
 
 /** A project's (or the whole proxy's) cache figures, as `/_berth/stats` reports them (contract 3). */
 export interface CacheCounts {
@@ -14,6 +15,17 @@ export interface CacheCounts {
 
 /** The body of `GET /_berth/stats`: the totals, and the same figures per project. */
 export type ProxyStats = CacheCounts & { projects: Record<string, CacheCounts> };
+
+/** How the stats are shown; `withhold`: projects whose upstream errors show only their kind (no names). */
+export interface StatsView {
+  withhold?: ReadonlySet<string>;
+}
+
+interface UpstreamErrorRecord {
+  project: string;
+  time: string;
+  message: string;
+}
 
 function emptyCounts(): CacheCounts {
   return { artifacts: 0, bytes: 0, hits: 0, misses: 0, upstreamDeleted: 0, lastUpstreamError: null };
@@ -36,6 +48,9 @@ export class ProxyMetrics implements CacheObserver {
   private readonly evictions = new Counter({ name: 'berth_evictions_total', help: 'Artifacts removed by retention', labelNames: ['project'], registers: [this.registry] });
   private readonly totals = emptyCounts();
   private readonly perProject = new Map<string, CacheCounts>();
+  /** The last upstream error in total and per project, with its project: the view decides what it may say. */
+  private lastError: UpstreamErrorRecord | undefined;
+  private readonly lastErrors = new Map<string, UpstreamErrorRecord>();
 
   constructor(projects: readonly string[]) {
     for (const p of projects) this.perProject.set(p, emptyCounts());
@@ -75,8 +90,10 @@ export class ProxyMetrics implements CacheObserver {
     this.each(project, (c) => c.upstreamDeleted++);
   }
   upstreamError(project: string, message: string): void {
-    const error = { time: new Date().toISOString(), message };
-    this.each(project, (c) => (c.lastUpstreamError = error));
+    const error = { project, time: new Date().toISOString(), message };
+    this.lastError = error;
+    this.lastErrors.set(project, error);
+    if (!this.perProject.has(project)) this.perProject.set(project, emptyCounts());
   }
   stored(project: string, bytes: number): void {
     this.storeBytes.inc({ project }, bytes);
@@ -104,8 +121,11 @@ export class ProxyMetrics implements CacheObserver {
     this.perProject.set(project, counts);
   }
 
-  /** The /_berth/stats document (contract 3). */
-  stats(): ProxyStats {
-    return { ...this.totals, projects: Object.fromEntries(this.perProject) };
+  /** The /_berth/stats document (contract 3), as `view` may see it. */
+  stats(view: StatsView = {}): ProxyStats {
+    const shown = (e: UpstreamErrorRecord | undefined) =>
+      e ? { time: e.time, message: view.withhold?.has(e.project) ? withheldMessage(e.message) : e.message } : null;
+    const projects = Object.fromEntries([...this.perProject].map(([name, c]) => [name, { ...c, lastUpstreamError: shown(this.lastErrors.get(name)) }]));
+    return { ...this.totals, lastUpstreamError: shown(this.lastError), projects };
   }
 }

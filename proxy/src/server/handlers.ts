@@ -102,9 +102,20 @@ export async function handleTags(svc: ArtifactService, r: Req<'tags'>, res: Serv
   const more = r.n !== undefined && tags.length > r.n;
   if (r.n !== undefined) tags = tags.slice(0, r.n);
   const headers: Record<string, string> = { ...API_HEADER, 'content-type': 'application/json' };
-  if (more && tags.length > 0) headers.link = `</v2/${r.name}/tags/list?n=${r.n}&last=${encodeURIComponent(tags[tags.length - 1]!)}>; rel="next"`;
+  if (more && tags.length > 0) headers.link = `<${nextPage(r.target, r.n!, tags[tags.length - 1]!)}>; rel="next"`;
   res.writeHead(200, headers);
   res.end(JSON.stringify({ name: r.name, tags }));
+}
+
+/**
+ * The next page is the request as the client sent it (its path prefix or `?ns=` names the project) with `n` and
+ * `last` set: built from the name alone, it would point into the default project.
+ */
+function nextPage(target: URL, n: number, last: string): string {
+  const next = new URL(target);
+  next.searchParams.set('n', String(n));
+  next.searchParams.set('last', last);
+  return `${next.pathname}${next.search}`;
 }
 
 export async function handleReferrers(svc: ArtifactService, r: Req<'referrers'>, res: ServerResponse): Promise<void> {

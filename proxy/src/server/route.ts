@@ -10,7 +10,7 @@ export type OciRequest =
   | { kind: 'catalog-root' }
   | { kind: 'manifest'; project: Project; name: RepositoryName; reference: Tag | Digest }
   | { kind: 'blob'; project: Project; name: RepositoryName; reference: Digest }
-  | { kind: 'tags'; project: Project; name: RepositoryName; n: number | undefined; last: string | undefined }
+  | { kind: 'tags'; project: Project; name: RepositoryName; n: number | undefined; last: string | undefined; target: URL }
   | { kind: 'referrers'; project: Project; name: RepositoryName; reference: Digest; artifactType: string | undefined }
   | { kind: 'write'; method: string };
 
@@ -47,7 +47,7 @@ export function parseOciRequest(method: string, url: URL, projects: readonly Pro
       return { kind: 'blob', project, name, reference: parseDigest(ref) };
     case 'tags':
       if (ref !== 'list') return undefined;
-      return { kind: 'tags', project, name, n: parseCount(url.searchParams.get('n')), last: url.searchParams.get('last') ?? undefined };
+      return { kind: 'tags', project, name, n: parseCount(url.searchParams.get('n')), last: url.searchParams.get('last') ?? undefined, target: url };
     default:
       if (!isDigest(ref)) throw new OciError('DIGEST_INVALID', 'referrers needs a manifest digest');
       return { kind: 'referrers', project, name, reference: ref, artifactType: url.searchParams.get('artifactType') ?? undefined };

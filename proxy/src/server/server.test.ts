@@ -9,7 +9,7 @@ import { FileBlobStore } from '../store/blobstore.ts';
 import { Catalog } from '../index/catalog.ts';
 import { resolveProjects } from '../project.ts';
 import { PullThrough } from '../cache/pullthrough.ts';
-import { ProxyMetrics } from '../observe/metrics.ts';
+import { ProxyMetrics, type ProxyStats } from '../observe/metrics.ts';
 import { createLogger } from '../observe/log.ts';
 import { DOCKER_LIST, OCI_MANIFEST } from '../oci/mediatypes.ts';
 import { FakeUpstream } from '../upstream/fake.ts';
@@ -36,6 +36,7 @@ describe('proxy HTTP server (in process, in-memory upstream)', () => {
     layer = fake.putBlob(layerBytes);
     manifest = fake.putManifest('library/app', { schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [{ digest: layer }] }, { tag: 'v1' });
     fake.putManifest('team/app', { schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [] }, { tag: 'v1' });
+    for (const tag of ['v2', 'v3']) fake.putManifest('team/app', { schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [], annotations: { tag } }, { tag });
     const projects = resolveProjects({
       listen: '127.0.0.1:0', storage: { directory: dir },
       projects: [
@@ -43,9 +44,10 @@ describe('proxy HTTP server (in process, in-memory upstream)', () => {
         { name: 'private', registry: 'private.test', upstream: 'http://fake.invalid', access: { htpasswdFile: htpasswd } },
       ],
     });
-    const service = new PullThrough({ store, catalog: Catalog.inMemory(), upstreams: new Map([['hub', fake], ['private', fake]]) });
+    const metrics = new ProxyMetrics(['hub', 'private']);
+    const service = new PullThrough({ store, catalog: Catalog.inMemory(), upstreams: new Map([['hub', fake], ['private', fake]]), observer: metrics });
     server = createProxyServer({
-      projects, service, metrics: new ProxyMetrics(['hub', 'private']), logger: createLogger('error'), isReady: () => true,
+      projects, service, metrics, logger: createLogger('error'), isReady: () => true,
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -103,6 +105,55 @@ describe('proxy HTTP server (in process, in-memory upstream)', () => {
     const res = await fetch(`${base}/v2/docker.io/library/app/manifests/v2`, { method: 'PUT', body: '{}' });
     assert.equal(res.status, 405);
     assert.equal(await errorCode(res), 'UNSUPPORTED');
+  });
+
+  // The Link of a page names the next page of the same project: by its path prefix, or by ?ns= (issue 13).
+  const pages: [string, string, string][] = [
+    ['a path prefix', '/v2/private.test/team/app/tags/list?n=1', '/v2/private.test/team/app/tags/list?n=1&last=v1'],
+    ['?ns=', '/v2/team/app/tags/list?ns=private.test&n=1', '/v2/team/app/tags/list?ns=private.test&n=1&last=v1'],
+  ];
+  for (const [how, first, next] of pages) {
+    it(`tags/list pagination on a non-default project named by ${how} stays in that project`, async () => {
+      const auth = { authorization: basic('alice', 's3cret') };
+      const page1 = await fetch(`${base}${first}`, { headers: auth });
+      assert.equal(page1.status, 200);
+      assert.deepEqual(((await page1.json()) as { tags: string[] }).tags, ['v1']);
+      assert.equal(page1.headers.get('link'), `<${next}>; rel="next"`);
+      const page2 = await fetch(`${base}${next}`, { headers: auth });
+      assert.equal(page2.status, 200, 'the next page is served by the same (protected) project');
+      assert.deepEqual(((await page2.json()) as { tags: string[] }).tags, ['v2']);
+    });
+  }
+
+  it('/_berth/stats names no repository or digest of a protected project to an anonymous caller (issue 13)', async () => {
+    const secret = `sha256:${'5'.repeat(64)}`;
+    fake.failure = { kind: 'status', status: 503 };
+    try {
+      const res = await fetch(`${base}/v2/private.test/team/secret-app/blobs/${secret}`, { headers: { authorization: basic('alice', 's3cret') } });
+      assert.equal(res.status, 503);
+      await res.arrayBuffer();
+    } finally {
+      fake.failure = undefined;
+    }
+    const stats = (await (await fetch(`${base}/_berth/stats`)).json()) as ProxyStats;
+    const text = JSON.stringify(stats);
+    assert.doesNotMatch(text, /secret-app/);
+    assert.doesNotMatch(text, /5{64}/);
+    // What the operator reads is still there: when, and what kind of failure.
+    assert.ok(stats.lastUpstreamError, text);
+    assert.match(stats.lastUpstreamError.message, /503/);
+  });
+
+  it('/_berth/stats keeps the full upstream error of an anonymous project', async () => {
+    fake.failure = { kind: 'status', status: 502 };
+    try {
+      await (await fetch(`${base}/v2/docker.io/library/public-app/manifests/v9`)).arrayBuffer();
+    } finally {
+      fake.failure = undefined;
+    }
+    const stats = (await (await fetch(`${base}/_berth/stats`)).json()) as ProxyStats;
+    assert.match(stats.lastUpstreamError?.message ?? '', /library\/public-app.*502/);
+    assert.match(stats.projects.hub?.lastUpstreamError?.message ?? '', /library\/public-app/);
   });
 
   it('/metrics has request latency by route', async () => {

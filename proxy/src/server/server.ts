@@ -91,7 +91,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
         return;
       case '/_berth/stats':
         route = 'stats';
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(opts.metrics.stats()));
+        // Read without credentials: a protected project's upstream errors show only their kind, never its names.
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(opts.metrics.stats({ withhold: new Set(access.keys()) })));
         return;
     }
     // URL parsing resolves `..` (`/v2/x/../../etc` becomes `/etc`): refuse such paths as sent, before they are
