@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage, pushImage, startRegistry, useCluster, type Cluster, type Registry, type TestImage } from '../src/index.ts';
 import { installBerth, type BerthRelease } from '../src/install/release.ts';
-import { cacheProject, cacheVolume } from '../src/install/projects.ts';
+import { allowNodeMirror, cacheProject, cacheVolume } from '../src/install/projects.ts';
 import { kubeletPullSeconds, podsOf, rolledOut, scale, workloadManifest } from '../src/install/workloads.ts';
 import { waitFor } from '../src/testbed/wait.ts';
 
@@ -43,6 +43,7 @@ describe('Berth installed with Helm on the real node @real', function () {
     cluster = await useCluster();
     berth = await installBerth(cluster, { release: RELEASE, namespace: NAMESPACE, set: ['operator.extraArgs={--resync-seconds=3}'] });
     await cluster.realNodeNamespace(SEED);
+    await allowNodeMirror(cluster, SEED); // a cluster admin's opt-in: its projects mirror onto nodes
   });
 
   after(async () => {

@@ -96,6 +96,8 @@ spec:
   before(async () => {
     cluster = await useCluster();
     testNamespace = await createTestNamespace(cluster, NS);
+    // a cluster admin's opt-in (operator/src/nodemirror/tenancy.ts): without it the operator mirrors nothing
+    await kubectl(['label', 'namespace', NS, 'berth.dev/node-mirror=allowed']);
     nodes = (await kubectl(['get', 'nodes', '-l', 'type=kwok', '-o', 'jsonpath={.items[*].metadata.name}'])).split(/\s+/).filter(Boolean).sort();
     assert.ok(nodes.length >= 2, `expected at least two kwok nodes, found ${nodes.join(', ')}`);
     upstream = await startRegistry();

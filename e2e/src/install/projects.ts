@@ -39,6 +39,15 @@ export function cacheProject(opts: CacheProjectOptions): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [endpoint, project] });
 }
 
+/** The namespace label with which a cluster admin lets a namespace's projects mirror registries onto nodes
+ *  (operator/src/nodemirror/tenancy.ts; docs/operations.md, Node mirroring). */
+export const NODE_MIRROR_ALLOWED_LABEL = 'berth.dev/node-mirror=allowed';
+
+/** Lets the projects of `namespace` (which must exist) mirror onto nodes, as a cluster admin does. */
+export async function allowNodeMirror(cluster: Cluster, namespace: string): Promise<void> {
+  await cluster.kubectl(['label', 'namespace', namespace, NODE_MIRROR_ALLOWED_LABEL, '--overwrite']);
+}
+
 /** A hostPath PersistentVolume on the real node, bound ahead to the claim the operator makes for `project`. */
 export async function cacheVolume(cluster: Cluster, opts: { namespace: string; project: string; size: string }): Promise<string> {
   const name = `${opts.namespace}-${opts.project}`;

@@ -13,7 +13,7 @@ import { clusterLayout } from '../cluster/layout.ts';
 import { down as clusterDown } from '../cluster/lifecycle.ts';
 import { buildImage } from '../images/build-image.ts';
 import { pushImage } from '../images/skopeo.ts';
-import { cacheProject, cacheVolume } from '../install/projects.ts';
+import { allowNodeMirror, cacheProject, cacheVolume } from '../install/projects.ts';
 import { installBerth } from '../install/release.ts';
 import { podsOf, rolledOut, workloadManifest } from '../install/workloads.ts';
 import { freePort } from '../testbed/ports.ts';
@@ -94,6 +94,7 @@ export async function bringUp(opts: UpOptions): Promise<UpResult> {
   say(`upstream: docker-registry at ${upstream} holding library/demo:v1 — the only place that image exists`);
 
   await cluster.realNodeNamespace(DEMO_NAMESPACE);
+  await allowNodeMirror(cluster, DEMO_NAMESPACE); // a cluster admin's opt-in: its projects mirror onto nodes
   await cacheVolume(cluster, { namespace: DEMO_NAMESPACE, project: DEMO_PROJECT, size: '2Gi' });
   await cluster.kubectl(['apply', '-f', '-'], { input: cacheProject({ namespace: DEMO_NAMESPACE, name: DEMO_PROJECT, registry: 'docker.io', upstreamUrl: upstream, nodeSelector: cluster.realNode.labels }) });
   await cluster.kubectl(['wait', '-n', DEMO_NAMESPACE, '--for=condition=Ready', `registryendpoint/${DEMO_PROJECT}`, `proxycacheproject/${DEMO_PROJECT}`, '--timeout=240s']);
