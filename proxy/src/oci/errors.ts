@@ -11,6 +11,27 @@ const STATUS: Record<OciErrorCode, number> = {
   UNAUTHORIZED: 401, DENIED: 403, UNSUPPORTED: 405, UPSTREAM_UNAVAILABLE: 502,
 };
 
+/** The error codes of the distribution spec's list: the only codes a 4xx body carries. */
+export const SPEC_ERROR_CODES = [
+  'BLOB_UNKNOWN', 'BLOB_UPLOAD_INVALID', 'BLOB_UPLOAD_UNKNOWN', 'DIGEST_INVALID', 'MANIFEST_BLOB_UNKNOWN',
+  'MANIFEST_INVALID', 'MANIFEST_UNKNOWN', 'NAME_INVALID', 'NAME_UNKNOWN', 'SIZE_INVALID', 'UNAUTHORIZED', 'DENIED',
+  'UNSUPPORTED', 'TOOMANYREQUESTS',
+] as const;
+export type SpecErrorCode = (typeof SPEC_ERROR_CODES)[number];
+
+/**
+ * Berth's codes outside the spec's list, as the spec code a client is sent for them: a range the blob cannot
+ * satisfy is an "invalid set of parameters" (UNSUPPORTED), a tag outside the grammar is MANIFEST_INVALID (TAG_INVALID
+ * left the spec). UPSTREAM_UNAVAILABLE only goes out with a 5xx, where the spec does not bind the code.
+ */
+const SPEC_CODE_FOR: Record<Exclude<OciErrorCode, SpecErrorCode>, SpecErrorCode> = {
+  RANGE_INVALID: 'UNSUPPORTED', TAG_INVALID: 'MANIFEST_INVALID', UPSTREAM_UNAVAILABLE: 'UNSUPPORTED',
+};
+
+export function isSpecErrorCode(code: string): code is SpecErrorCode {
+  return (SPEC_ERROR_CODES as readonly string[]).includes(code);
+}
+
 export class OciError extends Error {
   readonly code: OciErrorCode;
   readonly status: number;
@@ -23,9 +44,15 @@ export class OciError extends Error {
     this.headers = opts.headers ?? {};
   }
 
+  /** The code the body carries: a 4xx always has one from the spec's list; a 5xx may carry Berth's own. */
+  get wireCode(): string {
+    if (this.status >= 500 || isSpecErrorCode(this.code)) return this.code;
+    return SPEC_CODE_FOR[this.code];
+  }
+
   /** The spec's error body. UPSTREAM_UNAVAILABLE is Berth's own; clients only need the status and message. */
   body(): string {
-    return JSON.stringify({ errors: [{ code: this.code, message: this.message, detail: null }] });
+    return JSON.stringify({ errors: [{ code: this.wireCode, message: this.message, detail: null }] });
   }
 }
 
