@@ -1,14 +1,36 @@
 // Client access for a project: anonymous, or Basic credentials checked against an htpasswd file
 // (bcrypt `$2y$`/`$2a$`/`$2b$` and `{SHA}` entries). The file is re-read when it changes on disk.
-import { createHash, timingSafeEqual } from 'node:crypto';
+//
+// A bcrypt check is tens of milliseconds of CPU on the one event loop, so checks never run synchronously (issue 13:
+// a flood of wrong passwords held up every project): bcryptjs's async compare yields between slices, a Limiter
+// bounds the checks running and waiting, and the outcome of recent checks is remembered by a keyed hash of
+// (user, password, stored hash) — a repeated login costs one HMAC, and an edited entry is checked afresh.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import bcrypt from 'bcryptjs';
+import { Memo } from '../cache/memo.ts';
+import { parseBasic } from './basic.ts';
+import { Limiter, type LimiterOptions } from './limiter.ts';
+
+export interface HtpasswdOptions extends LimiterOptions {
+  /** Outcomes of bcrypt checks remembered, for accepted and refused credentials each; default 1024. */
+  remembered?: number;
+}
 
 export class Htpasswd {
   private entries = new Map<string, string>();
   private mtimeMs = -1;
+  private readonly limiter: Limiter;
+  /** A per-process key: the remembered hashes are worthless outside this process. */
+  private readonly key = randomBytes(32);
+  /** Two memos, so refused credentials (a flood) never push out accepted ones. */
+  private readonly accepted: Memo<true>;
+  private readonly refused: Memo<true>;
 
-  constructor(private readonly file: string) {
+  constructor(private readonly file: string, opts: HtpasswdOptions = {}) {
+    this.limiter = new Limiter(opts);
+    this.accepted = new Memo(opts.remembered ?? 1024);
+    this.refused = new Memo(opts.remembered ?? 1024);
     this.reload();
   }
 
@@ -23,26 +45,36 @@ export class Htpasswd {
     }
   }
 
-  /** Checks an Authorization header value; false for anything but valid Basic credentials. */
-  verify(authorization: string | undefined): boolean {
-    if (!authorization?.toLowerCase().startsWith('basic ')) return false;
-    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon <= 0) return false;
+  /**
+   * Checks an Authorization header value: false for anything but valid Basic credentials. Rejects with OciError
+   * TOOMANYREQUESTS when too many checks are waiting already.
+   */
+  async verify(authorization: string | undefined): Promise<boolean> {
+    const credentials = parseBasic(authorization);
+    if (!credentials) return false;
     try {
       this.reload();
     } catch {
       return false;
     }
-    const hash = this.entries.get(decoded.slice(0, colon));
-    const password = decoded.slice(colon + 1);
+    const hash = this.entries.get(credentials.username);
     if (!hash) return false;
-    if (/^\$2[aby]\$/.test(hash)) return bcrypt.compareSync(password, hash.replace(/^\$2y\$/, '$2b$'));
+    const { password } = credentials;
+    if (/^\$2[aby]\$/.test(hash)) return this.bcrypt(credentials.username, password, hash);
     if (hash.startsWith('{SHA}')) {
       const actual = Buffer.from(createHash('sha1').update(password).digest('base64'));
       const expected = Buffer.from(hash.slice(5));
       return actual.length === expected.length && timingSafeEqual(actual, expected);
     }
     return false;
+  }
+
+  private async bcrypt(username: string, password: string, hash: string): Promise<boolean> {
+    const key = createHmac('sha256', this.key).update(`${username}\0${password}\0${hash}`).digest('base64');
+    if (this.accepted.get(key)) return true;
+    if (this.refused.get(key)) return false;
+    const ok = await this.limiter.run(() => bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$')));
+    (ok ? this.accepted : this.refused).set(key, true);
+    return ok;
   }
 }

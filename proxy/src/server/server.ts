@@ -41,9 +41,9 @@ export function createProxyServer(opts: ServerOptions): Server {
   return server;
 }
 
-function allowed(project: Project | undefined, req: IncomingMessage, access: Map<string, Htpasswd>): void {
+async function allowed(project: Project | undefined, req: IncomingMessage, access: Map<string, Htpasswd>): Promise<void> {
   const file = project && access.get(project.name);
-  if (file && !file.verify(req.headers.authorization)) {
+  if (file && !(await file.verify(req.headers.authorization))) {
     throw new OciError('UNAUTHORIZED', 'authentication required', { headers: { 'www-authenticate': `Basic realm="berth ${project.registry}"` } });
   }
 }
@@ -53,11 +53,11 @@ function allowed(project: Project | undefined, req: IncomingMessage, access: Map
  * `?ns=` one) needs them and the request carries none that a protected project accepts. Anonymous projects still
  * answer their own requests without credentials.
  */
-function rootAllowed(ns: string | null, projects: readonly Project[], req: IncomingMessage, access: Map<string, Htpasswd>): void {
+async function rootAllowed(ns: string | null, projects: readonly Project[], req: IncomingMessage, access: Map<string, Htpasswd>): Promise<void> {
   const candidates = ns ? projects.filter((p) => p.registry === ns) : projects;
   const protectedOnes = candidates.filter((p) => access.has(p.name));
   if (protectedOnes.length === 0) return;
-  if (protectedOnes.some((p) => access.get(p.name)!.verify(req.headers.authorization))) return;
+  for (const p of protectedOnes) if (await access.get(p.name)!.verify(req.headers.authorization)) return;
   const first = protectedOnes[0]!;
   throw new OciError('UNAUTHORIZED', 'authentication required', { headers: { 'www-authenticate': `Basic realm="berth ${first.registry}"` } });
 }
@@ -105,24 +105,24 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
       case 'write':
         throw new OciError('UNSUPPORTED', 'this is a read-only pull-through cache', { status: 405 });
       case 'catalog-root':
-        rootAllowed(url.searchParams.get('ns'), opts.projects, req, access);
+        await rootAllowed(url.searchParams.get('ns'), opts.projects, req, access);
         res.writeHead(200, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' }).end('{}');
         return;
       case 'manifest':
-        allowed(r.project, req, access);
+        await allowed(r.project, req, access);
         bytes = await handleManifest(opts.service, r, method, req.headers.accept, res);
         return;
       case 'blob': {
-        allowed(r.project, req, access);
+        await allowed(r.project, req, access);
         ({ bytes, source } = await handleBlob(opts.service, r, method, req.headers.range, res));
         return;
       }
       case 'tags':
-        allowed(r.project, req, access);
+        await allowed(r.project, req, access);
         await handleTags(opts.service, r, res);
         return;
       case 'referrers':
-        allowed(r.project, req, access);
+        await allowed(r.project, req, access);
         await handleReferrers(opts.service, r, res);
         return;
     }
