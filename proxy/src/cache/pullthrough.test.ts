@@ -29,6 +29,7 @@ describe('PullThrough, against an in-memory upstream', () => {
   let hub: Project;
   let follow: Project;
   let events: string[];
+  let catalog: Catalog;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-pt-'));
@@ -50,8 +51,9 @@ describe('PullThrough, against an in-memory upstream', () => {
       upstreamDeleted: (p) => events.push(`deleted ${p}`),
       coalesced: (p, kind) => events.push(`coalesced ${kind}`),
     };
+    catalog = Catalog.inMemory();
     cache = new PullThrough({
-      store, catalog: Catalog.inMemory(), observer, now: () => now,
+      store, catalog, observer, now: () => now,
       upstreams: new Map([['hub', upstream], ['follow', upstream]]),
     });
   });
@@ -184,6 +186,31 @@ describe('PullThrough, against an in-memory upstream', () => {
     await buffer((await cache.openBlob(hub, APP, layer)).stream);
     fake.blobs.clear();
     await assert.rejects(cache.openBlob(follow, APP, layer), (e: unknown) => e instanceof OciError && e.code === 'BLOB_UNKNOWN');
+  });
+
+  it('while one project downloads a blob, another asks its own upstream; it joins only when its index links the blob', async () => {
+    const bytes = randomBytes(5000);
+    const digest = fake.putBlob(bytes) as Digest;
+    let open!: () => void;
+    fake.blobGate = new Promise<void>((resolve) => (open = resolve));
+    const blobGets = () => upstream.calls.filter((c) => c === `GET /v2/${APP}/blobs/${digest}`).length;
+    const owner = await cache.openBlob(hub, APP, digest);
+    // Not the hub's download: follow's own upstream is asked (its answer would be 404 if it lacked the blob).
+    const other = await cache.openBlob(follow, APP, digest);
+    assert.equal(blobGets(), 2);
+    assert.deepEqual(events, []);
+    // A blob follow's index links (its file gone, say) may come from any download of it.
+    const third = randomBytes(3000);
+    const linked = fake.putBlob(third) as Digest;
+    await catalog.setBlob('follow', linked, { size: third.length, lastPulled: now });
+    const hubFill = await cache.openBlob(hub, APP, linked);
+    const joined = await cache.openBlob(follow, APP, linked);
+    assert.equal(upstream.calls.filter((c) => c === `GET /v2/${APP}/blobs/${linked}`).length, 1);
+    assert.deepEqual(events, ['coalesced blob']);
+    open();
+    for (const [body, want] of [[owner, digest], [other, digest], [hubFill, linked], [joined, linked]] as const) {
+      assert.equal(sha256Of(await buffer(body.stream)), want);
+    }
   });
 
   it('serves the stored type when the client accepts it, and asks the upstream with the client\'s Accept when not', async () => {
