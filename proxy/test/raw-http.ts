@@ -35,7 +35,9 @@ export function rawRequest(port: number, head: string, opts: { method?: string; 
       if (parsed.ok || !error) resolve(parsed);
       else resolve({ ok: false, problem: `${parsed.problem} (${error.message})`, bytes });
     });
-    socket.end(Buffer.from(`${head}Connection: close\r\n\r\n`, 'latin1'));
+    // Written without a half-close: Node's server aborts a request whose client ended its side (no half-open HTTP),
+    // which would cut answers that wait on the upstream. `Connection: close` makes the server close after answering.
+    socket.write(Buffer.from(`${head}Connection: close\r\n\r\n`, 'latin1'));
   });
 }
 

@@ -1,19 +1,32 @@
 // Answers for what never reaches the request handler: requests Node's HTTP parser refuses (a bad request line,
-// headers over the size limit, a timeout) and CONNECT. Without these Node closes the socket with a bare 400 or
+// headers over the size limit, a timeout), CONNECT, and an Expect other than 100-continue. Without these Node closes the socket with a bare 400 or
 // nothing at all; a client gets the spec's error JSON instead, as for any other malformed request.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { OciError } from '../oci/errors.ts';
+import { sendError } from './respond.ts';
 
-/** Installs the `clientError` and `connect` answers on `server`. */
+/** Installs the `clientError`, `connect` and `checkExpectation` answers on `server`. */
 export function answerOutsideHandler(server: Server): void {
+  // The response of the last request dispatched on each connection: a parse error can come after the request went
+  // to the handler (a bad Transfer-Encoding fails at the body), and then that request's own answer is the one due.
+  const dispatched = new WeakMap<Duplex, ServerResponse>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => dispatched.set(req.socket, res));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    // A connection that already broke, or already carries a response, gets nothing more.
-    if (err.code === 'ECONNRESET' || !socket.writable || (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
+    const pending = dispatched.get(socket);
+    if (pending && !pending.writableFinished) {
+      // The parser is done with this connection: close it once the handler's answer is out.
+      pending.once('close', () => socket.end());
+      return;
+    }
     writeAndClose(socket, clientErrorAnswer(err.code));
+  });
+  server.on('checkExpectation', (_req, res: ServerResponse) => {
+    sendError(res, new OciError('UNSUPPORTED', 'only "Expect: 100-continue" is understood', { status: 417 }));
   });
   server.on('connect', (_req, socket: Duplex) => {
     writeAndClose(socket, new OciError('UNSUPPORTED', 'CONNECT is not supported: this is a registry, not a forward proxy'));
