@@ -3,7 +3,8 @@
 // well-formed HTTP/1.1 response, a 4xx body carries only codes of the OCI spec's list, no answer is a bare 500, and
 // no file outside the store is read (canary files, named by the generated requests, keep their access time and
 // their bytes appear in no answer).
-// A seeded sample runs with the other tests; BERTH_FUZZ_RUNS=100000 (and BERTH_FUZZ_SEED) make the dedicated run.
+// A seeded sample runs with the other tests; the dedicated run:
+//   BERTH_FUZZ_RUNS=100000 BERTH_FUZZ_BATCH=64 ./dev pnpm exec mocha proxy/test/fuzz.test.ts   (BERTH_FUZZ_SEED: another sample)
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { stat, utimes, writeFile, rm } from 'node:fs/promises';
@@ -18,8 +19,8 @@ import { requestHead, requests, type FuzzWorld } from './fuzz-requests.ts';
 
 const RUNS = Number(process.env.BERTH_FUZZ_RUNS ?? 2000);
 const SEED = Number(process.env.BERTH_FUZZ_SEED ?? 13);
-/** Requests sent at once: each property run is a batch, so slow upstream answers do not serialise the run. */
-const BATCH = 8;
+/** Requests sent at once (BERTH_FUZZ_BATCH): each property run is a batch, so slow upstream answers do not serialise the run. */
+const BATCH = Number(process.env.BERTH_FUZZ_BATCH ?? 8);
 
 describe(`proxy: ${RUNS} fuzzed requests (seed ${SEED}) @real`, function () {
   this.timeout(120_000 + RUNS * 20);
