@@ -21,6 +21,11 @@ const root = repoRoot();
 const chartDir = join(root, 'charts', 'berth');
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(join(root, path), 'utf8')) as T;
 
+/** NetworkPolicy peers for networkPolicy.metricsFrom (--set-json): a Prometheus in the monitoring namespace. */
+const metricsFrom = JSON.stringify([
+  { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+]);
+
 describe('Helm chart charts/berth @real', function () {
   this.timeout(600_000);
   let tools: ChartTools;
@@ -36,6 +41,7 @@ describe('Helm chart charts/berth @real', function () {
   it('passes helm lint --strict with the defaults and with every option on', async () => {
     await helm(['lint', '--strict', chartDir]);
     await helm(['lint', '--strict', chartDir, '--set', 'serviceMonitor.enabled=true,prometheusRule.enabled=true,operator.replicas=2,operator.watchNamespace=team-a', '--set', 'nodeMirror.allowedNamespaces={platform}']);
+    await helm(['lint', '--strict', chartDir, '--set', 'networkPolicy.enabled=true', '--set', 'networkPolicy.apiServer.cidrs={10.0.0.1/32}', '--set-json', `networkPolicy.metricsFrom=${metricsFrom}`]);
   });
 
   it('refuses values the schema does not know', async () => {
@@ -117,6 +123,38 @@ describe('Helm chart charts/berth @real', function () {
     await assert.rejects(helm(['template', 'x', chartDir, '--set', 'nodeMirror.allowedNamespaces={Not_A_Namespace}']), /allowedNamespaces/);
   });
 
+  it('renders no NetworkPolicy by default, and with networkPolicy.enabled one for the operator\'s pod with its ports', async () => {
+    assert.deepEqual(parseManifests(await helm(['template', 'x', chartDir])).filter((d) => d.kind === 'NetworkPolicy'), []);
+    const docs = parseManifests(await helm(['template', 'x', chartDir, '-n', 'berth-system', '--set', 'networkPolicy.enabled=true,metrics.port=9090']));
+    const policies = docs.filter((d) => d.kind === 'NetworkPolicy') as unknown as NetworkPolicyDoc[];
+    assert.equal(policies.length, 1);
+    const policy = policies[0] as NetworkPolicyDoc;
+    const deployment = docs.find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc;
+    assert.deepEqual(policy.spec.podSelector, { matchLabels: deployment.spec.selector.matchLabels }, "the policy selects the operator's pods");
+    assert.deepEqual(policy.spec.policyTypes, ['Ingress', 'Egress']);
+    // ingress: nobody by default (kubelet probes are not subject to policies); the metrics port only when peers are named
+    assert.deepEqual(policy.spec.ingress, []);
+    const named = parseManifests(await helm(['template', 'x', chartDir, '--set', 'networkPolicy.enabled=true,metrics.port=9090', '--set-json', `networkPolicy.metricsFrom=${metricsFrom}`]))
+      .find((d) => d.kind === 'NetworkPolicy') as unknown as NetworkPolicyDoc;
+    assert.deepEqual(named.spec.ingress, [{ from: JSON.parse(metricsFrom) as unknown, ports: [{ protocol: 'TCP', port: 9090 }] }]);
+    assert.deepEqual(deployment.spec.template.spec.containers[0]?.ports, [{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }]);
+    // egress: the API (any address unless cidrs are set), the proxies on the operator's PROXY_PORT, upstreams, DNS
+    const egress = policy.spec.egress.map((r) => ({ to: r.to ?? [], ports: r.ports.map((p) => `${p.protocol}/${p.port}`).sort() }));
+    assert.deepEqual(egress[0], { to: [], ports: ['TCP/443', 'TCP/6443'] });
+    const proxyPort = await operatorProxyPort();
+    assert.deepEqual(egress[1], { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'berth-proxy' } } }], ports: [`TCP/${proxyPort}`] });
+    assert.deepEqual(egress[2], { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: ['TCP/443', 'TCP/80'] });
+    assert.deepEqual(egress[3], {
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      ports: ['TCP/53', 'UDP/53'],
+    });
+    assert.equal(egress.length, 4);
+    const closed = parseManifests(await helm(['template', 'x', chartDir, '--set', 'networkPolicy.enabled=true', '--set', 'networkPolicy.apiServer.cidrs={10.0.0.1/32}']))
+      .find((d) => d.kind === 'NetworkPolicy') as unknown as NetworkPolicyDoc;
+    assert.deepEqual(closed.spec.egress[0]?.to, [{ ipBlock: { cidr: '10.0.0.1/32' } }]);
+    await assert.rejects(helm(['template', 'x', chartDir, '--set', 'networkPolicy.enabled=true', '--set-json', 'networkPolicy.metricsFrom=[{"podSelecter":{}}]']), /metricsFrom|podSelecter/);
+  });
+
   describe('on the local control plane', () => {
     // The install itself, with Berth's images on the real node, is e2e/test/install.test.ts.
     let cluster: Cluster;
@@ -126,8 +164,13 @@ describe('Helm chart charts/berth @real', function () {
     });
 
     it('renders manifests that kubeconform -strict accepts (defaults and every option on)', async () => {
-      const sets = ['serviceMonitor.enabled=true,prometheusRule.enabled=true,operator.replicas=2'];
-      const streams = [await helm(['template', 'x', chartDir, '-n', 'berth-system']), await helm(['template', 'x', chartDir, '-n', 'berth-system', '--set', sets.join(',')])];
+      const sets = ['serviceMonitor.enabled=true,prometheusRule.enabled=true,operator.replicas=2,networkPolicy.enabled=true'];
+      const networkPolicy = ['--set', 'networkPolicy.apiServer.cidrs={10.88.0.1/32}', '--set-json', `networkPolicy.metricsFrom=${metricsFrom}`];
+      const streams = [
+        await helm(['template', 'x', chartDir, '-n', 'berth-system']),
+        await helm(['template', 'x', chartDir, '-n', 'berth-system', '--set', sets.join(','), ...networkPolicy]),
+        await helm(['template', 'x', chartDir, '-n', 'berth-system', '--set', 'networkPolicy.enabled=true']),
+      ];
       const docs = streams.flatMap(parseManifests);
       const schemaDir = join(work.path, 'schemas');
       await prepareSchemas(schemaDir, await cluster.kubectl(['get', '--raw', '/openapi/v2']), docs);
@@ -136,9 +179,12 @@ describe('Helm chart charts/berth @real', function () {
         assert.deepEqual(result.problems, []);
         assert.ok(result.valid >= 6, `only ${result.valid} resources validated`);
       }
+      assert.ok(streams.slice(1).every((s) => parseManifests(s).some((d) => d.kind === 'NetworkPolicy')), 'the NetworkPolicy was not validated');
       // the same schemas refuse a misspelt field: the check is strict, not vacuous
       const broken = streams[0]?.replace('serviceAccountName:', 'serviceAcountName:') ?? '';
       assert.notDeepEqual((await kubeconform(tools.kubeconform, schemaDir, broken)).problems, []);
+      const brokenPolicy = streams[2]?.replace('policyTypes:', 'policyTipes:') ?? '';
+      assert.notDeepEqual((await kubeconform(tools.kubeconform, schemaDir, brokenPolicy)).problems, [], 'a misspelt NetworkPolicy field passed');
     });
   });
 });
@@ -148,7 +194,25 @@ interface PrometheusRuleDoc {
 }
 
 interface DeploymentDoc {
-  spec: { template: { spec: { containers: { image: string; args: string[] }[] } } };
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    template: { spec: { containers: { image: string; args: string[]; ports?: unknown[] }[] } };
+  };
+}
+
+interface NetworkPolicyDoc {
+  spec: {
+    podSelector: unknown;
+    policyTypes: string[];
+    ingress: unknown[];
+    egress: { to?: unknown[]; ports: { protocol: string; port: number }[] }[];
+  };
+}
+
+/** The port the operator gives every cache's proxy container (PROXY_PORT), which the NetworkPolicy allows. */
+async function operatorProxyPort(): Promise<number> {
+  const { PROXY_PORT } = (await import(pathToFileURL(join(root, 'operator', 'src', 'children', 'names.ts')).href)) as { PROXY_PORT: number };
+  return PROXY_PORT;
 }
 
 function sortByName(docs: Record<string, unknown>[]): Record<string, unknown>[] {
