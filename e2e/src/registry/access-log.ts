@@ -1,5 +1,6 @@
 // Reads the requests a docker-registry served from its JSON log (logrus, `log.formatter: json`): one
-// "response completed" entry per request, with the method, URI and status.
+// "response completed" entry per request (or "response completed with error", at level error, for the requests
+// answered with an error body, e.g. a GET that is 404), with the method, URI and status.
 
 export interface AccessLogEntry {
   method: string;
@@ -30,7 +31,7 @@ export function parseAccessLog(text: string): AccessLogEntry[] {
     } catch {
       continue; // a line cut by a concurrent write; the registry writes whole lines, so only the last can be
     }
-    if (entry.msg !== 'response completed' || !entry['http.request.method'] || !entry['http.request.uri']) continue;
+    if (!entry.msg?.startsWith('response completed') || !entry['http.request.method'] || !entry['http.request.uri']) continue;
     const uri = entry['http.request.uri'];
     const q = uri.indexOf('?');
     entries.push({

@@ -1,6 +1,7 @@
 // HTTP to one upstream registry: its own dispatcher (TLS, CA, egress proxy), the Bearer/Basic auth dance with
 // tokens cached until they expire, redirects followed without Authorization across origins, and retries with
-// backoff on connection errors and 5xx (these are all GET/HEAD, so idempotent).
+// backoff on connection errors and transient answers (retry.ts; these are all GET/HEAD, so idempotent). Any other
+// answer is final at once: a 404 must reach the client as the spec's 404, not as a 502 after seconds of retries.
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
@@ -8,6 +9,7 @@ import type { ProjectConfig } from '../config/index.ts';
 import { basicHeader, credentialSource, type CredentialSource } from './credentials.ts';
 import { parseChallenge } from './challenge.ts';
 import { errorForStatus, UpstreamError } from './errors.ts';
+import { retryableStatus } from './retry.ts';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from './types.ts';
 
 export type { UpstreamBody, UpstreamRequest, UpstreamResponse } from './types.ts';
@@ -71,17 +73,20 @@ export class UpstreamClient implements Upstream {
     let lastError: UpstreamError | undefined;
     for (let attempt = 0; attempt <= this.retries; attempt++) {
       if (attempt > 0) await delay(this.backoffMs * 2 ** (attempt - 1));
+      let res: UpstreamResponse;
       try {
-        const res = await this.authenticated(req);
-        if (res.status >= 200 && res.status < 300) return res;
-        await res.body.dump().catch(() => undefined);
-        const error = errorForStatus(res.status, `${req.method} ${req.path}`, header(res.headers, 'retry-after'));
-        if (res.status < 500) throw error;
-        lastError = error;
+        res = await this.authenticated(req);
       } catch (err) {
-        if (err instanceof UpstreamError && err.kind !== 'unavailable') throw err;
+        // A token service's answer carries its status; connection errors and timeouts have none and are retried.
+        if (err instanceof UpstreamError && (err.status === undefined ? err.kind !== 'unavailable' : !retryableStatus(err.status))) throw err;
         lastError = err instanceof UpstreamError ? err : new UpstreamError('unavailable', `${req.method} ${req.path}: ${describe(err)}`);
+        continue;
       }
+      if (res.status >= 200 && res.status < 300) return res;
+      await res.body.dump().catch(() => undefined);
+      const error = errorForStatus(res.status, `${req.method} ${req.path}`, header(res.headers, 'retry-after'));
+      if (!retryableStatus(res.status)) throw error;
+      lastError = error;
     }
     throw lastError!;
   }
