@@ -8,6 +8,8 @@ export interface Project {
   isDefault: boolean;
   libraryPrefix: boolean;
   tagTtlMs: number;
+  /** How long an upstream 404 is remembered; 0: not at all. */
+  notFoundTtlMs: number;
   keepAfterUpstreamDelete: boolean;
   unusedForMs: number | undefined;
   maxSizeBytes: number | undefined;
@@ -16,6 +18,7 @@ export interface Project {
 }
 
 const DEFAULT_TAG_TTL_MS = 5 * 60_000;
+const DEFAULT_NOT_FOUND_TTL_MS = 30_000;
 
 export function resolveProjects(config: ProxyConfig): Project[] {
   const explicitDefault = config.projects.some((p) => p.default);
@@ -26,6 +29,7 @@ export function resolveProjects(config: ProxyConfig): Project[] {
     isDefault: explicitDefault ? p.default === true : i === 0,
     libraryPrefix: p.libraryPrefix ?? p.registry === 'docker.io',
     tagTtlMs: p.tagTTL === undefined ? DEFAULT_TAG_TTL_MS : parseDuration(p.tagTTL)!,
+    notFoundTtlMs: p.notFoundTTL === undefined ? DEFAULT_NOT_FOUND_TTL_MS : parseDuration(p.notFoundTTL)!,
     keepAfterUpstreamDelete: p.keepAfterUpstreamDelete ?? true,
     unusedForMs: p.retention?.unusedFor === undefined ? undefined : parseDuration(p.retention.unusedFor),
     maxSizeBytes: p.retention?.maxSize === undefined ? undefined : parseQuantity(p.retention.maxSize),

@@ -3,8 +3,8 @@
 // once the image exists upstream and the period passed, it is served.
 import assert from 'node:assert/strict';
 import { startRegistry, type AccessLogEntry, type Registry } from '@berth/e2e';
-import { errorCodes, fetchAll, proxyWith, type ProxyUnderTest } from './fixture.ts';
-import { pushHandmadeImage, type Handmade } from './handmade.ts';
+import { errorCodes, fetchAll, proxyWith, sha256, type ProxyUnderTest } from './fixture.ts';
+import { pushBlob, pushHandmadeImage, type Handmade } from './handmade.ts';
 
 const ACCEPT = { accept: 'application/vnd.oci.image.manifest.v1+json' };
 const requestsFor = (log: AccessLogEntry[], path: string) => log.filter((e) => e.path === path).length;
@@ -18,7 +18,11 @@ describe('proxy: upstream 404s @real', function () {
   before(async () => {
     upstream = await startRegistry();
     image = await pushHandmadeImage(upstream.url, 'library/app', 'v1', [Buffer.from('a layer')]);
-    cache = await proxyWith([{ name: 'hub', registry: 'docker.io', upstream: upstream.url }]);
+    cache = await proxyWith([
+      { name: 'hub', registry: 'docker.io', upstream: upstream.url, notFoundTTL: '0s' },
+      { name: 'brief', registry: 'brief.example.test', upstream: upstream.url, notFoundTTL: '1s' },
+      { name: 'long', registry: 'long.example.test', upstream: upstream.url, notFoundTTL: '1h' },
+    ]);
   });
   after(async () => {
     await cache?.dispose();
@@ -68,4 +72,54 @@ describe('proxy: upstream 404s @real', function () {
     assert.deepEqual(errorCodes(response.body), ['NAME_UNKNOWN']);
     assert.equal(requestsFor(await settledLog(), '/v2/library/nowhere/tags/list'), 1);
   });
+
+  it('20 concurrent and then sequential pulls of a missing tag are one upstream request within notFoundTTL', async () => {
+    const url = `${cache.proxy.url}/v2/long.example.test/library/storm/manifests/v1`;
+    const concurrent = await Promise.all(Array.from({ length: 20 }, () => fetchAll(url, { headers: ACCEPT })));
+    const sequential = [];
+    for (let i = 0; i < 5; i++) sequential.push(await fetchAll(url, { headers: ACCEPT }));
+    for (const response of [...concurrent, ...sequential]) {
+      assert.equal(response.status, 404);
+      assert.deepEqual(errorCodes(response.body), ['MANIFEST_UNKNOWN']);
+    }
+    const log = await settledLog();
+    assert.equal(log.filter((e) => e.path.startsWith('/v2/library/storm/manifests/')).length, 1, JSON.stringify(log.slice(-30)));
+  });
+
+  it('a missing tag pushed upstream is served once its notFoundTTL passed', async () => {
+    const url = `${cache.proxy.url}/v2/brief.example.test/library/late/manifests/v1`;
+    assert.equal((await fetchAll(url, { headers: ACCEPT })).status, 404);
+    const missedAt = Date.now();
+    const late = await pushHandmadeImage(upstream.url, 'library/late', 'v1', [Buffer.from('late layer')]);
+    // Within the period the miss is remembered (unless the push already took longer than it).
+    const within = await fetchAll(url, { headers: ACCEPT });
+    if (Date.now() - missedAt < 900) assert.equal(within.status, 404);
+    let served: Awaited<ReturnType<typeof fetchAll>> | undefined;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      served = await fetchAll(url, { headers: ACCEPT });
+      if (served.status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(served?.status, 200);
+    assert.equal(served.headers.get('docker-content-digest'), late.digest);
+    assert.ok(Date.now() - missedAt >= 1_000, 'served only after the period');
+  });
+
+  it('a remembered miss does not hide a blob that was stored through another path', async () => {
+    // The blob is missed under `long` (1 h), then stored when an image that holds it is pulled through the proxy.
+    const bytes = Buffer.from('stored later');
+    const blobUrl = `${cache.proxy.url}/v2/long.example.test/library/later/blobs/${sha256(bytes)}`;
+    assert.equal((await fetchAll(blobUrl)).status, 404);
+    await pushBlob(upstream.url, 'library/later', bytes);
+    // Another path: the same bytes pulled through the proxy as a layer of an image in another repository.
+    const other = await pushHandmadeImage(upstream.url, 'library/holder', 'v1', [bytes]);
+    const holderBlob = await fetchAll(`${cache.proxy.url}/v2/long.example.test/library/holder/blobs/${other.layers[0]}`);
+    assert.equal(holderBlob.status, 200);
+    // Stored now (and linked to this project): served although the miss under library/later is remembered.
+    const again = await fetchAll(blobUrl);
+    assert.equal(again.status, 200);
+    assert.deepEqual(again.body, bytes);
+  });
 });
+

@@ -16,6 +16,7 @@ import { Fill } from './fill.ts';
 import { InFlight } from './inflight.ts';
 import { NO_OBSERVER, type CacheObserver } from './observer.ts';
 import { InUse } from './inuse.ts';
+import { Misses } from './misses.ts';
 import { UsageIndex } from '../retention/usage.ts';
 import type { ArtifactService, BlobBody, Manifest } from './types.ts';
 
@@ -47,6 +48,8 @@ export class PullThrough implements ArtifactService {
   /** Hot manifests by catalog key, and tag records by `<project>/<repo>:<tag>` (write-through to the catalog). */
   private readonly manifestMemo = new Memo<Manifest>(32 * 1024 * 1024, (m) => m.body.byteLength + 256);
   private readonly tagMemo = new Memo<TagRecord>(50_000);
+  /** Upstream 404s remembered for the project's notFoundTTL, consulted only when nothing is stored. */
+  private readonly misses: Misses;
 
   constructor(opts: PullThroughOptions) {
     this.store = opts.store;
@@ -56,6 +59,7 @@ export class PullThrough implements ArtifactService {
     this.usage = opts.usage ?? new UsageIndex();
     this.inUse = opts.inUse ?? new InUse();
     this.now = opts.now ?? Date.now;
+    this.misses = new Misses(this.now);
   }
 
   /** Digests being downloaded now; retention must not evict them. */
@@ -93,6 +97,9 @@ export class PullThrough implements ArtifactService {
     }
     // One upstream check per tag for concurrent callers: without it, a caller whose HEAD answers after the first
     // caller's GET has finished would GET the same manifest again.
+    if (!cached && this.misses.has(missKey(project, name, 'manifests', tag))) {
+      throw new OciError('MANIFEST_UNKNOWN', `manifest ${name}:${tag} is not known`);
+    }
     const key = `${project.name}/${name}:${tag}`;
     const running = this.tagChecks.get(key);
     if (running) {
@@ -125,6 +132,7 @@ export class PullThrough implements ArtifactService {
       await this.setTag(project.name, name, tag, { digest: fresh.digest, checkedAt: this.now() });
       return fresh;
     } catch (err) {
+      this.rememberMiss(err, project, missKey(project, name, 'manifests', tag));
       return this.onUpstreamFailure(err, project, cached, async () => {
         if (record) await this.setTag(project.name, name, tag, { ...record, upstreamDeleted: true });
       }, async () => {
@@ -140,6 +148,9 @@ export class PullThrough implements ArtifactService {
       this.observer.hit(project.name, 'manifest');
       return cached;
     }
+    if (!cached && this.misses.has(missKey(project, name, 'manifests', digest))) {
+      throw new OciError('MANIFEST_UNKNOWN', `manifest ${name}@${digest} is not known`);
+    }
     try {
       if (cached) {
         const head = await this.upstream(project).send({ method: 'HEAD', path: `/v2/${name}/manifests/${digest}`, repository: name, headers: { accept: UPSTREAM_ACCEPT } });
@@ -150,6 +161,7 @@ export class PullThrough implements ArtifactService {
       this.observer.miss(project.name, 'manifest');
       return await this.fetchManifest(project, name, digest);
     } catch (err) {
+      this.rememberMiss(err, project, missKey(project, name, 'manifests', digest));
       return this.onUpstreamFailure(err, project, cached, async () => {
         const record = await this.catalog.getManifest(project.name, name, digest);
         if (record) await this.catalog.setManifest(project.name, name, digest, { ...record, upstreamDeleted: true });
@@ -259,6 +271,8 @@ export class PullThrough implements ArtifactService {
       const f = await fill;
       if (f.size !== undefined) return f.size;
     }
+    const miss = missKey(project, name, 'blobs', digest);
+    if (this.misses.has(miss)) throw new OciError('BLOB_UNKNOWN', `blob ${digest} is not known`);
     try {
       const res = await this.upstream(project).send({ method: 'HEAD', path: `/v2/${name}/blobs/${digest}`, repository: name });
       await res.body.dump().catch(() => undefined);
@@ -266,6 +280,7 @@ export class PullThrough implements ArtifactService {
       if (!Number.isFinite(size)) throw new OciError('BLOB_UNKNOWN', 'upstream gave no size', { status: 502 });
       return size;
     } catch (err) {
+      this.rememberMiss(err, project, miss);
       if (err instanceof UpstreamError && err.kind === 'not-found') throw new OciError('BLOB_UNKNOWN', `blob ${digest} is not known`);
       if (err instanceof UpstreamError) throw toOciError(err);
       throw err;
@@ -294,6 +309,7 @@ export class PullThrough implements ArtifactService {
     const fromStore = await this.openLocal(project, digest, range);
     if (fromStore) return fromStore;
     const running = await this.runningFill(project, digest);
+    if (!running && this.misses.has(missKey(project, name, 'blobs', digest))) throw new OciError('BLOB_UNKNOWN', `blob ${digest} is not known`);
     if (running) this.observer.coalesced(project.name, 'blob');
     else this.observer.miss(project.name, 'blob');
     const fill = await (running ?? this.startBlobFill(project, name, digest));
@@ -342,6 +358,7 @@ export class PullThrough implements ArtifactService {
       try {
         res = await this.upstream(project).send({ method: 'GET', path: `/v2/${name}/blobs/${digest}`, repository: name });
       } catch (err) {
+        this.rememberMiss(err, project, missKey(project, name, 'blobs', digest));
         if (err instanceof UpstreamError && err.kind === 'not-found') throw new OciError('BLOB_UNKNOWN', `blob ${digest} is not known`);
         if (err instanceof UpstreamError) {
           this.observer.upstreamError(project.name, err.message);
@@ -377,7 +394,10 @@ export class PullThrough implements ArtifactService {
 
   /** The upstream's tag list (kept in the catalog); the kept list when the upstream fails or deleted the repository. */
   async tags(project: Project, name: RepositoryName): Promise<string[]> {
+    const miss = missKey(project, name, 'tags', 'list');
+    const remembered = this.misses.has(miss);
     try {
+      if (remembered) throw new UpstreamError('not-found', `tags of ${name}: a remembered upstream 404`);
       const res = await this.upstream(project).send({ method: 'GET', path: `/v2/${name}/tags/list`, repository: name });
       const doc = (await res.body.json()) as { tags?: unknown };
       const tags = Array.isArray(doc.tags) ? doc.tags.filter((t): t is string => typeof t === 'string') : [];
@@ -385,6 +405,7 @@ export class PullThrough implements ArtifactService {
       return tags;
     } catch (err) {
       if (!(err instanceof UpstreamError)) throw err;
+      if (!remembered) this.rememberMiss(err, project, miss);
       const kept = err.kind !== 'not-found' || project.keepAfterUpstreamDelete ? await this.catalog.getTagList(project.name, name) : undefined;
       if (kept) return kept;
       if (err.kind === 'not-found') throw new OciError('NAME_UNKNOWN', `repository ${name} is not known`);
@@ -424,11 +445,20 @@ export class PullThrough implements ArtifactService {
     }
   }
 
+  /** An upstream 404 is remembered for the project's notFoundTTL. */
+  private rememberMiss(err: unknown, project: Project, key: string): void {
+    if (err instanceof UpstreamError && err.kind === 'not-found') this.misses.remember(key, project.notFoundTtlMs);
+  }
+
   private upstream(project: Project): Upstream {
     const client = this.upstreams.get(project.name);
     if (!client) throw new Error(`no upstream for project ${project.name}`);
     return client;
   }
+}
+
+function missKey(project: Project, name: RepositoryName, kind: 'manifests' | 'blobs' | 'tags', reference: string): string {
+  return `${project.name}/${name}/${kind}/${reference}`;
 }
 
 function checkRange(range: ByteRange | undefined, size: number): void {

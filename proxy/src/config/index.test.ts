@@ -16,6 +16,7 @@ projects:
     tls: { caFile: /s/ca.crt, insecureSkipVerify: false }
     httpProxy: { url: http://proxy:3128, noProxy: [".svc"] }
     tagTTL: 5m
+    notFoundTTL: 10s
     keepAfterUpstreamDelete: true
     retention: { unusedFor: 720h, maxSize: 50Gi }
     pinned: ["library/nginx:1.27"]
@@ -64,6 +65,7 @@ describe('proxy config', () => {
 
   it('names the key of a bad duration', () => {
     rejects(minimal({ tagTTL: '5x' }), 'projects[0].tagTTL: "5x" is not a duration (use e.g. 30s, 5m, 168h)');
+    rejects(minimal({ notFoundTTL: 'soon' }), 'projects[0].notFoundTTL: "soon" is not a duration (use e.g. 30s, 5m, 168h)');
   });
 
   it('refuses unknown keys at every level', () => {

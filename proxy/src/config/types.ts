@@ -33,6 +33,11 @@ export interface ProjectConfig {
   httpProxy?: { url: string; noProxy?: string[] };
   /** How long a tag's digest is trusted before a HEAD upstream; default 5m. */
   tagTTL?: string;
+  /**
+   * How long an upstream 404 (a manifest, tag, blob or repository not there) is remembered and answered without
+   * asking again, when nothing is stored; default 30s, 0 remembers nothing.
+   */
+  notFoundTTL?: string;
   /** Default true: an upstream 404 keeps serving what is cached. */
   keepAfterUpstreamDelete?: boolean;
   retention?: { unusedFor?: string; maxSize?: string };

@@ -112,7 +112,7 @@ function access(value: unknown, path: string): AccessConfig {
 
 const PROJECT_KEYS = [
   'name', 'registry', 'upstream', 'default', 'libraryPrefix', 'credentials', 'tls', 'httpProxy', 'tagTTL',
-  'keepAfterUpstreamDelete', 'retention', 'pinned', 'access',
+  'notFoundTTL', 'keepAfterUpstreamDelete', 'retention', 'pinned', 'access',
 ] as const;
 
 function project(value: unknown, path: string): ProjectConfig {
@@ -150,6 +150,8 @@ function project(value: unknown, path: string): ProjectConfig {
   if (httpProxy) result.httpProxy = httpProxy;
   const tagTTL = optional(obj, 'tagTTL', () => duration(obj, 'tagTTL', path));
   if (tagTTL !== undefined) result.tagTTL = tagTTL;
+  const notFoundTTL = optional(obj, 'notFoundTTL', () => duration(obj, 'notFoundTTL', path));
+  if (notFoundTTL !== undefined) result.notFoundTTL = notFoundTTL;
   const keep = optional(obj, 'keepAfterUpstreamDelete', () => boolean(obj, 'keepAfterUpstreamDelete', path));
   if (keep !== undefined) result.keepAfterUpstreamDelete = keep;
   const retention = optional(obj, 'retention', () => {
