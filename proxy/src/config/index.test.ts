@@ -90,6 +90,31 @@ describe('proxy config', () => {
   ];
   for (const [what, value, message] of bad) it(`refuses ${what}`, () => rejects(value, message));
 
+  describe('a user or password inside a URL', () => {
+    const secret = 's3cr3t-Pa55';
+    const cases: [string, unknown, RegExp][] = [
+      ['an upstream with user and password', minimal({ upstream: `https://bob:${secret}@registry.example.com` }),
+        /^projects\[0\]\.upstream: "https:\/\/\*\*\*@registry\.example\.com" must not carry a user or password \(credentials never go in a URL\): remove them from the URL and give credentials: \{ usernameFile, passwordFile \} or \{ dockerConfigJsonFile \}/],
+      ['an upstream with a token only', minimal({ upstream: `https://${secret}@registry.example.com/v2` }), /^projects\[0\]\.upstream: .*must not carry a user or password/],
+      ['an upstream with a user only', minimal({ upstream: 'https://bob@registry.example.com' }), /^projects\[0\]\.upstream: .*must not carry a user or password/],
+      ['an upstream that is no URL but holds a password', minimal({ upstream: `https://bob:${secret}@registry.example.com:port` }), /^projects\[0\]\.upstream: "https:\/\/\*\*\*@registry\.example\.com:port" is not a URL/],
+      ['a non-http upstream with a password', minimal({ upstream: `ftp://bob:${secret}@x` }), /^projects\[0\]\.upstream: "ftp:\/\/\*\*\*@x" must not carry/],
+      ['an httpProxy with a password', minimal({ httpProxy: { url: `http://bob:${secret}@proxy:3128` } }), /^projects\[0\]\.httpProxy\.url: .*must not carry a user or password.*no proxy credentials setting/],
+      ['a Redis with a password', minimal({}, { index: { redis: `redis://:${secret}@redis:6379/0` } }), /^index\.redis: "redis:\/\/\*\*\*@redis:6379\/0" must not carry a user or password.*no Redis password setting; use a Redis without auth behind a NetworkPolicy/],
+    ];
+    for (const [what, value, message] of cases) {
+      it(`refuses ${what}, and the error does not carry it`, () => {
+        rejects(value, message);
+        try {
+          validateProxyConfig(value);
+        } catch (err) {
+          assert.ok(!(err as Error).message.includes(secret), (err as Error).message);
+          assert.ok(!(err as Error).message.includes('bob'), (err as Error).message);
+        }
+      });
+    }
+  });
+
   it('refuses two projects for one registry', () => {
     const cfg = minimal() as { projects: unknown[] };
     cfg.projects.push({ name: 'other', registry: 'docker.io', upstream: 'http://127.0.0.1:1' });

@@ -65,19 +65,40 @@ function quantity(obj: Obj, key: string, path: string): string {
   return value;
 }
 
-function url(obj: Obj, key: string, path: string, schemes: readonly string[]): string {
+/**
+ * A URL as an error may show it: whatever stands between `scheme://` and the last `@` (a user, a password) is cut,
+ * also from text that is no URL at all (a password with a `/` in it) — a path with an `@` is cut too, which is fine.
+ */
+function redactUrl(value: string): string {
+  return value.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/).*@/s, '$1***@');
+}
+
+/**
+ * Reads a URL of one of `schemes`. A user or password written inside it is refused, as the CRDs refuse it:
+ * credentials never go in a URL (it is logged, shown in errors and stats); `whereCredentialsGo` tells what to do
+ * instead. No error message carries the user or password.
+ */
+function url(obj: Obj, key: string, path: string, schemes: readonly string[], whereCredentialsGo: string): string {
   const value = string(obj, key, path);
+  const shown = show(redactUrl(value));
   let parsed: URL;
   try {
     parsed = new URL(value);
   } catch {
-    throw new ConfigError(join(path, key), `${show(value)} is not a URL`);
+    throw new ConfigError(join(path, key), `${shown} is not a URL`);
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new ConfigError(join(path, key), `${shown} must not carry a user or password (credentials never go in a URL): ${whereCredentialsGo}`);
   }
   if (!schemes.includes(parsed.protocol)) {
-    throw new ConfigError(join(path, key), `${show(value)} must use ${schemes.map((s) => s.replace(':', '')).join(' or ')}`);
+    throw new ConfigError(join(path, key), `${shown} must use ${schemes.map((s) => s.replace(':', '')).join(' or ')}`);
   }
   return value.replace(/\/+$/, '');
 }
+
+const UPSTREAM_CREDENTIALS = 'remove them from the URL and give credentials: { usernameFile, passwordFile } or { dockerConfigJsonFile } (in the CRD: credentialsSecretRef, a kubernetes.io/basic-auth or kubernetes.io/dockerconfigjson Secret)';
+const PROXY_CREDENTIALS = 'Berth has no proxy credentials setting; use a proxy that needs none for the cache\'s address';
+const REDIS_CREDENTIALS = 'Berth has no Redis password setting; use a Redis without auth behind a NetworkPolicy';
 
 function stringList(obj: Obj, key: string, path: string): string[] {
   const value = obj[key];
@@ -121,7 +142,7 @@ function project(value: unknown, path: string): ProjectConfig {
   if (!PROJECT_NAME.test(name)) throw new ConfigError(join(path, 'name'), `${show(name)} must be lower-case letters, digits and -`);
   const registry = string(obj, 'registry', path);
   if (!HOST.test(registry)) throw new ConfigError(join(path, 'registry'), `${show(registry)} is not a registry host (e.g. docker.io, ghcr.io)`);
-  const result: ProjectConfig = { name, registry, upstream: url(obj, 'upstream', path, ['http:', 'https:']) };
+  const result: ProjectConfig = { name, registry, upstream: url(obj, 'upstream', path, ['http:', 'https:'], UPSTREAM_CREDENTIALS) };
   const isDefault = optional(obj, 'default', () => boolean(obj, 'default', path));
   if (isDefault !== undefined) result.default = isDefault;
   const libraryPrefix = optional(obj, 'libraryPrefix', () => boolean(obj, 'libraryPrefix', path));
@@ -142,7 +163,7 @@ function project(value: unknown, path: string): ProjectConfig {
   const httpProxy = optional(obj, 'httpProxy', () => {
     const at = join(path, 'httpProxy');
     const p = object(obj.httpProxy, at, ['url', 'noProxy']);
-    const out: NonNullable<ProjectConfig['httpProxy']> = { url: url(p, 'url', at, ['http:', 'https:']) };
+    const out: NonNullable<ProjectConfig['httpProxy']> = { url: url(p, 'url', at, ['http:', 'https:'], PROXY_CREDENTIALS) };
     const noProxy = optional(p, 'noProxy', () => stringList(p, 'noProxy', at));
     if (noProxy) out.noProxy = noProxy;
     return out;
@@ -185,7 +206,7 @@ export function validateProxyConfig(value: unknown): ProxyConfig {
   const storage = object(obj.storage, 'storage', ['directory']);
   const config: ProxyConfig = { listen, storage: { directory: string(storage, 'directory', 'storage') }, projects: [] };
   const index = optional(obj, 'index', () => object(obj.index, 'index', ['redis']));
-  if (index) config.index = { redis: url(index, 'redis', 'index', ['redis:', 'rediss:']) };
+  if (index) config.index = { redis: url(index, 'redis', 'index', ['redis:', 'rediss:'], REDIS_CREDENTIALS) };
   const log = optional(obj, 'log', () => object(obj.log, 'log', ['level']));
   if (log) {
     const level = optional(log, 'level', () => string(log, 'level', 'log'));
