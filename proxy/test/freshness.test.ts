@@ -59,3 +59,56 @@ describe('proxy: tag freshness @real', function () {
     assert.equal(await digestOf('steady.example.test'), first.digest);
   });
 });
+
+describe('proxy: a tag kept after an upstream delete @real', function () {
+  this.timeout(300_000);
+  const TTL_MS = 3_000;
+  let upstream: Registry;
+  let cache: ProxyUnderTest;
+  let image: Handmade;
+
+  before(async () => {
+    upstream = await startRegistry({ deleteEnabled: true });
+    image = await pushHandmadeImage(upstream.url, 'library/gone', 'v1', [Buffer.from('a layer the upstream deletes')]);
+    // notFoundTTL 0: the upstream's 404 is not remembered, so only the kept tag's own checkedAt can spare the upstream.
+    cache = await proxyWith([
+      { name: 'kept', registry: 'kept.example.test', upstream: upstream.url, tagTTL: `${TTL_MS / 1000}s`, notFoundTTL: '0s', keepAfterUpstreamDelete: true },
+    ]);
+  });
+  after(async () => {
+    await cache?.dispose();
+    await upstream?.stop();
+  });
+
+  const pull = async () => {
+    const response = await fetch(`${cache.proxy.url}/v2/kept.example.test/library/gone/manifests/v1`, { headers: ACCEPT });
+    await response.body?.cancel();
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('docker-content-digest'), image.digest);
+  };
+  // Every request the upstream answered so far is in its log: the registry logs a request after answering it.
+  const upstreamManifestRequests = async () => {
+    const mark = `mark=${Math.random()}`;
+    await fetch(`${upstream.url}/v2/?${mark}`).then((r) => r.body?.cancel());
+    await upstream.waitForAccessLog((log) => log.some((e) => e.path === '/v2/' && e.query === mark));
+    return manifestRequests(await upstream.accessLog(), 'library/gone');
+  };
+
+  it('is re-checked upstream once per tagTTL, not on every pull', async () => {
+    await pull();
+    const deleted = await fetch(`${upstream.url}/v2/library/gone/manifests/${image.digest}`, { method: 'DELETE' });
+    assert.equal(deleted.status, 202);
+    // Wait out the TTL of the cold pull's check: the next pull asks the upstream, which answers 404.
+    await delay(TTL_MS + 200);
+    const beforeCheck = await upstreamManifestRequests();
+    const checked = Date.now();
+    for (let i = 0; i < 5; i++) await pull();
+    const afterPulls = await upstreamManifestRequests();
+    assert.ok(Date.now() - checked < TTL_MS, 'the pulls took longer than the TTL: the test proves nothing');
+    assert.equal(afterPulls - beforeCheck, 1, `5 pulls within the TTL made ${afterPulls - beforeCheck} upstream manifest requests`);
+    // At the TTL, the kept tag is checked again (the upstream may have the tag back by then).
+    await delay(Math.max(0, checked + TTL_MS + 200 - Date.now()));
+    await pull();
+    assert.equal(await upstreamManifestRequests(), afterPulls + 1);
+  });
+});

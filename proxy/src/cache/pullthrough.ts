@@ -134,7 +134,8 @@ export class PullThrough implements ArtifactService {
     } catch (err) {
       this.rememberMiss(err, project, missKey(project, name, 'manifests', tag));
       return this.onUpstreamFailure(err, project, cached, async () => {
-        if (record) await this.setTag(project.name, name, tag, { ...record, upstreamDeleted: true });
+        // The 404 is this check's answer: the kept tag is asked about again at its TTL, not on every pull.
+        if (record) await this.setTag(project.name, name, tag, { ...record, upstreamDeleted: true, checkedAt: this.now() });
       }, async () => {
         await this.setTag(project.name, name, tag, undefined);
       }, 'MANIFEST_UNKNOWN', `manifest ${name}:${tag} is not known`);
