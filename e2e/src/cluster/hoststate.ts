@@ -16,25 +16,13 @@
 //   (the topmost missing ancestor is recorded, e.g. /var/lib/kubelet for /var/lib/kubelet/device-plugins);
 // - /etc/containerd (the node's containerd config and certs.d): copied to <cluster>/host-backup with tar
 //   (modes, owners, times) and put back exactly; removed if it did not exist.
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import type { ClusterLayout } from './layout.ts';
+import { run as sh } from '../testbed/run.ts';
 import { pollUntil } from './processes.ts';
 import { bridgeName, etcContainerd, guardRules, type NodePaths } from './realnode.ts';
-
-const exec = promisify(execFile);
-
-async function sh(command: string, args: string[]): Promise<string> {
-  try {
-    return (await exec(command, args, { maxBuffer: 64 * 1024 * 1024 })).stdout;
-  } catch (err) {
-    const stderr = ((err as { stderr?: string }).stderr ?? '').trim();
-    throw new Error(`${command} ${args.join(' ')} failed: ${stderr || String(err)}`, { cause: err });
-  }
-}
 
 /** Sysctls the kubelet (kernel tunables), the CNI bridge plugin (forwarding) and kube-proxy may set. */
 export const recordedSysctls = [

@@ -41,6 +41,7 @@ import {
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { portOpen } from '../testbed/ports.ts';
+import { httpAnswers } from '../testbed/wait.ts';
 
 export const nodeCount = 2;
 
@@ -207,12 +208,6 @@ async function downLocked(layout: ClusterLayout): Promise<string[]> {
 
 const exec = promisify(execFile);
 
-function httpOk(url: string): Promise<boolean> {
-  return fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
-    (r) => r.ok,
-    () => false,
-  );
-}
 
 interface NodeObject extends NodeLike {
   spec?: { taints?: { key: string; effect: string }[] };
@@ -265,7 +260,7 @@ async function startRealNode(layout: ClusterLayout, bins: Binaries, state: Clust
     await writeState(layout, state);
   };
   await launch('registry');
-  await waitFor(layout, 'the cluster registry /v2/', () => httpOk(`http://${registryAddress}/v2/`), ...watchedSoFar());
+  await waitFor(layout, 'the cluster registry /v2/', () => httpAnswers(`http://${registryAddress}/v2/`).catch(() => false), ...watchedSoFar());
   await launch('containerd');
   const images = Promise.all([ensurePauseImage(bins.pause), ensureBusyboxImage()]);
   await waitFor(layout, 'containerd', () => exec('ctr', ['--address', p.containerdSocket, 'version']).then(() => true, () => false), ...watchedSoFar());
@@ -279,7 +274,7 @@ async function startRealNode(layout: ClusterLayout, bins: Binaries, state: Clust
     // schedulable: no taint left but the node's own (the not-ready taints go once the node controller sees it Ready)
     return node !== undefined && isNodeReady(node) && !(node.spec?.taints ?? []).some((t) => t.key !== realNodeTaint.key && (t.effect === 'NoSchedule' || t.effect === 'NoExecute'));
   }, ...watchedSoFar());
-  await waitFor(layout, 'kube-proxy /healthz', () => httpOk(`http://127.0.0.1:${realNodePorts.kubeProxyHealthz}/healthz`), ...watchedSoFar());
+  await waitFor(layout, 'kube-proxy /healthz', () => httpAnswers(`http://127.0.0.1:${realNodePorts.kubeProxyHealthz}/healthz`).catch(() => false), ...watchedSoFar());
 }
 
 /** Stops the apiserver and starts it again with the same flags and port; resolves when /readyz is ok again. */

@@ -3,23 +3,12 @@
 // - pause: the sandbox program of e2e/toolchain/pause (static Go), the CRI's sandbox_image;
 // - busybox: Debian's busybox-static with its applets as symlinks, for pods that run `sh -c`.
 // Pushed only when the registry lacks the tag (its storage outlives `down`).
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { run } from '../testbed/run.ts';
 import { busyboxImage, pauseImage } from './realnode.ts';
-
-const exec = promisify(execFile);
-
-async function run(command: string, args: string[]): Promise<string> {
-  try {
-    return (await exec(command, args, { maxBuffer: 16 * 1024 * 1024 })).stdout;
-  } catch (err) {
-    throw new Error(`${command} ${args.join(' ')} failed: ${((err as { stderr?: string }).stderr ?? String(err)).trim()}`, { cause: err });
-  }
-}
 
 /** True when the registry has a manifest for `ref` (host:port/name:tag). */
 export function imagePresent(ref: string): Promise<boolean> {

@@ -8,6 +8,7 @@
 // from (BERTH_REGISTRY) and an upstream it reaches (BERTH_UPSTREAM, default Docker Hub) — see contextInputs().
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { chartTools } from '../chart/tools.ts';
 import { useCluster } from '../cluster/index.ts';
 import { clusterLayout } from '../cluster/layout.ts';
 import { down as clusterDown } from '../cluster/lifecycle.ts';
@@ -17,6 +18,7 @@ import { allowNodeMirror, cacheProject, cacheVolume } from '../install/projects.
 import { installBerth } from '../install/release.ts';
 import { podsOf, rolledOut, workloadManifest } from '../install/workloads.ts';
 import { freePort } from '../testbed/ports.ts';
+import { run } from '../testbed/run.ts';
 import { httpAnswers, waitFor } from '../testbed/wait.ts';
 import { registryConfig } from './demo.ts';
 import { serviceRunning, startService, stopService } from './services.ts';
@@ -122,8 +124,6 @@ export async function tearDown(): Promise<string[]> {
     // the demo goes first, while the operator still runs: it releases the finalizer and restores the node's files
     await cluster.kubectl(['delete', 'namespace', state.demoNamespace, '--ignore-not-found', '--wait=true', '--timeout=180s']).catch(() => undefined);
     await cluster.kubectl(['delete', 'pv', `${state.demoNamespace}-${DEMO_PROJECT}`, '--ignore-not-found']).catch(() => undefined);
-    const { chartTools } = await import('../chart/tools.ts');
-    const { run } = await import('../testbed/run.ts');
     await run(chartTools().helm, ['uninstall', state.release, '-n', state.namespace, '--kubeconfig', state.kubeconfig, '--wait']).catch(() => undefined);
     await cluster.kubectl(['delete', 'namespace', state.namespace, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
     done.push(`removed ${state.demoNamespace} and the Helm release ${state.release} (CRDs kept)`);

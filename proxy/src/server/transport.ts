@@ -1,7 +1,7 @@
 // Answers for what never reaches the request handler: requests Node's HTTP parser refuses (a bad request line,
 // headers over the size limit, a timeout), CONNECT, and an Expect other than 100-continue. Without these Node closes the socket with a bare 400 or
 // nothing at all; a client gets the spec's error JSON instead, as for any other malformed request.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { OciError } from '../oci/errors.ts';
 import { sendError } from './respond.ts';
@@ -45,13 +45,11 @@ export function clientErrorAnswer(code: string | undefined): OciError {
   }
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
-
 function writeAndClose(socket: Duplex, err: OciError): void {
   const body = err.body();
   socket.on('error', () => socket.destroy());
   socket.end(
-    `HTTP/1.1 ${err.status} ${REASONS[err.status] ?? 'Error'}\r\n` +
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\r\n` +
     'content-type: application/json; charset=utf-8\r\n' +
     `content-length: ${Buffer.byteLength(body)}\r\n` +
     'docker-distribution-api-version: registry/2.0\r\n' +
