@@ -31,7 +31,7 @@ describe('Htpasswd', () => {
   });
 
   it('remembers a verified login (no second bcrypt check), but not across a changed entry', async () => {
-    const access = new Htpasswd(file);
+    const access = new Htpasswd(file, { recheckMs: 0 });
     assert.equal(await access.verify(basic('ci', 'right')), true);
     const compare = bcrypt.compare;
     let checks = 0;
@@ -48,6 +48,31 @@ describe('Htpasswd', () => {
     } finally {
       bcrypt.compare = compare;
     }
+  });
+
+  it('spends a bcrypt check on an unknown user, as on a wrong password, so refusals do not reveal user names', async () => {
+    const access = new Htpasswd(file);
+    const compare = bcrypt.compare;
+    const costs: string[] = [];
+    bcrypt.compare = ((password: string, hash: string) => (costs.push(hash.slice(0, 7)), compare(password, hash))) as typeof compare;
+    try {
+      assert.equal(await access.verify(basic('nobody', 'right')), false);
+      assert.equal(await access.verify(basic('ci', 'wrong')), false);
+      assert.deepEqual(costs, ['$2b$04$', '$2b$04$'], 'the decoy has the cost of the file\'s entries');
+      assert.equal(await access.verify(basic('nobody', 'right')), false);
+      assert.equal(costs.length, 2, 'a repeated refusal is remembered like any other');
+    } finally {
+      bcrypt.compare = compare;
+    }
+  });
+
+  it('reads the file again only after recheckMs, then sees an edit', async () => {
+    const access = new Htpasswd(file, { recheckMs: 60_000 });
+    await writeFile(file, `ci:${bcrypt.hashSync('new', 4)}\n`);
+    await utimes(file, new Date(), new Date(Date.now() + 5_000));
+    assert.equal(await access.verify(basic('ci', 'new')), false, 'within recheckMs the earlier read holds');
+    const fresh = new Htpasswd(file, { recheckMs: 0 });
+    assert.equal(await fresh.verify(basic('ci', 'new')), true);
   });
 
   it('checks concurrent logins one at a time and refuses past its queue with TOOMANYREQUESTS', async () => {

@@ -5,6 +5,9 @@
 // a flood of wrong passwords held up every project): bcryptjs's async compare yields between slices, a Limiter
 // bounds the checks running and waiting, and the outcome of recent checks is remembered by a keyed hash of
 // (user, password, stored hash) — a repeated login costs one HMAC, and an edited entry is checked afresh.
+// An unknown user costs the same bcrypt check as a wrong password (against a decoy hash of the file's cost), so the
+// time of a refusal does not tell which user names exist. The file is stat'ed at most once per `recheckMs`, not on
+// every request.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import bcrypt from 'bcryptjs';
@@ -15,11 +18,17 @@ import { Limiter, type LimiterOptions } from './limiter.ts';
 export interface HtpasswdOptions extends LimiterOptions {
   /** Outcomes of bcrypt checks remembered, for accepted and refused credentials each; default 1024. */
   remembered?: number;
+  /** How long a read of the file is trusted before its mtime is checked again; default 1000 ms. */
+  recheckMs?: number;
 }
 
 export class Htpasswd {
   private entries = new Map<string, string>();
   private mtimeMs = -1;
+  private checkedAt = -Infinity;
+  private readonly recheckMs: number;
+  /** A hash no password matches (a random one), at the cost of the file's own bcrypt entries. */
+  private decoy = '';
   private readonly limiter: Limiter;
   /** A per-process key: the remembered hashes are worthless outside this process. */
   private readonly key = randomBytes(32);
@@ -31,11 +40,15 @@ export class Htpasswd {
     this.limiter = new Limiter(opts);
     this.accepted = new Memo(opts.remembered ?? 1024);
     this.refused = new Memo(opts.remembered ?? 1024);
+    this.recheckMs = opts.recheckMs ?? 1000;
     this.reload();
   }
 
   private reload(): void {
+    const now = performance.now();
+    if (now - this.checkedAt < this.recheckMs) return;
     const mtimeMs = statSync(this.file).mtimeMs;
+    this.checkedAt = now;
     if (mtimeMs === this.mtimeMs) return;
     this.mtimeMs = mtimeMs;
     this.entries = new Map();
@@ -43,6 +56,8 @@ export class Htpasswd {
       const colon = line.indexOf(':');
       if (colon > 0) this.entries.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
     }
+    const cost = [...this.entries.values()].map((h) => /^\$2[aby]\$(\d\d)\$/.exec(h)?.[1]).find(Boolean) ?? '10';
+    this.decoy = `$2b$${cost}$${randomBcryptBase64(53)}`;
   }
 
   /**
@@ -57,9 +72,9 @@ export class Htpasswd {
     } catch {
       return false;
     }
-    const hash = this.entries.get(credentials.username);
-    if (!hash) return false;
     const { password } = credentials;
+    const hash = this.entries.get(credentials.username);
+    if (!hash) return this.bcrypt(credentials.username, password, this.decoy).then(() => false);
     if (/^\$2[aby]\$/.test(hash)) return this.bcrypt(credentials.username, password, hash);
     if (hash.startsWith('{SHA}')) {
       const actual = Buffer.from(createHash('sha1').update(password).digest('base64'));
@@ -77,4 +92,11 @@ export class Htpasswd {
     (ok ? this.accepted : this.refused).set(key, true);
     return ok;
   }
+}
+
+const BCRYPT_BASE64 = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Random salt and digest characters: a well-formed bcrypt hash that costs a full check and matches nothing. */
+function randomBcryptBase64(length: number): string {
+  return [...randomBytes(length)].map((b) => BCRYPT_BASE64[b % 64]).join('');
 }
