@@ -6,9 +6,10 @@
 #   openssl:         certificates of the local control plane
 #   buildah, mmdebstrap: Berth's own images, on a base made here from Debian's archive (./dev images)
 #   containernetworking-plugins, iptables, conntrack: the real node's pod network and kube-proxy
+#   lua5.1:          runs the Argo CD health check in examples/gitops (Argo CD's gopher-lua is a Lua 5.1)
 set -euo pipefail
 pkgs=(docker-registry skopeo umoci containerd redis-server nginx-light wrk openssl iproute2 procps
-  buildah mmdebstrap containernetworking-plugins iptables conntrack runc busybox-static)
+  buildah mmdebstrap containernetworking-plugins iptables conntrack runc busybox-static lua5.1)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -4,6 +4,8 @@
 // running (its URL, credentials and storage class replaced: the control plane has no volume provisioner); the Argo CD and Flux objects, whose CRDs are not installed here, are checked by kubeconform -strict
 // against hand-written schemas of the fields they use (e2e/src/chart/third-party-schemas.ts).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, repoRoot, startRegistry, tempDir, useCluster, type Cluster, type Registry, type TempDir } from '../src/index.ts';
 import { exampleFiles, isGitOps, isKustomization, type ExampleFile } from '../src/chart/examples.ts';
@@ -13,6 +15,9 @@ import { parseManifests, prepareSchemas } from '../src/chart/prepare-schemas.ts'
 import { toolPath } from '../src/chart/tools.ts';
 import { staticVolume, TEST_STORAGE_CLASS } from '../src/chart/volumes.ts';
 import { logTail, startDaemon, type Daemon } from '../src/testbed/daemon.ts';
+import { requireBinaries } from '../src/cluster/layout.ts';
+import { shellBlocks } from '../src/docs/commands.ts';
+import { run } from '../src/testbed/run.ts';
 
 const root = repoRoot();
 const namespace = 'berth-caches';
@@ -75,6 +80,22 @@ describe('examples/ @real', function () {
     const result = await kubeconform(bin, schemaDir, manifests.map((f) => f.text).join('\n---\n'));
     assert.deepEqual(result.problems, []);
     assert.equal(result.valid, manifests.flatMap((f) => parseManifests(f.text)).length);
+  });
+
+  it("docs/operations.md's Argo CD health patch adds the check to an existing argocd-cm and keeps its other keys", async () => {
+    const [command, ...more] = shellBlocks(readFileSync(join(root, 'docs', 'operations.md'), 'utf8')).filter((b) => b.includes('argocd-health.yaml'));
+    assert.ok(command && more.length === 0, 'one command in docs/operations.md applies argocd-health.yaml');
+    await cluster.kubectl(['create', 'namespace', 'argocd']).catch(() => undefined);
+    try {
+      await cluster.kubectl(['create', 'configmap', 'argocd-cm', '-n', 'argocd', '--from-literal=url=https://argocd.example.com']);
+      await symlink(requireBinaries().kubectl, join(work.path, 'kubectl')).catch(() => undefined);
+      await run('bash', ['-euo', 'pipefail', '-c', command], { cwd: root, env: { ...process.env, PATH: `${work.path}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfig } });
+      const data = (JSON.parse(await cluster.kubectl(['get', 'configmap', 'argocd-cm', '-n', 'argocd', '-o', 'json'])) as { data: Record<string, string> }).data;
+      assert.equal(data.url, 'https://argocd.example.com');
+      assert.match(data['resource.customizations.health.berth.dev_*'] ?? '', /obj\.status\.conditions/);
+    } finally {
+      await cluster.kubectl(['delete', 'namespace', 'argocd', '--ignore-not-found', '--wait=false']);
+    }
   });
 
   describe('the private upstream, pointed at a local registry', () => {

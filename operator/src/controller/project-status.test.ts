@@ -47,6 +47,16 @@ describe('project status', () => {
     });
   }
 
+  it('marks a rollout past its progress deadline Degraded, saying where to look', () => {
+    const v = verdict({ deployment: { metadata: { generation: 2 }, status: {
+      observedGeneration: 2, updatedReplicas: 1, availableReplicas: 0,
+      conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet has timed out progressing.' }],
+    } } });
+    assert.equal(v.ready.reason, 'ProgressDeadlineExceeded');
+    assert.equal(cond(v, 'Degraded')?.status, 'True');
+    assert.match(cond(v, 'Degraded')?.message ?? '', /0 of 1 proxy pods available: .*kubectl describe pods/);
+  });
+
   it('marks a blocked project Stalled, not Progressing, for kstatus', () => {
     const v = verdict({ blocked: { reason: 'SecretNotFound', message: 'Secret x not found' } });
     assert.equal(cond(v, 'Stalled')?.status, 'True');

@@ -121,6 +121,9 @@ function rolloutOf(obs: ProjectObservation): { available: boolean; degraded: boo
   const available = s.availableReplicas ?? 0;
   const message = `${available} of ${want} proxy pods available`;
   if (!current || updated < want) return { available: false, degraded: false, reason: 'Deploying', message: `rolling out: ${updated} of ${want} pods updated, ${message}` };
+  // Past the Deployment's progress deadline (pods crash or cannot pull) the rollout is a fault, not progress.
+  const deadlinePassed = s.conditions?.some((x) => x.type === 'Progressing' && x.status === 'False' && x.reason === 'ProgressDeadlineExceeded');
+  if (available < want && deadlinePassed) return { available: false, degraded: true, reason: 'ProgressDeadlineExceeded', message: `${message}: the pods did not become available within the Deployment's progress deadline (kubectl describe pods shows why)` };
   if (available < want) return { available: false, degraded: available > 0, reason: 'Deploying', message };
   return { available: true, degraded: false, reason: 'Available', message };
 }
