@@ -62,14 +62,15 @@ describe('examples/ @real', function () {
   it('every Berth example is accepted by server-side apply, folder by folder as a person applies them', async () => {
     const ssa = ['apply', '--server-side', '--field-manager=berth-examples'];
     await cluster.kubectl([...ssa, '-k', join(root, 'examples', 'caches')]);
-    for (const folder of ['private-upstream', 'k3s-node-mirror']) await cluster.kubectl([...ssa, '-f', join(root, 'examples', folder)]);
+    for (const folder of ['private-upstream', 'k3s-node-mirror', 'scenarios']) await cluster.kubectl([...ssa, '-f', join(root, 'examples', folder)]);
     const listed = await cluster.kubectl(['get', 'regep,pcp', '-n', namespace, '-o', 'name']);
-    for (const name of ['docker-hub', 'quay', 'ghcr', 'registry-k8s-io', 'gcr', 'private-registry', 'docker-hub-k3s']) {
+    const scenarios = ['docker-hub-authenticated', 'k8s-gcr-io', 'gcr-via-proxy', 'internal-registry'];
+    for (const name of ['docker-hub', 'quay', 'ghcr', 'registry-k8s-io', 'gcr', 'private-registry', 'docker-hub-k3s', ...scenarios]) {
       assert.ok(listed.includes(`proxycacheproject.berth.dev/${name}`), `${name} not created:\n${listed}`);
       assert.ok(listed.includes(`registryendpoint.berth.dev/${name}`), `${name} endpoint not created:\n${listed}`);
     }
     const folders = new Set(berthFiles.map((f) => f.path.split('/')[1]));
-    assert.deepEqual([...folders].sort(), ['caches', 'k3s-node-mirror', 'private-upstream'], 'a new example folder: apply it above');
+    assert.deepEqual([...folders].sort(), ['caches', 'k3s-node-mirror', 'private-upstream', 'scenarios'], 'a new example folder: apply it above');
   });
 
   it('every example passes kubeconform -strict, Argo CD and Flux objects included', async () => {
