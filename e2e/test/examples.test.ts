@@ -5,7 +5,6 @@
 // against hand-written schemas of the fields they use (e2e/src/chart/third-party-schemas.ts).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, repoRoot, startRegistry, tempDir, useCluster, type Cluster, type Registry, type TempDir } from '../src/index.ts';
 import { exampleFiles, isGitOps, isKustomization, type ExampleFile } from '../src/chart/examples.ts';
@@ -15,9 +14,8 @@ import { parseManifests, prepareSchemas } from '../src/chart/prepare-schemas.ts'
 import { toolPath } from '../src/chart/tools.ts';
 import { staticVolume, TEST_STORAGE_CLASS } from '../src/chart/volumes.ts';
 import { logTail, startDaemon, type Daemon } from '../src/testbed/daemon.ts';
-import { requireBinaries } from '../src/cluster/layout.ts';
 import { shellBlocks } from '../src/docs/commands.ts';
-import { run } from '../src/testbed/run.ts';
+import { readerShell } from '../src/docs/reader-shell.ts';
 
 const root = repoRoot();
 const namespace = 'berth-caches';
@@ -89,8 +87,8 @@ describe('examples/ @real', function () {
     await cluster.kubectl(['create', 'namespace', 'argocd']).catch(() => undefined);
     try {
       await cluster.kubectl(['create', 'configmap', 'argocd-cm', '-n', 'argocd', '--from-literal=url=https://argocd.example.com']);
-      await symlink(requireBinaries().kubectl, join(work.path, 'kubectl')).catch(() => undefined);
-      await run('bash', ['-euo', 'pipefail', '-c', command], { cwd: root, env: { ...process.env, PATH: `${work.path}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfig } });
+      const shell = await readerShell(cluster);
+      await shell.run(command).finally(() => shell.remove());
       const data = (JSON.parse(await cluster.kubectl(['get', 'configmap', 'argocd-cm', '-n', 'argocd', '-o', 'json'])) as { data: Record<string, string> }).data;
       assert.equal(data.url, 'https://argocd.example.com');
       assert.match(data['resource.customizations.health.berth.dev_*'] ?? '', /obj\.status\.conditions/);

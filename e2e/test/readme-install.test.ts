@@ -4,24 +4,21 @@
 // cache is accepted and listed.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repoRoot, run, tempDir, useCluster, type Cluster, type TempDir } from '../src/index.ts';
+import { repoRoot, run, useCluster, type Cluster } from '../src/index.ts';
 import { toolPath } from '../src/chart/tools.ts';
-import { requireBinaries } from '../src/cluster/layout.ts';
 import { section, shellBlocks } from '../src/docs/commands.ts';
+import { readerShell, type ReaderShell } from '../src/docs/reader-shell.ts';
 
 describe('README: Install on your cluster @real', function () {
   this.timeout(1_200_000);
   let cluster: Cluster;
-  let work: TempDir;
+  let shell: ReaderShell;
   const blocks = shellBlocks(section(readFileSync(join(repoRoot(), 'README.md'), 'utf8'), '## Install on your cluster'));
 
   before(async () => {
     cluster = await useCluster();
-    work = await tempDir('berth-readme');
-    await symlink(requireBinaries().kubectl, join(work.path, 'kubectl'));
-    await symlink(toolPath('helm'), join(work.path, 'helm'));
+    shell = await readerShell(cluster);
     // The one step a real cluster does not need: this cluster's pods that must really run go to its real node.
     await cluster.realNodeNamespace('berth-system');
     // a user's cluster has no berth-caches yet (an earlier suite's may still be going away)
@@ -31,7 +28,7 @@ describe('README: Install on your cluster @real', function () {
     await cluster?.kubectl(['delete', 'namespace', 'berth-caches', '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
     await run(toolPath('helm'), ['uninstall', 'berth', '-n', 'berth-system', '--kubeconfig', cluster.kubeconfig, '--wait']).catch(() => undefined);
     await cluster?.kubectl(['delete', 'namespace', 'berth-system', '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
-    await work?.remove();
+    await shell?.remove();
   });
 
   it('gives three steps: build and push, helm install, a first cache', () => {
@@ -42,12 +39,8 @@ describe('README: Install on your cluster @real', function () {
   });
 
   it('runs every command as written and ends with Berth running on the node', async () => {
-    const env = { ...process.env, PATH: `${work.path}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfig, REGISTRY: `${cluster.registry}/readme` };
     const outputs: string[] = [];
-    for (const block of blocks) {
-      const stdout = await run('bash', ['-euo', 'pipefail', '-c', block], { cwd: repoRoot(), env });
-      outputs.push(stdout);
-    }
+    for (const block of blocks) outputs.push(await shell.run(block, { REGISTRY: `${cluster.registry}/readme` }));
     const pod = JSON.parse(await cluster.kubectl(['get', 'pods', '-n', 'berth-system', '-l', 'app.kubernetes.io/name=berth-operator', '-o', 'json'])) as { items: { spec: { nodeName: string; containers: { image: string }[] }; status: { containerStatuses?: { ready: boolean }[] } }[] };
     assert.equal(pod.items.length, 1);
     assert.equal(pod.items[0]!.spec.nodeName, cluster.realNode.name);

@@ -1,0 +1,28 @@
+// Runs a document's shell block the way a reader would on their own cluster: bash -euo pipefail in the repository,
+// with the pinned kubectl and helm first on PATH, KUBECONFIG the local cluster's and the variables the text asks
+// the reader to set (REGISTRY…). The local cluster stands in for the reader's.
+import { symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { toolPath } from '../chart/tools.ts';
+import { requireBinaries } from '../cluster/layout.ts';
+import type { Cluster } from '../cluster/index.ts';
+import { repoRoot } from '../testbed/repo.ts';
+import { run } from '../testbed/run.ts';
+import { tempDir, type TempDir } from '../testbed/temp.ts';
+
+export interface ReaderShell {
+  /** Runs one block; resolves with its stdout, rejects with CommandError (stderr included). */
+  run(block: string, vars?: Record<string, string>): Promise<string>;
+  remove(): Promise<void>;
+}
+
+export async function readerShell(cluster: Cluster): Promise<ReaderShell> {
+  const bin: TempDir = await tempDir('berth-reader-bin');
+  await symlink(requireBinaries().kubectl, join(bin.path, 'kubectl'));
+  await symlink(toolPath('helm'), join(bin.path, 'helm'));
+  const env = { ...process.env, PATH: `${bin.path}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfig };
+  return {
+    run: (block, vars = {}) => run('bash', ['-euo', 'pipefail', '-c', block], { cwd: repoRoot(), env: { ...env, ...vars } }),
+    remove: () => bin.remove(),
+  };
+}

@@ -1,0 +1,101 @@
+// Every shell command README.md and docs/ give a reader, accounted for: each block is either run here as written
+// (by this file or by the test named beside it) or says why the local bed cannot run it. A new block fails the
+// inventory until someone decides which. The runnable ones of docs/operations.md run here, in the order a reader
+// follows: install, read the node reports, label a namespace for node mirroring, upgrade.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, run, useCluster, type Cluster } from '../src/index.ts';
+import { toolPath } from '../src/chart/tools.ts';
+import { shellBlocks } from '../src/docs/commands.ts';
+import { readerShell, type ReaderShell } from '../src/docs/reader-shell.ts';
+
+type Verdict = { runBy: string } | { notHere: string };
+
+/** Keyed by the block's first line. */
+const INVENTORY: Record<string, Verdict> = {
+  './dev up      # sets everything up and runs Berth on a local cluster with a real node': { runBy: 'e2e/test/up.test.ts (./dev up) and CI itself (./dev test)' },
+  './dev images --push "$REGISTRY"': { runBy: 'e2e/test/readme-install.test.ts' },
+  'helm upgrade --install berth charts/berth --namespace berth-system --create-namespace --wait \\': { runBy: 'e2e/test/readme-install.test.ts' },
+  'kubectl apply -f examples/caches/00-namespace.yaml -f examples/caches/docker-hub.yaml': { runBy: 'e2e/test/readme-install.test.ts' },
+  './dev images                                  # into buildah\'s storage: localhost/berth-dev/berth-{proxy,operator}:0.1.0': { runBy: 'e2e/test/images.test.ts (the same build script and flags)' },
+  './dev images --push "$REGISTRY"     # a registry your nodes pull from, e.g. registry.example.com/platform': { runBy: 'this file' },
+  'kubectl -n argocd patch configmap argocd-cm --patch-file examples/gitops/argocd-health.yaml': { runBy: 'e2e/test/examples.test.ts' },
+  'kubectl apply --server-side --force-conflicts -f charts/berth/crds/': { runBy: 'this file' },
+  'kubectl -n berth-system get cm -l berth.dev/node-report=true': { runBy: 'this file' },
+  'kubectl label namespace berth-caches berth.dev/node-mirror=allowed': { runBy: 'this file' },
+};
+
+function documentedBlocks(): { file: string; block: string }[] {
+  const root = repoRoot();
+  const files = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  return files.flatMap((file) => shellBlocks(readFileSync(join(root, file), 'utf8')).map((block) => ({ file, block })));
+}
+
+const firstLine = (block: string) => block.split('\n')[0]!;
+
+describe('docs: every shell command', () => {
+  it('is run by a test or says why it cannot run here', () => {
+    const unaccounted = documentedBlocks().filter(({ block }) => !INVENTORY[firstLine(block)]).map(({ file, block }) => `${file}: ${firstLine(block)}`);
+    assert.deepEqual(unaccounted, [], 'add each to INVENTORY in e2e/test/docs-commands.test.ts, and run it if the local bed can');
+    const stale = Object.keys(INVENTORY).filter((line) => !documentedBlocks().some(({ block }) => firstLine(block) === line));
+    assert.deepEqual(stale, [], 'INVENTORY names blocks no document has any more');
+  });
+});
+
+describe('docs/operations.md, run as written @real', function () {
+  this.timeout(1_200_000);
+  let cluster: Cluster;
+  let shell: ReaderShell;
+  const blocks = shellBlocks(readFileSync(join(repoRoot(), 'docs', 'operations.md'), 'utf8'));
+  const block = (first: string) => {
+    const found = blocks.find((b) => firstLine(b).startsWith(first));
+    assert.ok(found, `docs/operations.md has a block starting with ${first}`);
+    return found;
+  };
+
+  before(async () => {
+    cluster = await useCluster();
+    shell = await readerShell(cluster);
+    // The one step a real cluster does not need: this cluster's pods that must really run go to its real node.
+    await cluster.realNodeNamespace('berth-system');
+    await cluster.kubectl(['delete', 'namespace', 'berth-caches', '--ignore-not-found', '--wait=true', '--timeout=120s']);
+  });
+  after(async () => {
+    await cluster?.kubectl(['delete', 'namespace', 'berth-caches', '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
+    await run(toolPath('helm'), ['uninstall', 'berth', '-n', 'berth-system', '--kubeconfig', cluster.kubeconfig, '--wait']).catch(() => undefined);
+    await cluster?.kubectl(['delete', 'namespace', 'berth-system', '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
+    await shell?.remove();
+  });
+
+  it('installs: images pushed, the chart, a first cache listed', async () => {
+    const out = await shell.run(block('./dev images --push'), { REGISTRY: `${cluster.registry}/docs` });
+    assert.match(out, /berth-caches\s+proxycacheproject\.berth\.dev\/docker-hub|docker-hub/);
+  });
+
+  it("reads the node reports (the real node's, by its name)", async () => {
+    const reports = block('kubectl -n berth-system get cm -l berth.dev/node-report=true');
+    // The docker-hub example mirrors onto every node: wait for the real node's agent to report, then run as written.
+    const name = `berth-node-report-${cluster.realNode.name}`;
+    await cluster.kubectl(['wait', '-n', 'berth-system', '--for=create', `configmap/${name}`, '--timeout=300s']);
+    const out = await shell.run(reports.replaceAll('<node>', cluster.realNode.name));
+    assert.match(out, new RegExp(name.replaceAll('.', '\\.')));
+    assert.match(out, /"configHash"/);
+  });
+
+  it('labels a namespace for node mirroring', async () => {
+    await shell.run(block('kubectl label namespace'));
+    const labels = JSON.parse(await cluster.kubectl(['get', 'namespace', 'berth-caches', '-o', 'jsonpath={.metadata.labels}'])) as Record<string, string>;
+    assert.equal(labels['berth.dev/node-mirror'], 'allowed');
+  });
+
+  it('upgrades: the CRDs first, then the release with its values', async () => {
+    await shell.run(block('kubectl apply --server-side --force-conflicts -f charts/berth/crds/'));
+    const history = await run(toolPath('helm'), ['history', 'berth', '-n', 'berth-system', '--kubeconfig', cluster.kubeconfig, '-o', 'json']);
+    const revisions = JSON.parse(history) as { revision: number; status: string }[];
+    assert.equal(revisions.at(-1)?.revision, 2);
+    assert.equal(revisions.at(-1)?.status, 'deployed');
+    const image = await cluster.kubectl(['get', 'deployment', 'berth', '-n', 'berth-system', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
+    assert.ok(image.startsWith(`${cluster.registry}/docs/berth-operator:`), `--reuse-values kept the image repository: ${image}`);
+  });
+});
