@@ -1,5 +1,5 @@
 // berth-operator's command line: parsed into one options object with defaults, testable without starting anything.
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '@berth/proxy/build-info';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 
@@ -38,18 +38,8 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** The operator's version (package.json), for the default proxy image tag. */
-export function operatorVersion(): string {
-  for (const rel of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === '@berth/operator' && pkg.version) return pkg.version;
-    } catch {
-      // try the next layout (sources vs dist/src)
-    }
-  }
-  return '0.0.0';
-}
+/** The operator's version (package.json), for the default proxy image tag and build_info. */
+export const operatorVersion = (): string => packageVersion('@berth/operator', import.meta.url);
 
 function positiveInt(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;

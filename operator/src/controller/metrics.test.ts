@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { OperatorMetrics } from './metrics.ts';
 
 describe('operator metrics', () => {
@@ -12,5 +13,11 @@ describe('operator metrics', () => {
     figures = [];
     const second = await metrics.registry.metrics();
     assert.doesNotMatch(second, /project="hub"/);
+  });
+
+  it("exports berth_operator_build_info with the operator package's version", async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const text = await new OperatorMetrics().registry.metrics();
+    assert.match(text, new RegExp(`berth_operator_build_info\\{version="${version.replaceAll('.', '\\.')}",nodejs="v24\\.`));
   });
 });

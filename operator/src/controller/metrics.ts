@@ -1,5 +1,6 @@
 // The operator's Prometheus metrics, in one registry owned by the process (no global default registry).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { operatorVersion } from '../options.ts';
 
 export class OperatorMetrics {
   readonly registry = new Registry();
@@ -27,5 +28,7 @@ export class OperatorMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'berth_operator_' });
+    new Gauge({ name: 'berth_operator_build_info', help: 'Always 1; the operator version and Node.js version as labels', labelNames: ['version', 'nodejs'], registers: [this.registry] })
+      .set({ version: operatorVersion(), nodejs: process.version }, 1);
   }
 }

@@ -1,6 +1,7 @@
 // Prometheus metrics and the /_berth/stats counters, from one module, labelled by project (registry) and route.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CacheObserver } from '../cache/observer.ts';
+import { proxyVersion } from './build-info.ts';
 import { withheldMessage } from './withhold.ts';
 
 /** A project's (or the whole proxy's) cache figures, as `/_berth/stats` reports them (contract 3). */
@@ -54,6 +55,10 @@ export class ProxyMetrics implements CacheObserver {
 
   constructor(projects: readonly string[]) {
     for (const p of projects) this.perProject.set(p, emptyCounts());
+    // Process and runtime figures (memory, fds, event-loop lag, GC), prefixed like the operator's.
+    collectDefaultMetrics({ register: this.registry, prefix: 'berth_proxy_' });
+    new Gauge({ name: 'berth_proxy_build_info', help: 'Always 1; the proxy version and Node.js version as labels', labelNames: ['version', 'nodejs'], registers: [this.registry] })
+      .set({ version: proxyVersion(), nodejs: process.version }, 1);
   }
 
   private each(project: string, update: (c: CacheCounts) => void): void {
