@@ -15,6 +15,7 @@ import { chartTools, type ChartTools } from '../src/chart/tools.ts';
 import { kubeconform } from '../src/chart/kubeconform.ts';
 import { parseManifests, prepareSchemas } from '../src/chart/prepare-schemas.ts';
 import { normalizeRules, rulesOfKind } from '../src/chart/rbac.ts';
+import { exportedMetricNames } from '../src/chart/exported-metrics.ts';
 
 const exec = promisify(execFile);
 const root = repoRoot();
@@ -72,18 +73,6 @@ describe('Helm chart charts/berth @real', function () {
     assert.ok(container?.args.includes(`--proxy-image=ghcr.io/berth-dev/berth-proxy:${operatorVersion}`), container?.args.join(' '));
     const operatorDefault = await operatorDefaultProxyImage();
     assert.equal(operatorDefault, `ghcr.io/berth-dev/berth-proxy:${operatorVersion}`, "the operator's built-in default proxy image");
-  });
-
-  it('alerts only on metrics that exist: exported by the proxy or the operator, or standard ones', async () => {
-    const rule = parseManifests(await helm(['template', 'x', chartDir, '--set', 'prometheusRule.enabled=true'])).find((d) => d.kind === 'PrometheusRule') as unknown as PrometheusRuleDoc;
-    const exprs = rule.spec.groups.flatMap((g) => g.rules.map((r) => r.expr));
-    assert.ok(exprs.length >= 4);
-    const names = new Set(exprs.flatMap((e) => e.match(/\b[a-z_]+(?=\{)/g) ?? []).map((n) => n.replace(/_(count|sum|bucket)$/, '')));
-    const { stdout } = await exec('grep', ['-rhoE', "name: '[a-z_]+'", join(root, 'proxy', 'src'), join(root, 'operator', 'src'), '--include=*.ts']);
-    const exported = new Set(stdout.split('\n').map((l) => l.slice("name: '".length, -1)));
-    const standard = (n: string) => n === 'up' || n.startsWith('kubelet_');
-    const missing = [...names].filter((n) => !standard(n) && !exported.has(n));
-    assert.deepEqual(missing, [], 'metrics the alerts use that no code exports');
   });
 
   it('grants exactly the rules of operator/config/rbac.yaml (read through a symlink)', async () => {
@@ -163,8 +152,26 @@ describe('Helm chart charts/berth @real', function () {
       cluster = await useCluster();
     });
 
+    it('alerts and charts only metrics that exist: scraped from a real proxy and operator, or standard ones', async () => {
+      const exported = await exportedMetricNames(cluster);
+      const rendered = parseManifests(await helm(['template', 'x', chartDir, '--set', 'prometheusRule.enabled=true,grafanaDashboard.enabled=true']));
+      const rule = rendered.find((d) => d.kind === 'PrometheusRule') as unknown as PrometheusRuleDoc;
+      const alertExprs = rule.spec.groups.flatMap((g) => g.rules.map((r) => r.expr));
+      const dashboardMap = rendered.find((d) => d.kind === 'ConfigMap' && (d as { metadata: { name: string } }).metadata.name.endsWith('-dashboard')) as unknown as { data: Record<string, string> };
+      const dashboard = JSON.parse(dashboardMap.data['berth.json']!) as GrafanaDashboard;
+      const panelExprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+      const variableQueries = dashboard.templating.list.flatMap((v) => (typeof v.query === 'object' ? [v.query.query] : []));
+      assert.ok(alertExprs.length >= 4 && panelExprs.length >= 20, `${alertExprs.length} alerts, ${panelExprs.length} panel queries`);
+      const standard = (n: string) => n === 'up' || n.startsWith('kubelet_');
+      for (const [what, exprs] of [['alerts', alertExprs], ['dashboard', [...panelExprs, ...variableQueries]]] as const) {
+        const used = new Set(exprs.flatMap((e) => e.match(/\b[a-z_:][a-z0-9_:]*(?=\{|\[|\)|,|\s*$)/g) ?? []).filter((n) => /^(berth_|up$|kubelet_)/.test(n)));
+        assert.ok(used.size > 0, `no metric found in the ${what}`);
+        assert.deepEqual([...used].filter((n) => !standard(n) && !exported.has(n)), [], `metrics the ${what} use that neither process exports`);
+      }
+    });
+
     it('renders manifests that kubeconform -strict accepts (defaults and every option on)', async () => {
-      const sets = ['serviceMonitor.enabled=true,prometheusRule.enabled=true,operator.replicas=2,networkPolicy.enabled=true'];
+      const sets = ['serviceMonitor.enabled=true,prometheusRule.enabled=true,grafanaDashboard.enabled=true,operator.replicas=2,networkPolicy.enabled=true'];
       const networkPolicy = ['--set', 'networkPolicy.apiServer.cidrs={10.88.0.1/32}', '--set-json', `networkPolicy.metricsFrom=${metricsFrom}`];
       const streams = [
         await helm(['template', 'x', chartDir, '-n', 'berth-system']),
@@ -188,6 +195,11 @@ describe('Helm chart charts/berth @real', function () {
     });
   });
 });
+
+interface GrafanaDashboard {
+  panels: { targets?: { expr: string }[] }[];
+  templating: { list: { query?: string | { query: string } }[] };
+}
 
 interface PrometheusRuleDoc {
   spec: { groups: { rules: { expr: string }[] }[] };

@@ -48,7 +48,7 @@ export const thirdPartyKinds: ThirdPartyKind[] = [
       namespaceSelector: { type: 'object', properties: { any: bool, matchNames: { type: 'array', items: str } } },
       endpoints: {
         type: 'array',
-        items: { type: 'object', properties: { port: str, path: str, interval: duration, scrapeTimeout: duration, scheme: { enum: ['http', 'https'] } } },
+        items: { type: 'object', properties: { port: str, path: str, interval: duration, scrapeTimeout: duration, scheme: { enum: ['http', 'https'] }, honorLabels: { type: 'boolean' } } },
       },
     },
   }),
