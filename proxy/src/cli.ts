@@ -4,12 +4,22 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, parseProxyConfig, validateProxyConfig, type ProxyConfig } from './config/index.ts';
 import { startProxy } from './app.ts';
+import { proxyVersion } from './observe/build-info.ts';
 import { closeLogger } from './observe/log.ts';
 
 const USAGE = `usage:
   berth-proxy serve --config FILE
-  berth-proxy serve --listen HOST:PORT --storage DIR --upstream REGISTRY=URL [--upstream ...]
-  berth-proxy node-agent --config FILE --host-root DIR [--once]`;
+  berth-proxy serve --listen HOST:PORT --storage DIR --upstream REGISTRY=URL [--upstream ...] [--log-level LEVEL]
+  berth-proxy node-agent --config FILE --host-root DIR [--once] (berth-proxy node-agent --help for all flags)
+  berth-proxy --version
+
+serve: the pull-through cache. Its configuration comes from one YAML file (what the operator renders; see
+proxy/src/config/index.ts for every field) or, for a quick start, from flags: the first --upstream is the default
+project, e.g. --upstream docker.io=https://registry-1.docker.io. --config cannot be combined with the other flags.
+node-agent: writes the node's container runtime mirror configuration and reports what it did.`;
+
+/** Flags that only make a config; with --config they would be silently ignored, so they are refused. */
+const FLAG_CONFIG = ['listen', 'storage', 'upstream', 'log-level'] as const;
 
 /** The config for `serve`: from a file, or from flags (the first upstream is the default project). */
 export async function serveConfig(argv: string[]): Promise<ProxyConfig> {
@@ -24,7 +34,17 @@ export async function serveConfig(argv: string[]): Promise<ProxyConfig> {
     },
     strict: true,
   });
-  if (values.config) return parseProxyConfig(await readFile(values.config, 'utf8'));
+  if (values.config) {
+    const mixed = FLAG_CONFIG.filter((f) => values[f] !== undefined);
+    if (mixed.length > 0) throw new ConfigError('serve', `--config cannot be combined with ${mixed.map((f) => `--${f}`).join(', ')}: put those settings in the file`);
+    let text: string;
+    try {
+      text = await readFile(values.config, 'utf8');
+    } catch (err) {
+      throw new ConfigError('--config', `cannot read ${values.config}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    return parseProxyConfig(text);
+  }
   const projects = (values.upstream ?? []).map((spec, i) => {
     const eq = spec.indexOf('=');
     if (eq <= 0) throw new ConfigError(`--upstream[${i}]`, `${JSON.stringify(spec)} must be REGISTRY=URL`);
@@ -54,8 +74,19 @@ async function serve(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Errors a person causes at start (a port in use, a storage path that is a file): a message, no stack trace. */
+const START_ERRORS = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EEXIST', 'EROFS', 'ENOSPC']);
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === 'version') {
+    process.stdout.write(`berth-proxy ${proxyVersion()}\n`);
+    return 0;
+  }
+  if (command === '--help' || command === '-h' || command === 'help' || (command === 'serve' && (rest.includes('--help') || rest.includes('-h')))) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case 'serve':
@@ -72,6 +103,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`berth-proxy: ${(err as Error).message}\n`);
       return 2;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code && START_ERRORS.has(code)) {
+      process.stderr.write(`berth-proxy: cannot start: ${(err as Error).message}\n`);
+      return 1;
     }
     process.stderr.write(`berth-proxy: ${(err as Error).stack ?? String(err)}\n`);
     return 1;
