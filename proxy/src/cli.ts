@@ -4,11 +4,13 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, parseProxyConfig, validateProxyConfig, type ProxyConfig } from './config/index.ts';
 import { startProxy } from './app.ts';
+import { TlsCertificateError } from './tls/errors.ts';
 import { closeLogger } from './observe/log.ts';
 
 const USAGE = `usage:
   berth-proxy serve --config FILE
   berth-proxy serve --listen HOST:PORT --storage DIR --upstream REGISTRY=URL [--upstream ...]
+                    [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE]
   berth-proxy node-agent --config FILE --host-root DIR [--once]`;
 
 /** The config for `serve`: from a file, or from flags (the first upstream is the default project). */
@@ -21,6 +23,9 @@ export async function serveConfig(argv: string[]): Promise<ProxyConfig> {
       storage: { type: 'string' },
       upstream: { type: 'string', multiple: true },
       'log-level': { type: 'string' },
+      'tls-listen': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
     },
     strict: true,
   });
@@ -36,6 +41,10 @@ export async function serveConfig(argv: string[]): Promise<ProxyConfig> {
     storage: values.storage ? { directory: values.storage } : undefined,
     projects,
     ...(values['log-level'] ? { log: { level: values['log-level'] } } : {}),
+    // All three or none: the validator names the one missing.
+    ...(values['tls-listen'] || values['tls-cert'] || values['tls-key']
+      ? { tls: { listen: values['tls-listen'], certFile: values['tls-cert'], keyFile: values['tls-key'] } }
+      : {}),
   });
 }
 
@@ -69,6 +78,10 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (err) {
+    if (err instanceof TlsCertificateError) {
+      process.stderr.write(`berth-proxy: tls: ${err.message} [${err.code}]\n`);
+      return 2;
+    }
     if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`berth-proxy: ${(err as Error).message}\n`);
       return 2;
