@@ -27,6 +27,18 @@ export function secret(name: string, type: string, keys: string[], resourceVersi
   };
 }
 
+/** A kubernetes.io/tls Secret as cert-manager writes it (tls.crt, tls.key, ca.crt), from PEM bytes. */
+export function tlsSecret(name: string, pem: { cert: Buffer; key: Buffer; ca?: Buffer }, resourceVersion = '1'): V1Secret {
+  const b64 = (b: Buffer) => b.toString('base64');
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'cache', uid: `uid-${name}`, resourceVersion },
+    type: 'kubernetes.io/tls',
+    data: { 'tls.crt': b64(pem.cert), 'tls.key': b64(pem.key), ...(pem.ca ? { 'ca.crt': b64(pem.ca) } : {}) },
+  };
+}
+
 export function inputs(over: Partial<ProjectInputs> = {}): ProjectInputs {
   const ep = over.endpoint ?? endpoint();
   return { project: project(), endpoint: ep, resolved: resolveEndpoint(ep), defaultImage: 'ghcr.io/berth-dev/berth-proxy:0.1.0', ...over };
