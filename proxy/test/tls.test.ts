@@ -108,10 +108,10 @@ describe('proxy: HTTPS @real', function () {
     before(async () => (containerd = await startContainerd()));
     after(() => containerd?.stop());
 
-    it('pulls through the HTTPS port with the CA named in hosts.toml', async () => {
+    it('pulls through the HTTPS port with the CA named in hosts.toml (the form docs/operations.md gives)', async () => {
       const hostsDir = join(ca.dir.path, 'certs.d');
       // server: a closed port, so the image can only come through the mirror.
-      await writeHostsToml(hostsDir, 'docker.io', [{ url: `https://${tlsHost()}`, ca: ca.caCert }], `http://127.0.0.1:${await freePort()}`);
+      await writeHostsToml(hostsDir, 'docker.io', [{ url: `https://${tlsHost()}/v2/docker.io`, overridePath: true, ca: ca.caCert }], `http://127.0.0.1:${await freePort()}`);
       await containerd.pull('docker.io/library/app:v1', { hostsDir });
       assert.match(await containerd.ctr(['images', 'ls', '-q']), /docker\.io\/library\/app:v1/);
     });
