@@ -1,5 +1,7 @@
 // Shared inputs for the builders' unit tests.
+import { readFile } from 'node:fs/promises';
 import type { V1Secret } from '@kubernetes/client-node';
+import type { TestCa } from '@berth/e2e';
 import type { ProxyCacheProject, ProxyCacheProjectSpec, RegistryEndpoint, RegistryEndpointSpec } from '../api/index.ts';
 import { resolveEndpoint } from './provider-defaults.ts';
 import type { ProjectInputs } from './inputs.ts';
@@ -25,6 +27,12 @@ export function secret(name: string, type: string, keys: string[], resourceVersi
     type,
     data: Object.fromEntries(keys.map((k) => [k, Buffer.from('s3cr3t-value').toString('base64')])),
   };
+}
+
+/** A server certificate from the test CA, as PEM bytes. */
+export async function issuePem(ca: TestCa, name: string, altNames: string[]): Promise<{ cert: Buffer; key: Buffer }> {
+  const files = await ca.issue(name, altNames);
+  return { cert: await readFile(files.cert), key: await readFile(files.key) };
 }
 
 /** A kubernetes.io/tls Secret as cert-manager writes it (tls.crt, tls.key, ca.crt), from PEM bytes. */

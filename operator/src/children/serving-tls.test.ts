@@ -1,20 +1,18 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { createTestCa, type TestCa } from '@berth/e2e';
 import { servingCertificate, TlsSecretError } from './serving-tls.ts';
-import { secret, tlsSecret } from './fixtures.test-helper.ts';
+import { issuePem, secret, tlsSecret } from './fixtures.test-helper.ts';
 
 describe('serving certificate Secret (spec.tls.secretName)', function () {
   this.timeout(60_000); // openssl runs
   let ca: TestCa;
   let cache: { cert: Buffer; key: Buffer };
   let other: { cert: Buffer; key: Buffer };
-  const pem = async (files: { cert: string; key: string }) => ({ cert: await readFile(files.cert), key: await readFile(files.key) });
 
   before(async () => {
     ca = await createTestCa();
-    cache = await pem(await ca.issue('cache', ['DNS:cache.example.com', 'DNS:berth-hub.cache.svc']));
-    other = await pem(await ca.issue('other', ['DNS:other.example.com']));
+    cache = await issuePem(ca, 'cache', ['DNS:cache.example.com', 'DNS:berth-hub.cache.svc']);
+    other = await issuePem(ca, 'other', ['DNS:other.example.com']);
   });
   after(() => ca?.dispose());
 

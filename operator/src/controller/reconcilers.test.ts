@@ -6,10 +6,9 @@ import { endpointReconciler } from './endpoint-reconciler.ts';
 import { silentLogger } from './logger.ts';
 import type { ProbeInput, ProbeResult } from './registry-probe.ts';
 import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
-import { readFile } from 'node:fs/promises';
 import type { V1Service } from '@kubernetes/client-node';
 import { createTestCa, type TestCa } from '@berth/e2e';
-import { endpoint, project, secret, tlsSecret } from '../children/fixtures.test-helper.ts';
+import { endpoint, issuePem, project, secret, tlsSecret } from '../children/fixtures.test-helper.ts';
 
 const now = () => new Date('2026-01-01T00:00:00Z');
 const noMirror: NodeMirrorView = { summarize: async () => undefined, projectsChanged: async () => {}, cleanup: () => ({ done: true }) };
@@ -145,11 +144,10 @@ describe('reconcilers (in-memory apiserver)', () => {
     let ca: TestCa;
     let first: { cert: Buffer; key: Buffer };
     let renewed: { cert: Buffer; key: Buffer };
-    const pem = async (files: { cert: string; key: string }) => ({ cert: await readFile(files.cert), key: await readFile(files.key) });
     before(async () => {
       ca = await createTestCa();
-      first = await pem(await ca.issue('first', ['DNS:cache.example.com']));
-      renewed = await pem(await ca.issue('renewed', ['DNS:cache.example.com']));
+      first = await issuePem(ca, 'first', ['DNS:cache.example.com']);
+      renewed = await issuePem(ca, 'renewed', ['DNS:cache.example.com']);
     });
     after(() => ca?.dispose());
     const condition = (type: string) => getProject(kube!)?.status?.conditions?.find((c) => c.type === type);

@@ -12,7 +12,7 @@ import type { ProxyMetrics } from '../observe/metrics.ts';
 import { MIN_TLS_VERSION, secureContextOptions, type CertificatePair } from '../tls/certificate.ts';
 import { handshakeFailureReason } from '../tls/handshake-failure.ts';
 import { refusePlainHttp } from '../tls/plain-http.ts';
-import { CertificateReloader, type ReloadOutcome } from '../tls/reloader.ts';
+import { CertificateReloader } from '../tls/reloader.ts';
 import { KEEP_ALIVE_TIMEOUT_MS } from './server.ts';
 import { answerOutsideHandler, writeAndClose } from './transport.ts';
 
@@ -39,7 +39,8 @@ export function createSecureProxyServer(listener: RequestListener, pair: Certifi
     refuse: (socket: Socket) => {
       writeAndClose(socket, new OciError('UNSUPPORTED', 'this port speaks HTTPS: send the request with https://, or use the plain HTTP port', { status: 400 }));
       // Read (and drop) the request still coming in: closing with unread bytes would reset the connection, and
-      // the client could lose the answer.
+      // the client could lose the answer. A client that never closes its side is cut off after the timeout.
+      socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => socket.destroy());
       socket.resume();
     },
   });
@@ -56,10 +57,6 @@ export interface SecureServing {
   readonly server: Server;
   /** The bound HTTPS address (after listen). */
   address(): AddressInfo;
-  /** The pair served now. */
-  certificate(): CertificatePair;
-  /** Reads the files now (as a file event would); what came of it. */
-  reload(): Promise<ReloadOutcome>;
   /** Starts following the files (after listen). */
   watch(): void;
   /** Stops following the files (the server is drained by the caller). */
@@ -104,8 +101,6 @@ export function startSecureServing(tls: ServingTlsConfig, pair: CertificatePair,
   return {
     server,
     address: () => server.address() as AddressInfo,
-    certificate: () => reloader.pair,
-    reload: () => reloader.check(),
     watch: () => reloader.start(),
     stop: () => reloader.stop(),
   };
