@@ -16,8 +16,13 @@ import { CertificateReloader } from '../tls/reloader.ts';
 import { KEEP_ALIVE_TIMEOUT_MS } from './server.ts';
 import { answerOutsideHandler, writeAndClose } from './transport.ts';
 
-/** A handshake takes round trips, not seconds; a silent or stalled one holds a socket until this. */
+/** A handshake takes round trips, not seconds; a stalled one holds a socket until this. */
 const HANDSHAKE_TIMEOUT_MS = 30_000;
+/**
+ * A client sends its ClientHello (or request line) as soon as it is connected. A connection silent for longer is
+ * closed: until its first byte it is no HTTP connection yet, so a drain cannot close it and would wait for this.
+ */
+const FIRST_BYTE_TIMEOUT_MS = 10_000;
 
 export interface SecureServerOptions {
   /** A handshake failed (an old protocol, no shared cipher, garbage, a timeout); `code` is Node's or OpenSSL's. */
@@ -35,7 +40,7 @@ export function createSecureProxyServer(listener: RequestListener, pair: Certifi
   server.on('tlsClientError', (err: NodeJS.ErrnoException) => opts.onHandshakeFailure?.(err.code ?? 'unknown'));
   answerOutsideHandler(server);
   refusePlainHttp(server, {
-    firstByteTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+    firstByteTimeoutMs: FIRST_BYTE_TIMEOUT_MS,
     refuse: (socket: Socket) => {
       writeAndClose(socket, new OciError('UNSUPPORTED', 'this port speaks HTTPS: send the request with https://, or use the plain HTTP port', { status: 400 }));
       // Read (and drop) the request still coming in: closing with unread bytes would reset the connection, and
