@@ -17,4 +17,6 @@ export { writeHostsToml, type MirrorHost } from './containerd/hosts.ts';
 export { startRedis, type Redis } from './redis/redis.ts';
 export { startProxy, proxyCliCommand, type RunningProxy, type StartProxyOptions } from './proxy/proxy.ts';
 export { useCluster, type Cluster } from './cluster/index.ts';
+export { createTestCa, type TestCa, type IssuedCertificate } from './tls/test-ca.ts';
+export { secretVolume, type SecretVolume } from './tls/secret-volume.ts';
 export { conformanceBinary, toolchainBinDir, toolchainVersions } from './testbed/toolchain.ts';

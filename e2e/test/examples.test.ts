@@ -2,12 +2,13 @@
 // installed (so their schemas and CEL rules accept them); the private-upstream example, pointed at a local
 // docker-registry with basic auth instead of registry.example.com, runs fully and becomes Ready with the operator
 // running (its URL, credentials and storage class replaced: the control plane has no volume provisioner); the Argo CD and Flux objects, whose CRDs are not installed here, are checked by kubeconform -strict
-// against hand-written schemas of the fields they use (e2e/src/chart/third-party-schemas.ts).
+// against hand-written schemas of the fields they use (e2e/src/chart/third-party-schemas.ts), as are the
+// cert-manager objects of examples/https (cert-manager is not installed here either).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, repoRoot, startRegistry, tempDir, useCluster, type Cluster, type Registry, type TempDir } from '../src/index.ts';
-import { exampleFiles, isGitOps, isKustomization, type ExampleFile } from '../src/chart/examples.ts';
+import { exampleFiles, isKustomization, isThirdParty, type ExampleFile } from '../src/chart/examples.ts';
 import { kubeconform } from '../src/chart/kubeconform.ts';
 import { operatorCommand } from '../src/chart/operator-process.ts';
 import { parseManifests, prepareSchemas } from '../src/chart/prepare-schemas.ts';
@@ -23,7 +24,7 @@ const namespace = 'berth-caches';
 describe('examples/ @real', function () {
   this.timeout(600_000);
   const files = exampleFiles();
-  const berthFiles = files.filter((f) => !isKustomization(f) && !isGitOps(f));
+  const berthFiles = files.filter((f) => !isKustomization(f) && !isThirdParty(f));
   let cluster: Cluster;
   let work: TempDir;
 
@@ -40,7 +41,7 @@ describe('examples/ @real', function () {
     await work?.remove();
   });
 
-  it('has the five public caches, a private upstream, k3s node mirroring, Argo CD and Flux', () => {
+  it('has the five public caches, a private upstream, k3s node mirroring, HTTPS with cert-manager, Argo CD and Flux', () => {
     const kinds = (f: ExampleFile) => parseManifests(f.text).map((d) => d.kind);
     for (const name of ['docker-hub', 'quay', 'ghcr', 'registry-k8s-io', 'gcr']) {
       const file = files.find((f) => f.path === `examples/caches/${name}.yaml`);
@@ -48,7 +49,7 @@ describe('examples/ @real', function () {
       assert.deepEqual(kinds(file), ['RegistryEndpoint', 'ProxyCacheProject']);
     }
     const all = files.flatMap(kinds);
-    for (const kind of ['Application', 'GitRepository', 'Kustomization', 'Secret']) assert.ok(all.includes(kind), kind);
+    for (const kind of ['Application', 'GitRepository', 'Kustomization', 'Secret', 'Certificate', 'Issuer']) assert.ok(all.includes(kind), kind);
   });
 
   it('kustomize builds examples/caches from exactly the files in it', async () => {
@@ -60,15 +61,19 @@ describe('examples/ @real', function () {
   it('every Berth example is accepted by server-side apply, folder by folder as a person applies them', async () => {
     const ssa = ['apply', '--server-side', '--field-manager=berth-examples'];
     await cluster.kubectl([...ssa, '-k', join(root, 'examples', 'caches')]);
-    for (const folder of ['private-upstream', 'k3s-node-mirror', 'scenarios']) await cluster.kubectl([...ssa, '-f', join(root, 'examples', folder)]);
+    // Each folder's Berth files together (the cert-manager ones of https/ left to kubeconform below).
+    for (const folder of ['private-upstream', 'k3s-node-mirror', 'https', 'scenarios']) {
+      const own = berthFiles.filter((f) => f.path.startsWith(`examples/${folder}/`)).flatMap((f) => ['-f', join(root, f.path)]);
+      await cluster.kubectl([...ssa, ...own]);
+    }
     const listed = await cluster.kubectl(['get', 'regep,pcp', '-n', namespace, '-o', 'name']);
     const scenarios = ['docker-hub-authenticated', 'k8s-gcr-io', 'gcr-via-proxy', 'internal-registry'];
-    for (const name of ['docker-hub', 'quay', 'ghcr', 'registry-k8s-io', 'gcr', 'private-registry', 'docker-hub-k3s', ...scenarios]) {
+    for (const name of ['docker-hub', 'quay', 'ghcr', 'registry-k8s-io', 'gcr', 'private-registry', 'docker-hub-k3s', 'docker-hub-https', ...scenarios]) {
       assert.ok(listed.includes(`proxycacheproject.berth.dev/${name}`), `${name} not created:\n${listed}`);
       assert.ok(listed.includes(`registryendpoint.berth.dev/${name}`), `${name} endpoint not created:\n${listed}`);
     }
     const folders = new Set(berthFiles.map((f) => f.path.split('/')[1]));
-    assert.deepEqual([...folders].sort(), ['caches', 'k3s-node-mirror', 'private-upstream', 'scenarios'], 'a new example folder: apply it above');
+    assert.deepEqual([...folders].sort(), ['caches', 'https', 'k3s-node-mirror', 'private-upstream', 'scenarios'], 'a new example folder: apply it above');
   });
 
   it('every example passes kubeconform -strict, Argo CD and Flux objects included', async () => {

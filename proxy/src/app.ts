@@ -1,6 +1,7 @@
 // The composition root: builds store, index, upstream clients, pull-through, server from a validated config.
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ProxyConfig } from './config/index.ts';
 import { resolveProjects } from './project.ts';
@@ -14,11 +15,15 @@ import { Evictor } from './retention/evictor.ts';
 import { Pinner } from './retention/pinner.ts';
 import { ProxyMetrics } from './observe/metrics.ts';
 import { createLogger, type Logger } from './observe/log.ts';
-import { createProxyServer } from './server/server.ts';
+import { createProxyServer, proxyRequestListener } from './server/server.ts';
+import { startSecureServing, type SecureServing } from './server/secure-server.ts';
+import { readCertificatePair } from './tls/files.ts';
 
 export interface RunningProxy {
   server: Server;
   address: AddressInfo;
+  /** The HTTPS side, when the config has `tls`. */
+  secure?: SecureServing;
   logger: Logger;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), closes everything. */
   stop(graceMs?: number): Promise<void>;
@@ -29,10 +34,14 @@ export interface StartOptions {
   retentionIntervalMs?: number;
   /** First retry of pinned images that failed at start; default 30 s, doubling up to 10 min. */
   pinRetryMs?: number;
+  /** How often the TLS files are read when no file event came; default 30 s. */
+  tlsPollMs?: number;
 }
 
 export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): Promise<RunningProxy> {
   const logger = createLogger(config.log?.level);
+  // Checked before anything else starts: a pair that cannot be served stops the start with its reason.
+  const tlsPair = config.tls ? await readCertificatePair(config.tls.certFile, config.tls.keyFile) : undefined;
   const projects = resolveProjects(config);
   await mkdir(config.storage.directory, { recursive: true });
   const store = new FileBlobStore(config.storage.directory);
@@ -63,30 +72,37 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   });
   evictor.start();
   let ready = false;
-  const server = createProxyServer({ projects, service, metrics, logger, isReady: () => ready });
-  const { host, port } = splitListen(config.listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  const serverOptions = { projects, service, metrics, logger, isReady: () => ready };
+  const listener = proxyRequestListener(serverOptions);
+  const server = createProxyServer(serverOptions, listener);
+  const secure = config.tls && tlsPair
+    ? startSecureServing(config.tls, tlsPair, listener, { metrics, logger, ...(opts.tlsPollMs ? { pollMs: opts.tlsPollMs } : {}) })
+    : undefined;
+  try {
+    await listen(server, config.listen);
+    if (secure) await listen(secure.server, config.tls!.listen);
+  } catch (err) {
+    secure?.stop();
+    server.close();
+    throw err;
+  }
+  secure?.watch();
   ready = true;
   // Pinned images are fetched after the server is up: a slow upstream must not hold back serving what is cached.
   const pinning = pinner.fetchAll().then(() => evictor.run()).catch((err: Error) => logger.warn('pinning failed', { error: err.message }));
   const address = server.address() as AddressInfo;
-  logger.info('serving', { listen: `${address.address}:${address.port}`, projects: projects.map((p) => ({ name: p.name, registry: p.registry, upstream: p.upstream })) });
+  logger.info('serving', {
+    listen: `${address.address}:${address.port}`,
+    ...(secure ? { listenTLS: `${secure.address().address}:${secure.address().port}` } : {}),
+    projects: projects.map((p) => ({ name: p.name, registry: p.registry, upstream: p.upstream })),
+  });
   return {
     server, address, logger,
+    ...(secure ? { secure } : {}),
     async stop(graceMs = 25_000) {
       ready = false;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // close() ends only the connections idle right now; a keep-alive connection whose download finishes during
-      // the drain turns idle later and would hold the process until the grace ran out.
-      server.closeIdleConnections();
-      const sweeper = setInterval(() => server.closeIdleConnections(), 200);
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
-      clearInterval(sweeper);
-      clearTimeout(timer);
+      secure?.stop();
+      await Promise.all([server, ...(secure ? [secure.server] : [])].map((s) => drain(s, graceMs)));
       await pinner.stop();
       await evictor.stop().catch(() => undefined);
       await Promise.all([...upstreams.values()].map((u) => u.close().catch(() => undefined)));
@@ -94,6 +110,30 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
       await catalog.close().catch(() => undefined);
     },
   };
+}
+
+function listen(server: Server | HttpsServer, address: string): Promise<void> {
+  const { host, port } = splitListen(address);
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish (up to `graceMs`), then ends what is left. */
+async function drain(server: Server | HttpsServer, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // close() ends only the connections idle right now; a keep-alive connection whose download finishes during
+  // the drain turns idle later and would hold the process until the grace ran out.
+  server.closeIdleConnections();
+  const sweeper = setInterval(() => server.closeIdleConnections(), 200);
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearInterval(sweeper);
+  clearTimeout(timer);
 }
 
 export function splitListen(listen: string): { host: string; port: number } {

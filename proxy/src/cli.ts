@@ -5,21 +5,24 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, parseProxyConfig, validateProxyConfig, type ProxyConfig } from './config/index.ts';
 import { startProxy } from './app.ts';
 import { proxyVersion } from './observe/build-info.ts';
+import { TlsCertificateError } from './tls/errors.ts';
 import { closeLogger } from './observe/log.ts';
 
 const USAGE = `usage:
   berth-proxy serve --config FILE
   berth-proxy serve --listen HOST:PORT --storage DIR --upstream REGISTRY=URL [--upstream ...] [--log-level LEVEL]
+                    [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE]
   berth-proxy node-agent --config FILE --host-root DIR [--once] (berth-proxy node-agent --help for all flags)
   berth-proxy --version
 
 serve: the pull-through cache. Its configuration comes from one YAML file (what the operator renders; see
 proxy/src/config/index.ts for every field) or, for a quick start, from flags: the first --upstream is the default
 project, e.g. --upstream docker.io=https://registry-1.docker.io. --config cannot be combined with the other flags.
+With the three --tls flags it also serves HTTPS on its own port (plain HTTP stays on --listen).
 node-agent: writes the node's container runtime mirror configuration and reports what it did.`;
 
 /** Flags that only make a config; with --config they would be silently ignored, so they are refused. */
-const FLAG_CONFIG = ['listen', 'storage', 'upstream', 'log-level'] as const;
+const FLAG_CONFIG = ['listen', 'storage', 'upstream', 'log-level', 'tls-listen', 'tls-cert', 'tls-key'] as const;
 
 /** The config for `serve`: from a file, or from flags (the first upstream is the default project). */
 export async function serveConfig(argv: string[]): Promise<ProxyConfig> {
@@ -31,6 +34,9 @@ export async function serveConfig(argv: string[]): Promise<ProxyConfig> {
       storage: { type: 'string' },
       upstream: { type: 'string', multiple: true },
       'log-level': { type: 'string' },
+      'tls-listen': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
     },
     strict: true,
   });
@@ -56,6 +62,10 @@ export async function serveConfig(argv: string[]): Promise<ProxyConfig> {
     storage: values.storage ? { directory: values.storage } : undefined,
     projects,
     ...(values['log-level'] ? { log: { level: values['log-level'] } } : {}),
+    // All three or none: the validator names the one missing.
+    ...(values['tls-listen'] || values['tls-cert'] || values['tls-key']
+      ? { tls: { listen: values['tls-listen'], certFile: values['tls-cert'], keyFile: values['tls-key'] } }
+      : {}),
   });
 }
 
@@ -100,6 +110,10 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (err) {
+    if (err instanceof TlsCertificateError) {
+      process.stderr.write(`berth-proxy: tls: ${err.message} [${err.code}]\n`);
+      return 2;
+    }
     if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`berth-proxy: ${(err as Error).message}\n`);
       return 2;

@@ -31,6 +31,8 @@ export interface ProxyPlacement {
   storage?: string;
   /** `index: { redis: URL }`: the shared index of replicas on one store. */
   redis?: string;
+  /** `tls:` — HTTPS on 127.0.0.1:`port` as well, with these files. */
+  tls?: { port: number; certFile: string; keyFile: string };
 }
 
 async function launch(dir: TempDir, port: number, projects: ProjectSpec[], placement: ProxyPlacement): Promise<ProxyUnderTest> {
@@ -39,6 +41,7 @@ async function launch(dir: TempDir, port: number, projects: ProjectSpec[], place
   await writeFile(configFile, stringify({
     listen: `127.0.0.1:${port}`, storage: { directory: storage }, log: { level: 'debug' }, projects,
     ...(placement.redis ? { index: { redis: placement.redis } } : {}),
+    ...(placement.tls ? { tls: { listen: `127.0.0.1:${placement.tls.port}`, certFile: placement.tls.certFile, keyFile: placement.tls.keyFile } } : {}),
   }));
   const proxy = await startProxy({ configFile });
   return {

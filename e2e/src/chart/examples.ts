@@ -28,3 +28,9 @@ export const isKustomization = (f: ExampleFile): boolean => f.path.endsWith('/ku
 
 /** Argo CD and Flux objects: their CRDs are not installed on the local control plane. */
 export const isGitOps = (f: ExampleFile): boolean => f.path.startsWith('examples/gitops/');
+
+/** cert-manager objects (examples/https/certificate.yaml): cert-manager is not installed on the local control plane. */
+export const isCertManager = (f: ExampleFile): boolean => /^apiVersion: cert-manager\.io\//m.test(f.text);
+
+/** Files whose kinds the local control plane does not know: checked by kubeconform against hand-written schemas. */
+export const isThirdParty = (f: ExampleFile): boolean => isGitOps(f) || isCertManager(f);

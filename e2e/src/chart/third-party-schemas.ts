@@ -1,6 +1,7 @@
 // Hand-written schemas for the third-party kinds Berth ships manifests for, covering only the fields those
 // manifests use (and the required ones), after the projects' own CRDs: Prometheus Operator v0.7x
-// (monitoring.coreos.com/v1), Argo CD (argoproj.io/v1alpha1), Flux v2 (source/kustomize.toolkit.fluxcd.io/v1).
+// (monitoring.coreos.com/v1), Argo CD (argoproj.io/v1alpha1), Flux v2 (source/kustomize.toolkit.fluxcd.io/v1),
+// cert-manager v1.x (cert-manager.io/v1).
 // With strict() on top, a field outside this list fails: extend the list when a manifest needs more.
 import type { JsonSchema } from './schemas.ts';
 
@@ -90,6 +91,35 @@ export const thirdPartyKinds: ThirdPartyKind[] = [
           syncOptions: { type: 'array', items: str },
         },
       },
+    },
+  }),
+  kind('cert-manager.io', 'v1', 'Issuer', {
+    type: 'object',
+    properties: {
+      selfSigned: { type: 'object', properties: {} },
+      ca: { type: 'object', required: ['secretName'], properties: { secretName: str } },
+    },
+  }),
+  kind('cert-manager.io', 'v1', 'Certificate', {
+    type: 'object',
+    required: ['secretName', 'issuerRef'],
+    properties: {
+      secretName: str,
+      commonName: str,
+      isCA: bool,
+      duration: duration,
+      renewBefore: duration,
+      dnsNames: { type: 'array', items: str },
+      ipAddresses: { type: 'array', items: str },
+      privateKey: {
+        type: 'object',
+        properties: {
+          algorithm: { enum: ['RSA', 'ECDSA', 'Ed25519'] },
+          size: { type: 'integer' },
+          rotationPolicy: { enum: ['Never', 'Always'] },
+        },
+      },
+      issuerRef: { type: 'object', required: ['name'], properties: { name: str, kind: str, group: str } },
     },
   }),
   kind('source.toolkit.fluxcd.io', 'v1', 'GitRepository', {

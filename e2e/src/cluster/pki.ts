@@ -107,6 +107,24 @@ async function openssl(args: string[]): Promise<void> {
 const newKey = (path: string): Promise<void> =>
   openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', path]);
 
+/** A self-signed CA: a new key at `ca.key` and its certificate at `ca.cert`. */
+export async function issueCa(ca: { cert: string; key: string }, commonName: string, days = 3650): Promise<void> {
+  await newKey(ca.key);
+  await openssl(['req', '-x509', '-new', '-key', ca.key, '-subj', subjectOf({ commonName }), '-days', String(days), '-out', ca.cert]);
+}
+
+/** A new key at `out.key` and its certificate for `spec`, signed by `ca`, at `out.cert`. */
+export async function issueLeaf(ca: { cert: string; key: string }, spec: CertSpec, out: { cert: string; key: string }, days = 3650): Promise<void> {
+  const cnf = `${out.cert}.cnf`;
+  await writeFile(cnf, leafOpensslConfig(spec));
+  try {
+    await newKey(out.key);
+    await openssl(['req', '-x509', '-new', '-config', cnf, '-key', out.key, '-subj', subjectOf(spec), '-CA', ca.cert, '-CAkey', ca.key, '-days', String(days), '-out', out.cert]);
+  } finally {
+    await rm(cnf, { force: true });
+  }
+}
+
 /** Creates every missing file of the PKI; an existing complete PKI is left as it is. */
 export async function ensurePki(dir: string): Promise<Pki> {
   const pki = pkiFiles(dir);
@@ -115,19 +133,9 @@ export async function ensurePki(dir: string): Promise<Pki> {
   // A partial PKI (an interrupted `up`) is rebuilt whole: leaves must be signed by the CA beside them.
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await newKey(pki.caKey);
-  await openssl(['req', '-x509', '-new', '-key', pki.caKey, '-subj', '/CN=berth-local-ca', '-days', '3650', '-out', pki.caCert]);
+  await issueCa({ cert: pki.caCert, key: pki.caKey }, 'berth-local-ca');
   await newKey(pki.serviceAccountKey);
   await openssl(['pkey', '-in', pki.serviceAccountKey, '-pubout', '-out', pki.serviceAccountPub]);
-  await Promise.all(
-    certSpecs.map(async (spec) => {
-      const { cert, key } = pki.cert(spec.name);
-      const cnf = join(dir, `${spec.name}.cnf`);
-      await writeFile(cnf, leafOpensslConfig(spec));
-      await newKey(key);
-      await openssl(['req', '-x509', '-new', '-config', cnf, '-key', key, '-subj', subjectOf(spec), '-CA', pki.caCert, '-CAkey', pki.caKey, '-days', '3650', '-out', cert]);
-      await rm(cnf);
-    }),
-  );
+  await Promise.all(certSpecs.map((spec) => issueLeaf({ cert: pki.caCert, key: pki.caKey }, spec, pki.cert(spec.name))));
   return pki;
 }

@@ -29,4 +29,9 @@ describe('writeHostsToml', () => {
       ].join('\n'),
     );
   });
+
+  it('names the CA a mirror\'s certificate is verified with', async () => {
+    await writeHostsToml(dir, 'docker.io', [{ url: 'https://cache.example.com/v2/docker.io', overridePath: true, ca: '/etc/containerd/certs.d/docker.io/cache-ca.crt' }]);
+    assert.match(await readFile(join(dir, 'docker.io', 'hosts.toml'), 'utf8'), /override_path = true\n {2}ca = "\/etc\/containerd\/certs\.d\/docker\.io\/cache-ca\.crt"\n/);
+  });
 });

@@ -8,6 +8,8 @@ export interface MirrorHost {
   /** http://127.0.0.1:PORT, or with override_path the full API root, e.g. http://127.0.0.1:PORT/v2/docker.io */
   url: string;
   overridePath?: boolean;
+  /** A CA certificate file (PEM) this host's certificate is verified with (hosts.toml `ca`), for an https URL. */
+  ca?: string;
 }
 
 /** Writes `<hostsDir>/<registry>/hosts.toml` sending pulls of `registry` to the mirrors, then to `server`. */
@@ -16,6 +18,7 @@ export async function writeHostsToml(hostsDir: string, registry: string, mirrors
   for (const mirror of mirrors) {
     lines.push(`[host.${JSON.stringify(mirror.url)}]`, '  capabilities = ["pull", "resolve"]');
     if (mirror.overridePath) lines.push('  override_path = true');
+    if (mirror.ca) lines.push(`  ca = ${JSON.stringify(mirror.ca)}`);
     lines.push('');
   }
   await mkdir(join(hostsDir, registry), { recursive: true });

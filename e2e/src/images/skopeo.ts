@@ -1,5 +1,6 @@
 // skopeo, the client that copies images between registries and directories. `--insecure-policy` because the
-// test bed trusts what it built; TLS verification off because every registry here is plain HTTP on loopback.
+// test bed trusts what it built; TLS verification off because the registries here are plain HTTP on loopback,
+// except a pull given a `certDir` (the proxy's HTTPS port), which verifies the certificate against that CA.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../testbed/run.ts';
@@ -34,6 +35,8 @@ export interface PullOptions {
   all?: boolean;
   /** A CRI-O style registries.conf (mirrors), `skopeo --registries-conf`. */
   registriesConf?: string;
+  /** Pull over verified TLS, trusting the CA certificates (`*.crt`) in this directory (`--src-cert-dir`). */
+  certDir?: string;
 }
 
 /** Copies `source` (e.g. 127.0.0.1:PORT/library/app:v1 or …@sha256:…) into a temp dir; skopeo checks every digest. */
@@ -43,7 +46,8 @@ export async function pullImage(source: string, opts: PullOptions = {}): Promise
   const auth = opts.creds ? ['--src-creds', opts.creds] : [];
   const all = opts.all ? ['--all'] : [];
   try {
-    await skopeo([...global, 'copy', ...all, '--src-tls-verify=false', ...auth, `docker://${source}`, `dir:${join(dir.path, 'image')}`], {
+    const tls = opts.certDir ? ['--src-cert-dir', opts.certDir] : ['--src-tls-verify=false'];
+    await skopeo([...global, 'copy', ...all, ...tls, ...auth, `docker://${source}`, `dir:${join(dir.path, 'image')}`], {
       secrets: secretsOf(opts.creds),
     });
   } catch (err) {

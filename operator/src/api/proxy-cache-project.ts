@@ -21,6 +21,11 @@ export interface ProxyCacheProjectSpec {
     pinned?: string[];
   };
   access?: { anonymous?: boolean; htpasswdSecretRef?: SecretKeyRef };
+  /**
+   * HTTPS served by the proxy pods themselves, from a kubernetes.io/tls Secret in the project's namespace (what a
+   * cert-manager Certificate writes). The plain HTTP port stays; rotation of the Secret needs no restart.
+   */
+  tls?: { secretName: string };
   ingress?: { host?: string; className?: string; tls?: { secretName: string } };
   nodeMirror?: {
     enabled?: boolean;
@@ -35,7 +40,7 @@ export interface ProxyCacheProjectSpec {
 export interface ProxyCacheProjectStatus {
   observedGeneration?: number;
   registry?: string;
-  urls?: { inCluster?: string; nodeMirror?: string; ingress?: string };
+  urls?: { inCluster?: string; nodeMirror?: string; ingress?: string; inClusterHTTPS?: string };
   cache?: {
     artifacts?: number;
     bytes?: number;
@@ -60,5 +65,5 @@ export interface ProxyCacheProject {
   status?: ProxyCacheProjectStatus;
 }
 
-export const PROJECT_CONDITIONS = ['Ready', 'Progressing', 'Degraded', 'EndpointReady', 'StorageBound', 'NodeMirrorReady'] as const;
+export const PROJECT_CONDITIONS = ['Ready', 'Progressing', 'Degraded', 'EndpointReady', 'StorageBound', 'NodeMirrorReady', 'TLSReady'] as const;
 export type ProjectConditionType = (typeof PROJECT_CONDITIONS)[number];

@@ -54,6 +54,7 @@ const project: Omit<DeepRequired<ProxyCacheProject>, 'metadata'> & { metadata: t
     index: { redis: { url: 'redis://berth-redis:6379/0' } },
     cache: { tagTTL: '5m', keepAfterUpstreamDelete: true, retention: { unusedFor: '720h', maxSize: '10Gi' }, pinned: ['library/nginx:1.27'] },
     access: { anonymous: false, htpasswdSecretRef: { name: 'users', key: 'htpasswd' } },
+    tls: { secretName: 'cache-serving-tls' },
     ingress: { host: 'cache.example.com', className: 'nginx', tls: { secretName: 'cache-tls' } },
     nodeMirror: { enabled: true, runtimes: ['containerd'], nodeSelector: { role: 'worker' }, address: 'clusterIP' },
     resources: { requests: { cpu: '100m' }, limits: { memory: '512Mi' } },
@@ -62,7 +63,7 @@ const project: Omit<DeepRequired<ProxyCacheProject>, 'metadata'> & { metadata: t
   status: {
     observedGeneration: 1,
     registry: 'docker.io',
-    urls: { inCluster: 'http://a', nodeMirror: 'http://b', ingress: 'https://c' },
+    urls: { inCluster: 'http://a', nodeMirror: 'http://b', ingress: 'https://c', inClusterHTTPS: 'https://d' },
     cache: {
       artifacts: 1, bytes: 2, size: '2', hits: 3, misses: 4, hitPercent: 43, upstreamDeleted: 0,
       lastUpstreamError: 'x', updateTime: '2026-01-01T00:00:00Z',

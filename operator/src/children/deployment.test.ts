@@ -44,6 +44,26 @@ describe('proxy Deployment', () => {
     assert.deepEqual(vols.access?.secret?.items, [{ key: 'list', path: 'htpasswd' }]);
   });
 
+  it('with spec.tls: mounts tls.crt and tls.key of the Secret read-only and opens the https port beside http', () => {
+    const d = desiredDeployment(inputs({ project: project({ tls: { secretName: 'cache-tls' } }) }), 'h');
+    const pod = d.spec?.template.spec;
+    const vol = pod?.volumes?.find((v) => v.name === 'serving-tls');
+    assert.deepEqual(vol?.secret, { secretName: 'cache-tls', items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], defaultMode: 0o440 });
+    assert.deepEqual(pod?.containers[0]?.volumeMounts?.find((m) => m.name === 'serving-tls'), { name: 'serving-tls', mountPath: '/etc/berth/tls', readOnly: true });
+    assert.deepEqual(pod?.containers[0]?.ports, [
+      { name: 'http', containerPort: 5000, protocol: 'TCP' },
+      { name: 'https', containerPort: 5443, protocol: 'TCP' },
+    ]);
+    // Probes stay on plain HTTP: the kubelet needs no certificate, and a broken renewal does not fail the pod.
+    assert.equal(pod?.containers[0]?.readinessProbe?.httpGet?.port, 'http');
+  });
+
+  it('without spec.tls: no certificate volume and no https port', () => {
+    const pod = desiredDeployment(inputs(), 'h').spec?.template.spec;
+    assert.equal(pod?.volumes?.find((v) => v.name === 'serving-tls'), undefined);
+    assert.deepEqual(pod?.containers[0]?.ports?.map((p) => p.name), ['http']);
+  });
+
   it('honours replicas, image and resources, and rolls without surge only on a shared volume', () => {
     const d = desiredDeployment(inputs({ project: project({
       replicas: 3, image: 'example/proxy:dev', storage: { accessMode: 'ReadWriteMany' },

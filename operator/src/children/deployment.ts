@@ -2,7 +2,7 @@
 // RuntimeDefault, all capabilities dropped), probes on /readyz and /healthz, resource requests, the config and
 // the referenced Secrets mounted read-only, and the rollout hash that rolls the pods when any of them changes.
 import type { V1Deployment, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { childLabels, childName, PROXY_PORT, selectorLabels } from './names.ts';
+import { childLabels, childName, PROXY_PORT, PROXY_TLS_PORT, selectorLabels } from './names.ts';
 import { ownerReference } from './owner.ts';
 import { credentialsKind, MOUNTS, type ProjectInputs } from './inputs.ts';
 import { ROLLOUT_HASH_ANNOTATION } from './rollout-hash.ts';
@@ -44,7 +44,10 @@ export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V
               name: 'proxy',
               image: project.spec.image ?? inputs.defaultImage,
               args: ['serve', '--config', MOUNTS.configFile],
-              ports: [{ name: 'http', containerPort: PROXY_PORT, protocol: 'TCP' }],
+              ports: [
+                { name: 'http', containerPort: PROXY_PORT, protocol: 'TCP' },
+                ...(project.spec.tls ? [{ name: 'https', containerPort: PROXY_TLS_PORT, protocol: 'TCP' }] : []),
+              ],
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
               livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 6 },
               resources: resourcesOf(project.spec.resources),
@@ -105,5 +108,9 @@ function volumesOf(inputs: ProjectInputs, name: string): { volumes: V1Volume[]; 
   if (access?.htpasswdSecretRef && access.anonymous !== true) {
     secretVolume('access', access.htpasswdSecretRef.name, [{ key: access.htpasswdSecretRef.key ?? 'htpasswd', path: 'htpasswd' }], MOUNTS.accessDir);
   }
+  // The serving certificate, by name only: its content is not in the rollout hash, so a renewal rolls nothing —
+  // the kubelet updates the files and the proxy reloads them. A new secretName changes this template and rolls.
+  const tls = inputs.project.spec.tls;
+  if (tls) secretVolume('serving-tls', tls.secretName, [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], MOUNTS.tlsDir);
   return { volumes, mounts };
 }

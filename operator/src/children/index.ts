@@ -40,5 +40,6 @@ export function desiredChildren(inputs: ProjectInputs, existingPvc?: V1Persisten
 export { childName, childLabels, selectorLabels, PROXY_PORT } from './names.ts';
 export { resolveEndpoint, EndpointConfigError, type ResolvedEndpoint } from './provider-defaults.ts';
 export { credentialsKind, SecretShapeError, MOUNTS, type ProjectInputs } from './inputs.ts';
+export { servingCertificate, TlsSecretError, type ServingCertificate } from './serving-tls.ts';
 export { ROLLOUT_HASH_ANNOTATION } from './rollout-hash.ts';
 export type { StorageRefusal } from './pvc.ts';

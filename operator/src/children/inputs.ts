@@ -25,6 +25,7 @@ export const MOUNTS = {
   credentialsDir: '/etc/berth/credentials',
   caDir: '/etc/berth/ca',
   accessDir: '/etc/berth/access',
+  tlsDir: '/etc/berth/tls',
   storageDir: '/var/lib/berth',
   tmpDir: '/tmp',
 } as const;

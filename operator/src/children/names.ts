@@ -4,6 +4,10 @@ import { createHash } from 'node:crypto';
 import type { ProxyCacheProject } from '../api/index.ts';
 
 export const PROXY_PORT = 5000;
+/** The proxy's HTTPS port in the pod (spec.tls): unprivileged, as the pod runs without capabilities. */
+export const PROXY_TLS_PORT = 5443;
+/** The Service's HTTPS port: 443, so that clients name the cache without a port (https://cache.example.com). */
+export const SERVICE_HTTPS_PORT = 443;
 export const MANAGED_BY = 'berth-operator';
 
 export function childName(project: ProxyCacheProject): string {

@@ -17,6 +17,15 @@ describe('proxy config for a project', () => {
     });
   });
 
+  it('with spec.tls: serves HTTPS on 5443 from the mounted Secret files, and plain HTTP on 5000 still', () => {
+    const text = renderedProxyConfig(inputs({ project: project({ tls: { secretName: 'cache-tls' } }) }));
+    const cfg = parseProxyConfig(text);
+    assert.equal(cfg.listen, '0.0.0.0:5000');
+    assert.deepEqual(cfg.tls, { listen: '0.0.0.0:5443', certFile: '/etc/berth/tls/tls.crt', keyFile: '/etc/berth/tls/tls.key' });
+    assert.ok(!text.includes('cache-tls'), 'the config names mounted files, not the Secret');
+    assert.equal(desiredProxyConfig(inputs()).tls, undefined);
+  });
+
   it('maps every cache, TLS, proxy and access field, naming mounted files only', () => {
     const ep = endpoint({ provider: 'harbor', url: 'https://harbor.example.com', credentialsSecretRef: { name: 'creds' },
       tls: { caSecretRef: { name: 'ca' } }, httpProxy: { url: 'http://proxy:3128', noProxy: ['.svc'] } });

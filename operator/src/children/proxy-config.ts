@@ -1,7 +1,7 @@
 // The proxy's configuration for one project, in the proxy's own type (contract 2): the operator never writes a
 // file the proxy would refuse, because it renders through the proxy's validator.
 import { renderProxyConfig, type ProjectConfig, type ProxyConfig } from '@berth/proxy/config';
-import { proxyProjectName, PROXY_PORT } from './names.ts';
+import { proxyProjectName, PROXY_PORT, PROXY_TLS_PORT } from './names.ts';
 import { credentialsKind, MOUNTS, type ProjectInputs } from './inputs.ts';
 
 export function desiredProxyConfig(inputs: ProjectInputs): ProxyConfig {
@@ -48,6 +48,8 @@ export function desiredProxyConfig(inputs: ProjectInputs): ProxyConfig {
     log: { level: 'info' },
     projects: [entry],
   };
+  // The files the kubelet keeps in step with the Secret; the proxy follows them (no rollout on renewal).
+  if (spec.tls) config.tls = { listen: `0.0.0.0:${PROXY_TLS_PORT}`, certFile: `${MOUNTS.tlsDir}/tls.crt`, keyFile: `${MOUNTS.tlsDir}/tls.key` };
   // Replicas share one volume, so they must share one index too; the CRD refuses replicas > 1 without it.
   if (spec.index?.redis?.url) config.index = { redis: spec.index.redis.url };
   return config;

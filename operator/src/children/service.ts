@@ -1,6 +1,7 @@
-// The Service in front of the proxy pods: ClusterIP, or NodePort when nodes reach the cache through a node port.
+// The Service in front of the proxy pods: ClusterIP, or NodePort when nodes reach the cache through a node port;
+// port 5000 (http) always, and 443 (https) when the project serves TLS.
 import type { V1Service } from '@kubernetes/client-node';
-import { childLabels, childName, PROXY_PORT, selectorLabels } from './names.ts';
+import { childLabels, childName, PROXY_PORT, SERVICE_HTTPS_PORT, selectorLabels } from './names.ts';
 import { ownerReference } from './owner.ts';
 import type { ProxyCacheProject } from '../api/index.ts';
 
@@ -13,7 +14,11 @@ export function desiredService(project: ProxyCacheProject): V1Service {
     spec: {
       type: nodePort ? 'NodePort' : 'ClusterIP',
       selector: selectorLabels(project),
-      ports: [{ name: 'http', port: PROXY_PORT, targetPort: 'http', protocol: 'TCP' }],
+      // http stays first: the node mirror's nodePort address is the first port's.
+      ports: [
+        { name: 'http', port: PROXY_PORT, targetPort: 'http', protocol: 'TCP' },
+        ...(project.spec.tls ? [{ name: 'https', port: SERVICE_HTTPS_PORT, targetPort: 'https', protocol: 'TCP' }] : []),
+      ],
     },
   };
 }

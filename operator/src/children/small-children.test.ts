@@ -17,6 +17,14 @@ describe('small children', () => {
     assert.equal(desiredService(project({ nodeMirror: { enabled: true, address: 'nodePort' } })).spec?.type, 'NodePort');
   });
 
+  it('Service: with spec.tls, port 443 (https) to the pods\' https port, after http', () => {
+    const ports = desiredService(project({ tls: { secretName: 'cache-tls' } })).spec?.ports;
+    assert.deepEqual(ports, [
+      { name: 'http', port: 5000, targetPort: 'http', protocol: 'TCP' },
+      { name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' },
+    ]);
+  });
+
   it('Ingress: only with a host; TLS and class when given', () => {
     assert.equal(desiredIngress(project()), undefined);
     const i = desiredIngress(project({ ingress: { host: 'cache.example.com', className: 'nginx', tls: { secretName: 'tls' } } }));

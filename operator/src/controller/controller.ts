@@ -206,7 +206,9 @@ export class Controller {
     for (const e of endpoints) this.queue.add(`regep/${namespace}/${e.metadata.name}`);
     const endpointNames = new Set(endpoints.map((e) => e.metadata.name));
     for (const p of this.projects.list(namespace)) {
-      if (endpointNames.has(p.spec.endpointRef.name) || p.spec.access?.htpasswdSecretRef?.name === name) this.enqueueProject(p);
+      // The serving certificate's Secret too: not to roll the pods (they reload it) but for TLSReady and to unblock
+      // a project that waited for cert-manager to issue it.
+      if (endpointNames.has(p.spec.endpointRef.name) || p.spec.access?.htpasswdSecretRef?.name === name || p.spec.tls?.secretName === name) this.enqueueProject(p);
     }
   }
 

@@ -4,7 +4,7 @@
 import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret, V1Service } from '@kubernetes/client-node';
 import { ConfigError } from '@berth/proxy/config';
 import { API_VERSION, FINALIZER, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from '../api/index.ts';
-import { childName, desiredChildren, EndpointConfigError, resolveEndpoint, SecretShapeError, type ProjectInputs } from '../children/index.ts';
+import { childName, desiredChildren, EndpointConfigError, resolveEndpoint, SecretShapeError, servingCertificate, TlsSecretError, type ProjectInputs, type ServingCertificate } from '../children/index.ts';
 import { PROXY_PORT } from '../children/names.ts';
 import type { CleanupState } from '../nodemirror/cleanup.ts';
 import { findCondition, mergeConditions, sameConditions } from './conditions.ts';
@@ -115,6 +115,9 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
     const observation: Parameters<typeof projectStatus>[0] = { project, now: now() };
     const child = (apiVersion: string, kind: string): ObjectRef => ({ apiVersion, kind, namespace, name: childName(project) });
     try {
+      // The serving certificate first: TLSReady says what became of it whatever else blocks the project.
+      const certificate = await servingTls(project);
+      if (certificate) observation.servingTls = certificate;
       const inputs = await gatherInputs(project);
       observation.endpoint = inputs.endpoint;
       observation.registry = project.spec.registry ?? inputs.resolved.registry;
@@ -173,6 +176,23 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
     const ref = { apiVersion: API_VERSION, kind: PROXY_CACHE_PROJECT.kind, plural: PROXY_CACHE_PROJECT.plural, namespace: project.metadata.namespace ?? '', name: project.metadata.name ?? '' };
     await deps.kube.patchStatus(ref, { ...project.status, conditions });
     deps.log.info('project deleted: waiting for node mirror cleanup', { namespace: ref.namespace, name: ref.name, message });
+  }
+
+  /** The spec.tls Secret and its certificate; Blocked (TLSSecretNotFound, TLSSecretInvalid) when it cannot be served. */
+  async function servingTls(project: ProxyCacheProject): Promise<ServingCertificate | undefined> {
+    const name = project.spec.tls?.secretName;
+    if (!name) return undefined;
+    const namespace = project.metadata.namespace ?? '';
+    const secret = await deps.kube.get<V1Secret>({ apiVersion: 'v1', kind: 'Secret', namespace, name });
+    if (!secret) {
+      throw new Blocked('TLSSecretNotFound', `Secret ${name} (spec.tls.secretName) not found in namespace ${namespace}: create a kubernetes.io/tls Secret with tls.crt and tls.key, or a cert-manager Certificate with spec.secretName ${name} (the Secret appears once it is issued)`);
+    }
+    try {
+      return servingCertificate(secret);
+    } catch (error) {
+      if (error instanceof TlsSecretError) throw new Blocked('TLSSecretInvalid', error.message);
+      throw error;
+    }
   }
 
   async function gatherInputs(project: ProxyCacheProject): Promise<ProjectInputs> {

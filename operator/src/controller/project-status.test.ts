@@ -27,8 +27,52 @@ describe('project status', () => {
     assert.deepEqual(v.status.storage, { size: '20Gi', storageClassName: 'standard' });
     assert.deepEqual(
       v.status.conditions?.map((x) => `${x.type}=${x.status}`),
-      ['Ready=True', 'Progressing=False', 'Degraded=False', 'EndpointReady=True', 'StorageBound=True', 'NodeMirrorReady=True', 'Reconciling=False', 'Stalled=False'],
+      ['Ready=True', 'Progressing=False', 'Degraded=False', 'EndpointReady=True', 'StorageBound=True', 'NodeMirrorReady=True', 'TLSReady=True', 'Reconciling=False', 'Stalled=False'],
     );
+    assert.equal(cond(v, 'TLSReady')?.reason, 'Disabled');
+    assert.equal(v.status.urls?.inClusterHTTPS, undefined);
+  });
+
+  describe('TLSReady (spec.tls)', () => {
+    const tlsProject = project({ tls: { secretName: 'cache-tls' } });
+    const certificate = { secretName: 'cache-tls', names: ['DNS:cache.example.com'], notAfter: new Date('2026-04-01T00:00:00Z'), fingerprint: 'AB:CD' };
+
+    it('says what is served and until when, and gives the HTTPS Service URL', () => {
+      const v = verdict({ project: tlsProject, servingTls: certificate });
+      assert.equal(v.ready.status, 'True');
+      assert.equal(cond(v, 'TLSReady')?.status, 'True');
+      assert.equal(cond(v, 'TLSReady')?.reason, 'CertificateValid');
+      assert.equal(cond(v, 'TLSReady')?.message, 'Secret cache-tls: certificate for DNS:cache.example.com (SHA-256 AB:CD) valid until 2026-04-01T00:00:00.000Z, served on port 443 of Service berth-hub');
+      assert.equal(v.status.urls?.inClusterHTTPS, 'https://berth-hub.cache.svc');
+    });
+
+    for (const reason of ['TLSSecretNotFound', 'TLSSecretInvalid']) {
+      it(`carries ${reason} on TLSReady and Ready alike, Stalled`, () => {
+        const blocked = { reason, message: `Secret cache-tls (spec.tls.secretName): ${reason}` };
+        const v = verdict({ project: tlsProject, blocked });
+        for (const type of ['Ready', 'TLSReady']) {
+          assert.equal(cond(v, type)?.status, 'False', type);
+          assert.equal(cond(v, type)?.reason, reason, type);
+          assert.equal(cond(v, type)?.message, blocked.message, type);
+        }
+        assert.equal(cond(v, 'Stalled')?.status, 'True');
+      });
+    }
+
+    it('is Unknown when something else blocked the project before the Secret was read', () => {
+      const v = verdict({ project: tlsProject, endpoint: undefined, blocked: { reason: 'EndpointNotFound', message: 'RegistryEndpoint docker-hub not found' } });
+      assert.equal(cond(v, 'TLSReady')?.status, 'Unknown');
+    });
+
+    it('is False and the project Degraded (still Ready: plain HTTP serves) once the certificate expired', () => {
+      const v = verdict({ project: tlsProject, servingTls: certificate, now: new Date('2026-04-01T00:00:01Z') });
+      assert.equal(v.ready.status, 'True');
+      assert.equal(cond(v, 'TLSReady')?.status, 'False');
+      assert.equal(cond(v, 'TLSReady')?.reason, 'CertificateExpired');
+      assert.match(cond(v, 'TLSReady')?.message ?? '', /expired at 2026-04-01T00:00:00\.000Z: clients refuse it; renew it/);
+      assert.equal(cond(v, 'Degraded')?.status, 'True');
+      assert.equal(cond(v, 'Degraded')?.reason, 'CertificateExpired');
+    });
   });
 
   const table: [string, Partial<ProjectObservation>, string, RegExp][] = [

@@ -4,7 +4,8 @@
 // kstatus tells "still working" from "needs a person" without a custom health script.
 import type { V1Deployment, V1PersistentVolumeClaim, V1Service } from '@kubernetes/client-node';
 import type { ProxyCacheProject, ProxyCacheProjectStatus, RegistryEndpoint } from '../api/index.ts';
-import { childName, PROXY_PORT } from '../children/names.ts';
+import { childName, PROXY_PORT, SERVICE_HTTPS_PORT } from '../children/names.ts';
+import type { ServingCertificate } from '../children/serving-tls.ts';
 import type { StorageRefusal } from '../children/pvc.ts';
 import { findCondition, mergeConditions, type ConditionInput } from './conditions.ts';
 import { cacheStatus, type ProxyStats } from './proxy-stats.ts';
@@ -28,6 +29,8 @@ export interface ProjectObservation {
   service?: V1Service;
   stats?: ProxyStats;
   nodeMirror?: NodeMirrorSummary;
+  /** The spec.tls certificate, when it was read and can be served. */
+  servingTls?: ServingCertificate;
   now: Date;
 }
 
@@ -58,11 +61,14 @@ export function projectStatus(obs: ProjectObservation): ProjectVerdict {
 
   const stalled = obs.blocked ?? obs.storageRefusal;
   const progressing = !stalled && ready.status !== 'True';
+  const tls = tlsCondition(obs);
   const degraded = obs.storageRefusal
     ? c('Degraded', 'True', obs.storageRefusal.reason, obs.storageRefusal.message)
     : rollout.degraded
       ? c('Degraded', 'True', 'ReplicasUnavailable', rollout.message)
-      : c('Degraded', 'False', 'AsExpected', 'no fault found');
+      : tls.reason === 'CertificateExpired'
+        ? c('Degraded', 'True', tls.reason, tls.message)
+        : c('Degraded', 'False', 'AsExpected', 'no fault found');
   const conditions = mergeConditions(previous.conditions, [
     ready,
     progressing ? c('Progressing', 'True', ready.reason, ready.message) : c('Progressing', 'False', stalled ? 'Stalled' : 'Complete', stalled ? stalled.message : 'rollout complete'),
@@ -70,6 +76,7 @@ export function projectStatus(obs: ProjectObservation): ProjectVerdict {
     endpointReady,
     storage,
     nodeMirror,
+    tls,
     progressing ? c('Reconciling', 'True', ready.reason, ready.message) : c('Reconciling', 'False', 'Done', 'nothing in progress'),
     stalled ? c('Stalled', 'True', stalled.reason, stalled.message) : c('Stalled', 'False', 'AsExpected', 'no fault that needs a person'),
   ], generation, obs.now);
@@ -100,6 +107,22 @@ function endpointCondition(obs: ProjectObservation): ConditionInput {
   const current = ready && (ready.observedGeneration ?? 0) >= (obs.endpoint.metadata.generation ?? 0);
   if (!ready || !current) return c('EndpointReady', 'Unknown', 'Probing', `RegistryEndpoint ${name} has not been probed yet`);
   return c('EndpointReady', ready.status, ready.reason, `RegistryEndpoint ${name}: ${ready.message}`);
+}
+
+/**
+ * Whether the HTTPS port can serve: the Secret's fault when it has one (the same words as Ready), an expired
+ * certificate (still served: the pods keep what they have, clients refuse it), or what is served and until when.
+ */
+function tlsCondition(obs: ProjectObservation): ConditionInput {
+  if (!obs.project.spec.tls) return c('TLSReady', 'True', 'Disabled', 'spec.tls is not set: the cache serves plain HTTP only');
+  if (obs.blocked?.reason.startsWith('TLSSecret')) return c('TLSReady', 'False', obs.blocked.reason, obs.blocked.message);
+  const cert = obs.servingTls;
+  if (!cert) return c('TLSReady', 'Unknown', 'NotChecked', `Secret ${obs.project.spec.tls.secretName} (spec.tls.secretName) has not been read yet`);
+  const what = `Secret ${cert.secretName}: certificate for ${cert.names.join(', ') || 'no names'} (SHA-256 ${cert.fingerprint})`;
+  if (cert.notAfter.getTime() <= obs.now.getTime()) {
+    return c('TLSReady', 'False', 'CertificateExpired', `${what} expired at ${cert.notAfter.toISOString()}: clients refuse it; renew it (with cert-manager: kubectl describe certificate, then the Issuer)`);
+  }
+  return c('TLSReady', 'True', 'CertificateValid', `${what} valid until ${cert.notAfter.toISOString()}, served on port ${SERVICE_HTTPS_PORT} of Service ${childName(obs.project)}`);
 }
 
 function storageCondition(obs: ProjectObservation): ConditionInput {
@@ -134,6 +157,7 @@ function urlsOf(obs: ProjectObservation): NonNullable<ProxyCacheProjectStatus['u
   const urls: NonNullable<ProxyCacheProjectStatus['urls']> = {
     inCluster: `http://${name}.${project.metadata.namespace ?? ''}.svc:${PROXY_PORT}`,
   };
+  if (project.spec.tls) urls.inClusterHTTPS = `https://${name}.${project.metadata.namespace ?? ''}.svc`;
   const ingress = project.spec.ingress;
   if (ingress?.host) urls.ingress = `${ingress.tls ? 'https' : 'http'}://${ingress.host}`;
   const mirror = nodeMirrorUrl(obs);

@@ -6,7 +6,9 @@ import { endpointReconciler } from './endpoint-reconciler.ts';
 import { silentLogger } from './logger.ts';
 import type { ProbeInput, ProbeResult } from './registry-probe.ts';
 import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
-import { endpoint, project, secret } from '../children/fixtures.test-helper.ts';
+import type { V1Service } from '@kubernetes/client-node';
+import { createTestCa, type TestCa } from '@berth/e2e';
+import { endpoint, issuePem, project, secret, tlsSecret } from '../children/fixtures.test-helper.ts';
 
 const now = () => new Date('2026-01-01T00:00:00Z');
 const noMirror: NodeMirrorView = { summarize: async () => undefined, projectsChanged: async () => {}, cleanup: () => ({ done: true }) };
@@ -135,6 +137,82 @@ describe('reconcilers (in-memory apiserver)', () => {
     await reconcileProject('cache', 'hub');
     assert.ok(before);
     assert.notEqual(hash(), before);
+  });
+
+  describe('project with spec.tls', function () {
+    this.timeout(60_000); // openssl runs
+    let ca: TestCa;
+    let first: { cert: Buffer; key: Buffer };
+    let renewed: { cert: Buffer; key: Buffer };
+    before(async () => {
+      ca = await createTestCa();
+      first = await issuePem(ca, 'first', ['DNS:cache.example.com']);
+      renewed = await issuePem(ca, 'renewed', ['DNS:cache.example.com']);
+    });
+    after(() => ca?.dispose());
+    const condition = (type: string) => getProject(kube!)?.status?.conditions?.find((c) => c.type === type);
+    let kube: FakeKube | undefined;
+    const deployment = () => kube!.find<V1Deployment>('apps/v1', 'Deployment', 'cache', 'berth-hub');
+    const hash = () => deployment()?.spec?.template.metadata?.annotations?.['berth.dev/config-hash'];
+
+    it('waits for a Secret not yet issued, writing no child, and says so on Ready and TLSReady', async () => {
+      const t = setup();
+      kube = t.kube;
+      kube.put(endpoint());
+      kube.put(pcp({ tls: { secretName: 'cache-tls' } }));
+      await t.reconcileProject('cache', 'hub');
+      assert.equal(kube.calls.filter((c) => c.startsWith('apply')).length, 0);
+      for (const type of ['Ready', 'TLSReady']) {
+        assert.equal(condition(type)?.status, 'False');
+        assert.equal(condition(type)?.reason, 'TLSSecretNotFound');
+        assert.match(condition(type)?.message ?? '', /^Secret cache-tls \(spec\.tls\.secretName\) not found in namespace cache: .*cert-manager Certificate with spec\.secretName cache-tls/);
+      }
+    });
+
+    it('refuses a pair that does not match, with no byte of the key in status or events', async () => {
+      const t = setup();
+      kube = t.kube;
+      kube.put(endpoint());
+      kube.put(tlsSecret('cache-tls', { cert: first.cert, key: renewed.key }));
+      kube.put(pcp({ tls: { secretName: 'cache-tls' } }));
+      await t.reconcileProject('cache', 'hub');
+      assert.equal(condition('TLSReady')?.reason, 'TLSSecretInvalid');
+      assert.match(condition('TLSReady')?.message ?? '', /tls\.key does not belong to the first certificate in tls\.crt \(for DNS:cache\.example\.com\)/);
+      const shown = JSON.stringify([getProject(kube)?.status, kube.events]);
+      for (const line of renewed.key.toString().split('\n').filter((l) => l.length > 16 && !l.startsWith('-----'))) assert.ok(!shown.includes(line));
+    });
+
+    it('serves it: Service port 443, the Secret mounted, TLSReady True; a renewal rolls nothing, a new secretName rolls the pods', async () => {
+      const t = setup();
+      kube = t.kube;
+      kube.put(endpoint());
+      kube.put(tlsSecret('cache-tls', first));
+      kube.put(pcp({ tls: { secretName: 'cache-tls' } }));
+      await t.reconcileEndpoint('cache', 'docker-hub');
+      await t.reconcileProject('cache', 'hub');
+      settleChildren(kube);
+      await t.reconcileProject('cache', 'hub');
+      assert.equal(ready(getProject(kube))?.status, 'True');
+      assert.equal(condition('TLSReady')?.reason, 'CertificateValid');
+      const service = kube.find<V1Service>('v1', 'Service', 'cache', 'berth-hub');
+      assert.deepEqual(service?.spec?.ports?.map((p) => `${p.name}:${p.port}`), ['http:5000', 'https:443']);
+      assert.equal(deployment()?.spec?.template.spec?.volumes?.find((v) => v.name === 'serving-tls')?.secret?.secretName, 'cache-tls');
+      const template = JSON.stringify(deployment()?.spec?.template);
+      const before = condition('TLSReady')?.message;
+
+      // cert-manager renews: the same Secret, new bytes, a new resourceVersion.
+      kube.put(tlsSecret('cache-tls', renewed, '2'));
+      await t.reconcileProject('cache', 'hub');
+      assert.equal(JSON.stringify(deployment()?.spec?.template), template, 'a renewal must not roll the pods: they reload the files');
+      assert.notEqual(condition('TLSReady')?.message, before, 'TLSReady shows the renewed certificate');
+
+      kube.put(tlsSecret('other-tls', first));
+      kube.put({ ...pcp({ tls: { secretName: 'other-tls' } }), metadata: { ...getProject(kube)!.metadata, generation: 2 } });
+      await t.reconcileProject('cache', 'hub');
+      assert.equal(hash(), JSON.parse(template).metadata.annotations['berth.dev/config-hash'], 'the config text is the same');
+      assert.equal(deployment()?.spec?.template.spec?.volumes?.find((v) => v.name === 'serving-tls')?.secret?.secretName, 'other-tls');
+      assert.notEqual(JSON.stringify(deployment()?.spec?.template), template, 'a new Secret name changes the pod template: the pods roll');
+    });
   });
 
   it('project: a refused shrink keeps the volume and says why', async () => {

@@ -6,6 +6,7 @@ listen: 0.0.0.0:5000
 storage: { directory: /var/lib/berth }
 index: { redis: redis://host:6379 }
 log: { level: info }
+tls: { listen: 0.0.0.0:5443, certFile: /etc/berth/tls/tls.crt, keyFile: /etc/berth/tls/tls.key }
 projects:
   - name: docker-hub
     registry: docker.io
@@ -51,6 +52,7 @@ describe('proxy config', () => {
     const cfg = parseProxyConfig(FULL);
     assert.equal(cfg.listen, '0.0.0.0:5000');
     assert.deepEqual(cfg.index, { redis: 'redis://host:6379' });
+    assert.deepEqual(cfg.tls, { listen: '0.0.0.0:5443', certFile: '/etc/berth/tls/tls.crt', keyFile: '/etc/berth/tls/tls.key' });
     assert.equal(cfg.projects.length, 2);
     assert.deepEqual(cfg.projects[0]!.retention, { unusedFor: '720h', maxSize: '50Gi' });
     assert.deepEqual(cfg.projects[0]!.httpProxy, { url: 'http://proxy:3128', noProxy: ['.svc'] });
@@ -86,6 +88,10 @@ describe('proxy config', () => {
     ['a pinned tag outside the grammar', minimal({ pinned: ['library/nginx:1.27', 'nginx:-x'] }), /^projects\[0\]\.pinned\[1\]: "nginx:-x" is not an image reference: "-x" is not a valid tag/],
     ['a pinned upper-case name', minimal({ pinned: ['Library/Nginx'] }), /^projects\[0\]\.pinned\[0\]: .*not a repository name/],
     ['a pinned unknown digest algorithm', minimal({ pinned: ['app@md5:abc'] }), /^projects\[0\]\.pinned\[0\]: .*not a sha256 or sha512 digest/],
+    ['a TLS port without its key file', minimal({}, { tls: { listen: ':5443', certFile: '/t/tls.crt' } }), /^tls\.keyFile: must be a non-empty string, got undefined/],
+    ['a TLS listen that is no address', minimal({}, { tls: { listen: 'https', certFile: '/c', keyFile: '/k' } }), /^tls\.listen: "https" must be HOST:PORT, e.g. 0\.0\.0\.0:5443/],
+    ['a TLS listen on the plain port', minimal({}, { tls: { listen: '0.0.0.0:5000', certFile: '/c', keyFile: '/k' } }), /^tls\.listen: "0\.0\.0\.0:5000" uses the port of listen \("127\.0\.0\.1:5000"\): HTTPS needs a port of its own/],
+    ['an unknown TLS key', minimal({}, { tls: { listen: ':5443', certFile: '/c', keyFile: '/k', minVersion: 'TLSv1.0' } }), /^tls\.minVersion: unknown key \(allowed: listen, certFile, keyFile\)/],
     ['a missing storage', { listen: ':5000', projects: [] }, /^storage: must be a mapping/],
   ];
   for (const [what, value, message] of bad) it(`refuses ${what}`, () => rejects(value, message));

@@ -11,7 +11,23 @@ export interface ProxyConfig {
   /** Optional shared index; default: an embedded index on the storage volume. */
   index?: { redis: string };
   log?: { level: LogLevel };
+  /** Optional: serve HTTPS as well, on its own port (the plain HTTP `listen` stays, for probes and in-cluster pulls). */
+  tls?: ServingTlsConfig;
   projects: ProjectConfig[];
+}
+
+/**
+ * The HTTPS side of the proxy. The files are read at start and again whenever they change (a mounted Secret is
+ * swapped atomically by the kubelet): a new valid pair replaces the old without a restart, a broken one is refused
+ * and the old pair kept.
+ */
+export interface ServingTlsConfig {
+  /** HOST:PORT the HTTPS server binds, e.g. `0.0.0.0:5443`; must differ from `listen`. */
+  listen: string;
+  /** PEM certificate chain, leaf first (a kubernetes.io/tls Secret's `tls.crt`). */
+  certFile: string;
+  /** PEM private key of the leaf (`tls.key`), unencrypted. */
+  keyFile: string;
 }
 
 export type CredentialsConfig = { usernameFile: string; passwordFile: string } | { dockerConfigJsonFile: string };

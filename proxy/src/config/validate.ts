@@ -4,7 +4,7 @@ import { ConfigError } from './errors.ts';
 import { parseDuration } from './duration.ts';
 import { parseQuantity } from './quantity.ts';
 import { parseImageReference } from '../oci/reference.ts';
-import type { AccessConfig, CredentialsConfig, LogLevel, ProjectConfig, ProxyConfig } from './types.ts';
+import type { AccessConfig, CredentialsConfig, LogLevel, ProjectConfig, ProxyConfig, ServingTlsConfig } from './types.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -197,12 +197,30 @@ function project(value: unknown, path: string): ProjectConfig {
   return result;
 }
 
+/** A HOST:PORT to bind (a bare number is `:PORT`); `example` shows the expected form in the error. */
+function listenAddress(obj: Obj, key: string, path: string, example: string): string {
+  const value = typeof obj[key] === 'number' ? `:${obj[key]}` : string(obj, key, path);
+  const port = LISTEN.exec(value)?.[2];
+  if (port === undefined || Number(port) > 65535) throw new ConfigError(join(path, key), `${show(value)} must be HOST:PORT, e.g. ${example}`);
+  return value;
+}
+
+const portOf = (listen: string): string => listen.slice(listen.lastIndexOf(':') + 1);
+
+function servingTls(value: unknown, plainListen: string): ServingTlsConfig {
+  const t = object(value, 'tls', ['listen', 'certFile', 'keyFile']);
+  const listen = listenAddress(t, 'listen', 'tls', '0.0.0.0:5443');
+  // One port cannot speak both; port 0 (any free port) is the exception.
+  if (portOf(listen) === portOf(plainListen) && portOf(listen) !== '0') {
+    throw new ConfigError('tls.listen', `${show(listen)} uses the port of listen (${show(plainListen)}): HTTPS needs a port of its own, e.g. 0.0.0.0:5443`);
+  }
+  return { listen, certFile: string(t, 'certFile', 'tls'), keyFile: string(t, 'keyFile', 'tls') };
+}
+
 /** Checks a parsed config; throws ConfigError naming the first bad key. */
 export function validateProxyConfig(value: unknown): ProxyConfig {
-  const obj = object(value, '', ['listen', 'storage', 'index', 'log', 'projects']);
-  const listen = typeof obj.listen === 'number' ? `:${obj.listen}` : string(obj, 'listen', '');
-  const port = LISTEN.exec(listen)?.[2];
-  if (port === undefined || Number(port) > 65535) throw new ConfigError('listen', `${show(listen)} must be HOST:PORT, e.g. 0.0.0.0:5000`);
+  const obj = object(value, '', ['listen', 'storage', 'index', 'log', 'tls', 'projects']);
+  const listen = listenAddress(obj, 'listen', '', '0.0.0.0:5000');
   const storage = object(obj.storage, 'storage', ['directory']);
   const config: ProxyConfig = { listen, storage: { directory: string(storage, 'directory', 'storage') }, projects: [] };
   const index = optional(obj, 'index', () => object(obj.index, 'index', ['redis']));
@@ -215,6 +233,8 @@ export function validateProxyConfig(value: unknown): ProxyConfig {
       config.log = { level: level as LogLevel };
     }
   }
+  const tls = optional(obj, 'tls', () => servingTls(obj.tls, listen));
+  if (tls) config.tls = tls;
   if (!Array.isArray(obj.projects) || obj.projects.length === 0) throw new ConfigError('projects', 'must be a list of at least one project');
   config.projects = obj.projects.map((p, i) => project(p, `projects[${i}]`));
   const seen = new Map<string, string>();

@@ -47,6 +47,11 @@ export class ProxyMetrics implements CacheObserver {
   private readonly deleted = new Counter({ name: 'berth_upstream_deleted_total', help: 'Cached artifacts found deleted upstream and kept', labelNames: ['project'], registers: [this.registry] });
   private readonly storeBytes = new Gauge({ name: 'berth_store_bytes', help: 'Bytes stored per project', labelNames: ['project'], registers: [this.registry] });
   private readonly evictions = new Counter({ name: 'berth_evictions_total', help: 'Artifacts removed by retention', labelNames: ['project'], registers: [this.registry] });
+  // Made on the first certificate: an unlabelled gauge reads 0 until set, and a proxy without HTTPS would seem to
+  // serve a certificate that expired in 1970 (and fire BerthCertificateExpiringSoon).
+  private tlsExpiry: Gauge | undefined;
+  private readonly tlsReloads = new Counter({ name: 'berth_tls_reloads_total', help: 'Changed certificate files: reloaded, or refused (the pair in use kept)', labelNames: ['result'], registers: [this.registry] });
+  private readonly tlsHandshakeFailures = new Counter({ name: 'berth_tls_handshake_failures_total', help: 'Failed TLS handshakes, by reason', labelNames: ['reason'], registers: [this.registry] });
   private readonly totals = emptyCounts();
   private readonly perProject = new Map<string, CacheCounts>();
   /** The last upstream error in total and per project, with its project: the view decides what it may say. */
@@ -124,6 +129,19 @@ export class ProxyMetrics implements CacheObserver {
     counts.artifacts = artifacts;
     counts.bytes = bytes;
     this.perProject.set(project, counts);
+  }
+
+  /** The certificate served now (at start and after each reload). */
+  tlsCertificate(notAfter: Date): void {
+    this.tlsExpiry ??= new Gauge({ name: 'berth_tls_certificate_expiry_timestamp_seconds', help: 'When the certificate the HTTPS port serves expires (Unix time)', registers: [this.registry] });
+    this.tlsExpiry.set(Math.floor(notAfter.getTime() / 1000));
+  }
+  tlsReload(result: 'reloaded' | 'refused'): void {
+    this.tlsReloads.inc({ result });
+  }
+  /** `reason` is one of a few fixed words (handshakeFailureReason), never the client's own text. */
+  tlsHandshakeFailure(reason: string): void {
+    this.tlsHandshakeFailures.inc({ reason });
   }
 
   /** The /_berth/stats document (contract 3), as `view` may see it. */

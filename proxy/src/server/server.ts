@@ -1,5 +1,5 @@
 // The HTTP server: health, metrics and stats endpoints, and the OCI read API dispatched on the parsed request kind.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ArtifactService } from '../cache/types.ts';
 import { Htpasswd } from '../access/htpasswd.ts';
@@ -21,13 +21,17 @@ export interface ServerOptions {
   isReady: () => boolean;
 }
 
-export function createProxyServer(opts: ServerOptions): Server {
+/**
+ * The request handling of both servers (plain HTTP and HTTPS): one instance, so that both share the projects'
+ * htpasswd files and answer alike.
+ */
+export function proxyRequestListener(opts: ServerOptions): RequestListener {
   const access = new Map<string, Htpasswd>();
   for (const p of opts.projects) {
     const a = p.config.access;
     if (a && 'htpasswdFile' in a) access.set(p.name, new Htpasswd(a.htpasswdFile));
   }
-  const server = createServer((req, res) => {
+  return (req, res) => {
     // handle() answers every error it expects; this is the last line for one it does not (a throw before its try):
     // a request may fail, the process must not (an unhandled rejection would end it).
     handle(req, res, opts, access).catch((err: unknown) => {
@@ -35,11 +39,19 @@ export function createProxyServer(opts: ServerOptions): Server {
       if (res.headersSent) res.destroy();
       else sendError(res, err);
     });
-  });
+  };
+}
+
+/** The plain HTTP server. */
+export function createProxyServer(opts: ServerOptions, listener: RequestListener = proxyRequestListener(opts)): Server {
+  const server = createServer(listener);
   answerOutsideHandler(server);
-  server.keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   return server;
 }
+
+/** Longer than the 60 s idle timeouts of common load balancers, so that they, not the proxy, close idle connections. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 async function allowed(project: Project | undefined, req: IncomingMessage, access: Map<string, Htpasswd>): Promise<void> {
   const file = project && access.get(project.name);

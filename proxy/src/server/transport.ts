@@ -45,7 +45,8 @@ export function clientErrorAnswer(code: string | undefined): OciError {
   }
 }
 
-function writeAndClose(socket: Duplex, err: OciError): void {
+/** Writes `err` as a whole HTTP/1.1 response on a raw socket and closes it. */
+export function writeAndClose(socket: Duplex, err: OciError): void {
   const body = err.body();
   socket.on('error', () => socket.destroy());
   socket.end(
