@@ -11,8 +11,9 @@ import { run } from '../testbed/run.ts';
 import { tempDir, type TempDir } from '../testbed/temp.ts';
 
 export interface ReaderShell {
-  /** Runs one block; resolves with its stdout, rejects with CommandError (stderr included). */
-  run(block: string, vars?: Record<string, string>): Promise<string>;
+  /** Runs one block (in the repository, or `cwd` for blocks that write files); resolves with its stdout, rejects
+   * with CommandError (stderr included). */
+  run(block: string, vars?: Record<string, string>, cwd?: string): Promise<string>;
   remove(): Promise<void>;
 }
 
@@ -22,7 +23,7 @@ export async function readerShell(cluster: Cluster): Promise<ReaderShell> {
   await symlink(toolPath('helm'), join(bin.path, 'helm'));
   const env = { ...process.env, PATH: `${bin.path}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfig };
   return {
-    run: (block, vars = {}) => run('bash', ['-euo', 'pipefail', '-c', block], { cwd: repoRoot(), env: { ...env, ...vars } }),
+    run: (block, vars = {}, cwd = repoRoot()) => run('bash', ['-euo', 'pipefail', '-c', block], { cwd, env: { ...env, ...vars } }),
     remove: () => bin.remove(),
   };
 }
