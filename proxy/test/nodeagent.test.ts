@@ -40,11 +40,13 @@ describe('node agent: runtimes pull through the cache @real', function () {
     await pushImage(image, `${upstream.host}/library/app:v1`);
     await pushImage(image, `${fallback.host}/library/app:v1`);
     proxy = await proxyWith([{ name: 'docker-hub', registry: 'docker.io', upstream: upstream.url, default: true }]);
-    // A node with containerd (config_path set), the containers tools (CRI-O's registries.conf) and a hosts.toml
-    // of the site's own, which the agent must put back when Berth no longer mirrors docker.io.
+    // A node with containerd (config_path set), CRI-O installed next to it (its crio.conf and the containers
+    // tools' registries.conf) and a hosts.toml of the site's own, which the agent must put back when Berth no
+    // longer mirrors docker.io. With no Node object and no kubelet config, files decide which runtimes exist.
     const files: Record<string, string> = {
       '/etc/containerd/config.toml': 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n',
       '/etc/containerd/certs.d/docker.io/hosts.toml': SITE_HOSTS_TOML,
+      '/etc/crio/crio.conf': '[crio.image]\n',
       '/etc/containers/registries.conf': 'short-name-mode = "permissive"\n',
     };
     for (const [p, text] of Object.entries(files)) {

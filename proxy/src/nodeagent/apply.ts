@@ -20,12 +20,24 @@ export interface ApplyOptions {
 
 export type ResultState = 'active' | 'pending' | 'skipped' | 'failed';
 
+/** Whether pulls of the registry go through the cache: what `--once` and `--check` gate on. */
+export type Verdict = 'mirrored' | 'not-mirrored' | 'unknown' | 'skipped';
+
 export interface RuntimeResult {
   runtime: RuntimeName;
+  /** active: in force; pending: written but not (yet) in force, or in force but not knowable; skipped; failed. */
   state: ResultState;
-  /** Configured, ConfigPathUnset, ContainerdColonPath, LegacyMirrorsConfig, RestartRequired, NotDockerHub, NoRootMirror, WriteFailed */
+  /**
+   * Configured, RestartRequired, NotApplied (--check), WriteFailed, NotDockerHub, NoRootMirror, and for containerd
+   * ConfigPathUnset, ContainerdColonPath, LegacyMirrorsConfig, LegacyRegistryConfig, CriDisabled,
+   * ContainerdConfigInvalid, ContainerdVersionUnknown, ContainerdTooOld, ContainerdTooNew.
+   */
   reason: string;
   message: string;
+  /** Always set by this agent; absent in reports of agents before it (read them by `state`). */
+  verdict?: Verdict;
+  /** One line a person can act on, when not mirrored. */
+  fix?: string;
 }
 
 export interface RegistryResult {
@@ -186,8 +198,8 @@ async function results(run: Run, plan: Plan, runtimes: DetectedRuntime[]): Promi
       if (!r.runtimes.includes(rt.name)) continue;
       const skip = plan.skips.find((s) => s.registry === r.registry && s.runtime === rt.name);
       const failure = run.failed.get(`${r.registry} ${rt.name}`);
-      if (skip) results.push({ runtime: rt.name, state: 'skipped', reason: skip.reason, message: skip.message });
-      else if (failure) results.push({ runtime: rt.name, state: 'failed', reason: 'WriteFailed', message: failure });
+      if (skip) results.push({ runtime: rt.name, state: 'skipped', reason: skip.reason, message: skip.message, verdict: 'skipped' });
+      else if (failure) results.push({ runtime: rt.name, state: 'failed', reason: 'WriteFailed', message: failure, verdict: 'not-mirrored' });
       else results.push(await effect(run, plan, r.registry, r.mirror + r.pathPrefix, rt));
     }
     out.push({ registry: r.registry, project: r.project, results });
@@ -197,35 +209,37 @@ async function results(run: Run, plan: Plan, runtimes: DetectedRuntime[]): Promi
 
 /** Whether what was written is in force, or what the runtime still needs. */
 async function effect(run: Run, plan: Plan, registry: string, endpoint: string, rt: DetectedRuntime): Promise<RuntimeResult> {
-  const pending = (reason: string, message: string): RuntimeResult => ({ runtime: rt.name, state: 'pending', reason, message });
+  const pending = (reason: string, message: string, fix?: string): RuntimeResult => ({
+    runtime: rt.name, state: 'pending', reason, message, verdict: 'not-mirrored', ...(fix !== undefined ? { fix } : {}),
+  });
   const written = [...plan.files, ...plan.entries].filter((x) => x.registry === registry && x.runtime === rt.name);
   const changedNow = written.some((x) => run.changed.includes('path' in x ? x.path : x.file));
+  const configured: RuntimeResult = { runtime: rt.name, state: 'active', reason: 'Configured', message: `pulls of ${registry} go through ${endpoint}`, verdict: 'mirrored' };
   switch (rt.name) {
-    case 'containerd':
-      if (rt.legacyMirrors) {
-        return pending('LegacyMirrorsConfig', `${rt.configFile} has registry.mirrors tables; containerd's CRI plugin will not load them together with config_path: remove them and restart containerd`);
-      }
-      if (!rt.configPathSet) {
-        return pending('ConfigPathUnset', `set config_path = "${rt.hostsDir}" in the registry section of ${rt.configFile} and restart containerd`);
-      }
-      if (rt.colonPathTrap) {
-        return pending('ContainerdColonPath', `containerd 2.1+ ignores hosts.toml under a colon-separated config_path ("${rt.configPath}"): set config_path = "${rt.hostsDir}" and restart containerd`);
-      }
-      break;
+    case 'containerd': {
+      const a = rt.containerd;
+      if (a === undefined || a.verdict === 'mirrored') return a === undefined ? configured : { ...configured, message: `${configured.message}: ${a.message}` };
+      if (a.verdict === 'not-used') return { runtime: rt.name, state: 'skipped', reason: a.reason, message: a.message, verdict: 'skipped' };
+      return { ...pending(a.reason, a.message, a.fix), verdict: a.verdict };
+    }
     case 'k3s':
     case 'rke2': {
       const rendered = await readIfExists(host(run, join(rt.renderedHostsDir as string, registry, 'hosts.toml')));
       if (!rendered?.includes(endpoint)) {
-        return pending('RestartRequired', `${rt.configFile} was updated: restart ${rt.name} so it renders the mirror into containerd's hosts.toml`);
+        return pending('RestartRequired', `${rt.configFile} was updated: restart ${rt.name} so it renders the mirror into containerd's hosts.toml`, `systemctl restart ${rt.name === 'k3s' ? 'k3s (or k3s-agent)' : 'rke2-server (or rke2-agent)'}`);
       }
       break;
     }
     case 'crio':
     case 'docker':
       if (changedNow) {
-        return pending('RestartRequired', `${rt.name === 'crio' ? 'CRI-O' : 'Docker'} reads registry settings on start: reload it (SIGHUP) or restart it`);
+        return pending(
+          'RestartRequired',
+          `${rt.name === 'crio' ? 'CRI-O' : 'Docker'} reads registry settings on start: reload it (SIGHUP) or restart it`,
+          rt.name === 'crio' ? 'systemctl reload crio' : 'systemctl restart docker',
+        );
       }
       break;
   }
-  return { runtime: rt.name, state: 'active', reason: 'Configured', message: `pulls of ${registry} go through ${endpoint}` };
+  return configured;
 }
