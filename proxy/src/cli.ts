@@ -9,7 +9,7 @@ import { closeLogger } from './observe/log.ts';
 const USAGE = `usage:
   berth-proxy serve --config FILE
   berth-proxy serve --listen HOST:PORT --storage DIR --upstream REGISTRY=URL [--upstream ...]
-  berth-proxy node-agent --config FILE --host-root DIR [--once]`;
+  berth-proxy node-agent --config FILE --host-root DIR [--once | --check]`;
 
 /** The config for `serve`: from a file, or from flags (the first upstream is the default project). */
 export async function serveConfig(argv: string[]): Promise<ProxyConfig> {

@@ -3,7 +3,7 @@
 import { dirname, join } from 'node:path';
 import type { NodeAgentConfig, RuntimeName } from './config.ts';
 import { detectRuntimes, type DetectedRuntime, type RuntimeHint } from './detect.ts';
-import { backUp, readIfExists, removeDirIfEmpty, removeFile, restore, sha256, writeAtomic } from './files.ts';
+import { CHECK_ONLY, NODE_WRITES, readIfExists, sha256, type NodeWrites } from './files.ts';
 import { entryId, loadManifest, saveManifest, type Manifest, type OwnedEntry } from './manifest.ts';
 import { planNodeMirror, type DesiredEntry, type Plan } from './plan.ts';
 import { mergeDaemonJson } from './render/docker.ts';
@@ -16,6 +16,8 @@ export interface ApplyOptions {
   stateDir: string;
   nodeLabels?: Record<string, string>;
   runtimeHint?: RuntimeHint;
+  /** --check: change nothing on the node; report what would change and what is in force now. */
+  checkOnly?: boolean;
 }
 
 export type ResultState = 'active' | 'pending' | 'skipped' | 'failed';
@@ -47,6 +49,8 @@ export interface RegistryResult {
 }
 
 export interface ApplyResult {
+  /** Set by --check: `changed` and `restored` are what a run would change; nothing was written. */
+  checkOnly?: true;
   runtimes: (DetectedRuntime & { restartRequired: boolean })[];
   registries: RegistryResult[];
   changed: string[];
@@ -60,15 +64,16 @@ export async function applyNodeMirror(cfg: NodeAgentConfig, opts: ApplyOptions):
   const runtimes = await detectRuntimes(opts.hostRoot, opts.runtimeHint);
   const plan = planNodeMirror(cfg, runtimes, opts.nodeLabels);
   const manifest = await loadManifest(join(opts.hostRoot, opts.stateDir));
-  const run: Run = { opts, manifest, changed: [], restored: [], errors: [], failed: new Map() };
+  const run: Run = { opts, io: opts.checkOnly ? CHECK_ONLY : NODE_WRITES, manifest, changed: [], restored: [], errors: [], failed: new Map() };
   await applyFiles(run, plan);
   await applyEntries(run, plan);
-  await saveManifest(join(opts.hostRoot, opts.stateDir), manifest);
+  if (!opts.checkOnly) await saveManifest(join(opts.hostRoot, opts.stateDir), manifest);
   const registries = await results(run, plan, runtimes);
   const pendingRestart = new Set(
     registries.flatMap((r) => r.results.filter((x) => x.reason === 'RestartRequired').map((x) => x.runtime)),
   );
   return {
+    ...(opts.checkOnly ? { checkOnly: true as const } : {}),
     runtimes: runtimes.map((rt) => ({ ...rt, restartRequired: pendingRestart.has(rt.name) })),
     registries,
     changed: run.changed,
@@ -79,6 +84,7 @@ export async function applyNodeMirror(cfg: NodeAgentConfig, opts: ApplyOptions):
 
 interface Run {
   opts: ApplyOptions;
+  io: NodeWrites;
   manifest: Manifest;
   changed: string[];
   restored: string[];
@@ -98,10 +104,10 @@ async function applyFiles(run: Run, plan: Plan): Promise<void> {
       const owned = run.manifest.files[f.path];
       let backup = owned?.backup;
       if (owned === undefined && current !== undefined && current !== f.content) {
-        backup = await backUp(host(run, f.path), f.path, backups(run));
+        backup = await run.io.backUp(host(run, f.path), f.path, backups(run));
       }
       if (current !== f.content) {
-        await writeAtomic(host(run, f.path), f.content);
+        await run.io.write(host(run, f.path), f.content);
         run.changed.push(f.path);
       }
       run.manifest.files[f.path] = { registry: f.registry, runtime: f.runtime, sha256: sha256(f.content), ...(backup ? { backup } : {}) };
@@ -112,9 +118,9 @@ async function applyFiles(run: Run, plan: Plan): Promise<void> {
   for (const [path, owned] of Object.entries(run.manifest.files)) {
     if (wanted.has(path)) continue;
     try {
-      if (owned.backup !== undefined) await restore(owned.backup, host(run, path));
-      else await removeFile(host(run, path));
-      if (owned.runtime === 'containerd') await removeDirIfEmpty(dirname(host(run, path)));
+      if (owned.backup !== undefined) await run.io.restore(owned.backup, host(run, path));
+      else await run.io.remove(host(run, path));
+      if (owned.runtime === 'containerd') await run.io.removeDirIfEmpty(dirname(host(run, path)));
       run.restored.push(path);
       delete run.manifest.files[path];
     } catch (err) {
@@ -135,13 +141,13 @@ async function applyEntries(run: Run, plan: Plan): Promise<void> {
         const m = run.manifest;
         if (text === undefined) m.createdFiles = [...new Set([...m.createdFiles, file])];
         else if (m.sharedBackups[file] === undefined && !m.createdFiles.includes(file)) {
-          m.sharedBackups[file] = await backUp(host(run, file), file, backups(run));
+          m.sharedBackups[file] = await run.io.backUp(host(run, file), file, backups(run));
         }
         if (next === '' && m.createdFiles.includes(file)) {
-          await removeFile(host(run, file));
+          await run.io.remove(host(run, file));
           m.createdFiles = m.createdFiles.filter((f) => f !== file);
         } else {
-          await writeAtomic(host(run, file), next);
+          await run.io.write(host(run, file), next);
         }
         run.changed.push(file);
       }
@@ -214,6 +220,10 @@ async function effect(run: Run, plan: Plan, registry: string, endpoint: string, 
   });
   const written = [...plan.files, ...plan.entries].filter((x) => x.registry === registry && x.runtime === rt.name);
   const changedNow = written.some((x) => run.changed.includes('path' in x ? x.path : x.file));
+  if (run.opts.checkOnly && changedNow) {
+    const files = [...new Set(written.map((x) => ('path' in x ? x.path : x.file)))].filter((f) => run.changed.includes(f));
+    return pending('NotApplied', `the agent has not written ${files.join(', ')} yet (--check writes nothing)`, 'run the node agent without --check');
+  }
   const configured: RuntimeResult = { runtime: rt.name, state: 'active', reason: 'Configured', message: `pulls of ${registry} go through ${endpoint}`, verdict: 'mirrored' };
   switch (rt.name) {
     case 'containerd': {

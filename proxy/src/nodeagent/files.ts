@@ -30,10 +30,15 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
   }
 }
 
+/** Where the backup of a node file goes: a name derived from its node path. */
+export function backupPath(nodePath: string, backupDir: string): string {
+  return join(backupDir, `${sha256(nodePath).slice(0, 12)}-${basename(nodePath)}`);
+}
+
 /** Copies `path` into the backup folder under a name derived from its node path; returns where. */
 export async function backUp(path: string, nodePath: string, backupDir: string): Promise<string> {
   await mkdir(backupDir, { recursive: true });
-  const target = join(backupDir, `${sha256(nodePath).slice(0, 12)}-${basename(nodePath)}`);
+  const target = backupPath(nodePath, backupDir);
   await copyFile(path, target);
   return target;
 }
@@ -54,3 +59,23 @@ export async function removeFile(path: string): Promise<void> {
 export async function removeDirIfEmpty(path: string): Promise<void> {
   await rmdir(path).catch(() => undefined);
 }
+
+/** Every change the agent makes to a node, so that `--check` can run the same code and change nothing. */
+export interface NodeWrites {
+  write(path: string, text: string): Promise<void>;
+  backUp(path: string, nodePath: string, backupDir: string): Promise<string>;
+  restore(backup: string, path: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  removeDirIfEmpty(path: string): Promise<void>;
+}
+
+export const NODE_WRITES: NodeWrites = { write: writeAtomic, backUp, restore, remove: removeFile, removeDirIfEmpty };
+
+/** --check: nothing is written; a backup is named where it would go, so the report reads the same. */
+export const CHECK_ONLY: NodeWrites = {
+  write: async () => undefined,
+  backUp: async (_path, nodePath, backupDir) => backupPath(nodePath, backupDir),
+  restore: async () => undefined,
+  remove: async () => undefined,
+  removeDirIfEmpty: async () => undefined,
+};
