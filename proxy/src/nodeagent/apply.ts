@@ -1,13 +1,13 @@
 // Carries a plan out on a node: writes what is wanted, restores what is no longer wanted, and tells for each
 // registry and runtime whether the runtime now pulls through the cache or what still stands in the way.
 import { dirname, join } from 'node:path';
-import type { NodeAgentConfig, RuntimeName } from './config.ts';
+import type { MirroredRegistry, NodeAgentConfig, RuntimeName } from './config.ts';
 import { detectRuntimes, type DetectedRuntime, type RuntimeHint } from './detect.ts';
-import { CHECK_ONLY, NODE_WRITES, readIfExists, sha256, type NodeWrites } from './files.ts';
+import { CHECK_ONLY, NODE_WRITES, PRIVATE_FILE, readIfExists, sha256, type NodeWrites } from './files.ts';
 import { entryId, loadManifest, saveManifest, type Manifest, type OwnedEntry } from './manifest.ts';
 import { planNodeMirror, type DesiredEntry, type Plan } from './plan.ts';
 import { mergeDaemonJson } from './render/docker.ts';
-import { mergeYamlKeys, readYamlKey } from './render/k3s.ts';
+import { k3sAddsPublicFallback, mergeYamlKeys, readYamlKey } from './render/k3s.ts';
 
 export interface ApplyOptions {
   /** The node's / as the agent sees it (`/host` in the DaemonSet, `/` by hand, a temp dir in tests). */
@@ -147,7 +147,8 @@ async function applyEntries(run: Run, plan: Plan): Promise<void> {
           await run.io.remove(host(run, file));
           m.createdFiles = m.createdFiles.filter((f) => f !== file);
         } else {
-          await run.io.write(host(run, file), next);
+          // A registries.yaml the agent creates may later take the site's credentials: private from the start.
+          await run.io.write(host(run, file), next, { newMode: file.endsWith('registries.yaml') ? PRIVATE_FILE : 0o644 });
         }
         run.changed.push(file);
       }
@@ -164,14 +165,14 @@ async function applyEntries(run: Run, plan: Plan): Promise<void> {
 /** Applies wanted entries and takes back owned ones no longer wanted; returns the text and what is now owned. */
 function mergeFile(text: string | undefined, wanted: DesiredEntry[], owned: OwnedEntry[]): { next: string; entries: OwnedEntry[] } {
   const byId = new Map(owned.map((o) => [entryId(o), o]));
+  const wantedIds = new Set(wanted.map(entryId));
+  const dropped = owned.filter((o) => !wantedIds.has(entryId(o)));
   const entries: OwnedEntry[] = [];
   for (const w of wanted) {
     const before = byId.get(entryId(w));
-    const previous = before ? before.previous : w.format === 'registries.yaml' ? readYamlKey(text, w.key as [string, string]) : undefined;
+    const previous = before ? before.previous : w.format === 'registries.yaml' ? siteValue(text, w.key, dropped) : undefined;
     entries.push({ file: w.file, key: w.key, registry: w.registry, runtime: w.runtime, value: w.value, ...(previous !== undefined ? { previous } : {}) });
   }
-  const kept = new Set(entries.map(entryId));
-  const dropped = owned.filter((o) => !kept.has(entryId(o)));
   if (wanted[0]?.format === 'daemon.json' || (wanted.length === 0 && owned[0]?.key[0] === 'registry-mirrors')) {
     let next = text;
     for (const o of owned) next = mergeDaemonJson(next, { remove: o.value as string });
@@ -182,13 +183,27 @@ function mergeFile(text: string | undefined, wanted: DesiredEntry[], owned: Owne
     return { next: same ? text : (next ?? ''), entries };
   }
   const changes = [
-    ...dropped.map((o) => ({ key: o.key as [string, string], value: o.previous })),
-    ...entries.map((e) => ({ key: e.key as [string, string], value: e.value })),
+    ...dropped.map((o) => ({ key: o.key, value: o.previous })),
+    ...entries.map((e) => ({ key: e.key, value: e.value })),
   ];
   if (changes.length === 0) return { next: text ?? '', entries };
   // Re-serialising an unchanged document can still reformat it: only write when an owned value differs.
-  const same = dropped.length === 0 && entries.every((e) => JSON.stringify(readYamlKey(text, e.key as [string, string])) === JSON.stringify(e.value));
+  const same = dropped.length === 0 && entries.every((e) => JSON.stringify(readYamlKey(text, e.key)) === JSON.stringify(e.value));
   return { next: same ? (text ?? '') : mergeYamlKeys(text, changes), entries };
+}
+
+/**
+ * What the site had at `key` before the agent: under a key the agent owned and now gives back (an older agent's
+ * whole configs.<host>), that is inside the value it restores, not what the agent itself wrote there.
+ */
+function siteValue(text: string | undefined, key: readonly string[], dropped: OwnedEntry[]): unknown {
+  const outer = dropped.find((o) => o.key.length < key.length && o.key.every((k, i) => key[i] === k));
+  if (outer === undefined) return readYamlKey(text, key);
+  let value: unknown = outer.previous;
+  for (const k of key.slice(outer.key.length)) {
+    value = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[k] : undefined;
+  }
+  return value;
 }
 
 function fail(run: Run, registry: string, runtime: RuntimeName, message: string): void {
@@ -206,7 +221,7 @@ async function results(run: Run, plan: Plan, runtimes: DetectedRuntime[]): Promi
       const failure = run.failed.get(`${r.registry} ${rt.name}`);
       if (skip) results.push({ runtime: rt.name, state: 'skipped', reason: skip.reason, message: skip.message, verdict: 'skipped' });
       else if (failure) results.push({ runtime: rt.name, state: 'failed', reason: 'WriteFailed', message: failure, verdict: 'not-mirrored' });
-      else results.push(await effect(run, plan, r.registry, r.mirror + r.pathPrefix, rt));
+      else results.push(await effect(run, plan, r, rt));
     }
     out.push({ registry: r.registry, project: r.project, results });
   }
@@ -214,7 +229,9 @@ async function results(run: Run, plan: Plan, runtimes: DetectedRuntime[]): Promi
 }
 
 /** Whether what was written is in force, or what the runtime still needs. */
-async function effect(run: Run, plan: Plan, registry: string, endpoint: string, rt: DetectedRuntime): Promise<RuntimeResult> {
+async function effect(run: Run, plan: Plan, r: MirroredRegistry, rt: DetectedRuntime): Promise<RuntimeResult> {
+  const { registry } = r;
+  const endpoint = r.mirror + r.pathPrefix;
   const pending = (reason: string, message: string, fix?: string): RuntimeResult => ({
     runtime: rt.name, state: 'pending', reason, message, verdict: 'not-mirrored', ...(fix !== undefined ? { fix } : {}),
   });
@@ -234,9 +251,14 @@ async function effect(run: Run, plan: Plan, registry: string, endpoint: string, 
     }
     case 'k3s':
     case 'rke2': {
+      // k3s renders registries.yaml into hosts.toml on start: what it rendered tells whether it runs with ours.
       const rendered = await readIfExists(host(run, join(rt.renderedHostsDir as string, registry, 'hosts.toml')));
-      if (!rendered?.includes(endpoint)) {
+      const caRendered = r.tls.caFile === undefined || !r.mirror.startsWith('https://') || rendered?.includes(JSON.stringify(r.tls.caFile));
+      if (!rendered?.includes(`"${endpoint}"`) || !caRendered) {
         return pending('RestartRequired', `${rt.configFile} was updated: restart ${rt.name} so it renders the mirror into containerd's hosts.toml`, `systemctl restart ${rt.name === 'k3s' ? 'k3s (or k3s-agent)' : 'rke2-server (or rke2-agent)'}`);
+      }
+      if (k3sAddsPublicFallback(r, { defaultEndpointDisabled: rt.defaultEndpointDisabled === true })) {
+        return { ...configured, message: `${configured.message}, then ${r.upstream}; ${rt.name} adds ${registry}'s own host as the last fallback unless it runs with --disable-default-registry-endpoint` };
       }
       break;
     }

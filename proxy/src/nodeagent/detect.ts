@@ -11,6 +11,7 @@ import type { RuntimeName } from './config.ts';
 import { assessContainerd, CONTAINERD_CONFIG_FILE, type ContainerdAssessment } from './containerd/assess.ts';
 import { hostConfigFiles } from './containerd/config-files.ts';
 import { kubeletEndpoint, type EndpointRuntime } from './kubelet-endpoint.ts';
+import { defaultRegistryEndpoint } from './rancher-config.ts';
 
 export interface DetectedRuntime {
   name: RuntimeName;
@@ -30,6 +31,9 @@ export interface DetectedRuntime {
   configPathSet?: boolean;
   /** k3s / RKE2: where the runtime renders registries.yaml on start (to tell whether a restart is due). */
   renderedHostsDir?: string;
+  /** k3s / RKE2: --disable-default-registry-endpoint is set (in the named file): no fallback unless listed. */
+  defaultEndpointDisabled?: boolean;
+  defaultEndpointFrom?: string;
   /** CRI-O: the registries.conf.d directory. */
   dropInDir?: string;
 }
@@ -66,12 +70,15 @@ export async function detectRuntimes(hostRoot: string, hint?: RuntimeHint): Prom
   if (known === 'rancher' || known === undefined) {
     for (const distro of ['k3s', 'rke2'] as const) {
       if (await isDir(at(`/etc/rancher/${distro}`))) {
+        const defaultEndpoint = await defaultRegistryEndpoint(hostRoot, distro);
         found.push({
           name: distro,
           ...(version !== undefined ? { version } : {}),
           detectedBy,
           configFile: `/etc/rancher/${distro}/registries.yaml`,
           renderedHostsDir: `/var/lib/rancher/${distro}/agent/etc/containerd/certs.d`,
+          defaultEndpointDisabled: defaultEndpoint.disabled,
+          ...(defaultEndpoint.from !== undefined ? { defaultEndpointFrom: defaultEndpoint.from } : {}),
         });
       }
     }
