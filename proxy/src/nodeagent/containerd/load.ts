@@ -64,7 +64,10 @@ export async function loadContainerdConfig(files: ConfigFiles, main: string, lin
     const { path, text: known } = pending.shift() as { path: string; text?: string };
     if (loaded.has(path)) continue;
     const text = known ?? (await readOrThrow(files, path));
-    if (text === undefined) throw new ContainerdConfigError('ConfigImportMissing', `${path} is imported but does not exist: containerd will not start`, path);
+    if (text === undefined) {
+      // Missing on the node (containerd then refuses to start), or outside the host folders the agent's pod mounts.
+      throw new ContainerdConfigError('ConfigImportMissing', `${path} is imported but the agent cannot read it: if it is missing on the node, containerd does not start`, path);
+    }
     const file = parseFile(text, path);
     let plugins = toTree(file.plugins, path);
     let disabled = file.disabledPlugins;
