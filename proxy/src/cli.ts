@@ -12,7 +12,7 @@ const USAGE = `usage:
   berth-proxy serve --config FILE
   berth-proxy serve --listen HOST:PORT --storage DIR --upstream REGISTRY=URL [--upstream ...] [--log-level LEVEL]
                     [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE]
-  berth-proxy node-agent --config FILE --host-root DIR [--once] (berth-proxy node-agent --help for all flags)
+  berth-proxy node-agent --config FILE --host-root DIR [--once | --check] (berth-proxy node-agent --help for all flags)
   berth-proxy --version
 
 serve: the pull-through cache. Its configuration comes from one YAML file (what the operator renders; see

@@ -16,6 +16,8 @@ export class CommandError extends Error {
     message: string,
     readonly exitCode: number | null,
     readonly stderr: string,
+    /** What the command printed before it failed (e.g. a report it prints with a non-zero verdict). */
+    readonly stdout = '',
   ) {
     super(message);
     this.name = 'CommandError';
@@ -47,7 +49,7 @@ export function run(command: string, args: string[], opts: RunOptions = {}): Pro
       const stderr = redact(Buffer.concat(err).toString('utf8').trim(), opts.secrets);
       const shown = redact([command, ...args].join(' '), opts.secrets);
       const how = signal ? `killed by ${signal}` : `exit code ${code}`;
-      reject(new CommandError(`${shown}: ${how}\n${stderr.slice(-4000)}`, code, stderr));
+      reject(new CommandError(`${shown}: ${how}\n${stderr.slice(-4000)}`, code, stderr, redact(stdout, opts.secrets)));
     });
   });
 }

@@ -39,6 +39,15 @@ describe('summing node reports into a project status', () => {
     assert.deepEqual([s.configured, s.total, s.condition.reason], [0, 1, 'Pending']);
   });
 
+  it('puts a containerd version it cannot tell after what is known to be wrong, and names reasons it does not list', () => {
+    const unknown = report('n2', [{ runtime: 'containerd', state: 'pending', reason: 'ContainerdVersionUnknown' }]);
+    const s = summarizeNodeMirror(project('hub'), [report('n1', [{ runtime: 'containerd', state: 'pending', reason: 'ConfigPathUnset' }]), unknown], [node('n1'), node('n2')]);
+    assert.equal(s.condition.reason, 'ConfigPathUnset');
+    assert.equal(summarizeNodeMirror(project('hub'), [unknown], [node('n2')]).condition.reason, 'ContainerdVersionUnknown');
+    const future = summarizeNodeMirror(project('hub'), [report('n3', [{ runtime: 'containerd', state: 'pending', reason: 'SomethingNew' }])], [node('n3')]);
+    assert.deepEqual([future.condition.reason, future.condition.message], ['SomethingNew', '0/1 nodes configured; the node agent reports SomethingNew on node n3; see the report ConfigMaps']);
+  });
+
   it('reports a restart the runtime still needs', () => {
     const s = summarizeNodeMirror(project('hub'), [report('n1', [{ runtime: 'k3s', state: 'pending', reason: 'RestartRequired' }])], [node('n1')]);
     assert.equal(s.condition.reason, 'RestartRequired');

@@ -30,13 +30,21 @@ export function parseNodeReport(cm: V1ConfigMap): NodeReport | undefined {
 const REASONS: [string, (nodes: string) => string][] = [
   ['Conflict', (n) => `an older project mirrors this registry on ${n}`],
   ['ApplyFailed', (n) => `the node agent could not write the runtime config on ${n}; see the report ConfigMaps`],
+  ['ContainerdConfigInvalid', (n) => `containerd would not start with the config.toml (or an import) on ${n}; see the report ConfigMaps`],
   ['ContainerdColonPath', (n) => `containerd 2.1+ ignores hosts.toml under a colon-separated config_path on ${n}: set config_path to a single folder (e.g. /etc/containerd/certs.d) and restart containerd`],
   ['LegacyMirrorsConfig', (n) => `containerd on ${n} has registry.mirrors tables in config.toml: remove them and restart containerd`],
+  ['LegacyRegistryConfig', (n) => `containerd on ${n} has registry.configs.*.tls tables next to config_path: move TLS into hosts.toml and restart containerd`],
   ['ConfigPathUnset', (n) => `containerd on ${n} has no registry config_path: set config_path = "/etc/containerd/certs.d" and restart containerd`],
+  ['ContainerdTooOld', (n) => `containerd on ${n} predates config_path (1.5): upgrade it`],
+  ['ContainerdVersionUnknown', (n) => `the node agent cannot tell whether containerd on ${n} reads hosts.toml without its version (the Node object names none); see the report ConfigMaps for the fix that holds on every version`],
+  ['ContainerdTooNew', (n) => `containerd on ${n} is newer than the releases the node agent knows; check its registry config by hand`],
   ['RestartRequired', (n) => `restart the container runtime on ${n} to pick up the mirror`],
   ['NoRuntimeFound', (n) => `the node agent found no supported runtime config on ${n}`],
   ['Pending', (n) => `waiting for the node agent to apply the current config on ${n}`],
 ];
+
+/** A reason from a newer node agent than this operator knows: named, with the pointer to the node's report. */
+const unlisted = (reason: string) => (n: string) => `the node agent reports ${reason} on ${n}; see the report ConfigMaps`;
 
 export function summarizeNodeMirror(
   project: ProxyCacheProject,
@@ -81,7 +89,9 @@ export function summarizeNodeMirror(
   if (configured === total) {
     return { configured, total, condition: { type: 'NodeMirrorReady', status: 'True', reason: 'Configured', message: `${configured}/${total} nodes pull ${projectRegistry(project) ?? ''} through the cache` } };
   }
-  const [reason, advice] = REASONS.find(([r]) => blocked.has(r)) ?? (REASONS[REASONS.length - 1] as (typeof REASONS)[number]);
+  const known = REASONS.find(([r]) => blocked.has(r));
+  const first = [...blocked.keys()][0] as string;
+  const [reason, advice] = known ?? [first, unlisted(first)];
   const names = blocked.get(reason) ?? [];
   const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
   return {

@@ -36,7 +36,13 @@ describe('applying node mirror config', () => {
     assert.deepEqual(first.changed.sort(), ['/etc/containerd/certs.d/docker.io/hosts.toml', '/etc/containerd/certs.d/ghcr.io/hosts.toml']);
     assert.match(await read('/etc/containerd/certs.d/docker.io/hosts.toml'), /\[host\."http:\/\/10\.96\.0\.50:5000\/v2\/docker\.io"\]/);
     assert.deepEqual(result(first, 'docker.io', 'containerd'), {
-      runtime: 'containerd', state: 'active', reason: 'Configured', message: 'pulls of docker.io go through http://10.96.0.50:5000/v2/docker.io',
+      runtime: 'containerd',
+      state: 'active',
+      reason: 'Configured',
+      verdict: 'mirrored',
+      message:
+        'pulls of docker.io go through http://10.96.0.50:5000/v2/docker.io: containerd reads hosts.toml from /etc/containerd/certs.d ' +
+        '(on every containerd release that accepts this config: 1.x, 2.0, 2.1, 2.2; the Node object names no version)',
     });
     assert.deepEqual((await apply([hub, ghcr])).changed, [], 'a second run changes nothing');
 
@@ -46,16 +52,31 @@ describe('applying node mirror config', () => {
     assert.ok(await gone('/etc/containerd/certs.d/ghcr.io'), 'the folder it made is removed');
   });
 
-  it('reports an unset config_path, and the colon-path trap of containerd 2.1+', async () => {
+  it('reports an unset config_path, and the colon-path trap of containerd 2.1+ with its fix', async () => {
     await put('/etc/containerd/config.toml', 'version = 2\n');
-    assert.equal(result(await apply([hub]), 'docker.io', 'containerd')?.reason, 'ConfigPathUnset');
+    const unset = result(await apply([hub]), 'docker.io', 'containerd');
+    assert.deepEqual([unset?.state, unset?.reason, unset?.verdict], ['pending', 'ConfigPathUnset', 'not-mirrored']);
     await put('/etc/containerd/config.toml', 'version = 3\n');
     const r = await applyNodeMirror(validateNodeAgentConfig({ registries: [hub] }), {
-      hostRoot: root, stateDir: '/state', runtimeHint: { name: 'containerd', version: '2.1.3' },
+      hostRoot: root, stateDir: '/state', runtimeHint: { name: 'containerd', version: '2.2.1' },
     });
-    assert.equal(result(r, 'docker.io', 'containerd')?.reason, 'ContainerdColonPath');
+    const colon = result(r, 'docker.io', 'containerd');
+    assert.equal(colon?.reason, 'ContainerdColonPath');
+    assert.equal(colon?.fix, 'set config_path = "/etc/containerd/certs.d" under [plugins."io.containerd.cri.v1.images".registry] in /etc/containerd/config.toml and restart containerd');
     assert.equal(r.runtimes[0]?.configPath, '/etc/containerd/certs.d:/etc/docker/certs.d');
     assert.ok(await read('/etc/containerd/certs.d/docker.io/hosts.toml'), 'written to the first folder all the same');
+  });
+
+  it('reports unknown, not Configured, for a version-2 colon config when the Node names no version', async () => {
+    await put('/etc/containerd/config.toml', 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"\n');
+    const r = result(await apply([hub]), 'docker.io', 'containerd');
+    assert.deepEqual([r?.state, r?.reason, r?.verdict], ['pending', 'ContainerdVersionUnknown', 'unknown']);
+  });
+
+  it('skips a containerd whose CRI plugin is disabled', async () => {
+    await put('/etc/containerd/config.toml', 'disabled_plugins = ["cri"]\n');
+    const r = result(await apply([hub]), 'docker.io', 'containerd');
+    assert.deepEqual([r?.state, r?.reason, r?.verdict], ['skipped', 'CriDisabled', 'skipped']);
   });
 
   it('merges k3s registries.yaml, asks for a restart until k3s renders it, and puts back the entry it replaced', async () => {
@@ -80,6 +101,7 @@ describe('applying node mirror config', () => {
   });
 
   it('writes a CRI-O drop-in and adds the Docker mirror for docker.io only, keeping other settings', async () => {
+    await put('/etc/crio/crio.conf', '[crio]\n');
     await put('/etc/containers/registries.conf', 'unqualified-search-registries = ["docker.io"]\n');
     await put('/etc/docker/daemon.json', '{"log-driver":"local"}');
     const r = await apply([hub, ghcr]);

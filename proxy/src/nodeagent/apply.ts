@@ -1,13 +1,13 @@
 // Carries a plan out on a node: writes what is wanted, restores what is no longer wanted, and tells for each
 // registry and runtime whether the runtime now pulls through the cache or what still stands in the way.
 import { dirname, join } from 'node:path';
-import type { NodeAgentConfig, RuntimeName } from './config.ts';
+import type { MirroredRegistry, NodeAgentConfig, RuntimeName } from './config.ts';
 import { detectRuntimes, type DetectedRuntime, type RuntimeHint } from './detect.ts';
-import { backUp, readIfExists, removeDirIfEmpty, removeFile, restore, sha256, writeAtomic } from './files.ts';
+import { CHECK_ONLY, NODE_WRITES, PRIVATE_FILE, readIfExists, sha256, type NodeWrites } from './files.ts';
 import { entryId, loadManifest, saveManifest, type Manifest, type OwnedEntry } from './manifest.ts';
 import { planNodeMirror, type DesiredEntry, type Plan } from './plan.ts';
 import { mergeDaemonJson } from './render/docker.ts';
-import { mergeYamlKeys, readYamlKey } from './render/k3s.ts';
+import { k3sAddsPublicFallback, mergeYamlKeys, readYamlKey } from './render/k3s.ts';
 
 export interface ApplyOptions {
   /** The node's / as the agent sees it (`/host` in the DaemonSet, `/` by hand, a temp dir in tests). */
@@ -16,16 +16,30 @@ export interface ApplyOptions {
   stateDir: string;
   nodeLabels?: Record<string, string>;
   runtimeHint?: RuntimeHint;
+  /** --check: change nothing on the node; report what would change and what is in force now. */
+  checkOnly?: boolean;
 }
 
 export type ResultState = 'active' | 'pending' | 'skipped' | 'failed';
 
+/** Whether pulls of the registry go through the cache: what `--once` and `--check` gate on. */
+export type Verdict = 'mirrored' | 'not-mirrored' | 'unknown' | 'skipped';
+
 export interface RuntimeResult {
   runtime: RuntimeName;
+  /** active: in force; pending: written but not (yet) in force, or in force but not knowable; skipped; failed. */
   state: ResultState;
-  /** Configured, ConfigPathUnset, ContainerdColonPath, LegacyMirrorsConfig, RestartRequired, NotDockerHub, NoRootMirror, WriteFailed */
+  /**
+   * Configured, RestartRequired, NotApplied (--check), WriteFailed, NotDockerHub, NoRootMirror, and for containerd
+   * ConfigPathUnset, ContainerdColonPath, LegacyMirrorsConfig, LegacyRegistryConfig, CriDisabled,
+   * ContainerdConfigInvalid, ContainerdVersionUnknown, ContainerdTooOld, ContainerdTooNew.
+   */
   reason: string;
   message: string;
+  /** Always set by this agent; absent in reports of agents before it (read them by `state`). */
+  verdict?: Verdict;
+  /** One line a person can act on, when not mirrored. */
+  fix?: string;
 }
 
 export interface RegistryResult {
@@ -35,6 +49,8 @@ export interface RegistryResult {
 }
 
 export interface ApplyResult {
+  /** Set by --check: `changed` and `restored` are what a run would change; nothing was written. */
+  checkOnly?: true;
   runtimes: (DetectedRuntime & { restartRequired: boolean })[];
   registries: RegistryResult[];
   changed: string[];
@@ -48,15 +64,16 @@ export async function applyNodeMirror(cfg: NodeAgentConfig, opts: ApplyOptions):
   const runtimes = await detectRuntimes(opts.hostRoot, opts.runtimeHint);
   const plan = planNodeMirror(cfg, runtimes, opts.nodeLabels);
   const manifest = await loadManifest(join(opts.hostRoot, opts.stateDir));
-  const run: Run = { opts, manifest, changed: [], restored: [], errors: [], failed: new Map() };
+  const run: Run = { opts, io: opts.checkOnly ? CHECK_ONLY : NODE_WRITES, manifest, changed: [], restored: [], errors: [], failed: new Map() };
   await applyFiles(run, plan);
   await applyEntries(run, plan);
-  await saveManifest(join(opts.hostRoot, opts.stateDir), manifest);
+  if (!opts.checkOnly) await saveManifest(join(opts.hostRoot, opts.stateDir), manifest);
   const registries = await results(run, plan, runtimes);
   const pendingRestart = new Set(
     registries.flatMap((r) => r.results.filter((x) => x.reason === 'RestartRequired').map((x) => x.runtime)),
   );
   return {
+    ...(opts.checkOnly ? { checkOnly: true as const } : {}),
     runtimes: runtimes.map((rt) => ({ ...rt, restartRequired: pendingRestart.has(rt.name) })),
     registries,
     changed: run.changed,
@@ -67,6 +84,7 @@ export async function applyNodeMirror(cfg: NodeAgentConfig, opts: ApplyOptions):
 
 interface Run {
   opts: ApplyOptions;
+  io: NodeWrites;
   manifest: Manifest;
   changed: string[];
   restored: string[];
@@ -86,10 +104,10 @@ async function applyFiles(run: Run, plan: Plan): Promise<void> {
       const owned = run.manifest.files[f.path];
       let backup = owned?.backup;
       if (owned === undefined && current !== undefined && current !== f.content) {
-        backup = await backUp(host(run, f.path), f.path, backups(run));
+        backup = await run.io.backUp(host(run, f.path), f.path, backups(run));
       }
       if (current !== f.content) {
-        await writeAtomic(host(run, f.path), f.content);
+        await run.io.write(host(run, f.path), f.content);
         run.changed.push(f.path);
       }
       run.manifest.files[f.path] = { registry: f.registry, runtime: f.runtime, sha256: sha256(f.content), ...(backup ? { backup } : {}) };
@@ -100,9 +118,9 @@ async function applyFiles(run: Run, plan: Plan): Promise<void> {
   for (const [path, owned] of Object.entries(run.manifest.files)) {
     if (wanted.has(path)) continue;
     try {
-      if (owned.backup !== undefined) await restore(owned.backup, host(run, path));
-      else await removeFile(host(run, path));
-      if (owned.runtime === 'containerd') await removeDirIfEmpty(dirname(host(run, path)));
+      if (owned.backup !== undefined) await run.io.restore(owned.backup, host(run, path));
+      else await run.io.remove(host(run, path));
+      if (owned.runtime === 'containerd') await run.io.removeDirIfEmpty(dirname(host(run, path)));
       run.restored.push(path);
       delete run.manifest.files[path];
     } catch (err) {
@@ -123,13 +141,14 @@ async function applyEntries(run: Run, plan: Plan): Promise<void> {
         const m = run.manifest;
         if (text === undefined) m.createdFiles = [...new Set([...m.createdFiles, file])];
         else if (m.sharedBackups[file] === undefined && !m.createdFiles.includes(file)) {
-          m.sharedBackups[file] = await backUp(host(run, file), file, backups(run));
+          m.sharedBackups[file] = await run.io.backUp(host(run, file), file, backups(run));
         }
         if (next === '' && m.createdFiles.includes(file)) {
-          await removeFile(host(run, file));
+          await run.io.remove(host(run, file));
           m.createdFiles = m.createdFiles.filter((f) => f !== file);
         } else {
-          await writeAtomic(host(run, file), next);
+          // A registries.yaml the agent creates may later take the site's credentials: private from the start.
+          await run.io.write(host(run, file), next, { newMode: file.endsWith('registries.yaml') ? PRIVATE_FILE : 0o644 });
         }
         run.changed.push(file);
       }
@@ -146,14 +165,14 @@ async function applyEntries(run: Run, plan: Plan): Promise<void> {
 /** Applies wanted entries and takes back owned ones no longer wanted; returns the text and what is now owned. */
 function mergeFile(text: string | undefined, wanted: DesiredEntry[], owned: OwnedEntry[]): { next: string; entries: OwnedEntry[] } {
   const byId = new Map(owned.map((o) => [entryId(o), o]));
+  const wantedIds = new Set(wanted.map(entryId));
+  const dropped = owned.filter((o) => !wantedIds.has(entryId(o)));
   const entries: OwnedEntry[] = [];
   for (const w of wanted) {
     const before = byId.get(entryId(w));
-    const previous = before ? before.previous : w.format === 'registries.yaml' ? readYamlKey(text, w.key as [string, string]) : undefined;
+    const previous = before ? before.previous : w.format === 'registries.yaml' ? siteValue(text, w.key, dropped) : undefined;
     entries.push({ file: w.file, key: w.key, registry: w.registry, runtime: w.runtime, value: w.value, ...(previous !== undefined ? { previous } : {}) });
   }
-  const kept = new Set(entries.map(entryId));
-  const dropped = owned.filter((o) => !kept.has(entryId(o)));
   if (wanted[0]?.format === 'daemon.json' || (wanted.length === 0 && owned[0]?.key[0] === 'registry-mirrors')) {
     let next = text;
     for (const o of owned) next = mergeDaemonJson(next, { remove: o.value as string });
@@ -164,13 +183,27 @@ function mergeFile(text: string | undefined, wanted: DesiredEntry[], owned: Owne
     return { next: same ? text : (next ?? ''), entries };
   }
   const changes = [
-    ...dropped.map((o) => ({ key: o.key as [string, string], value: o.previous })),
-    ...entries.map((e) => ({ key: e.key as [string, string], value: e.value })),
+    ...dropped.map((o) => ({ key: o.key, value: o.previous })),
+    ...entries.map((e) => ({ key: e.key, value: e.value })),
   ];
   if (changes.length === 0) return { next: text ?? '', entries };
   // Re-serialising an unchanged document can still reformat it: only write when an owned value differs.
-  const same = dropped.length === 0 && entries.every((e) => JSON.stringify(readYamlKey(text, e.key as [string, string])) === JSON.stringify(e.value));
+  const same = dropped.length === 0 && entries.every((e) => JSON.stringify(readYamlKey(text, e.key)) === JSON.stringify(e.value));
   return { next: same ? (text ?? '') : mergeYamlKeys(text, changes), entries };
+}
+
+/**
+ * What the site had at `key` before the agent: under a key the agent owned and now gives back (an older agent's
+ * whole configs.<host>), that is inside the value it restores, not what the agent itself wrote there.
+ */
+function siteValue(text: string | undefined, key: readonly string[], dropped: OwnedEntry[]): unknown {
+  const outer = dropped.find((o) => o.key.length < key.length && o.key.every((k, i) => key[i] === k));
+  if (outer === undefined) return readYamlKey(text, key);
+  let value: unknown = outer.previous;
+  for (const k of key.slice(outer.key.length)) {
+    value = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[k] : undefined;
+  }
+  return value;
 }
 
 function fail(run: Run, registry: string, runtime: RuntimeName, message: string): void {
@@ -186,9 +219,9 @@ async function results(run: Run, plan: Plan, runtimes: DetectedRuntime[]): Promi
       if (!r.runtimes.includes(rt.name)) continue;
       const skip = plan.skips.find((s) => s.registry === r.registry && s.runtime === rt.name);
       const failure = run.failed.get(`${r.registry} ${rt.name}`);
-      if (skip) results.push({ runtime: rt.name, state: 'skipped', reason: skip.reason, message: skip.message });
-      else if (failure) results.push({ runtime: rt.name, state: 'failed', reason: 'WriteFailed', message: failure });
-      else results.push(await effect(run, plan, r.registry, r.mirror + r.pathPrefix, rt));
+      if (skip) results.push({ runtime: rt.name, state: 'skipped', reason: skip.reason, message: skip.message, verdict: 'skipped' });
+      else if (failure) results.push({ runtime: rt.name, state: 'failed', reason: 'WriteFailed', message: failure, verdict: 'not-mirrored' });
+      else results.push(await effect(run, plan, r, rt));
     }
     out.push({ registry: r.registry, project: r.project, results });
   }
@@ -196,36 +229,49 @@ async function results(run: Run, plan: Plan, runtimes: DetectedRuntime[]): Promi
 }
 
 /** Whether what was written is in force, or what the runtime still needs. */
-async function effect(run: Run, plan: Plan, registry: string, endpoint: string, rt: DetectedRuntime): Promise<RuntimeResult> {
-  const pending = (reason: string, message: string): RuntimeResult => ({ runtime: rt.name, state: 'pending', reason, message });
+async function effect(run: Run, plan: Plan, r: MirroredRegistry, rt: DetectedRuntime): Promise<RuntimeResult> {
+  const { registry } = r;
+  const endpoint = r.mirror + r.pathPrefix;
+  const pending = (reason: string, message: string, fix?: string): RuntimeResult => ({
+    runtime: rt.name, state: 'pending', reason, message, verdict: 'not-mirrored', ...(fix !== undefined ? { fix } : {}),
+  });
   const written = [...plan.files, ...plan.entries].filter((x) => x.registry === registry && x.runtime === rt.name);
   const changedNow = written.some((x) => run.changed.includes('path' in x ? x.path : x.file));
+  if (run.opts.checkOnly && changedNow) {
+    const files = [...new Set(written.map((x) => ('path' in x ? x.path : x.file)))].filter((f) => run.changed.includes(f));
+    return pending('NotApplied', `the agent has not written ${files.join(', ')} yet (--check writes nothing)`, 'run the node agent without --check');
+  }
+  const configured: RuntimeResult = { runtime: rt.name, state: 'active', reason: 'Configured', message: `pulls of ${registry} go through ${endpoint}`, verdict: 'mirrored' };
   switch (rt.name) {
-    case 'containerd':
-      if (rt.legacyMirrors) {
-        return pending('LegacyMirrorsConfig', `${rt.configFile} has registry.mirrors tables; containerd's CRI plugin will not load them together with config_path: remove them and restart containerd`);
-      }
-      if (!rt.configPathSet) {
-        return pending('ConfigPathUnset', `set config_path = "${rt.hostsDir}" in the registry section of ${rt.configFile} and restart containerd`);
-      }
-      if (rt.colonPathTrap) {
-        return pending('ContainerdColonPath', `containerd 2.1+ ignores hosts.toml under a colon-separated config_path ("${rt.configPath}"): set config_path = "${rt.hostsDir}" and restart containerd`);
-      }
-      break;
+    case 'containerd': {
+      const a = rt.containerd;
+      if (a === undefined || a.verdict === 'mirrored') return a === undefined ? configured : { ...configured, message: `${configured.message}: ${a.message}` };
+      if (a.verdict === 'not-used') return { runtime: rt.name, state: 'skipped', reason: a.reason, message: a.message, verdict: 'skipped' };
+      return { ...pending(a.reason, a.message, a.fix), verdict: a.verdict };
+    }
     case 'k3s':
     case 'rke2': {
+      // k3s renders registries.yaml into hosts.toml on start: what it rendered tells whether it runs with ours.
       const rendered = await readIfExists(host(run, join(rt.renderedHostsDir as string, registry, 'hosts.toml')));
-      if (!rendered?.includes(endpoint)) {
-        return pending('RestartRequired', `${rt.configFile} was updated: restart ${rt.name} so it renders the mirror into containerd's hosts.toml`);
+      const caRendered = r.tls.caFile === undefined || !r.mirror.startsWith('https://') || rendered?.includes(JSON.stringify(r.tls.caFile));
+      if (!rendered?.includes(`"${endpoint}"`) || !caRendered) {
+        return pending('RestartRequired', `${rt.configFile} was updated: restart ${rt.name} so it renders the mirror into containerd's hosts.toml`, `systemctl restart ${rt.name === 'k3s' ? 'k3s (or k3s-agent)' : 'rke2-server (or rke2-agent)'}`);
+      }
+      if (k3sAddsPublicFallback(r, { defaultEndpointDisabled: rt.defaultEndpointDisabled === true })) {
+        return { ...configured, message: `${configured.message}, then ${r.upstream}; ${rt.name} adds ${registry}'s own host as the last fallback unless it runs with --disable-default-registry-endpoint` };
       }
       break;
     }
     case 'crio':
     case 'docker':
       if (changedNow) {
-        return pending('RestartRequired', `${rt.name === 'crio' ? 'CRI-O' : 'Docker'} reads registry settings on start: reload it (SIGHUP) or restart it`);
+        return pending(
+          'RestartRequired',
+          `${rt.name === 'crio' ? 'CRI-O' : 'Docker'} reads registry settings on start: reload it (SIGHUP) or restart it`,
+          rt.name === 'crio' ? 'systemctl reload crio' : 'systemctl restart docker',
+        );
       }
       break;
   }
-  return { runtime: rt.name, state: 'active', reason: 'Configured', message: `pulls of ${registry} go through ${endpoint}` };
+  return configured;
 }

@@ -1,7 +1,9 @@
-// `berth-proxy node-agent --config FILE --host-root DIR [--once] [--node-name N] [--report-kubeconfig F]
+// `berth-proxy node-agent --config FILE --host-root DIR [--once | --check] [--node-name N] [--report-kubeconfig F]
 //  [--report-namespace NS] [--state-dir DIR]`: the proxy's CLI dispatches here with the arguments after
-// `node-agent`. With --once it applies the config, prints the report as JSON and exits (1 when a write failed);
-// otherwise it keeps applying: when the config file changes (a ConfigMap volume update) and every `resync`.
+// `node-agent`. With --once it applies the config, prints the report as JSON and exits with the node's verdict
+// (gate.ts: 0 mirrored, 1 failed, 3 not mirrored, 4 unknown); --check does the same without writing anything, on
+// the node or in the cluster, reporting what is in force now and what a run would change. Otherwise it keeps
+// applying: when the config file changes (a ConfigMap volume update) and every `resync`.
 import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -9,16 +11,20 @@ import { parseArgs } from 'node:util';
 import { applyNodeMirror, DEFAULT_STATE_DIR } from './apply.ts';
 import { parseNodeAgentConfig } from './config.ts';
 import { parseRuntimeVersion } from './detect.ts';
+import { exitCode } from './gate.ts';
 import { applyConfigMap, getNodeFacts, inClusterTarget, kubeconfigTarget, type KubeTarget } from './kube.ts';
 import { buildReport, reportConfigMap, type NodeAgentReport } from './report.ts';
 
 const USAGE =
-  'usage: berth-proxy node-agent --config FILE --host-root DIR [--once] [--node-name N] [--report-kubeconfig F] [--report-namespace NS] [--state-dir DIR]';
+  'usage: berth-proxy node-agent --config FILE --host-root DIR [--once | --check] [--node-name N] [--report-kubeconfig F] [--report-namespace NS] [--state-dir DIR]\n' +
+  '  --once   apply, print the report, exit 0 mirrored / 1 failed / 3 not mirrored / 4 unknown\n' +
+  '  --check  the same without writing anything (node files, state, report ConfigMap)';
 
 interface Options {
   config: string;
   hostRoot: string;
   once: boolean;
+  check: boolean;
   stateDir: string;
   nodeName?: string;
   reportKubeconfig?: string;
@@ -38,10 +44,10 @@ export async function runNodeAgent(argv: string[]): Promise<number> {
     kube = opts.reportKubeconfig !== undefined ? await kubeconfigTarget(opts.reportKubeconfig) : await inClusterTarget();
   }
   try {
-    if (opts.once) {
+    if (opts.once || opts.check) {
       const report = await runOnce(opts, kube);
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      return report.errors.length > 0 ? 1 : 0;
+      return exitCode(report);
     }
     await loop(opts, kube);
     return 0;
@@ -60,6 +66,7 @@ function parseOptions(argv: string[]): Options {
       config: { type: 'string' },
       'host-root': { type: 'string' },
       once: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
       'state-dir': { type: 'string' },
       'node-name': { type: 'string' },
       'report-kubeconfig': { type: 'string' },
@@ -69,10 +76,12 @@ function parseOptions(argv: string[]): Options {
   });
   if (!values.config) throw new Error('--config is required');
   if (!values['host-root']) throw new Error('--host-root is required');
+  if (values.once && values.check) throw new Error('--once applies, --check only looks: pass one of them');
   return {
     config: values.config,
     hostRoot: values['host-root'],
     once: values.once ?? false,
+    check: values.check ?? false,
     stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
     ...(values['node-name'] ? { nodeName: values['node-name'] } : {}),
     ...(values['report-kubeconfig'] ? { reportKubeconfig: values['report-kubeconfig'] } : {}),
@@ -91,9 +100,10 @@ async function runOnce(opts: Options, kube: KubeTarget | undefined): Promise<Nod
     stateDir: opts.stateDir,
     ...(facts ? { nodeLabels: facts.labels } : {}),
     ...(hint ? { runtimeHint: hint } : {}),
+    ...(opts.check ? { checkOnly: true } : {}),
   });
   const report = buildReport(result, text, opts.nodeName, new Date());
-  if (kube && opts.nodeName !== undefined) {
+  if (kube && opts.nodeName !== undefined && !opts.check) {
     const namespace = opts.reportNamespace ?? cfg.nodeReports.namespace ?? kube.namespace;
     if (namespace === undefined) throw new Error('no namespace for the node report: pass --report-namespace');
     await applyConfigMap(kube, reportConfigMap({ ...report, node: opts.nodeName }, namespace));
@@ -124,7 +134,7 @@ async function loop(opts: Options, kube: KubeTarget | undefined): Promise<void> 
       try {
         const report = await runOnce(opts, kube);
         resyncSeconds = parseNodeAgentConfig(await readFile(opts.config, 'utf8')).resyncSeconds;
-        log({ msg: 'applied', changed: report.changed, restored: report.restored, errors: report.errors });
+        log({ msg: 'applied', verdict: report.verdict, changed: report.changed, restored: report.restored, errors: report.errors });
       } catch (err) {
         log({ msg: 'apply failed', error: (err as Error).message });
         resyncSeconds = 30;

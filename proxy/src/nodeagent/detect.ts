@@ -1,28 +1,39 @@
-// Which runtimes a node has, found under --host-root (the node's / as the agent sees it), and where each takes
-// its registry settings. The kubelet's view (node.status.nodeInfo.containerRuntimeVersion, e.g.
-// "containerd://1.7.2") is a hint when the agent can read its Node: it names the runtime and its version.
-import { readFile, readdir, stat } from 'node:fs/promises';
+// Which runtime the node's kubelet pulls with, found under --host-root (the node's / as the agent sees it), and
+// where that runtime takes its registry settings. Evidence, strongest first:
+//   1. the Node object's status.nodeInfo.containerRuntimeVersion ("containerd://1.7.2"): runtime and version;
+//   2. the kubelet's configured runtime endpoint (kubelet-endpoint.ts), for runs without the Node object;
+//   3. only then the runtimes' own files and sockets. Files alone are weak evidence: CRI-O is never inferred from
+//      /etc/containers/registries.conf, which podman and skopeo install on many containerd nodes.
+// With 1 or 2 the agent configures that runtime alone, not every runtime whose files happen to exist.
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeName } from './config.ts';
-import { CONTAINERD2_DEFAULT_CONFIG_PATH, colonPathTrap, readContainerdConfig } from './containerd-config.ts';
+import { assessContainerd, CONTAINERD_CONFIG_FILE, type ContainerdAssessment } from './containerd/assess.ts';
+import { hostConfigFiles } from './containerd/config-files.ts';
+import { kubeletEndpoint, type EndpointRuntime } from './kubelet-endpoint.ts';
+import { defaultRegistryEndpoint } from './rancher-config.ts';
 
 export interface DetectedRuntime {
   name: RuntimeName;
   version?: string;
+  /** How the agent knows the kubelet uses it: the Node object, the kubelet's endpoint, or files on the node
+   *  (always set by this agent; absent in reports of older agents). */
+  detectedBy?: 'node' | 'kubelet' | 'files';
   /** The file the agent read or merges into (a node path, without host-root). */
   configFile?: string;
   /** containerd: the directory the agent writes <registry>/hosts.toml into. */
   hostsDir?: string;
-  /** containerd: the config_path in force (explicit or 2.x's default), as written. */
+  /** containerd: what containerd does with CRI pulls under its effective configuration. */
+  containerd?: ContainerdAssessment;
+  /** containerd, for readers of older reports: the config_path in force, as written. */
   configPath?: string;
-  /** containerd: hosts.toml is read at all (config_path set, or the 2.x default). */
+  /** containerd, for readers of older reports: hosts.toml is read at all. */
   configPathSet?: boolean;
-  /** containerd 2.1+: a colon-separated config_path, which CRI pulls then ignore. */
-  colonPathTrap?: boolean;
-  /** containerd: the deprecated registry.mirrors tables, which cannot be combined with config_path. */
-  legacyMirrors?: boolean;
   /** k3s / RKE2: where the runtime renders registries.yaml on start (to tell whether a restart is due). */
   renderedHostsDir?: string;
+  /** k3s / RKE2: --disable-default-registry-endpoint is set (in the named file): no fallback unless listed. */
+  defaultEndpointDisabled?: boolean;
+  defaultEndpointFrom?: string;
   /** CRI-O: the registries.conf.d directory. */
   dropInDir?: string;
 }
@@ -38,68 +49,72 @@ export function parseRuntimeVersion(value: string | undefined): RuntimeHint | un
   return m ? { name: m[1] as string, version: m[2] as string } : undefined;
 }
 
-export async function detectRuntimes(hostRoot: string, hint?: RuntimeHint): Promise<DetectedRuntime[]> {
-  const found: DetectedRuntime[] = [];
-  const at = (p: string) => join(hostRoot, p);
-  const rancher = hint?.version.includes('-k3s') ?? false;
+/** The runtime a Node's containerRuntimeVersion names; k3s and RKE2 report "containerd://x.y.z-k3sN". */
+function hintRuntime(hint: RuntimeHint): EndpointRuntime | undefined {
+  if (hint.name === 'containerd') return /-k3s/.test(hint.version) ? 'rancher' : 'containerd';
+  if (hint.name === 'cri-o') return 'crio';
+  if (hint.name === 'docker') return 'docker';
+  return undefined;
+}
 
-  for (const distro of ['k3s', 'rke2'] as const) {
-    if (await isDir(at(`/etc/rancher/${distro}`))) {
-      found.push({
-        name: distro,
-        ...(rancher ? { version: hint?.version } : {}),
-        configFile: `/etc/rancher/${distro}/registries.yaml`,
-        renderedHostsDir: `/var/lib/rancher/${distro}/agent/etc/containerd/certs.d`,
-      });
+export async function detectRuntimes(hostRoot: string, hint?: RuntimeHint): Promise<DetectedRuntime[]> {
+  const at = (p: string) => join(hostRoot, p);
+  const fromNode = hint ? hintRuntime(hint) : undefined;
+  const endpoint = fromNode === undefined ? await kubeletEndpoint(hostRoot) : undefined;
+  const known = fromNode ?? endpoint?.runtime;
+  const detectedBy = fromNode ? 'node' : known ? 'kubelet' : 'files';
+  const version = fromNode ? hint?.version : undefined;
+  const wants = (r: EndpointRuntime, filesSay: () => Promise<boolean>) => (known !== undefined ? Promise.resolve(known === r) : filesSay());
+  const found: DetectedRuntime[] = [];
+
+  if (known === 'rancher' || known === undefined) {
+    for (const distro of ['k3s', 'rke2'] as const) {
+      if (await isDir(at(`/etc/rancher/${distro}`))) {
+        const defaultEndpoint = await defaultRegistryEndpoint(hostRoot, distro);
+        found.push({
+          name: distro,
+          ...(version !== undefined ? { version } : {}),
+          detectedBy,
+          configFile: `/etc/rancher/${distro}/registries.yaml`,
+          renderedHostsDir: `/var/lib/rancher/${distro}/agent/etc/containerd/certs.d`,
+          defaultEndpointDisabled: defaultEndpoint.disabled,
+          ...(defaultEndpoint.from !== undefined ? { defaultEndpointFrom: defaultEndpoint.from } : {}),
+        });
+      }
     }
   }
 
-  const containerdToml = await readText(at('/etc/containerd/config.toml'));
-  const containerdHinted = hint?.name === 'containerd' && !rancher;
-  if (containerdToml !== undefined || containerdHinted || (await isDir(at('/etc/containerd/certs.d')))) {
-    const facts = readContainerdConfig(containerdToml ?? '');
-    const version = containerdHinted ? hint?.version : undefined;
-    const major2 = facts.formatVersion >= 3 || (version !== undefined && /^v?([2-9]|\d\d)\./.test(version));
-    const configPath = facts.configPath ?? (major2 ? CONTAINERD2_DEFAULT_CONFIG_PATH : undefined);
+  const containerdFiles = async () =>
+    (await exists(at(CONTAINERD_CONFIG_FILE))) || (await isDir(at('/etc/containerd/certs.d'))) || (await exists(at('/run/containerd/containerd.sock')));
+  if (await wants('containerd', containerdFiles)) {
+    const assessment = await assessContainerd(hostConfigFiles(hostRoot), { configFile: CONTAINERD_CONFIG_FILE, ...(version !== undefined ? { daemonVersion: version } : {}) });
     found.push({
       name: 'containerd',
       ...(version !== undefined ? { version } : {}),
-      configFile: '/etc/containerd/config.toml',
-      hostsDir: (configPath ?? '/etc/containerd/certs.d').split(':')[0] || '/etc/containerd/certs.d',
-      ...(configPath !== undefined ? { configPath } : {}),
-      configPathSet: configPath !== undefined,
-      colonPathTrap: colonPathTrap(configPath, version, facts.formatVersion),
-      legacyMirrors: facts.legacyMirrors,
+      detectedBy,
+      configFile: CONTAINERD_CONFIG_FILE,
+      hostsDir: assessment.hostsDir,
+      containerd: assessment,
+      ...(assessment.configPath !== undefined ? { configPath: assessment.configPath } : {}),
+      configPathSet: assessment.configPath !== undefined,
     });
   }
 
-  const crioHinted = hint?.name === 'cri-o';
-  const crioFiles = (await hasEntries(at('/etc/crio'))) || (await exists(at('/etc/containers/registries.conf')));
-  if (crioHinted || crioFiles || (await isDir(at('/etc/containers/registries.conf.d')))) {
+  const crioFiles = async () => (await hasEntries(at('/etc/crio'))) || (await exists(at('/run/crio/crio.sock')));
+  if (await wants('crio', crioFiles)) {
     found.push({
       name: 'crio',
-      ...(crioHinted ? { version: hint?.version } : {}),
+      ...(version !== undefined ? { version } : {}),
+      detectedBy,
       configFile: '/etc/containers/registries.conf',
       dropInDir: '/etc/containers/registries.conf.d',
     });
   }
 
-  if (hint?.name === 'docker' || (await exists(at('/etc/docker/daemon.json')))) {
-    found.push({
-      name: 'docker',
-      ...(hint?.name === 'docker' ? { version: hint.version } : {}),
-      configFile: '/etc/docker/daemon.json',
-    });
+  if (await wants('docker', () => exists(at('/etc/docker/daemon.json')))) {
+    found.push({ name: 'docker', ...(version !== undefined ? { version } : {}), detectedBy, configFile: '/etc/docker/daemon.json' });
   }
   return found;
-}
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -3,4 +3,5 @@ export { parseNodeAgentConfig, renderNodeAgentConfig, validateNodeAgentConfig, N
 export type { MirroredRegistry, NodeAgentConfig, RuntimeName } from './config.ts';
 export { configHash, reportConfigMapName, REPORT_KEY, REPORT_LABEL } from './report.ts';
 export type { NodeAgentReport } from './report.ts';
-export type { ApplyResult, RegistryResult, RuntimeResult, ResultState } from './apply.ts';
+export type { ApplyResult, RegistryResult, RuntimeResult, ResultState, Verdict } from './apply.ts';
+export type { ContainerdAssessment, ContainerdVerdict } from './containerd/assess.ts';

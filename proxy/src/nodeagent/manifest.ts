@@ -1,9 +1,10 @@
 // The agent's record of what it owns on a node, kept in its state directory on the host so that a restarted
 // agent (or a person running it by hand) knows which files and entries are Berth's, and what it replaced.
 // Paths are node paths (as seen from the node's /), not host-root paths.
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeName } from './config.ts';
-import { readIfExists, writeAtomic } from './files.ts';
+import { PRIVATE_DIR, PRIVATE_FILE, readIfExists, writeAtomic } from './files.ts';
 
 export interface OwnedFile {
   registry: string;
@@ -50,8 +51,15 @@ export async function loadManifest(stateDir: string): Promise<Manifest> {
   return { ...emptyManifest(), ...parsed } as Manifest;
 }
 
+/**
+ * 0600 in a 0700 folder: `previous` holds what the agent replaced in shared files. It owns registries.yaml keys
+ * below the credentials (configs.<host>.tls.*, never configs.<host> whole), but a site's file may still put
+ * secrets where the agent looks; and agents before this one kept whole configs entries, auth included.
+ */
 export async function saveManifest(stateDir: string, manifest: Manifest): Promise<void> {
-  await writeAtomic(manifestPath(stateDir), JSON.stringify(manifest, null, 2) + '\n');
+  await mkdir(stateDir, { recursive: true, mode: PRIVATE_DIR });
+  await chmod(stateDir, PRIVATE_DIR);
+  await writeAtomic(manifestPath(stateDir), JSON.stringify(manifest, null, 2) + '\n', { mode: PRIVATE_FILE });
 }
 
 export function entryId(e: { file: string; key: readonly string[] }): string {

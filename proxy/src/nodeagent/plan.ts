@@ -60,7 +60,7 @@ export function planNodeMirror(cfg: NodeAgentConfig, runtimes: DetectedRuntime[]
           break;
         case 'k3s':
         case 'rke2':
-          for (const e of k3sEntries(r)) {
+          for (const e of k3sEntries(r, { defaultEndpointDisabled: rt.defaultEndpointDisabled === true })) {
             plan.entries.push({ ...base, file: rt.configFile as string, format: 'registries.yaml', key: [...e.key], value: e.value });
           }
           break;

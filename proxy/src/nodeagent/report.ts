@@ -2,6 +2,7 @@
 // berth-node-report-<node> (label berth.dev/node-report: "true", key report.json) for the operator to sum up.
 import type { ApplyResult } from './apply.ts';
 import { sha256 } from './files.ts';
+import { nodeVerdict, type NodeVerdict } from './gate.ts';
 
 export const REPORT_LABEL = 'berth.dev/node-report';
 export const REPORT_KEY = 'report.json';
@@ -9,6 +10,8 @@ export const REPORT_KEY = 'report.json';
 export interface NodeAgentReport extends ApplyResult {
   node?: string;
   time: string;
+  /** The node as a whole (gate.ts); absent in reports of older agents. */
+  verdict?: NodeVerdict;
   /** configHash of the agent config applied: the operator compares it with the one it rendered. */
   configHash: string;
 }
@@ -23,7 +26,7 @@ export function reportConfigMapName(node: string): string {
 }
 
 export function buildReport(result: ApplyResult, configText: string, node: string | undefined, now: Date): NodeAgentReport {
-  return { ...(node !== undefined ? { node } : {}), time: now.toISOString(), configHash: configHash(configText), ...result };
+  return { ...(node !== undefined ? { node } : {}), time: now.toISOString(), configHash: configHash(configText), verdict: nodeVerdict(result), ...result };
 }
 
 /** The ConfigMap as a server-side apply body. */

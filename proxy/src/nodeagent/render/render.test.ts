@@ -3,7 +3,7 @@ import { validateNodeAgentConfig, type MirroredRegistry } from '../config.ts';
 import { renderHostsToml } from './containerd.ts';
 import { crioDropInName, renderCrioDropIn } from './crio.ts';
 import { mergeDaemonJson } from './docker.ts';
-import { k3sEntries, mergeYamlKeys } from './k3s.ts';
+import { endpointHost, k3sAddsPublicFallback, k3sEntries, mergeYamlKeys } from './k3s.ts';
 
 function entry(over: Record<string, unknown> = {}): MirroredRegistry {
   const base = { registry: 'docker.io', project: 'team-a/hub', mirror: 'http://10.96.0.50:5000', upstream: 'https://registry-1.docker.io' };
@@ -123,6 +123,25 @@ configs:
       ca_file: /ca.pem
 `,
       );
+    });
+
+    it('keys TLS by the host:port k3s looks up, as the endpoint spells it (:443 kept)', () => {
+      const r = entry({ mirror: 'https://cache.example.com:443', tls: { caFile: '/ca.pem', insecureSkipVerify: true } });
+      assert.deepEqual(k3sEntries(r).map((e) => e.key), [['mirrors', 'docker.io'], ['configs', 'cache.example.com:443', 'tls', 'ca_file'], ['configs', 'cache.example.com:443', 'tls', 'insecure_skip_verify']]);
+      assert.equal(endpointHost('https://u:p@cache.example.com:443'), 'cache.example.com:443');
+    });
+
+    it('lists the default upstream itself when k3s runs without its default endpoint', () => {
+      assert.deepEqual(k3sEntries(entry(), { defaultEndpointDisabled: false })[0]?.value, { endpoint: ['http://10.96.0.50:5000/v2/docker.io'] });
+      assert.deepEqual(k3sEntries(entry(), { defaultEndpointDisabled: true })[0]?.value, { endpoint: ['http://10.96.0.50:5000/v2/docker.io', 'https://registry-1.docker.io'] });
+      const quay = entry({ registry: 'quay.io', upstream: 'https://quay-proxy.example.com' });
+      assert.deepEqual([k3sAddsPublicFallback(quay, { defaultEndpointDisabled: false }), k3sAddsPublicFallback(quay, { defaultEndpointDisabled: true }), k3sAddsPublicFallback(entry(), { defaultEndpointDisabled: false })], [true, false, false]);
+    });
+
+    it('sets a key below an empty `configs:` and takes it back without leaving empty maps', () => {
+      const set = mergeYamlKeys('configs:\n', [{ key: ['configs', 'h:443', 'tls', 'ca_file'], value: '/ca.pem' }]);
+      assert.equal(set, 'configs:\n  h:443:\n    tls:\n      ca_file: /ca.pem\n');
+      assert.equal(mergeYamlKeys('configs:\n  h:443:\n    auth: { username: u }\n    tls:\n      ca_file: /ca.pem\n', [{ key: ['configs', 'h:443', 'tls', 'ca_file'], value: undefined }]), 'configs:\n  h:443:\n    auth: { username: u }\n');
     });
 
     it('deleting its last entry drops the empty section', () => {
