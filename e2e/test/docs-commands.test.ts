@@ -24,6 +24,8 @@ const INVENTORY: Record<string, Verdict> = {
   'kubectl -n argocd patch configmap argocd-cm --patch-file examples/gitops/argocd-health.yaml': { runBy: 'e2e/test/examples.test.ts' },
   'kubectl apply --server-side --force-conflicts -f charts/berth/crds/': { runBy: 'this file' },
   'kubectl -n berth-system get cm -l berth.dev/node-report=true': { runBy: 'this file' },
+  "kubectl -n berth-system get cm berth-node-report-<node> -o jsonpath='{.data.report\\.json}' \\": { runBy: 'this file' },
+  'berth-proxy node-agent --check --config agent.yaml --host-root /   # writes nothing, prints the report': { runBy: 'proxy/test/nodeagent-gate.test.ts (the same CLI and flags, on a test host root: berth-proxy is in the image, not on this machine\'s PATH)' },
   'kubectl label namespace berth-caches berth.dev/node-mirror=allowed': { runBy: 'this file' },
   'kubectl apply -f examples/https/': { notHere: 'needs cert-manager, which the local bed does not run; e2e/test/examples.test.ts applies the folder\'s Berth objects and checks the cert-manager ones with kubeconform' },
   'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj /CN=my-cache-ca \\': { runBy: 'this file' },
@@ -85,6 +87,9 @@ describe('docs/operations.md, run as written @real', function () {
     const out = await shell.run(reports.replaceAll('<node>', cluster.realNode.name));
     assert.match(out, new RegExp(name.replaceAll('.', '\\.')));
     assert.match(out, /"configHash"/);
+    const verdict = JSON.parse(await shell.run(block("kubectl -n berth-system get cm berth-node-report-<node> -o jsonpath='{.data.report\\.json}' \\").replaceAll('<node>', cluster.realNode.name))) as { verdict: string; results: unknown[] };
+    assert.match(verdict.verdict, /^(mirrored|not-mirrored|unknown|failed)$/);
+    assert.ok(verdict.results.length > 0, 'the report lists results per registry and runtime');
   });
 
   it('labels a namespace for node mirroring', async () => {

@@ -32,6 +32,10 @@ interface Options {
 }
 
 export async function runNodeAgent(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   let opts: Options;
   try {
     opts = parseOptions(argv);
