@@ -103,6 +103,8 @@ export interface PodImageRewriteStatus {
   /** The registry host images are rewritten to, e.g. cache.example.com or 10.96.0.12:5000. */
   address?: string;
   mode?: PodImageRewriteMode;
+  /** Why the webhook does not rewrite for this project now (an invalid pattern, no address yet); absent when it does. */
+  message?: string;
   rewritten?: number;
   audited?: number;
   skipped?: number;

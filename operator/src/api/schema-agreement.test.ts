@@ -80,7 +80,7 @@ const project: Omit<DeepRequired<ProxyCacheProject>, 'metadata'> & { metadata: t
     nodes: { configured: 1, total: 2, summary: '1/2' },
     storage: { size: '20Gi', storageClassName: 'fast' },
     podImageRewrite: {
-      address: 'cache.example.com', mode: 'Rewrite', rewritten: 3, audited: 0, skipped: 1, checkFailures: 1,
+      address: 'cache.example.com', mode: 'Rewrite', message: 'ok', rewritten: 3, audited: 0, skipped: 1, checkFailures: 1,
       lastCheckFailure: { image: 'quay.io/org/app:v9', message: 'the cache answered 404', time: '2026-01-01T00:00:00Z' },
       updateTime: '2026-01-01T00:00:00Z',
     },
