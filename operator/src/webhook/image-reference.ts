@@ -51,9 +51,15 @@ export function parseImageReference(text: string): ImageReference {
   return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
 
-/** registry/repository[:tag][@digest]: what match and exclude patterns are tested against. */
+/** registry/repository[:tag][@digest], as written (no tag stays no tag). */
 export function normalizedReference(ref: ImageReference): string {
   return `${ref.registry}/${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
+}
+
+/** What match and exclude patterns read: the normalized reference with the implied tag spelled out, so that
+ *  `quay.io/org/app` is excluded by `:latest$` as a runtime would pull it. */
+export function matchableReference(ref: ImageReference): string {
+  return normalizedReference(ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref);
 }
 
 /** The same image through the cache at `cacheHost`: the proxy routes /v2/<registry>/<repository> by its prefix. */

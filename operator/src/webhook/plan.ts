@@ -1,6 +1,6 @@
 // Which projects may rewrite one image, in order, and why the others do not: the pure half of the decision. The
 // other half, asking the cache (checkUpstream), is async and lives in mutate.ts.
-import { normalizedReference, parseImageReference, rewrittenReference, type ImageReference } from './image-reference.ts';
+import { matchableReference, parseImageReference, rewrittenReference, type ImageReference } from './image-reference.ts';
 import { selectorMatches } from './label-selector.ts';
 import type { ImageSlot } from './pod-images.ts';
 import { ruleOrder, type RewriteRule } from './rules.ts';
@@ -56,7 +56,7 @@ export function planSlot(slot: ImageSlot, ctx: PodContext, rules: readonly Rewri
   if (eligible.length === 0) return { slot, ref, candidates: [], skips: [] };
   // Never: the image must already be on the node under this very name; another name would never start.
   if (slot.pullPolicy === 'Never') return { slot, ref, candidates: [], skips: [{ rule: eligible[0]!, reason: 'PullPolicyNever' }] };
-  const normalized = normalizedReference(ref);
+  const normalized = matchableReference(ref);
   const candidates: Candidate[] = [];
   const skips: Skip[] = [];
   for (const rule of eligible) {
