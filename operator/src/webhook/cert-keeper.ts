@@ -107,10 +107,16 @@ export class CertKeeper {
     }
     if (!material) throw new Error('the webhook TLS Secret kept changing under three attempts to write it');
     if (material.cert + material.key !== this.loaded) {
+      let notAfter: number;
+      try {
+        notAfter = certFacts(material.cert).notAfter;
+      } catch {
+        throw new Error('the webhook TLS Secret\'s tls.crt is not a PEM certificate');
+      }
       this.options.load({ cert: material.cert, key: material.key });
       this.loaded = material.cert + material.key;
-      this.options.onExpiry?.(certFacts(material.cert).notAfter);
-      log.info('webhook certificate loaded', { notAfter: new Date(certFacts(material.cert).notAfter).toISOString() });
+      this.options.onExpiry?.(notAfter);
+      log.info('webhook certificate loaded', { notAfter: new Date(notAfter).toISOString() });
     }
     if (issue?.caBundle && (await issue.caBundle.sync(material.caBundle))) log.info('webhook CA bundle written to the MutatingWebhookConfiguration');
   }

@@ -16,7 +16,7 @@ async function admit(p: V1Pod, opts: { rules: RewriteRule[]; labels?: Record<str
   const checks: CheckRequest[] = [];
   const deps: MutateDeps = {
     rules: () => opts.rules,
-    namespaceLabels: (ns) => (opts.labels ?? { apps: OPTED_IN })[ns],
+    namespaceLabels: (ns) => (opts.labels ?? ({ apps: OPTED_IN } as Record<string, Record<string, string>>))[ns],
     check: async (r): Promise<CheckResult> => {
       checks.push(r);
       return (opts.cacheHas ?? (() => true))(r) ? { ok: true, fresh: true } : { ok: false, message: 'the cache answered 404', fresh: true };
