@@ -108,7 +108,7 @@ describe('pod image rewriting through the webhook @real', function () {
     assert.match(events, new RegExp(`"${cache.replace(/\./g, '\\.')}/quay\\.io/org/app:v1"`), events);
     // the upstream saw the cache fetch the layer, and nothing from the node's containerd
     const log = await upstream.accessLog();
-    assert.ok(log.some((e) => e.path === `/v2/org/app/blobs/${app.layerDigests.at(-1)}`), 'the cache never fetched the layer');
+    assert.ok(log.some((e) => app.layerDigests.some((d) => e.path.endsWith(`/org/app/blobs/${d}`))), 'the cache never fetched a layer');
     assert.deepEqual(log.filter((e) => /containerd/i.test(e.userAgent)), [], 'the node pulled from the upstream directly');
     await waitFor(async () => ((await status()).rewritten ?? 0) >= 1, { what: 'status.podImageRewrite.rewritten', timeoutMs: 60_000, intervalMs: 1_000 });
   });
