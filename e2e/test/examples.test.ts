@@ -34,6 +34,8 @@ describe('examples/ @real', function () {
   after(async () => {
     await cluster?.kubectl(['delete', 'namespace', namespace, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
     await cluster?.kubectl(['delete', 'pv', 'berth-examples-private', '--ignore-not-found']).catch(() => undefined);
+    // the opted-in namespace of examples/pod-image-rewrite
+    await cluster?.kubectl(['delete', 'namespace', 'team-apps', '--ignore-not-found', '--wait=false']).catch(() => undefined);
     await work?.remove();
   });
 
@@ -57,14 +59,14 @@ describe('examples/ @real', function () {
   it('every Berth example is accepted by server-side apply, folder by folder as a person applies them', async () => {
     const ssa = ['apply', '--server-side', '--field-manager=berth-examples'];
     await cluster.kubectl([...ssa, '-k', join(root, 'examples', 'caches')]);
-    for (const folder of ['private-upstream', 'k3s-node-mirror']) await cluster.kubectl([...ssa, '-f', join(root, 'examples', folder)]);
+    for (const folder of ['private-upstream', 'k3s-node-mirror', 'pod-image-rewrite']) await cluster.kubectl([...ssa, '-f', join(root, 'examples', folder)]);
     const listed = await cluster.kubectl(['get', 'regep,pcp', '-n', namespace, '-o', 'name']);
-    for (const name of ['docker-hub', 'quay', 'ghcr', 'registry-k8s-io', 'gcr', 'private-registry', 'docker-hub-k3s']) {
+    for (const name of ['docker-hub', 'quay', 'ghcr', 'registry-k8s-io', 'gcr', 'private-registry', 'docker-hub-k3s', 'quay-rewrite']) {
       assert.ok(listed.includes(`proxycacheproject.berth.dev/${name}`), `${name} not created:\n${listed}`);
       assert.ok(listed.includes(`registryendpoint.berth.dev/${name}`), `${name} endpoint not created:\n${listed}`);
     }
     const folders = new Set(berthFiles.map((f) => f.path.split('/')[1]));
-    assert.deepEqual([...folders].sort(), ['caches', 'k3s-node-mirror', 'private-upstream'], 'a new example folder: apply it above');
+    assert.deepEqual([...folders].sort(), ['caches', 'k3s-node-mirror', 'pod-image-rewrite', 'private-upstream'], 'a new example folder: apply it above');
   });
 
   it('every example passes kubeconform -strict, Argo CD and Flux objects included', async () => {
