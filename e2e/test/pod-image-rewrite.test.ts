@@ -206,6 +206,18 @@ describe('pod image rewriting through the webhook @real', function () {
     assert.match(text, /berth_operator_webhook_certificate_expiry_timestamp_seconds \d/);
   });
 
+  it('the CRD refuses an address node runtimes cannot resolve or reach, with the fix in the message', async () => {
+    const apply = (rewrite: Record<string, unknown>, extra: Record<string, unknown> = {}) => cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify({
+      apiVersion: 'berth.dev/v1alpha1', kind: 'ProxyCacheProject', metadata: { name: 'bad', namespace: CACHES },
+      spec: { endpointRef: { name: 'quay' }, registry: 'quay.io', podImageRewrite: { enabled: true, ...rewrite }, ...extra },
+    }) });
+    await assert.rejects(apply({ address: 'berth-quay.rewrite-caches.svc:5000' }), /must not be a \*\.svc name/);
+    await assert.rejects(apply({ address: 'https://cache.example.com' }), /host\[:port\] without scheme/);
+    await assert.rejects(apply({ address: 'ingress' }), /ingress needs ingress\.host/);
+    await assert.rejects(apply({ checkUpstream: { enabled: false, platforms: ['linux/amd64'] } }), /platforms needs checkUpstream\.enabled/);
+    await apply({ address: 'cache.example.com:443', match: ['^quay\\.io/'], checkUpstream: { platforms: ['linux/arm64/v8'] } });
+  });
+
   it('with the webhook stopped, pods are still admitted, unchanged', async () => {
     await cluster.kubectl(['scale', 'deployment/berth', '-n', BERTH_NS, '--replicas=0']);
     try {
