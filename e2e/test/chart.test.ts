@@ -85,7 +85,7 @@ describe('Helm chart charts/berth @real', function () {
     const isAgent = (n: string) => n.endsWith('node-agent');
     const operatorRoles = (n: string) => n === 'berth-operator' || n === 'berth-operator-secrets';
     assert.deepEqual(named(ours, 'ClusterRole', (n) => !isAgent(n)), named(theirs, 'ClusterRole', operatorRoles));
-    assert.deepEqual(named(ours, 'Role', (n) => !isAgent(n)), named(theirs, 'Role', (n) => n === 'berth-operator-leader-election'));
+    assert.deepEqual(named(ours, 'Role', (n) => !isAgent(n)), named(theirs, 'Role', (n) => n === 'berth-operator-leader-election' || n === 'berth-operator-webhook'));
     assert.deepEqual(named(ours, 'Role', isAgent), named(theirs, 'Role', (n) => n === 'berth-node-agent'));
   });
 
@@ -121,12 +121,17 @@ describe('Helm chart charts/berth @real', function () {
     const deployment = docs.find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc;
     assert.deepEqual(policy.spec.podSelector, { matchLabels: deployment.spec.selector.matchLabels }, "the policy selects the operator's pods");
     assert.deepEqual(policy.spec.policyTypes, ['Ingress', 'Egress']);
-    // ingress: nobody by default (kubelet probes are not subject to policies); the metrics port only when peers are named
-    assert.deepEqual(policy.spec.ingress, []);
+    // ingress: the pod image webhook's port from anywhere (the apiserver has no selectable address); nothing else by
+    // default (kubelet probes are not subject to policies); the metrics port only when peers are named
+    const webhookIngress = { ports: [{ protocol: 'TCP', port: 9443 }] };
+    assert.deepEqual(policy.spec.ingress, [webhookIngress]);
     const named = parseManifests(await helm(['template', 'x', chartDir, '--set', 'networkPolicy.enabled=true,metrics.port=9090', '--set-json', `networkPolicy.metricsFrom=${metricsFrom}`]))
       .find((d) => d.kind === 'NetworkPolicy') as unknown as NetworkPolicyDoc;
-    assert.deepEqual(named.spec.ingress, [{ from: JSON.parse(metricsFrom) as unknown, ports: [{ protocol: 'TCP', port: 9090 }] }]);
-    assert.deepEqual(deployment.spec.template.spec.containers[0]?.ports, [{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }]);
+    assert.deepEqual(named.spec.ingress, [{ from: JSON.parse(metricsFrom) as unknown, ports: [{ protocol: 'TCP', port: 9090 }] }, webhookIngress]);
+    assert.deepEqual(deployment.spec.template.spec.containers[0]?.ports, [{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }, { name: 'webhook', containerPort: 9443, protocol: 'TCP' }]);
+    const noWebhook = parseManifests(await helm(['template', 'x', chartDir, '--set', 'networkPolicy.enabled=true,webhook.enabled=false']))
+      .find((d) => d.kind === 'NetworkPolicy') as unknown as NetworkPolicyDoc;
+    assert.deepEqual(noWebhook.spec.ingress, []);
     // egress: the API (any address unless cidrs are set), the proxies on the operator's PROXY_PORT, upstreams, DNS
     const egress = policy.spec.egress.map((r) => ({ to: r.to ?? [], ports: r.ports.map((p) => `${p.protocol}/${p.port}`).sort() }));
     assert.deepEqual(egress[0], { to: [], ports: ['TCP/443', 'TCP/6443'] });
@@ -142,6 +147,26 @@ describe('Helm chart charts/berth @real', function () {
       .find((d) => d.kind === 'NetworkPolicy') as unknown as NetworkPolicyDoc;
     assert.deepEqual(closed.spec.egress[0]?.to, [{ ipBlock: { cidr: '10.0.0.1/32' } }]);
     await assert.rejects(helm(['template', 'x', chartDir, '--set', 'networkPolicy.enabled=true', '--set-json', 'networkPolicy.metricsFrom=[{"podSelecter":{}}]']), /metricsFrom|podSelecter/);
+  });
+
+  it('renders the pod image webhook: never blocking, no side effects, reinvoked, served by the operator\'s Service; nothing when off', async () => {
+    const docs = parseManifests(await helm(['template', 'x', chartDir, '-n', 'berth-system', '--set', 'webhook.timeoutSeconds=3', '--set', 'webhook.excludeNamespaces={monitoring}']));
+    const config = docs.find((d) => d.kind === 'MutatingWebhookConfiguration') as unknown as WebhookConfigDoc;
+    assert.equal(config.metadata.name, 'berth-pod-image-rewrite', 'the name operator/config/rbac.yaml lets the operator patch');
+    const [hook] = config.webhooks;
+    assert.deepEqual([hook?.failurePolicy, hook?.sideEffects, hook?.reinvocationPolicy, hook?.timeoutSeconds, hook?.admissionReviewVersions], ['Ignore', 'None', 'IfNeeded', 3, ['v1']]);
+    assert.deepEqual(hook?.rules, [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods', 'pods/ephemeralcontainers'], scope: 'Namespaced' }]);
+    assert.deepEqual(hook?.namespaceSelector.matchExpressions[0]?.values, ['kube-system', 'berth-system', 'monitoring']);
+    assert.deepEqual(hook?.clientConfig.service, { name: 'x-berth-webhook', namespace: 'berth-system', path: '/mutate-pods', port: 443 });
+    const service = docs.find((d) => d.kind === 'Service' && (d.metadata as { name: string }).name === 'x-berth-webhook') as unknown as { spec: { ports: { port: number; targetPort: string }[] } };
+    assert.deepEqual(service.spec.ports.map((p) => `${p.port}->${p.targetPort}`), ['443->webhook']);
+    const deployment = docs.find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc;
+    const args = deployment.spec.template.spec.containers[0]?.args ?? [];
+    assert.deepEqual(args.filter((a) => a.startsWith('--webhook')), ['--webhook-addr=0.0.0.0:9443', '--webhook-service=x-berth-webhook', '--webhook-certificates=operator']);
+    const off = parseManifests(await helm(['template', 'x', chartDir, '--set', 'webhook.enabled=false']));
+    assert.deepEqual(off.filter((d) => d.kind === 'MutatingWebhookConfiguration' || (d.kind === 'Role' && String((d.metadata as { name: string }).name).endsWith('-webhook'))), []);
+    assert.ok(((off.find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc).spec.template.spec.containers[0]?.args ?? []).includes('--webhook-addr=off'));
+    await assert.rejects(helm(['template', 'x', chartDir, '--set', 'webhook.certificates=manual']), /certificates/);
   });
 
   describe('on the local control plane', () => {
@@ -239,4 +264,12 @@ async function operatorDefaultProxyImage(): Promise<string> {
     parseOptions(argv: string[], env: NodeJS.ProcessEnv): { proxyImage: string };
   };
   return parseOptions([], {}).proxyImage;
+}
+
+interface WebhookConfigDoc {
+  metadata: { name: string };
+  webhooks: {
+    failurePolicy: string; sideEffects: string; reinvocationPolicy: string; timeoutSeconds: number; admissionReviewVersions: string[];
+    rules: unknown[]; namespaceSelector: { matchExpressions: { values: string[] }[] }; clientConfig: { service: unknown };
+  }[];
 }

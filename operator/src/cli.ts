@@ -8,6 +8,8 @@ import { makeLogger } from './controller/logger.ts';
 import { OperatorMetrics } from './controller/metrics.ts';
 import { startHealthServer } from './server/health-server.ts';
 import { parseOptions, USAGE, UsageError, type OperatorOptions } from './options.ts';
+import { kubeClient } from './controller/kube-client.ts';
+import { PodImageWebhook } from './webhook/webhook.ts';
 
 function loadKubeConfig(options: OperatorOptions): KubeConfig {
   const kc = new KeepAliveKubeConfig();
@@ -69,15 +71,35 @@ export async function main(argv: string[]): Promise<number> {
       })
     : undefined;
 
+  // Every replica serves the pod image webhook, leader or not: the apiserver calls any ready pod of the Service.
+  const webhook = options.webhook
+    ? new PodImageWebhook({
+        kc, kube: kubeClient(kc), log: log.child({ component: 'webhook' }), registry: metrics.registry,
+        operatorNamespace: options.operatorNamespace,
+        ...(options.watchNamespace ? { watchNamespace: options.watchNamespace } : {}),
+        host: options.webhook.host, port: options.webhook.port,
+        secretName: options.webhook.secretName, serviceName: options.webhook.serviceName,
+        ...(options.webhook.configName ? { configName: options.webhook.configName } : {}),
+        extraNames: options.webhook.extraNames,
+        externalCertificates: options.webhook.externalCertificates,
+        proxyUrls: options.proxyUrls,
+        clusterServingNamespaces: options.nodeMirrorNamespaces,
+      })
+    : undefined;
   const health = await startHealthServer(options.healthHost, options.healthPort, {
     registry: metrics.registry,
-    // A standby replica is healthy and ready; the leader is ready once its watches have listed.
-    ready: () => (controller ? controller.synced : elector !== undefined),
+    // A standby replica is healthy and ready; the leader is ready once its watches have listed; with the webhook,
+    // once it serves a certificate too.
+    ready: () => (controller ? controller.synced : elector !== undefined) && (webhook?.ready ?? true),
   });
   log.info('berth-operator started', {
     identity: options.identity, watchNamespace: options.watchNamespace ?? '*', healthPort: health.port, leaderElect: options.leaderElect,
     nodeMirrorNamespaces: options.nodeMirrorNamespaces,
   });
+
+  // The webhook starts in the background and retries its first certificate until it has one; until then a pod is
+  // admitted unchanged (failurePolicy Ignore).
+  const webhookStarted = webhook?.start().catch((error: unknown) => log.error('pod image webhook stopped', { error: (error as Error).message }));
 
   if (elector) elector.start();
   else {
@@ -92,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
   log.info('berth-operator stopping');
   if (elector) await elector.stop();
   await controller?.stop();
+  await webhook?.stop();
+  await webhookStarted;
   await health.close();
   return 0;
 }

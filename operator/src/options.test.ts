@@ -37,4 +37,15 @@ describe('operator options', () => {
     assert.throws(() => parseOptions(['--leader-election-renew-seconds', '20'], {}), /less than/);
     assert.throws(() => parseOptions(['--bogus'], {}), UsageError);
   });
+
+  it('serves the pod image webhook on :9443 by default, with the chart\'s names; off turns it off', () => {
+    assert.deepEqual(parseOptions([], {}).webhook, {
+      host: '0.0.0.0', port: 9443, serviceName: 'berth-webhook', secretName: 'berth-webhook-tls', configName: 'berth-pod-image-rewrite', extraNames: [], externalCertificates: false,
+    });
+    assert.equal(parseOptions(['--webhook-addr=off'], {}).webhook, undefined);
+    const o = parseOptions(['--webhook-addr=127.0.0.1:0', '--webhook-config=', '--webhook-cert-name=127.0.0.1,localhost', '--webhook-certificates=external'], {});
+    assert.deepEqual([o.webhook?.port, o.webhook?.configName, o.webhook?.extraNames, o.webhook?.externalCertificates], [0, undefined, ['127.0.0.1', 'localhost'], true]);
+    assert.throws(() => parseOptions(['--webhook-certificates=manual'], {}), (e: Error) => e instanceof UsageError && /--webhook-certificates/.test(e.message));
+    assert.throws(() => parseOptions(['--webhook-secret=Bad_Name'], {}), (e: Error) => e instanceof UsageError && /--webhook-secret/.test(e.message));
+  });
 });

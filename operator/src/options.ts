@@ -8,10 +8,16 @@ export const USAGE = `usage: berth-operator [--kubeconfig FILE] [--namespace NS]
   [--leader-election-lease-seconds N] [--leader-election-renew-seconds N]
   [--health-addr HOST:PORT] [--proxy-image IMAGE] [--resync-seconds N] [--identity ID]
   [--proxy-url NAMESPACE/NAME=URL ...] [--node-mirror-namespace NS ...]
+  [--webhook-addr HOST:PORT|off] [--webhook-service NAME] [--webhook-secret NAME] [--webhook-config NAME]
+  [--webhook-cert-name NAME|IP ...] [--webhook-certificates operator|external]
 --node-mirror-namespace lets projects in NS mirror registries onto nodes, as the namespace label
 berth.dev/node-mirror=allowed does; projects in other namespaces keep their cache but not node mirroring.
 --proxy-url tells an operator running outside the cluster where a project's proxy answers (for its cache figures);
 inside the cluster it uses the proxy's Service.
+--webhook-addr is where every replica serves the pod image webhook over HTTPS (off: not at all). Its certificate,
+shared by all replicas through the Secret --webhook-secret in the operator's namespace, is made and rotated by the
+operator, which writes its CA into the MutatingWebhookConfiguration --webhook-config; with
+--webhook-certificates=external (cert-manager) it only loads the Secret.
 Runs in-cluster when no --kubeconfig is given and KUBERNETES_SERVICE_HOST is set; otherwise uses $KUBECONFIG or ~/.kube/config.`;
 
 export interface OperatorOptions {
@@ -32,6 +38,19 @@ export interface OperatorOptions {
   proxyUrls: Map<string, string>;
   /** Namespaces whose projects may mirror onto nodes without the berth.dev/node-mirror=allowed label. */
   nodeMirrorNamespaces: string[];
+  /** The pod image webhook; undefined with --webhook-addr=off. */
+  webhook?: WebhookOptions;
+}
+
+export interface WebhookOptions {
+  host: string;
+  port: number;
+  serviceName: string;
+  secretName: string;
+  /** undefined: the operator does not write the caBundle (--webhook-config=''). */
+  configName?: string;
+  extraNames: string[];
+  externalCertificates: boolean;
 }
 
 export class UsageError extends Error {
@@ -69,6 +88,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         identity: { type: 'string' },
         'proxy-url': { type: 'string', multiple: true },
         'node-mirror-namespace': { type: 'string', multiple: true },
+        'webhook-addr': { type: 'string' },
+        'webhook-service': { type: 'string' },
+        'webhook-secret': { type: 'string' },
+        'webhook-config': { type: 'string' },
+        'webhook-cert-name': { type: 'string', multiple: true },
+        'webhook-certificates': { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -83,6 +108,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const healthAddr = v['health-addr'] ?? '0.0.0.0:8080';
   const m = /^(.*):(\d{1,5})$/.exec(healthAddr);
   if (!m) throw new UsageError(`--health-addr must be HOST:PORT, got ${JSON.stringify(healthAddr)}`);
+  const webhook = webhookOptions(v);
   const leaseSeconds = positiveInt(v['leader-election-lease-seconds'], 'leader-election-lease-seconds', 15);
   const renewSeconds = positiveInt(v['leader-election-renew-seconds'], 'leader-election-renew-seconds', 5);
   if (renewSeconds >= leaseSeconds) throw new UsageError('--leader-election-renew-seconds must be less than --leader-election-lease-seconds');
@@ -102,6 +128,30 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     identity: v.identity ?? `${env.POD_NAME ?? hostname()}_${process.pid}`,
     proxyUrls: new Map((v['proxy-url'] ?? []).map(proxyUrlEntry)),
     nodeMirrorNamespaces: (v['node-mirror-namespace'] ?? []).flatMap((s) => s.split(',')).map(namespaceName),
+    ...(webhook ? { webhook } : {}),
+  };
+}
+
+function webhookOptions(v: Record<string, string | string[] | boolean | undefined>): WebhookOptions | undefined {
+  const addr = (v['webhook-addr'] as string | undefined) ?? '0.0.0.0:9443';
+  if (addr === 'off') return undefined;
+  const m = /^(.*):(\d{1,5})$/.exec(addr);
+  if (!m) throw new UsageError(`--webhook-addr must be HOST:PORT or off, got ${JSON.stringify(addr)}`);
+  const certificates = (v['webhook-certificates'] as string | undefined) ?? 'operator';
+  if (!['operator', 'external'].includes(certificates)) throw new UsageError(`--webhook-certificates must be operator or external, got ${JSON.stringify(certificates)}`);
+  const dnsName = (flag: string, value: string): string => {
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)) throw new UsageError(`--${flag} must be a DNS label (lower-case letters, digits, '-'), got ${JSON.stringify(value)}`);
+    return value;
+  };
+  const config = (v['webhook-config'] as string | undefined) ?? 'berth-pod-image-rewrite';
+  return {
+    host: m[1] ?? '0.0.0.0',
+    port: Number(m[2]),
+    serviceName: dnsName('webhook-service', (v['webhook-service'] as string | undefined) ?? 'berth-webhook'),
+    secretName: dnsName('webhook-secret', (v['webhook-secret'] as string | undefined) ?? 'berth-webhook-tls'),
+    ...(config === '' ? {} : { configName: dnsName('webhook-config', config) }),
+    extraNames: ((v['webhook-cert-name'] as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+    externalCertificates: certificates === 'external',
   };
 }
 

@@ -57,6 +57,9 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Operato
       '--leader-election-lease-seconds', '6',
       '--leader-election-renew-seconds', '2',
       '--resync-seconds', '30',
+      // No pod image webhook unless a test asks for one (a later --webhook-addr wins): several processes of a test
+      // would share its port.
+      '--webhook-addr=off',
       ...(opts.args ?? []),
     ], { cwd: root, stdio: ['ignore', fd, fd], env: { ...process.env, KUBERNETES_SERVICE_HOST: '' } });
   } finally {

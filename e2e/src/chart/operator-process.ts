@@ -25,7 +25,9 @@ export function operatorCommand(opts: { kubeconfig: string; namespace: string; m
   const root = repoRoot();
   return {
     command: process.execPath,
-    args: ['--conditions=berth-source', '--import', 'tsx', operatorEntry(root), '--kubeconfig', opts.kubeconfig, `--health-addr=127.0.0.1:${opts.metricsPort}`, ...(opts.proxyImage ? [`--proxy-image=${opts.proxyImage}`] : []), ...(opts.extraArgs ?? [])],
+    args: ['--conditions=berth-source', '--import', 'tsx', operatorEntry(root), '--kubeconfig', opts.kubeconfig, `--health-addr=127.0.0.1:${opts.metricsPort}`, ...(opts.proxyImage ? [`--proxy-image=${opts.proxyImage}`] : []),
+      // no pod image webhook unless asked for (a later --webhook-addr in extraArgs wins): host processes share ports
+      '--webhook-addr=off', ...(opts.extraArgs ?? [])],
     env: {
       ...process.env,
       KUBECONFIG: opts.kubeconfig,

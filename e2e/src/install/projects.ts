@@ -17,6 +17,10 @@ export interface CacheProjectOptions {
   upstreamUrl: string;
   /** node mirroring only on these nodes (the real node's labels) */
   nodeSelector?: Record<string, string>;
+  /** false: no node mirroring (a cache pods reach by their rewritten image names only); default true */
+  nodeMirror?: boolean;
+  /** spec.podImageRewrite */
+  podImageRewrite?: Record<string, unknown>;
 }
 
 export function cacheProject(opts: CacheProjectOptions): string {
@@ -33,7 +37,8 @@ export function cacheProject(opts: CacheProjectOptions): string {
       access: { anonymous: true },
       // containerd only: the bed's host also has /etc/containers/registries.conf (buildah, skopeo), which the agent
       // would take for CRI-O's and give a drop-in that changes how this machine's own tools pull
-      nodeMirror: { enabled: true, runtimes: ['containerd'], ...(opts.nodeSelector ? { nodeSelector: opts.nodeSelector } : {}) },
+      nodeMirror: { enabled: opts.nodeMirror ?? true, runtimes: ['containerd'], ...(opts.nodeSelector ? { nodeSelector: opts.nodeSelector } : {}) },
+      ...(opts.podImageRewrite ? { podImageRewrite: opts.podImageRewrite } : {}),
     },
   };
   return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [endpoint, project] });

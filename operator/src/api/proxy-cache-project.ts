@@ -33,6 +33,8 @@ export interface ProxyCacheProjectSpec {
     nodeSelector?: Record<string, string>;
     address?: NodeMirrorAddress;
   };
+  /** Rewrites pods' image references to this cache (operator/src/webhook/), for nodes the node mirror cannot reach. */
+  podImageRewrite?: PodImageRewrite;
   resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
   image?: string;
 }
@@ -54,6 +56,8 @@ export interface ProxyCacheProjectStatus {
   };
   nodes?: { configured?: number; total?: number; summary?: string };
   storage?: { size?: string; storageClassName?: string };
+  /** What the pod image webhook did for this project, summed over every operator replica. */
+  podImageRewrite?: PodImageRewriteStatus;
   conditions?: Condition[];
 }
 
@@ -67,3 +71,49 @@ export interface ProxyCacheProject {
 
 export const PROJECT_CONDITIONS = ['Ready', 'Progressing', 'Degraded', 'EndpointReady', 'StorageBound', 'NodeMirrorReady', 'TLSReady'] as const;
 export type ProjectConditionType = (typeof PROJECT_CONDITIONS)[number];
+
+// --- podImageRewrite (issue 11): the admission webhook's per-project settings and what it reports. ---
+
+/** metav1.LabelSelector, as the apiserver's admission webhooks take it. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
+}
+
+export const POD_IMAGE_REWRITE_MODES = ['Rewrite', 'Audit'] as const;
+export type PodImageRewriteMode = (typeof POD_IMAGE_REWRITE_MODES)[number];
+
+/** ingress | clusterIP | nodePort | an explicit host[:port] that node runtimes can reach and resolve. */
+export type PodImageRewriteAddress = 'ingress' | 'clusterIP' | 'nodePort' | (string & {});
+
+export interface PodImageRewrite {
+  enabled?: boolean;
+  /** Rewrite (default), or Audit: annotate what would be rewritten and change nothing. */
+  mode?: PodImageRewriteMode;
+  /** Pods in namespaces with these labels; default: the label berth.dev/pod-image-rewrite=enabled. */
+  namespaceSelector?: LabelSelector;
+  /** Pods with these labels; default: every pod but those labelled berth.dev/pod-image-rewrite=disabled. */
+  objectSelector?: LabelSelector;
+  /** Regular expressions on the normalized reference (quay.io/org/app:v1); none: every image of the registry. */
+  match?: string[];
+  /** Regular expressions on the normalized reference; a match keeps the image as it is. */
+  exclude?: string[];
+  /** Rewrite only when the cache answers for the manifest (HEAD through its Service). */
+  checkUpstream?: { enabled?: boolean; platforms?: string[]; podPlatform?: boolean };
+  /** Where pods pull from after the rewrite; default: ingress when spec.ingress.host is set, else clusterIP. */
+  address?: PodImageRewriteAddress;
+}
+
+export interface PodImageRewriteStatus {
+  /** The registry host images are rewritten to, e.g. cache.example.com or 10.96.0.12:5000. */
+  address?: string;
+  mode?: PodImageRewriteMode;
+  /** Why the webhook does not rewrite for this project now (an invalid pattern, no address yet); absent when it does. */
+  message?: string;
+  rewritten?: number;
+  audited?: number;
+  skipped?: number;
+  checkFailures?: number;
+  lastCheckFailure?: { image: string; message: string; time: string };
+  updateTime?: string;
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { disagreements, uncovered, type JsonSchema } from './schema-walk.ts';
-import { NODE_RUNTIMES, type ProxyCacheProject } from './proxy-cache-project.ts';
+import { NODE_RUNTIMES, POD_IMAGE_REWRITE_MODES, type ProxyCacheProject } from './proxy-cache-project.ts';
 import { PROVIDERS, type RegistryEndpoint } from './registry-endpoint.ts';
 import type { Condition } from './conditions.ts';
 
@@ -57,6 +57,16 @@ const project: Omit<DeepRequired<ProxyCacheProject>, 'metadata'> & { metadata: t
     tls: { secretName: 'cache-serving-tls' },
     ingress: { host: 'cache.example.com', className: 'nginx', tls: { secretName: 'cache-tls' } },
     nodeMirror: { enabled: true, runtimes: ['containerd'], nodeSelector: { role: 'worker' }, address: 'clusterIP' },
+    podImageRewrite: {
+      enabled: true,
+      mode: 'Rewrite',
+      namespaceSelector: { matchLabels: { team: 'a' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }] },
+      objectSelector: { matchLabels: { app: 'x' }, matchExpressions: [{ key: 'skip', operator: 'NotIn', values: ['yes'] }] },
+      match: ['^quay\\.io/org/'],
+      exclude: [':latest$'],
+      checkUpstream: { enabled: true, platforms: ['linux/amd64'], podPlatform: true },
+      address: 'cache.example.com',
+    },
     resources: { requests: { cpu: '100m' }, limits: { memory: '512Mi' } },
     image: 'ghcr.io/berth-dev/berth-proxy:0.1.0',
   },
@@ -70,6 +80,11 @@ const project: Omit<DeepRequired<ProxyCacheProject>, 'metadata'> & { metadata: t
     },
     nodes: { configured: 1, total: 2, summary: '1/2' },
     storage: { size: '20Gi', storageClassName: 'fast' },
+    podImageRewrite: {
+      address: 'cache.example.com', mode: 'Rewrite', message: 'ok', rewritten: 3, audited: 0, skipped: 1, checkFailures: 1,
+      lastCheckFailure: { image: 'quay.io/org/app:v9', message: 'the cache answered 404', time: '2026-01-01T00:00:00Z' },
+      updateTime: '2026-01-01T00:00:00Z',
+    },
     conditions: [condition],
   },
 };
@@ -92,6 +107,7 @@ describe('API types and CRD schemas agree', () => {
     assert.deepEqual(ep.properties?.spec?.properties?.provider?.enum, [...PROVIDERS]);
     const pcp = crdSchema('proxycacheprojects.berth.dev.yaml');
     assert.deepEqual(pcp.properties?.spec?.properties?.nodeMirror?.properties?.runtimes?.items?.enum, [...NODE_RUNTIMES]);
+    assert.deepEqual(pcp.properties?.spec?.properties?.podImageRewrite?.properties?.mode?.enum, [...POD_IMAGE_REWRITE_MODES]);
   });
 
   it('both kinds have a status subresource, the category berth and their short name', () => {

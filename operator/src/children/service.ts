@@ -1,12 +1,14 @@
-// The Service in front of the proxy pods: ClusterIP, or NodePort when nodes reach the cache through a node port;
-// port 5000 (http) always, and 443 (https) when the project serves TLS.
+// The Service in front of the proxy pods: ClusterIP, or NodePort when nodes reach the cache through a node port
+// (node mirroring's or rewritten pod images' address nodePort); port 5000 (http) always, and 443 (https) when the
+// project serves TLS.
 import type { V1Service } from '@kubernetes/client-node';
 import { childLabels, childName, PROXY_PORT, SERVICE_HTTPS_PORT, selectorLabels } from './names.ts';
 import { ownerReference } from './owner.ts';
 import type { ProxyCacheProject } from '../api/index.ts';
 
 export function desiredService(project: ProxyCacheProject): V1Service {
-  const nodePort = project.spec.nodeMirror?.enabled === true && project.spec.nodeMirror.address === 'nodePort';
+  const rewrite = project.spec.podImageRewrite;
+  const nodePort = (project.spec.nodeMirror?.enabled === true && project.spec.nodeMirror.address === 'nodePort') || (rewrite?.enabled === true && rewrite.address === 'nodePort');
   return {
     apiVersion: 'v1',
     kind: 'Service',

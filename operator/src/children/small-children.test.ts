@@ -9,12 +9,14 @@ import { credentialsKind, SecretShapeError } from './inputs.ts';
 import { inputs, project, secret } from './fixtures.test-helper.ts';
 
 describe('small children', () => {
-  it('Service: ClusterIP on port 5000 selecting the proxy pods; NodePort when the node mirror uses one', () => {
+  it('Service: ClusterIP on port 5000 selecting the proxy pods; NodePort when the node mirror or rewritten pod images use one', () => {
     const s = desiredService(project());
     assert.equal(s.spec?.type, 'ClusterIP');
     assert.deepEqual(s.spec?.ports, [{ name: 'http', port: 5000, targetPort: 'http', protocol: 'TCP' }]);
     assert.deepEqual(s.spec?.selector, { 'app.kubernetes.io/name': 'berth-proxy', 'app.kubernetes.io/instance': 'berth-hub' });
     assert.equal(desiredService(project({ nodeMirror: { enabled: true, address: 'nodePort' } })).spec?.type, 'NodePort');
+    assert.equal(desiredService(project({ podImageRewrite: { enabled: true, address: 'nodePort' } })).spec?.type, 'NodePort');
+    assert.equal(desiredService(project({ podImageRewrite: { enabled: false, address: 'nodePort' } })).spec?.type, 'ClusterIP');
   });
 
   it('Service: with spec.tls, port 443 (https) to the pods\' https port, after http', () => {

@@ -5,7 +5,7 @@ import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret,
 import { ConfigError } from '@berth/proxy/config';
 import { API_VERSION, FINALIZER, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from '../api/index.ts';
 import { childName, desiredChildren, EndpointConfigError, resolveEndpoint, SecretShapeError, servingCertificate, TlsSecretError, type ProjectInputs, type ServingCertificate } from '../children/index.ts';
-import { PROXY_PORT } from '../children/names.ts';
+import { operatorProxyUrl } from '../children/proxy-url.ts';
 import type { CleanupState } from '../nodemirror/cleanup.ts';
 import { findCondition, mergeConditions, sameConditions } from './conditions.ts';
 import { describeKubeError, statusCodeOf, type KubeClient, type ObjectRef } from './kube-client.ts';
@@ -48,7 +48,8 @@ const CHILD_KINDS: { apiVersion: string; kind: string }[] = [
   { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
 ];
 
-/** A status as a comparable string: keys sorted, the stats' own timestamp left out. */
+/** A status as a comparable string: keys sorted, the stats' own timestamp left out, and podImageRewrite, which the
+ *  webhook (operator/src/webhook/) writes from every replica and this reconciler never does. */
 export function statusKey(status: object | undefined): string {
   const canonical = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(canonical);
@@ -57,7 +58,8 @@ export function statusKey(status: object | undefined): string {
     }
     return value;
   };
-  return JSON.stringify(canonical(status ?? {}));
+  const { podImageRewrite: _webhookOwned, ...own } = (status ?? {}) as { podImageRewrite?: unknown };
+  return JSON.stringify(canonical(own));
 }
 
 class Blocked extends Error {
@@ -230,12 +232,7 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
   }
 
   async function fetchStats(project: ProxyCacheProject, service: V1Service | undefined): Promise<ProxyStats | undefined> {
-    const namespace = project.metadata.namespace ?? '';
-    // By the Service's ClusterIP when it has one: kube-proxy routes it without cluster DNS, which some clusters
-    // (and the local test bed) do not run; the DNS name otherwise.
-    const ip = service?.spec?.clusterIP;
-    const host = ip && ip !== 'None' ? (ip.includes(':') ? `[${ip}]` : ip) : `${childName(project)}.${namespace}.svc`;
-    const url = deps.proxyUrls?.get(`${namespace}/${project.metadata.name}`) ?? `http://${host}:${PROXY_PORT}`;
+    const url = operatorProxyUrl(project, service, deps.proxyUrls);
     try {
       return await deps.stats(url);
     } catch (error) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { V1Deployment, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { FakeKube } from './fake-kube.test-helper.ts';
-import { projectReconciler, type NodeMirrorView } from './project-reconciler.ts';
+import { projectReconciler, statusKey, type NodeMirrorView } from './project-reconciler.ts';
 import { endpointReconciler } from './endpoint-reconciler.ts';
 import { silentLogger } from './logger.ts';
 import type { ProbeInput, ProbeResult } from './registry-probe.ts';
@@ -266,5 +266,13 @@ describe('reconcilers (in-memory apiserver)', () => {
     await reconcileProject('cache', 'hub');
     assert.equal(getProject(kube), undefined);
     assert.deepEqual([...kube.objects.keys()].filter((k) => k.includes('berth-hub')), []);
+  });
+});
+
+describe('project status comparison', () => {
+  it("leaves out podImageRewrite, which the webhook writes from every replica: the reconciler never writes it back", () => {
+    const own = { registry: 'quay.io', cache: { hits: 1, updateTime: 'a' } };
+    assert.equal(statusKey({ ...own, podImageRewrite: { rewritten: 5 } }), statusKey({ ...own, cache: { hits: 1, updateTime: 'b' } }));
+    assert.notEqual(statusKey(own), statusKey({ ...own, registry: 'ghcr.io' }));
   });
 });
