@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { repoRoot, run, tempDir, useCluster, type Cluster } from '../src/index.ts';
 import { toolPath } from '../src/chart/tools.ts';
 import { shellBlocks } from '../src/docs/commands.ts';
-import { readerShell, type ReaderShell } from '../src/docs/reader-shell.ts';
+import { freshReaderCluster, readerShell, removeReaderInstall, type ReaderShell } from '../src/docs/reader-shell.ts';
 
 type Verdict = { runBy: string } | { notHere: string };
 
@@ -63,14 +63,10 @@ describe('docs/operations.md, run as written @real', function () {
   before(async () => {
     cluster = await useCluster();
     shell = await readerShell(cluster);
-    // The one step a real cluster does not need: this cluster's pods that must really run go to its real node.
-    await cluster.realNodeNamespace('berth-system');
-    await cluster.kubectl(['delete', 'namespace', 'berth-caches', '--ignore-not-found', '--wait=true', '--timeout=120s']);
+    await freshReaderCluster(cluster);
   });
   after(async () => {
-    await cluster?.kubectl(['delete', 'namespace', 'berth-caches', '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
-    await run(toolPath('helm'), ['uninstall', 'berth', '-n', 'berth-system', '--kubeconfig', cluster.kubeconfig, '--wait']).catch(() => undefined);
-    await cluster?.kubectl(['delete', 'namespace', 'berth-system', '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
+    if (cluster) await removeReaderInstall(cluster);
     await shell?.remove();
   });
 

@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, run, useCluster, type Cluster } from '../src/index.ts';
-import { toolPath } from '../src/chart/tools.ts';
+import { repoRoot, useCluster, type Cluster } from '../src/index.ts';
 import { section, shellBlocks } from '../src/docs/commands.ts';
-import { readerShell, type ReaderShell } from '../src/docs/reader-shell.ts';
+import { freshReaderCluster, readerShell, removeReaderInstall, type ReaderShell } from '../src/docs/reader-shell.ts';
 
 describe('README: Install on your cluster @real', function () {
   this.timeout(1_200_000);
@@ -19,15 +18,10 @@ describe('README: Install on your cluster @real', function () {
   before(async () => {
     cluster = await useCluster();
     shell = await readerShell(cluster);
-    // The one step a real cluster does not need: this cluster's pods that must really run go to its real node.
-    await cluster.realNodeNamespace('berth-system');
-    // a user's cluster has no berth-caches yet (an earlier suite's may still be going away)
-    await cluster.kubectl(['delete', 'namespace', 'berth-caches', '--ignore-not-found', '--wait=true', '--timeout=120s']);
+    await freshReaderCluster(cluster);
   });
   after(async () => {
-    await cluster?.kubectl(['delete', 'namespace', 'berth-caches', '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
-    await run(toolPath('helm'), ['uninstall', 'berth', '-n', 'berth-system', '--kubeconfig', cluster.kubeconfig, '--wait']).catch(() => undefined);
-    await cluster?.kubectl(['delete', 'namespace', 'berth-system', '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
+    if (cluster) await removeReaderInstall(cluster);
     await shell?.remove();
   });
 

@@ -27,3 +27,19 @@ export async function readerShell(cluster: Cluster): Promise<ReaderShell> {
     remove: () => bin.remove(),
   };
 }
+
+/**
+ * Makes the local cluster look like a reader's that has no Berth yet: no berth-caches namespace (an earlier suite's
+ * may still be going away), and berth-system's pods sent to the real node — the one step a real cluster does not need.
+ */
+export async function freshReaderCluster(cluster: Cluster): Promise<void> {
+  await cluster.realNodeNamespace('berth-system');
+  await cluster.kubectl(['delete', 'namespace', 'berth-caches', '--ignore-not-found', '--wait=true', '--timeout=120s']);
+}
+
+/** Undoes what a reader's install made: the caches' namespace, the release and its namespace. Never throws. */
+export async function removeReaderInstall(cluster: Cluster): Promise<void> {
+  await cluster.kubectl(['delete', 'namespace', 'berth-caches', '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
+  await run(toolPath('helm'), ['uninstall', 'berth', '-n', 'berth-system', '--kubeconfig', cluster.kubeconfig, '--wait']).catch(() => undefined);
+  await cluster.kubectl(['delete', 'namespace', 'berth-system', '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
+}
