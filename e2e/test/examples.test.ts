@@ -98,7 +98,7 @@ describe('examples/ @real', function () {
       await shell.run(command).finally(() => shell.remove());
       const data = (JSON.parse(await cluster.kubectl(['get', 'configmap', 'argocd-cm', '-n', 'argocd', '-o', 'json'])) as { data: Record<string, string> }).data;
       assert.equal(data.url, 'https://argocd.example.com');
-      assert.match(data['resource.customizations.health.berth.dev_*'] ?? '', /obj\.status\.conditions/);
+      for (const kind of ['ProxyCacheProject', 'RegistryEndpoint']) assert.match(data[`resource.customizations.health.berth.dev_${kind}`] ?? '', /obj\.status\.conditions/);
     } finally {
       await cluster.kubectl(['delete', 'namespace', 'argocd', '--ignore-not-found', '--wait=false']);
     }

@@ -10,7 +10,7 @@ import type { ProxyCacheProject, RegistryEndpoint } from '../src/api/index.ts';
 import { mergeConditions } from '../src/controller/conditions.ts';
 import { projectStatus, type ProjectObservation } from '../src/controller/project-status.ts';
 
-const HEALTH_KEY = 'resource.customizations.health.berth.dev_*';
+const HEALTH_KEYS = ['resource.customizations.health.berth.dev_ProxyCacheProject', 'resource.customizations.health.berth.dev_RegistryEndpoint'];
 const now = new Date('2026-01-01T00:00:00Z');
 
 /** A JSON value as a Lua expression: objects become tables with string keys, arrays sequences from 1. */
@@ -32,7 +32,8 @@ async function health(script: string, obj: object): Promise<{ status: string; me
 
 describe('Argo CD health check for Berth kinds @real', () => {
   const file = join(repoRoot(), 'examples', 'gitops', 'argocd-health.yaml');
-  const script = (parse(readFileSync(file, 'utf8')) as { data: Record<string, string> }).data[HEALTH_KEY]!;
+  const data = (parse(readFileSync(file, 'utf8')) as { data: Record<string, string> }).data;
+  const script = data[HEALTH_KEYS[0]!]!;
   const endpoint: RegistryEndpoint = {
     apiVersion: 'berth.dev/v1alpha1', kind: 'RegistryEndpoint',
     metadata: { name: 'docker-hub', namespace: 'cache', generation: 1 }, spec: { provider: 'dockerhub' },
@@ -53,8 +54,9 @@ describe('Argo CD health check for Berth kinds @real', () => {
     status: projectStatus({ project, endpoint: readyEndpoint, pvc: bound, deployment: available, registry: 'docker.io', now, ...over }).status,
   });
 
-  it('has the health key in the shipped ConfigMap patch', () => {
-    assert.ok(script, `${HEALTH_KEY} in ${file}`);
+  it('has the same health check for both kinds in the shipped ConfigMap patch', () => {
+    for (const key of HEALTH_KEYS) assert.equal(data[key], script, `${key} in ${file}`);
+    assert.ok(script);
   });
 
   const cases: [string, object, string, RegExp][] = [

@@ -9,6 +9,7 @@ import { startDaemon } from '../testbed/daemon.ts';
 import { freePort } from '../testbed/ports.ts';
 import { tempDir } from '../testbed/temp.ts';
 import { waitFor } from '../testbed/wait.ts';
+import { createTestCa } from '../tls/test-ca.ts';
 import { operatorCommand } from './operator-process.ts';
 
 /** Names in a Prometheus text exposition, from its `# TYPE` lines. */
@@ -25,9 +26,13 @@ export function metricNames(exposition: string): Set<string> {
 /** Every name the proxy and the operator export (the operator runs against `cluster` without leader election). */
 export async function exportedMetricNames(cluster: Cluster): Promise<Set<string>> {
   const work = await tempDir('berth-metrics');
-  const proxyPort = await freePort();
-  const operatorPort = await freePort();
-  const proxy = await startProxy({ args: ['--listen', `127.0.0.1:${proxyPort}`, '--storage', join(work.path, 'store'), '--upstream', 'docker.io=http://127.0.0.1:9'] });
+  const [proxyPort, tlsPort, operatorPort, ca] = await Promise.all([freePort(), freePort(), freePort(), createTestCa()]);
+  // With HTTPS on, so that the certificate metrics (registered only when the proxy serves TLS) are there too.
+  const served = await ca.issue('metrics', ['IP:127.0.0.1']);
+  const proxy = await startProxy({ args: [
+    '--listen', `127.0.0.1:${proxyPort}`, '--storage', join(work.path, 'store'), '--upstream', 'docker.io=http://127.0.0.1:9',
+    '--tls-listen', `127.0.0.1:${tlsPort}`, '--tls-cert', served.cert, '--tls-key', served.key,
+  ] });
   const operator = startDaemon({
     name: 'berth-operator (metrics)',
     logFile: join(work.path, 'operator.log'),
@@ -46,6 +51,6 @@ export async function exportedMetricNames(cluster: Cluster): Promise<Set<string>
     return new Set([...metricNames(fromProxy), ...metricNames(fromOperator)]);
   } finally {
     await Promise.all([proxy.stop(), operator.stop()]);
-    await work.remove();
+    await Promise.all([work.remove(), ca.dispose()]);
   }
 }
