@@ -17,6 +17,7 @@ export { writeHostsToml, type MirrorHost } from './containerd/hosts.ts';
 export { startRedis, type Redis } from './redis/redis.ts';
 export { startFaultyUpstream, type Fault, type FaultRule, type FaultyUpstream, type SeenRequest } from './faults/faulty-upstream.ts';
 export { pathKind, type PathKind } from './faults/path-kind.ts';
+export { exchange, type Exchange, type ExchangeOptions } from './faults/exchange.ts';
 export { startProxy, proxyCliCommand, type RunningProxy, type StartProxyOptions } from './proxy/proxy.ts';
 export { useCluster, type Cluster } from './cluster/index.ts';
 export { conformanceBinary, toolchainBinDir, toolchainVersions } from './testbed/toolchain.ts';

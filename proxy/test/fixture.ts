@@ -31,6 +31,8 @@ export interface ProxyPlacement {
   storage?: string;
   /** `index: { redis: URL }`: the shared index of replicas on one store. */
   redis?: string;
+  /** `upstreamTimeouts` of the config (durations), e.g. short ones for a test of a stalled upstream. */
+  upstreamTimeouts?: { connect?: string; headers?: string; body?: string; deadline?: string };
 }
 
 async function launch(dir: TempDir, port: number, projects: ProjectSpec[], placement: ProxyPlacement): Promise<ProxyUnderTest> {
@@ -39,6 +41,7 @@ async function launch(dir: TempDir, port: number, projects: ProjectSpec[], place
   await writeFile(configFile, stringify({
     listen: `127.0.0.1:${port}`, storage: { directory: storage }, log: { level: 'debug' }, projects,
     ...(placement.redis ? { index: { redis: placement.redis } } : {}),
+    ...(placement.upstreamTimeouts ? { upstreamTimeouts: placement.upstreamTimeouts } : {}),
   }));
   const proxy = await startProxy({ configFile });
   return {

@@ -1,41 +1,15 @@
 // The fault injector itself, in front of a tiny in-process origin: each fault does on the wire what it says.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '../testbed/wait.ts';
+import { exchange } from './exchange.ts';
 import { startFaultyUpstream, type FaultyUpstream } from './faulty-upstream.ts';
 
 const BLOB = randomBytes(64 * 1024);
 const DIGEST = `sha256:${createHash('sha256').update(BLOB).digest('hex')}`;
 const BLOB_PATH = `/v2/library/app/blobs/${DIGEST}`;
-
-interface Answer {
-  status?: number;
-  headers?: IncomingHttpHeaders;
-  body: Buffer;
-  /** Why the exchange broke, if it did (before or after the headers). */
-  error?: NodeJS.ErrnoException;
-}
-
-/** One request on a fresh connection; resolves with whatever arrived, also when the connection broke. */
-function exchange(url: string, method = 'GET', onHeaders?: () => void): Promise<Answer> {
-  return new Promise((resolve) => {
-    const answer: Answer = { body: Buffer.alloc(0) };
-    const chunks: Buffer[] = [];
-    const done = (error?: Error) => resolve({ ...answer, body: Buffer.concat(chunks), ...(error ? { error } : {}) });
-    const req = request(url, { method, agent: false }, (res) => {
-      answer.status = res.statusCode;
-      answer.headers = res.headers;
-      onHeaders?.();
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => done());
-      res.on('error', done);
-    });
-    req.on('error', done);
-    req.end();
-  });
-}
 
 describe('faulty upstream: each fault on the wire', () => {
   let origin: Server;
@@ -75,7 +49,7 @@ describe('faulty upstream: each fault on the wire', () => {
     const other = await startFaultyUpstream(`http://127.0.0.1:${(origin.address() as AddressInfo).port}`);
     other.inject({ kind: 'blob', fault: { kind: 'stall-headers' } });
     let headers = false;
-    const pending = exchange(`${other.url}${BLOB_PATH}`, 'GET', () => (headers = true));
+    const pending = exchange(`${other.url}${BLOB_PATH}`, { onHeaders: () => (headers = true) });
     await waitFor(async () => other.requests().length === 1, { what: 'the stalled request to arrive' });
     assert.equal(headers, false);
     await other.close();
@@ -152,9 +126,10 @@ describe('faulty upstream: each fault on the wire', () => {
 
   it('a body fault leaves a HEAD answer alone; `method` and `times` limit a rule', async () => {
     faulty.inject({ kind: 'blob', fault: { kind: 'short-body' } });
-    const head = await exchange(`${faulty.url}${BLOB_PATH}`, 'HEAD');
+    const head = await exchange(`${faulty.url}${BLOB_PATH}`, { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(head.error, undefined);
+    assert.equal(faulty.requests().at(-1)?.fault, undefined, 'recorded as not injected');
 
     faulty.inject({ kind: 'blob', method: 'HEAD', fault: { kind: 'reset' } });
     assert.equal((await exchange(`${faulty.url}${BLOB_PATH}`)).status, 200);

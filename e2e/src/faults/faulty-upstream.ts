@@ -52,6 +52,8 @@ export interface FaultyUpstream {
   clear(): void;
   /** Every request received so far, in order. */
   requests(): readonly SeenRequest[];
+  /** Closes every open connection (stalled ones too, and idle keep-alive ones): the client's pool lets go of them. */
+  disconnect(): void;
   /** Closes every connection (stalled ones too) and the server. */
   close(): Promise<void>;
 }
@@ -59,6 +61,7 @@ export interface FaultyUpstream {
 /** The marker a two-URL redirect loop toggles in the query. */
 const LOOP_MARK = 'berth-loop=1';
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'content-length'];
+const BODY_FAULTS = new Set<Fault['kind']>(['stall-body', 'wrong-bytes', 'short-body', 'no-length']);
 const ERROR_CODE: Record<number, string> = { 429: 'TOOMANYREQUESTS', 500: 'UNKNOWN', 503: 'UNAVAILABLE' };
 
 /** Starts the server in front of `target` (http://host:port of a registry). */
@@ -82,7 +85,11 @@ export async function startFaultyUpstream(target: string): Promise<FaultyUpstrea
     const path = req.url ?? '/';
     const kind = pathKind(path);
     const fault = take(method, kind);
-    seen.push({ method, path, kind, ...(fault ? { fault: fault.kind } : {}) });
+    const entry: SeenRequest = { method, path, kind };
+    seen.push(entry);
+    // Recorded once injected: a body fault on a bodiless answer is not.
+    const injected = () => fault && (entry.fault = fault.kind);
+    if (fault && !BODY_FAULTS.has(fault.kind)) injected();
     switch (fault?.kind) {
       case 'reset':
         req.socket.resetAndDestroy();
@@ -96,11 +103,11 @@ export async function startFaultyUpstream(target: string): Promise<FaultyUpstrea
         res.writeHead(302, { location: fault.via === 'self' ? path : toggleLoopMark(path), 'content-length': 0 }).end();
         return;
       default:
-        forward(req, res, fault);
+        forward(req, res, fault, injected);
     }
   });
 
-  const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault | undefined) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault | undefined, injected: () => void) => {
     const upstream = request(origin, { agent, method: req.method, path: req.url, headers: { ...req.headers, host: origin.host } }, (answer) => {
       const status = answer.statusCode ?? 502;
       const bodiless = req.method === 'HEAD' || status < 200 || status >= 300 || status === 204;
@@ -109,6 +116,7 @@ export async function startFaultyUpstream(target: string): Promise<FaultyUpstrea
         answer.pipe(res);
         return;
       }
+      injected();
       void readAll(answer).then((body) => answerWithFault(res, status, answer.headers, body, fault), (err: Error) => res.destroy(err));
     });
     upstream.on('error', (err) => res.destroy(err));
@@ -143,6 +151,9 @@ export async function startFaultyUpstream(target: string): Promise<FaultyUpstrea
       rules = [];
     },
     requests: () => [...seen],
+    disconnect: () => {
+      for (const socket of sockets) socket.destroy();
+    },
     close: untrack,
   };
 }

@@ -4,7 +4,7 @@ import { ConfigError } from './errors.ts';
 import { parseDuration } from './duration.ts';
 import { parseQuantity } from './quantity.ts';
 import { parseImageReference } from '../oci/reference.ts';
-import type { AccessConfig, CredentialsConfig, LogLevel, ProjectConfig, ProxyConfig } from './types.ts';
+import type { AccessConfig, CredentialsConfig, LogLevel, ProjectConfig, ProxyConfig, UpstreamTimeoutsConfig } from './types.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -197,9 +197,25 @@ function project(value: unknown, path: string): ProjectConfig {
   return result;
 }
 
+const TIMEOUT_KEYS = ['connect', 'headers', 'body', 'deadline'] as const;
+
+/** `upstreamTimeouts`: durations above zero (a zero would mean "wait for ever" to the HTTP client). */
+function upstreamTimeouts(value: unknown): UpstreamTimeoutsConfig {
+  const at = 'upstreamTimeouts';
+  const t = object(value, at, TIMEOUT_KEYS);
+  const out: UpstreamTimeoutsConfig = {};
+  for (const key of TIMEOUT_KEYS) {
+    const d = optional(t, key, () => duration(t, key, at));
+    if (d === undefined) continue;
+    if (parseDuration(d) === 0) throw new ConfigError(join(at, key), `must be above zero, got ${show(t[key])}`);
+    out[key] = d;
+  }
+  return out;
+}
+
 /** Checks a parsed config; throws ConfigError naming the first bad key. */
 export function validateProxyConfig(value: unknown): ProxyConfig {
-  const obj = object(value, '', ['listen', 'storage', 'index', 'log', 'projects']);
+  const obj = object(value, '', ['listen', 'storage', 'index', 'log', 'projects', 'upstreamTimeouts']);
   const listen = typeof obj.listen === 'number' ? `:${obj.listen}` : string(obj, 'listen', '');
   const port = LISTEN.exec(listen)?.[2];
   if (port === undefined || Number(port) > 65535) throw new ConfigError('listen', `${show(listen)} must be HOST:PORT, e.g. 0.0.0.0:5000`);
@@ -226,5 +242,7 @@ export function validateProxyConfig(value: unknown): ProxyConfig {
     }
   });
   if (config.projects.filter((p) => p.default).length > 1) throw new ConfigError('projects', 'at most one project may be default: true');
+  const timeouts = optional(obj, 'upstreamTimeouts', () => upstreamTimeouts(obj.upstreamTimeouts));
+  if (timeouts) config.upstreamTimeouts = timeouts;
   return config;
 }
