@@ -3,6 +3,7 @@
 export { stopAll } from './testbed/cleanup.ts';
 export { freePort } from './testbed/ports.ts';
 export { tempDir, type TempDir } from './testbed/temp.ts';
+export { mountTmpfs, type Tmpfs } from './testbed/tmpfs.ts';
 export { waitFor, httpAnswers, type WaitOptions } from './testbed/wait.ts';
 export { run, CommandError } from './testbed/run.ts';
 export { repoRoot } from './testbed/repo.ts';
