@@ -16,13 +16,15 @@ import { pushHandmadeImage } from './handmade.ts';
 import { outcomeOf, readFor, type Read } from './faults/reads.ts';
 import { SCENARIOS, TARGETS, expectStored, expectedAsks, waitBound, type Scenario, type Target, type WaitBound } from './faults/scenarios.ts';
 import { openFds, storedState, tempFiles, verifyStore } from './faults/store-check.ts';
-import { expectedRows, renderMatrix, type MatrixRow } from './faults/table.ts';
+import { resolveUpstreamTimeouts } from '../src/upstream/timeouts.ts';
+import { expectedRows, renderContainerd, renderMatrix, type ContainerdRow, type MatrixRow } from './faults/table.ts';
 
 /** The project's registry: the path prefix of the HTTP reads, and the registry containerd pulls from. */
 const REGISTRY = 'faults.test';
 /** Short timeouts, so that stalls end in seconds (undici's timers tick at about 1 s: shorter ones would not fire sooner). */
 const TIMEOUTS = { connect: '1s', headers: '2s', body: '2s', deadline: '5s' };
-const BOUND_MS: Record<WaitBound, number> = { 'at once': 0, retries: 1_400, deadline: 5_000, 'body timeout': 2_000 };
+const { deadlineMs, bodyMs } = resolveUpstreamTimeouts(TIMEOUTS);
+const BOUND_MS: Record<WaitBound, number> = { 'at once': 0, retries: 1_400, deadline: deadlineMs, 'body timeout': bodyMs };
 /** Room on top of a bound for a loaded two-core machine; far below the 124 s a stall cost before the deadline. */
 const SLACK_MS = 5_000;
 const LAYER_BYTES = 1024 * 1024;
@@ -36,6 +38,7 @@ describe('proxy: the fault matrix @real', function () {
   let hosts: TempDir;
   let baselineFds: string[];
   const rows: MatrixRow[] = [];
+  const ctrRows: ContainerdRow[] = [];
   let cellNumber = 0;
 
   before(async function () {
@@ -54,7 +57,9 @@ describe('proxy: the fault matrix @real', function () {
     baselineFds = await settledFds(cache.proxy.process.pid!, faulty);
   });
   after(async () => {
-    if (rows.length > 0) console.log(`\nThe fault matrix, as measured:\n\n${renderMatrix(rows, { measured: true })}\n`);
+    const timeouts = resolveUpstreamTimeouts(TIMEOUTS);
+    if (rows.length > 0) console.log(`\nThe fault matrix, as measured (timeouts ${JSON.stringify(TIMEOUTS)}):\n\n${renderMatrix(rows, { measured: true, timeouts })}\n`);
+    if (ctrRows.length > 0) console.log(`containerd through the faulty upstream:\n\n${renderContainerd(ctrRows)}\n`);
     await containerd?.stop();
     await cache?.dispose();
     await faulty?.close();
@@ -82,8 +87,9 @@ describe('proxy: the fault matrix @real', function () {
 
   async function runCell(s: Scenario, target: Target): Promise<MatrixRow> {
     const repository = `cells/c${++cellNumber}`;
-    const image = await pushHandmadeImage(registry.url, repository, 'v1', [randomBytes(LAYER_BYTES)]);
-    const read = readFor(target, REGISTRY, repository, image);
+    const layer = randomBytes(LAYER_BYTES);
+    const image = await pushHandmadeImage(registry.url, repository, 'v1', [layer]);
+    const read = readFor(target, REGISTRY, repository, image, layer);
     if (target === 'warm blob' || target === 'tag, cached') assert.equal((await clientRead(read)).outcome, 'ok', 'the warm-up read');
 
     faulty.inject({ kind: read.kind, fault: s.fault });
@@ -118,28 +124,57 @@ describe('proxy: the fault matrix @real', function () {
     }
   });
 
-  describe('containerd pulls (ctr --hosts-dir, the proxy as mirror and server)', () => {
-    for (const s of SCENARIOS) {
-      it(`${s.name} on every blob GET: ctr fails with an error and keeps no image; once the upstream heals, it pulls`, async () => {
-        const image = await buildImage({ layerSizes: [300_000] });
-        const ref = `${REGISTRY}/ctd/c${++cellNumber}:v1`;
-        try {
-          await pushImage(image, `${registry.host}/${ref.slice(REGISTRY.length + 1)}`);
-          faulty.inject({ kind: 'blob', method: 'GET', fault: s.fault });
-          const err = await containerd.pull(ref, { hostsDir: hosts.path }).then(() => undefined, (e: Error) => e);
-          faulty.clear();
-          assert.ok(err, 'ctr pull failed');
-          assert.match(err.message, /ctr: /, 'ctr says why');
-          assert.ok(!(await containerd.ctr(['images', 'ls', '-q'])).includes(ref), 'no image registered');
-          const content = await containerd.ctr(['content', 'ls', '-q']);
-          for (const layer of image.layerDigests) assert.ok(!content.includes(layer), `no content ${layer}`);
+  describe('containerd pulls (ctr --hosts-dir; the proxy is its mirror and the registry\'s server both)', () => {
+    /** Pulls a fresh image (cold in the proxy) with `rule` on the blob GETs; what ctr ended with, and how long. */
+    async function pullWith(s: Scenario, times: number | undefined): Promise<{ ref: string; layers: string[]; error?: Error; result: string; waitedMs: number }> {
+      const image = await buildImage({ layerSizes: [300_000] });
+      const ref = `${REGISTRY}/ctd/c${++cellNumber}:v1`;
+      try {
+        await pushImage(image, `${registry.host}/${ref.slice(REGISTRY.length + 1)}`);
+        faulty.inject({ kind: 'blob', method: 'GET', fault: s.fault, ...(times ? { times } : {}) });
+        const started = performance.now();
+        const error = await containerd.pull(ref, { hostsDir: hosts.path }).then(() => undefined, (e: Error) => e);
+        const waitedMs = Math.round(performance.now() - started);
+        faulty.clear();
+        return { ref, layers: image.layerDigests, waitedMs, result: error ? ctrSays(error) : 'pulled', ...(error ? { error } : {}) };
+      } finally {
+        faulty.clear();
+        await image.dispose();
+      }
+    }
 
-          await containerd.pull(ref, { hostsDir: hosts.path });
-          assert.match(await containerd.ctr(['images', 'check']), new RegExp(`${ref.replace(/[.]/g, '\\.')}\\s.*complete`));
+    /** ctr's own last word, without the proxy's port (it changes from run to run). */
+    const ctrSays = (err: Error) => (err.message.split('\n').find((l) => l.startsWith('ctr: ')) ?? err.message).replace(/127\.0\.0\.1:\d+/g, 'PROXY');
+
+    async function assertPulledWhole(ref: string): Promise<void> {
+      assert.match(await containerd.ctr(['images', 'check']), new RegExp(`${ref.replace(/[.]/g, '\\.')}\\s.*complete`));
+    }
+
+    for (const s of SCENARIOS) {
+      it(`${s.name}, every blob GET: ctr fails with an error and keeps no image; once the upstream heals, it pulls`, async () => {
+        const pull = await pullWith(s, undefined);
+        try {
+          ctrRows.push({ scenario: s.name, faulted: 'every blob GET', result: pull.result, waitedMs: pull.waitedMs });
+          assert.ok(pull.error, 'ctr pull failed');
+          assert.match(pull.result, /^ctr: /, 'ctr says why');
+          assert.ok(!(await containerd.ctr(['images', 'ls', '-q'])).includes(pull.ref), 'no image registered');
+          const content = await containerd.ctr(['content', 'ls', '-q']);
+          for (const layer of pull.layers) assert.ok(!content.includes(layer), `no content ${layer}`);
+          await containerd.pull(pull.ref, { hostsDir: hosts.path });
+          await assertPulledWhole(pull.ref);
         } finally {
-          faulty.clear();
           await containerd.forgetImages();
-          await image.dispose();
+        }
+      });
+
+      it(`${s.name}, the first blob GET only: ctr ${s.containerdOnce}`, async () => {
+        const pull = await pullWith(s, 1);
+        try {
+          ctrRows.push({ scenario: s.name, faulted: 'first blob GET', result: pull.result, waitedMs: pull.waitedMs });
+          if (s.containerdOnce === 'pulls' || !pull.error) await assertPulledWhole(pull.ref);
+          else assert.match(pull.result, /unexpected commit digest/, 'containerd refused bytes that do not match');
+        } finally {
+          await containerd.forgetImages();
         }
       });
     }
