@@ -3,6 +3,7 @@
 export { stopAll } from './testbed/cleanup.ts';
 export { freePort } from './testbed/ports.ts';
 export { tempDir, type TempDir } from './testbed/temp.ts';
+export { mountTmpfs, type Tmpfs } from './testbed/tmpfs.ts';
 export { waitFor, httpAnswers, type WaitOptions } from './testbed/wait.ts';
 export { run, CommandError } from './testbed/run.ts';
 export { repoRoot } from './testbed/repo.ts';
@@ -15,6 +16,9 @@ export { skopeo, pushImage, pullImage, type PulledImage, type PullOptions } from
 export { startContainerd, type Containerd, type ContainerdPullOptions } from './containerd/containerd.ts';
 export { writeHostsToml, type MirrorHost } from './containerd/hosts.ts';
 export { startRedis, type Redis } from './redis/redis.ts';
+export { startFaultyUpstream, type Fault, type FaultRule, type FaultyUpstream, type SeenRequest } from './faults/faulty-upstream.ts';
+export { pathKind, type PathKind } from './faults/path-kind.ts';
+export { exchange, type Exchange, type ExchangeOptions } from './faults/exchange.ts';
 export { startProxy, proxyCliCommand, type RunningProxy, type StartProxyOptions } from './proxy/proxy.ts';
 export { useCluster, type Cluster } from './cluster/index.ts';
 export { createTestCa, type TestCa, type IssuedCertificate } from './tls/test-ca.ts';

@@ -8,6 +8,7 @@ import { resolveProjects } from './project.ts';
 import { FileBlobStore } from './store/blobstore.ts';
 import { Catalog } from './index/catalog.ts';
 import { UpstreamClient } from './upstream/client.ts';
+import { resolveUpstreamTimeouts } from './upstream/timeouts.ts';
 import { PullThrough } from './cache/pullthrough.ts';
 import { InUse } from './cache/inuse.ts';
 import { UsageIndex } from './retention/usage.ts';
@@ -50,11 +51,13 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   const metrics = new ProxyMetrics(projects.map((p) => p.name));
   const usage = await UsageIndex.load(catalog);
   for (const p of usage.projects()) metrics.setStored(p, usage.count(p), usage.bytes(p));
+  const timeouts = resolveUpstreamTimeouts(config.upstreamTimeouts);
   const upstreams = new Map(projects.map((p) => [p.name, new UpstreamClient(p.config, {
+    connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs, deadlineMs: timeouts.deadlineMs,
     onResponse: (method, code, seconds) => metrics.upstreamResponse(method, code, seconds),
   })]));
   const inUse = new InUse();
-  const service = new PullThrough({ store, catalog, upstreams, observer: metrics, usage, inUse });
+  const service = new PullThrough({ store, catalog, upstreams, observer: metrics, usage, inUse, warn: (message, fields) => logger.warn(message, fields) });
   const pinner = new Pinner({
     projects, service, catalog,
     onError: (ref, err) => logger.warn('pinned image not fetched; retrying later', { image: ref, error: err.message }),

@@ -33,6 +33,8 @@ export interface ProxyPlacement {
   redis?: string;
   /** `tls:` — HTTPS on 127.0.0.1:`port` as well, with these files. */
   tls?: { port: number; certFile: string; keyFile: string };
+  /** `upstreamTimeouts` of the config (durations), e.g. short ones for a test of a stalled upstream. */
+  upstreamTimeouts?: { connect?: string; headers?: string; body?: string; deadline?: string };
 }
 
 async function launch(dir: TempDir, port: number, projects: ProjectSpec[], placement: ProxyPlacement): Promise<ProxyUnderTest> {
@@ -42,6 +44,7 @@ async function launch(dir: TempDir, port: number, projects: ProjectSpec[], place
     listen: `127.0.0.1:${port}`, storage: { directory: storage }, log: { level: 'debug' }, projects,
     ...(placement.redis ? { index: { redis: placement.redis } } : {}),
     ...(placement.tls ? { tls: { listen: `127.0.0.1:${placement.tls.port}`, certFile: placement.tls.certFile, keyFile: placement.tls.keyFile } } : {}),
+    ...(placement.upstreamTimeouts ? { upstreamTimeouts: placement.upstreamTimeouts } : {}),
   }));
   const proxy = await startProxy({ configFile });
   return {

@@ -240,4 +240,47 @@ describe('PullThrough, against an in-memory upstream', () => {
     assert.deepEqual((await cache.tags(hub, APP)).sort(), ['v1', 'v2']);
     await assert.rejects(cache.tags(hub, 'library/never' as RepositoryName), (e: unknown) => e instanceof OciError && e.status >= 500);
   });
+
+  describe('with the store full', () => {
+    let full: PullThrough;
+    let warnings: string[];
+    beforeEach(async () => {
+      // A store that keeps more free than any disk has: every download finds it full.
+      const fullStore = new FileBlobStore(dir, { minFreeBytes: Number.MAX_SAFE_INTEGER });
+      warnings = [];
+      full = new PullThrough({
+        store: fullStore, catalog: Catalog.inMemory(), now: () => now, upstreams: new Map([['hub', upstream]]),
+        warn: (message, fields) => warnings.push(`${message} ${String(fields.cause)}`),
+      });
+    });
+
+    it('serves a cold blob whole and verified, stores nothing, and says so in the log', async () => {
+      const { layer } = image('v1', randomBytes(300_000));
+      const body = await full.openBlob(hub, APP, layer);
+      assert.equal(sha256Of(await buffer(body.stream)), layer);
+      assert.equal(await store.stat(layer), undefined);
+      assert.match(warnings.join('\n'), /store full: serving a blob without caching it .*ENOSPC/);
+    });
+
+    it('concurrent callers each get the blob (an uncached download serves one client)', async () => {
+      const { layer } = image('v1', randomBytes(300_000));
+      const bodies = await Promise.all([full.openBlob(hub, APP, layer), full.openBlob(hub, APP, layer)]);
+      for (const b of bodies) assert.equal(sha256Of(await buffer(b.stream)), layer);
+      assert.equal(upstream.count('GET', `/blobs/${layer}`), 2);
+    });
+
+    it('serves a manifest by tag without caching it', async () => {
+      const { manifest } = image();
+      assert.equal((await full.getManifest(hub, APP, V1)).digest, manifest);
+      assert.equal(await store.stat(manifest as Digest), undefined);
+      assert.match(warnings.join('\n'), /store full: serving a manifest without caching it/);
+    });
+
+    it('wrong bytes from the upstream still end in an error', async () => {
+      const good = randomBytes(5000);
+      const digest = sha256Of(good);
+      fake.blobs.set(digest, randomBytes(5000));
+      await assert.rejects(buffer((await full.openBlob(hub, APP, digest)).stream), /does not match/);
+    });
+  });
 });

@@ -2,23 +2,31 @@
 // number of concurrent callers), checks tags after their TTL with a HEAD, keeps serving what it has when the
 // upstream deleted it (unless the project says otherwise) or is down.
 import { OciError } from '../oci/errors.ts';
-import { isDigest, sha256Of, type Digest } from '../oci/digest.ts';
+import { digestOf, digestParts, isDigest, sha256Of, type Digest } from '../oci/digest.ts';
 import { MAX_MANIFEST_BYTES, UPSTREAM_ACCEPT, referencedDigests, sniffMediaType } from '../oci/mediatypes.ts';
 import type { RepositoryName, Tag } from '../oci/names.ts';
-import type { BlobStore, ByteRange } from '../store/blobstore.ts';
+import { isStoreFull, type BlobStore, type BlobWriter, type ByteRange } from '../store/blobstore.ts';
 import { blobKey, manifestKey, type Catalog, type TagRecord } from '../index/catalog.ts';
 import { Memo } from './memo.ts';
 import type { Project } from '../project.ts';
 import { header } from '../upstream/client.ts';
 import type { Upstream } from '../upstream/types.ts';
-import { UpstreamError } from '../upstream/errors.ts';
+import { describeError, UpstreamError } from '../upstream/errors.ts';
+import { readBody, readJson } from '../upstream/body.ts';
 import { Fill } from './fill.ts';
+import { Passthrough } from './passthrough.ts';
 import { InFlight } from './inflight.ts';
 import { NO_OBSERVER, type CacheObserver } from './observer.ts';
 import { InUse } from './inuse.ts';
 import { Misses } from './misses.ts';
 import { UsageIndex } from '../retention/usage.ts';
 import type { ArtifactService, BlobBody, Manifest } from './types.ts';
+
+/** A blob on its way: a Fill shared by every caller, or, when the store has no room, one client's Passthrough. */
+type Download = Fill | Passthrough;
+
+/** A tag list larger than this is refused (thousands of tags take a few hundred KB). */
+const MAX_TAG_LIST_BYTES = 16 * 1024 * 1024;
 
 export interface PullThroughOptions {
   store: BlobStore;
@@ -30,7 +38,11 @@ export interface PullThroughOptions {
   /** Leases on digests being downloaded or streamed, which retention leaves alone. */
   inUse?: InUse;
   now?: () => number;
+  /** Where problems no client hears of go (a download that failed after its headers, a full store): the log. */
+  warn?: Warn;
 }
+
+export type Warn = (message: string, fields: Record<string, unknown>) => void;
 
 export class PullThrough implements ArtifactService {
   private readonly store: BlobStore;
@@ -40,8 +52,9 @@ export class PullThrough implements ArtifactService {
   private readonly usage: UsageIndex;
   private readonly inUse: InUse;
   private readonly now: () => number;
+  private readonly warn: Warn;
   /** Blob downloads by digest and the project that started each: joined only as `runningFill` allows. */
-  private readonly blobFills = new InFlight<Promise<Fill>>();
+  private readonly blobFills = new InFlight<Promise<Download>>();
   private readonly manifestFetches = new Map<string, Promise<Manifest>>();
   /** Tag checks upstream in progress, by project/name:tag, shared by concurrent callers. */
   private readonly tagChecks = new Map<string, Promise<Manifest>>();
@@ -59,6 +72,7 @@ export class PullThrough implements ArtifactService {
     this.usage = opts.usage ?? new UsageIndex();
     this.inUse = opts.inUse ?? new InUse();
     this.now = opts.now ?? Date.now;
+    this.warn = opts.warn ?? (() => undefined);
     this.misses = new Misses(this.now);
   }
 
@@ -225,35 +239,17 @@ export class PullThrough implements ArtifactService {
   }
 
   private async downloadManifest(project: Project, name: RepositoryName, reference: string, accept: string): Promise<Manifest> {
+    const what = `GET /v2/${name}/manifests/${reference}`;
     const res = await this.upstream(project).send({ method: 'GET', path: `/v2/${name}/manifests/${reference}`, repository: name, headers: { accept } });
-    const length = Number(header(res.headers, 'content-length') ?? 0);
-    if (length > MAX_MANIFEST_BYTES) {
-      res.body.destroy();
-      throw new OciError('MANIFEST_INVALID', `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).byteLength;
-      if (size > MAX_MANIFEST_BYTES) {
-        res.body.destroy();
-        throw new OciError('MANIFEST_INVALID', `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const body = Buffer.concat(chunks);
+    const body = await readBody(res, what, MAX_MANIFEST_BYTES, () => new OciError('MANIFEST_INVALID', `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`));
     const claimed = header(res.headers, 'docker-content-digest');
     const digest = isDigest(reference) ? reference : claimed && isDigest(claimed) ? claimed : undefined;
     const algorithmDigest = digest ?? sha256Of(body);
-    const writer = await this.store.writer(algorithmDigest, body.byteLength);
-    try {
-      await writer.write(body);
-      await writer.commit();
-    } catch (err) {
-      await writer.abort().catch(() => undefined);
-      throw new OciError('MANIFEST_INVALID', `upstream manifest does not match its digest ${algorithmDigest}: ${(err as Error).message}`, { status: 502 });
+    if (digestOf(digestParts(algorithmDigest).algorithm, body) !== algorithmDigest) {
+      throw new OciError('MANIFEST_INVALID', `the upstream sent a manifest that does not match ${algorithmDigest}`, { status: 502 });
     }
     const mediaType = sniffMediaType(body, header(res.headers, 'content-type'));
+    if (!(await this.storeVerified(project, algorithmDigest, body))) return { digest: algorithmDigest, mediaType, body };
     const record = { mediaType, size: body.byteLength, references: referencedDigests(body), lastPulled: this.now() };
     await this.catalog.setManifest(project.name, name, algorithmDigest, record);
     const key = manifestKey(project.name, name, algorithmDigest);
@@ -262,6 +258,22 @@ export class PullThrough implements ArtifactService {
       this.observer.stored(project.name, body.byteLength);
     }
     return { digest: algorithmDigest, mediaType, body };
+  }
+
+  /** Writes verified bytes to the store; false when it is full (they are then served without being cached). */
+  private async storeVerified(project: Project, digest: Digest, body: Buffer): Promise<boolean> {
+    let writer: BlobWriter | undefined;
+    try {
+      writer = await this.store.writer(digest, body.byteLength);
+      await writer.write(body);
+      await writer.commit();
+      return true;
+    } catch (err) {
+      await writer?.abort().catch(() => undefined);
+      if (!isStoreFull(err)) throw err;
+      this.warn('store full: serving a manifest without caching it', { project: project.name, digest, cause: describeError(err) });
+      return false;
+    }
   }
 
   async statBlob(project: Project, name: RepositoryName, digest: Digest): Promise<number> {
@@ -313,10 +325,20 @@ export class PullThrough implements ArtifactService {
     if (!running && this.misses.has(missKey(project, name, 'blobs', digest))) throw new OciError('BLOB_UNKNOWN', `blob ${digest} is not known`);
     if (running) this.observer.coalesced(project.name, 'blob');
     else this.observer.miss(project.name, 'blob');
-    const fill = await (running ?? this.startBlobFill(project, name, digest));
-    if (fill.size !== undefined) checkRange(range, fill.size);
-    const size = range ? range.end - range.start + 1 : fill.size;
-    return { size: size ?? -1, source: 'upstream', stream: fill.reader(range) };
+    const download = await (running ?? this.startBlobFill(project, name, digest));
+    const stream = download.reader(range);
+    // A download the store had no room for serves one client: one who joined it fetches on its own.
+    if (!stream) return this.openBlob(project, name, digest, range);
+    if (download.size !== undefined) {
+      try {
+        checkRange(range, download.size);
+      } catch (err) {
+        stream.destroy();
+        throw err;
+      }
+    }
+    const size = range ? range.end - range.start + 1 : download.size;
+    return { size: size ?? -1, source: 'upstream', stream };
   }
 
   /**
@@ -324,7 +346,7 @@ export class PullThrough implements ArtifactService {
    * already (its file is being fetched again). Any other project's download is not this project's to serve, just as
    * that project's stored blob is not (issue 13: protected bytes leaked while they downloaded).
    */
-  private async runningFill(project: Project, digest: Digest): Promise<Promise<Fill> | undefined> {
+  private async runningFill(project: Project, digest: Digest): Promise<Promise<Download> | undefined> {
     const own = this.blobFills.get(project.name, digest);
     if (own || !this.blobFills.any(digest)) return own;
     const linked = await this.catalog.getBlob(project.name, digest);
@@ -352,9 +374,10 @@ export class PullThrough implements ArtifactService {
     }
   }
 
-  private startBlobFill(project: Project, name: RepositoryName, digest: Digest): Promise<Fill> {
+  private startBlobFill(project: Project, name: RepositoryName, digest: Digest): Promise<Download> {
     const release = this.inUse.acquire(digest);
-    const starting = (async () => {
+    const forget = () => this.blobFills.delete(project.name, digest, starting);
+    const starting: Promise<Download> = (async () => {
       let res;
       try {
         res = await this.upstream(project).send({ method: 'GET', path: `/v2/${name}/blobs/${digest}`, repository: name });
@@ -369,11 +392,29 @@ export class PullThrough implements ArtifactService {
       }
       const lengthHeader = header(res.headers, 'content-length');
       const size = lengthHeader === undefined ? undefined : Number(lengthHeader);
-      const writer = await this.store.writer(digest, size);
-      const fill = await Fill.start(writer, size, res.body, () => this.blobFills.delete(project.name, digest, starting));
+      let writer: BlobWriter;
+      try {
+        writer = await this.store.writer(digest, size);
+      } catch (err) {
+        if (!isStoreFull(err)) {
+          res.body.destroy();
+          throw err;
+        }
+        this.warn('store full: serving a blob without caching it', { project: project.name, digest, size, cause: describeError(err) });
+        forget();
+        return new Passthrough(res.body, digest, size, release);
+      }
+      let fill: Fill;
+      try {
+        fill = await Fill.start(writer, size, res.body, forget);
+      } catch (err) {
+        res.body.destroy();
+        await writer.abort().catch(() => undefined);
+        throw err;
+      }
       fill.done.then(
         () => this.linkBlob(project, digest, writer.written),
-        (err: Error) => this.observer.upstreamError(project.name, `blob ${digest}: ${err.message}`),
+        (err: Error) => this.downloadFailed(project, digest, err),
       ).finally(release).catch(() => undefined);
       return fill;
     })();
@@ -383,6 +424,19 @@ export class PullThrough implements ArtifactService {
       this.blobFills.delete(project.name, digest, starting);
     });
     return starting;
+  }
+
+  /**
+   * A blob download that failed once its clients had their headers: they see only a broken connection, so the cause
+   * goes to the log (and, when the upstream failed, to the stats).
+   */
+  private downloadFailed(project: Project, digest: Digest, err: Error): void {
+    if (isStoreFull(err)) {
+      this.warn('store full: a blob download was dropped', { project: project.name, digest, cause: describeError(err) });
+      return;
+    }
+    this.observer.upstreamError(project.name, `blob ${digest}: ${err.message}`);
+    this.warn('blob download failed', { project: project.name, digest, cause: describeError(err) });
   }
 
   private async linkBlob(project: Project, digest: Digest, size: number): Promise<void> {
@@ -399,9 +453,10 @@ export class PullThrough implements ArtifactService {
     const remembered = this.misses.has(miss);
     try {
       if (remembered) throw new UpstreamError('not-found', `tags of ${name}: a remembered upstream 404`);
+      const what = `GET /v2/${name}/tags/list`;
       const res = await this.upstream(project).send({ method: 'GET', path: `/v2/${name}/tags/list`, repository: name });
-      const doc = (await res.body.json()) as { tags?: unknown };
-      const tags = Array.isArray(doc.tags) ? doc.tags.filter((t): t is string => typeof t === 'string') : [];
+      const doc = (await readJson(res, what, MAX_TAG_LIST_BYTES, () => new UpstreamError('invalid', `${what}: larger than ${MAX_TAG_LIST_BYTES} bytes`))) as { tags?: unknown } | null;
+      const tags = Array.isArray(doc?.tags) ? doc.tags.filter((t): t is string => typeof t === 'string') : [];
       await this.catalog.setTagList(project.name, name, tags);
       return tags;
     } catch (err) {
@@ -469,18 +524,20 @@ function checkRange(range: ByteRange | undefined, size: number): void {
 }
 
 export function toOciError(err: UpstreamError): OciError {
+  // The client gets a fixed message; the upstream's own (which names its request) goes to the log as the cause.
+  const cause = { cause: err };
   switch (err.kind) {
     case 'rate-limited':
       return new OciError('TOOMANYREQUESTS', 'the upstream registry is rate limiting; nothing cached to serve', {
-        headers: err.retryAfter ? { 'retry-after': err.retryAfter } : {},
+        headers: err.retryAfter ? { 'retry-after': err.retryAfter } : {}, ...cause,
       });
     case 'unauthorized':
-      return new OciError('UNAUTHORIZED', 'the upstream registry refused the proxy\'s credentials', { status: 502 });
+      return new OciError('UNAUTHORIZED', 'the upstream registry refused the proxy\'s credentials', { status: 502, ...cause });
     case 'denied':
-      return new OciError('DENIED', 'the upstream registry denied access');
+      return new OciError('DENIED', 'the upstream registry denied access', cause);
     case 'not-found':
-      return new OciError('NAME_UNKNOWN', 'not known upstream');
+      return new OciError('NAME_UNKNOWN', 'not known upstream', cause);
     default:
-      return new OciError('UPSTREAM_UNAVAILABLE', 'the upstream registry is unavailable and nothing is cached', { status: err.status === 503 ? 503 : 502 });
+      return new OciError('UPSTREAM_UNAVAILABLE', 'the upstream registry is unavailable and nothing is cached', { status: err.status === 503 ? 503 : 502, ...cause });
   }
 }

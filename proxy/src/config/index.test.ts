@@ -131,3 +131,17 @@ describe('proxy config', () => {
     assert.throws(() => parseProxyConfig('listen: [unclosed'), ConfigError);
   });
 });
+
+describe('proxy config: upstreamTimeouts', () => {
+  it('reads the four durations, each optional', () => {
+    const cfg = validateProxyConfig(minimal({}, { upstreamTimeouts: { connect: '2s', headers: '5s', body: '1m', deadline: '20s' } }));
+    assert.deepEqual(cfg.upstreamTimeouts, { connect: '2s', headers: '5s', body: '1m', deadline: '20s' });
+    assert.deepEqual(validateProxyConfig(minimal({}, { upstreamTimeouts: { deadline: '45s' } })).upstreamTimeouts, { deadline: '45s' });
+    assert.equal(validateProxyConfig(minimal()).upstreamTimeouts, undefined);
+  });
+  it('refuses zero (no timeout at all), a non-duration and an unknown key', () => {
+    rejects(minimal({}, { upstreamTimeouts: { headers: '0s' } }), /^upstreamTimeouts\.headers: must be above zero/);
+    rejects(minimal({}, { upstreamTimeouts: { body: 'soon' } }), /^upstreamTimeouts\.body: "soon" is not a duration/);
+    rejects(minimal({}, { upstreamTimeouts: { total: '1m' } }), /^upstreamTimeouts\.total: unknown key/);
+  });
+});

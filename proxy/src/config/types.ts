@@ -14,6 +14,23 @@ export interface ProxyConfig {
   /** Optional: serve HTTPS as well, on its own port (the plain HTTP `listen` stays, for probes and in-cluster pulls). */
   tls?: ServingTlsConfig;
   projects: ProjectConfig[];
+  /** How long the proxy waits on upstream registries (every project); defaults in upstream/timeouts.ts. */
+  upstreamTimeouts?: UpstreamTimeoutsConfig;
+}
+
+/** Durations (`5s`, `1m`), each above zero. */
+export interface UpstreamTimeoutsConfig {
+  /** Setting up a connection (TCP and TLS). */
+  connect?: string;
+  /** From a request sent to its response headers, per attempt. */
+  headers?: string;
+  /** The longest silence between two chunks of a body (not the whole download: a large layer streams for long). */
+  body?: string;
+  /**
+   * Everything before the response headers of one upstream request: every attempt, redirect and backoff. The
+   * longest a client waits for an error when the upstream does not answer.
+   */
+  deadline?: string;
 }
 
 /**

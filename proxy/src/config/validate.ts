@@ -4,7 +4,7 @@ import { ConfigError } from './errors.ts';
 import { parseDuration } from './duration.ts';
 import { parseQuantity } from './quantity.ts';
 import { parseImageReference } from '../oci/reference.ts';
-import type { AccessConfig, CredentialsConfig, LogLevel, ProjectConfig, ProxyConfig, ServingTlsConfig } from './types.ts';
+import type { AccessConfig, CredentialsConfig, LogLevel, ProjectConfig, ProxyConfig, ServingTlsConfig, UpstreamTimeoutsConfig } from './types.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -217,9 +217,25 @@ function servingTls(value: unknown, plainListen: string): ServingTlsConfig {
   return { listen, certFile: string(t, 'certFile', 'tls'), keyFile: string(t, 'keyFile', 'tls') };
 }
 
+const TIMEOUT_KEYS = ['connect', 'headers', 'body', 'deadline'] as const;
+
+/** `upstreamTimeouts`: durations above zero (a zero would mean "wait for ever" to the HTTP client). */
+function upstreamTimeouts(value: unknown): UpstreamTimeoutsConfig {
+  const at = 'upstreamTimeouts';
+  const t = object(value, at, TIMEOUT_KEYS);
+  const out: UpstreamTimeoutsConfig = {};
+  for (const key of TIMEOUT_KEYS) {
+    const d = optional(t, key, () => duration(t, key, at));
+    if (d === undefined) continue;
+    if (parseDuration(d) === 0) throw new ConfigError(join(at, key), `must be above zero, got ${show(t[key])}`);
+    out[key] = d;
+  }
+  return out;
+}
+
 /** Checks a parsed config; throws ConfigError naming the first bad key. */
 export function validateProxyConfig(value: unknown): ProxyConfig {
-  const obj = object(value, '', ['listen', 'storage', 'index', 'log', 'tls', 'projects']);
+  const obj = object(value, '', ['listen', 'storage', 'index', 'log', 'tls', 'projects', 'upstreamTimeouts']);
   const listen = listenAddress(obj, 'listen', '', '0.0.0.0:5000');
   const storage = object(obj.storage, 'storage', ['directory']);
   const config: ProxyConfig = { listen, storage: { directory: string(storage, 'directory', 'storage') }, projects: [] };
@@ -246,5 +262,7 @@ export function validateProxyConfig(value: unknown): ProxyConfig {
     }
   });
   if (config.projects.filter((p) => p.default).length > 1) throw new ConfigError('projects', 'at most one project may be default: true');
+  const timeouts = optional(obj, 'upstreamTimeouts', () => upstreamTimeouts(obj.upstreamTimeouts));
+  if (timeouts) config.upstreamTimeouts = timeouts;
   return config;
 }

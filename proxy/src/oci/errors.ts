@@ -36,8 +36,9 @@ export class OciError extends Error {
   readonly code: OciErrorCode;
   readonly status: number;
   readonly headers: Record<string, string>;
-  constructor(code: OciErrorCode, message: string, opts: { status?: number; headers?: Record<string, string> } = {}) {
-    super(message);
+  /** `cause`: what went wrong inside (an upstream error), for the log; never sent to the client. */
+  constructor(code: OciErrorCode, message: string, opts: { status?: number; headers?: Record<string, string>; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'OciError';
     this.code = code;
     this.status = opts.status ?? STATUS[code];

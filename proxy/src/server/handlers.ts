@@ -36,6 +36,7 @@ export async function handleBlob(svc: ArtifactService, r: Req<'blob'>, method: s
   const total = rangeHeader ? await svc.statBlob(r.project, r.name, r.reference) : undefined;
   let range = rangeHeader ? parseRange(rangeHeader, total) : undefined;
   const body = await svc.openBlob(r.project, r.name, r.reference, range);
+  if (body.source === 'upstream') await firstBytesOrFailure(body.stream);
   const headers: Record<string, string | number> = {
     ...API_HEADER, 'content-type': 'application/octet-stream', 'docker-content-digest': r.reference, 'accept-ranges': 'bytes',
   };
@@ -57,6 +58,26 @@ export async function handleBlob(svc: ArtifactService, r: Req<'blob'>, method: s
     body.stream.destroy();
   }
   return { bytes, source: body.source };
+}
+
+/**
+ * Waits until a download has bytes to give (or has ended). Headers go out with the first byte: a download that fails
+ * before it (the range a client resumes from lies past the point where the upstream broke) can then still be answered
+ * with a status, not with a connection closed without any answer (the fault matrix found that).
+ */
+function firstBytesOrFailure(stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ready = () => {
+      stream.off('readable', ready);
+      resolve();
+    };
+    // Stays on: an error between here and the piping must not go unhandled; after resolve() it changes nothing.
+    stream.on('error', (err) => {
+      stream.off('readable', ready);
+      reject(new OciError('UPSTREAM_UNAVAILABLE', 'the download from the upstream registry failed', { status: 502, cause: err }));
+    });
+    stream.once('readable', ready);
+  });
 }
 
 /**

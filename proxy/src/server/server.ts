@@ -141,7 +141,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
   } catch (err) {
     const oci = sendError(res, err);
     if (!(err instanceof OciError)) opts.logger.error('request failed', { requestId: id, method, path, error: (err as Error).message });
-    else if (oci.status >= 500) opts.logger.warn('request failed', { requestId: id, method, path, code: oci.code, detail: oci.message });
+    else if (oci.status >= 500) {
+      const cause = oci.cause instanceof Error ? { cause: oci.cause.message } : {};
+      opts.logger.warn('request failed', { requestId: id, method, path, code: oci.code, detail: oci.message, ...cause });
+    }
   } finally {
     opts.metrics.request(route, res.statusCode, (performance.now() - started) / 1000);
     opts.metrics.served(source, bytes);

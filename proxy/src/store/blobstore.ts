@@ -1,7 +1,7 @@
 // The content-addressed store on disk: bytes are written to a temp file, hashed as they arrive, and renamed into
 // place only when digest and size match. Files under blobs/ are therefore always verified content.
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, unlink, readFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, statfs, unlink, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -20,6 +20,24 @@ export class DigestMismatchError extends Error {
     super(`content for ${expected} does not match: ${detail}`);
     this.name = 'DigestMismatchError';
   }
+}
+
+/**
+ * The store has no room for a download: its file system is full, or would be with it. Serving the bytes without
+ * caching them is then still possible; the message carries no path.
+ */
+export class StoreFullError extends Error {
+  readonly code = 'STORE_FULL';
+  constructor(detail: string) {
+    super(`the store is full (ENOSPC): ${detail}`);
+    this.name = 'StoreFullError';
+  }
+}
+
+/** True for a full store: StoreFullError, or a write that failed with ENOSPC or EDQUOT. */
+export function isStoreFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return err instanceof StoreFullError || code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 export interface ByteRange {
@@ -53,6 +71,7 @@ export interface BlobStore {
   /** A stream of stored bytes; rejects with ENOENT when the blob is not stored. */
   open(digest: Digest, range?: ByteRange): Promise<Readable>;
   read(digest: Digest): Promise<Buffer>;
+  /** Rejects with StoreFullError when the store has no room for `expectedSize` bytes (or none at all). */
   writer(digest: Digest, expectedSize?: number): Promise<BlobWriter>;
   delete(digest: Digest): Promise<void>;
 }
@@ -60,7 +79,15 @@ export interface BlobStore {
 export interface FileBlobStoreOptions extends HotBlobsOptions {
   /** This process's name among the replicas sharing the store; default: the host name (the pod's name). */
   replica?: string;
+  /** Free bytes a download must leave on the store's file system; default MIN_FREE_BYTES. */
+  minFreeBytes?: number;
 }
+
+/**
+ * Room left free by downloads: the index (sqlite, on the same volume) must still be able to write its tags and
+ * records, or every pull would fail, not just the caching of one more blob.
+ */
+const MIN_FREE_BYTES = 16 * 1024 * 1024;
 
 /** Another replica's temp folder untouched this long belongs to a replica that is gone. */
 const ABANDONED_TEMP_MS = 60 * 60_000;
@@ -68,10 +95,12 @@ const ABANDONED_TEMP_MS = 60 * 60_000;
 export class FileBlobStore implements BlobStore {
   readonly paths: StorePaths;
   private readonly hot: HotBlobs;
+  private readonly minFreeBytes: number;
 
   constructor(root: string, opts: FileBlobStoreOptions = {}) {
     this.paths = storePaths(root, opts.replica ?? hostname());
     this.hot = new HotBlobs(opts);
+    this.minFreeBytes = opts.minFreeBytes ?? MIN_FREE_BYTES;
   }
 
   /**
@@ -128,6 +157,13 @@ export class FileBlobStore implements BlobStore {
   }
 
   async writer(digest: Digest, expectedSize?: number): Promise<BlobWriter> {
+    // Checked before the download, so that the caller can still serve the bytes uncached. Concurrent downloads may
+    // still fill the disk between them: their writes then fail with ENOSPC (isStoreFull), and the download fails.
+    const fs = await statfs(this.paths.tmpDir);
+    const free = fs.bavail * fs.bsize;
+    if (free - (expectedSize ?? 0) < this.minFreeBytes) {
+      throw new StoreFullError(`${free} bytes free, ${expectedSize ?? 'an unknown size'} to write, ${this.minFreeBytes} kept free`);
+    }
     const tempPath = this.paths.newTemp();
     const out = createWriteStream(tempPath, { flags: 'wx', highWaterMark: WRITE_BUFFER });
     await new Promise<void>((resolve, reject) => {

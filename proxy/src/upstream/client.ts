@@ -2,14 +2,16 @@
 // tokens cached until they expire, redirects followed without Authorization across origins, and retries with
 // backoff on connection errors and transient answers (retry.ts; these are all GET/HEAD, so idempotent). Any other
 // answer is final at once: a 404 must reach the client as the spec's 404, not as a 502 after seconds of retries.
+// Every request has a deadline for its response headers across all attempts (timeouts.ts).
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { ProjectConfig } from '../config/index.ts';
 import { basicHeader, credentialSource, type CredentialSource } from './credentials.ts';
 import { parseChallenge } from './challenge.ts';
-import { errorForStatus, UpstreamError } from './errors.ts';
+import { describeError, errorForStatus, UpstreamError } from './errors.ts';
 import { retryableStatus } from './retry.ts';
+import { DEFAULT_UPSTREAM_TIMEOUTS } from './timeouts.ts';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from './types.ts';
 
 export type { UpstreamBody, UpstreamRequest, UpstreamResponse } from './types.ts';
@@ -20,6 +22,8 @@ export interface UpstreamClientOptions {
   connectTimeoutMs?: number;
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
+  /** Until the response headers, all attempts, redirects and backoff included. */
+  deadlineMs?: number;
   /** Observes each upstream exchange (for latency metrics). */
   onResponse?: (method: string, status: number | 'error', seconds: number) => void;
 }
@@ -36,20 +40,25 @@ export class UpstreamClient implements Upstream {
   private readonly tokens = new Map<string, CachedToken>();
   private readonly retries: number;
   private readonly backoffMs: number;
+  private readonly deadlineMs: number;
   private readonly onResponse: UpstreamClientOptions['onResponse'];
 
   constructor(project: Pick<ProjectConfig, 'upstream' | 'registry' | 'tls' | 'httpProxy' | 'credentials'>, opts: UpstreamClientOptions = {}) {
     this.base = new URL(project.upstream);
     this.retries = opts.retries ?? 3;
     this.backoffMs = opts.backoffMs ?? 200;
+    this.deadlineMs = opts.deadlineMs ?? DEFAULT_UPSTREAM_TIMEOUTS.deadlineMs;
     this.onResponse = opts.onResponse;
     this.credentials = credentialSource(project.credentials, project.registry, this.base.host);
     const connect = {
-      timeout: opts.connectTimeoutMs ?? 10_000,
+      timeout: opts.connectTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUTS.connectMs,
       ...(project.tls?.caFile ? { ca: readFileSync(project.tls.caFile, 'utf8') } : {}),
       ...(project.tls?.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
     };
-    const timeouts = { headersTimeout: opts.headersTimeoutMs ?? 30_000, bodyTimeout: opts.bodyTimeoutMs ?? 60_000 };
+    const timeouts = {
+      headersTimeout: opts.headersTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUTS.headersMs,
+      bodyTimeout: opts.bodyTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUTS.bodyMs,
+    };
     this.dispatcher = project.httpProxy
       ? new EnvHttpProxyAgent({
           httpProxy: project.httpProxy.url,
@@ -67,45 +76,65 @@ export class UpstreamClient implements Upstream {
 
   /**
    * Sends a request, authenticating as the upstream asks. Resolves with 2xx responses; rejects with UpstreamError
-   * (not-found, rate-limited, unauthorized, denied, unavailable) for the rest, after retries where they help.
+   * (not-found, rate-limited, unauthorized, denied, unavailable) for the rest, after retries where they help, and
+   * when no answer came within the deadline.
    */
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
+    // Aborts whatever is in progress (connecting, waiting for headers, a backoff) once the deadline passes; cleared
+    // as soon as headers are in, so it never cuts a body.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.deadlineMs);
     let lastError: UpstreamError | undefined;
-    for (let attempt = 0; attempt <= this.retries; attempt++) {
-      if (attempt > 0) await delay(this.backoffMs * 2 ** (attempt - 1));
-      let res: UpstreamResponse;
-      try {
-        res = await this.authenticated(req);
-      } catch (err) {
-        // A token service's answer carries its status; connection errors and timeouts have none and are retried.
-        if (err instanceof UpstreamError && (err.status === undefined ? err.kind !== 'unavailable' : !retryableStatus(err.status))) throw err;
-        lastError = err instanceof UpstreamError ? err : new UpstreamError('unavailable', `${req.method} ${req.path}: ${describe(err)}`);
-        continue;
+    try {
+      for (let attempt = 0; attempt <= this.retries; attempt++) {
+        if (attempt > 0) await delay(this.backoffMs * 2 ** (attempt - 1), undefined, { signal: deadline.signal });
+        let res: UpstreamResponse;
+        try {
+          res = await this.authenticated(req, deadline.signal);
+        } catch (err) {
+          if (deadline.signal.aborted) break;
+          // A token service's answer carries its status; connection errors and timeouts have none and are retried.
+          if (err instanceof UpstreamError && (err.status === undefined ? err.kind !== 'unavailable' : !retryableStatus(err.status))) throw err;
+          lastError = err instanceof UpstreamError ? err : new UpstreamError('unavailable', `${req.method} ${req.path}: ${describeError(err)}`);
+          continue;
+        }
+        if (res.status >= 200 && res.status < 300) return res;
+        await res.body.dump().catch(() => undefined);
+        const error = errorForStatus(res.status, `${req.method} ${req.path}`, header(res.headers, 'retry-after'));
+        if (!retryableStatus(res.status)) throw error;
+        lastError = error;
       }
-      if (res.status >= 200 && res.status < 300) return res;
-      await res.body.dump().catch(() => undefined);
-      const error = errorForStatus(res.status, `${req.method} ${req.path}`, header(res.headers, 'retry-after'));
-      if (!retryableStatus(res.status)) throw error;
-      lastError = error;
+    } catch (err) {
+      if (!deadline.signal.aborted) throw err;
+    } finally {
+      clearTimeout(timer);
     }
+    if (deadline.signal.aborted) throw this.expired(req, lastError);
     throw lastError!;
   }
 
-  private async authenticated(req: UpstreamRequest): Promise<UpstreamResponse> {
+  /** The error for a request whose deadline passed: the last answer when it had a status (503 stays 503). */
+  private expired(req: UpstreamRequest, lastError: UpstreamError | undefined): UpstreamError {
+    if (lastError?.status !== undefined) return lastError;
+    const last = lastError ? ` (last attempt: ${lastError.message.slice(`${req.method} ${req.path}: `.length)})` : '';
+    return new UpstreamError('unavailable', `${req.method} ${req.path}: no answer within the ${this.deadlineMs} ms deadline${last}`);
+  }
+
+  private async authenticated(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
     const scope = `repository:${req.repository}:pull`;
     const cached = this.tokens.get(scope);
     const authorization = cached && cached.expiresAt > Date.now() ? cached.header : undefined;
-    const first = await this.follow(req, authorization);
+    const first = await this.follow(req, authorization, signal);
     if (first.status !== 401) return first;
     const challenge = parseChallenge(header(first.headers, 'www-authenticate'));
     await first.body.dump().catch(() => undefined);
-    if (!challenge) return this.follow(req, undefined).then((r) => r);
-    const fresh = await this.authorize(challenge, scope);
+    if (!challenge) return this.follow(req, undefined, signal);
+    const fresh = await this.authorize(challenge, scope, signal);
     if (!fresh) throw new UpstreamError('unauthorized', `${req.method} ${req.path}: upstream needs credentials`, { status: 401 });
-    return this.follow(req, fresh);
+    return this.follow(req, fresh, signal);
   }
 
-  private async authorize(challenge: { scheme: string; params: Record<string, string> }, scope: string): Promise<string | undefined> {
+  private async authorize(challenge: { scheme: string; params: Record<string, string> }, scope: string, signal: AbortSignal): Promise<string | undefined> {
     const creds = await this.credentials();
     if (challenge.scheme === 'basic') return creds ? basicHeader(creds) : undefined;
     if (challenge.scheme !== 'bearer' || !challenge.params.realm) return undefined;
@@ -117,6 +146,7 @@ export class UpstreamClient implements Upstream {
       method: 'GET',
       dispatcher: this.dispatcher,
       headers: creds ? { authorization: basicHeader(creds) } : {},
+      signal,
     });
     if (res.statusCode !== 200) {
       await res.body.dump().catch(() => undefined);
@@ -134,7 +164,7 @@ export class UpstreamClient implements Upstream {
   }
 
   /** One exchange, following redirects; Authorization only goes to the upstream's own origin. */
-  private async follow(req: UpstreamRequest, authorization: string | undefined): Promise<UpstreamResponse> {
+  private async follow(req: UpstreamRequest, authorization: string | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
     let url = new URL(req.path, this.base);
     for (let hop = 0; hop < 6; hop++) {
       const sameOrigin = url.origin === this.base.origin;
@@ -143,7 +173,7 @@ export class UpstreamClient implements Upstream {
       const started = performance.now();
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, { method: req.method, headers, dispatcher: this.dispatcher });
+        res = await request(url, { method: req.method, headers, dispatcher: this.dispatcher, signal });
       } catch (err) {
         this.onResponse?.(req.method, 'error', (performance.now() - started) / 1000);
         throw err;
@@ -157,19 +187,12 @@ export class UpstreamClient implements Upstream {
       }
       return { status: res.statusCode, headers: res.headers, body: res.body };
     }
-    throw new UpstreamError('unavailable', `${req.method} ${req.path}: too many redirects`);
+    // Final, not retried: a loop answers the same way every time (only the client's wait would grow).
+    throw new UpstreamError('invalid', `${req.method} ${req.path}: too many redirects`);
   }
 }
 
 export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: string }).code;
-    return code ? `${code} ${err.message}` : err.message;
-  }
-  return String(err);
 }

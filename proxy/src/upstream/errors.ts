@@ -22,3 +22,12 @@ export function errorForStatus(status: number, what: string, retryAfter?: string
   if (status === 403) return new UpstreamError('denied', `${what}: upstream denied access (403)`, { status });
   return new UpstreamError('unavailable', `${what}: upstream answered ${status}`, { status });
 }
+
+/** An error as one line for a message: its code (ECONNRESET, UND_ERR_BODY_TIMEOUT) when it has one, and its text. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: string }).code;
+    return code ? `${code} ${err.message}` : err.message;
+  }
+  return String(err);
+}
