@@ -12,7 +12,7 @@ import { sha256Of, type Digest } from '../oci/digest.ts';
 import type { RepositoryName, Tag } from '../oci/names.ts';
 import { CountingUpstream, FakeUpstream, type FakeFailure } from '../upstream/fake.ts';
 import { NO_OBSERVER, type CacheObserver } from './observer.ts';
-import { PullThrough } from './pullthrough.ts';
+import { PullThrough, STALE_RECHECK_MS } from './pullthrough.ts';
 import { DOCKER_LIST, DOCKER_MANIFEST, OCI_MANIFEST } from '../oci/mediatypes.ts';
 
 const MINUTE = 60_000;
@@ -155,6 +155,21 @@ describe('PullThrough, against an in-memory upstream', () => {
       assert.equal(sha256Of(await buffer((await cache.openBlob(hub, APP, layer)).stream)), layer);
     });
   }
+
+  it('asks a failing upstream about a stale tag once per STALE_RECHECK_MS, not on every pull', async () => {
+    const { manifest } = image();
+    await cache.getManifest(hub, APP, V1);
+    fake.failure = { kind: 'timeout' };
+    now += 60 * MINUTE;
+    const asked = () => upstream.calls.filter((c) => c.includes('/manifests/')).length;
+    const before = asked();
+    for (let i = 0; i < 5; i++) assert.equal((await cache.getManifest(hub, APP, V1)).digest, manifest);
+    assert.equal(asked() - before, 1, 'one check for five pulls during the outage');
+    now += STALE_RECHECK_MS + 1;
+    fake.failure = undefined;
+    assert.equal((await cache.getManifest(hub, APP, V1)).digest, manifest);
+    assert.equal(asked() - before, 2, 'asked again once the period has passed');
+  });
 
   it('nothing cached and the upstream says 429: TOOMANYREQUESTS with its Retry-After', async () => {
     image();

@@ -27,6 +27,8 @@ type Download = Fill | Passthrough;
 
 /** A tag list larger than this is refused (thousands of tags take a few hundred KB). */
 const MAX_TAG_LIST_BYTES = 16 * 1024 * 1024;
+/** While an upstream fails, how long a tag or digest served stale is served without asking again. */
+export const STALE_RECHECK_MS = 30_000;
 
 export interface PullThroughOptions {
   store: BlobStore;
@@ -63,6 +65,12 @@ export class PullThrough implements ArtifactService {
   private readonly tagMemo = new Memo<TagRecord>(50_000);
   /** Upstream 404s remembered for the project's notFoundTTL, consulted only when nothing is stored. */
   private readonly misses: Misses;
+  /**
+   * Tags and digests served stale because the upstream failed (down, 5xx, 429, timeout): not asked about again for
+   * STALE_RECHECK_MS (or the tag's TTL when shorter), so an outage costs one upstream wait per period instead of
+   * one per pull — a stalled upstream would otherwise hold every pull of a cached tag for the whole deadline.
+   */
+  private readonly servedStale: Misses;
 
   constructor(opts: PullThroughOptions) {
     this.store = opts.store;
@@ -74,6 +82,7 @@ export class PullThrough implements ArtifactService {
     this.now = opts.now ?? Date.now;
     this.warn = opts.warn ?? (() => undefined);
     this.misses = new Misses(this.now);
+    this.servedStale = new Misses(this.now);
   }
 
   /** Digests being downloaded now; retention must not evict them. */
@@ -105,7 +114,8 @@ export class PullThrough implements ArtifactService {
   private async manifestByTag(project: Project, name: RepositoryName, tag: Tag): Promise<Manifest> {
     const record = await this.getTag(project.name, name, tag);
     const cached = record ? await this.localManifest(project, name, record.digest) : undefined;
-    if (record && cached && record.checkedAt + project.tagTtlMs > this.now()) {
+    const key = `${project.name}/${name}:${tag}`;
+    if (record && cached && (record.checkedAt + project.tagTtlMs > this.now() || this.servedStale.has(key))) {
       this.observer.hit(project.name, 'manifest');
       return cached;
     }
@@ -114,7 +124,6 @@ export class PullThrough implements ArtifactService {
     if (!cached && this.misses.has(missKey(project, name, 'manifests', tag))) {
       throw new OciError('MANIFEST_UNKNOWN', `manifest ${name}:${tag} is not known`);
     }
-    const key = `${project.name}/${name}:${tag}`;
     const running = this.tagChecks.get(key);
     if (running) {
       this.observer.coalesced(project.name, 'manifest');
@@ -152,14 +161,14 @@ export class PullThrough implements ArtifactService {
         if (record) await this.setTag(project.name, name, tag, { ...record, upstreamDeleted: true, checkedAt: this.now() });
       }, async () => {
         await this.setTag(project.name, name, tag, undefined);
-      }, 'MANIFEST_UNKNOWN', `manifest ${name}:${tag} is not known`);
+      }, 'MANIFEST_UNKNOWN', `manifest ${name}:${tag} is not known`, `${project.name}/${name}:${tag}`);
     }
   }
 
   private async manifestByDigest(project: Project, name: RepositoryName, digest: Digest): Promise<Manifest> {
     const cached = await this.localManifest(project, name, digest);
     // Content by digest never changes: only a project that follows upstream deletes needs to ask again.
-    if (cached && project.keepAfterUpstreamDelete) {
+    if (cached && (project.keepAfterUpstreamDelete || this.servedStale.has(`${project.name}/${name}@${digest}`))) {
       this.observer.hit(project.name, 'manifest');
       return cached;
     }
@@ -182,15 +191,15 @@ export class PullThrough implements ArtifactService {
         if (record) await this.catalog.setManifest(project.name, name, digest, { ...record, upstreamDeleted: true });
       }, async () => {
         await this.catalog.deleteManifest(project.name, name, digest);
-      }, 'MANIFEST_UNKNOWN', `manifest ${name}@${digest} is not known`);
+      }, 'MANIFEST_UNKNOWN', `manifest ${name}@${digest} is not known`, `${project.name}/${name}@${digest}`);
     }
   }
 
-  /** Serve stale, follow a delete, or map the upstream error to the protocol. */
+  /** Serve stale (and remember so under `staleKey`), follow a delete, or map the upstream error to the protocol. */
   private async onUpstreamFailure<T>(
     err: unknown, project: Project, cached: T | undefined,
     markDeleted: () => Promise<void>, forget: () => Promise<void>,
-    unknownCode: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN', unknownMessage: string,
+    unknownCode: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN', unknownMessage: string, staleKey?: string,
   ): Promise<T> {
     if (!(err instanceof UpstreamError)) throw err;
     if (err.kind === 'not-found') {
@@ -203,7 +212,10 @@ export class PullThrough implements ArtifactService {
       throw new OciError(unknownCode, unknownMessage);
     }
     this.observer.upstreamError(project.name, err.message);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      if (staleKey) this.servedStale.remember(staleKey, Math.min(project.tagTtlMs, STALE_RECHECK_MS));
+      return cached;
+    }
     throw toOciError(err);
   }
 
