@@ -5,7 +5,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ProxyConfig } from './config/index.ts';
 import { resolveProjects } from './project.ts';
-import { FileBlobStore } from './store/blobstore.ts';
+import { FileBlobStore } from './store/file-store.ts';
 import { Catalog } from './index/catalog.ts';
 import { UpstreamClient } from './upstream/client.ts';
 import { resolveUpstreamTimeouts } from './upstream/timeouts.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { FileBlobStore } from '../store/blobstore.ts';
+import { FileBlobStore } from '../store/file-store.ts';
 import { sha256Of } from '../oci/digest.ts';
 import { randomBytes } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { randomBytes } from 'node:crypto';
-import { FileBlobStore } from '../store/blobstore.ts';
+import { FileBlobStore } from '../store/file-store.ts';
 import { Catalog } from '../index/catalog.ts';
 import { resolveProjects, type Project } from '../project.ts';
 import { OciError } from '../oci/errors.ts';

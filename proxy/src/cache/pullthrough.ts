@@ -5,7 +5,7 @@ import { OciError } from '../oci/errors.ts';
 import { digestOf, digestParts, isDigest, sha256Of, type Digest } from '../oci/digest.ts';
 import { MAX_MANIFEST_BYTES, UPSTREAM_ACCEPT, referencedDigests, sniffMediaType } from '../oci/mediatypes.ts';
 import type { RepositoryName, Tag } from '../oci/names.ts';
-import { isStoreFull, type BlobStore, type BlobWriter, type ByteRange } from '../store/blobstore.ts';
+import { isNotStored, isStoreFull, type BlobStore, type BlobWriter, type ByteRange } from '../store/blobstore.ts';
 import { blobKey, manifestKey, type Catalog, type TagRecord } from '../index/catalog.ts';
 import { Memo } from './memo.ts';
 import type { Project } from '../project.ts';
@@ -381,7 +381,7 @@ export class PullThrough implements ArtifactService {
       return { size: range ? range.end - range.start + 1 : local, source: 'cache', stream };
     } catch (err) {
       release();
-      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      if (isNotStored(err)) return undefined;
       throw err;
     }
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileBlobStore } from '../store/blobstore.ts';
+import { FileBlobStore } from '../store/file-store.ts';
 import { blobKey, Catalog, manifestKey } from '../index/catalog.ts';
 import { sha256Of, type Digest } from '../oci/digest.ts';
 import { InUse } from '../cache/inuse.ts';

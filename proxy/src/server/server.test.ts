@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileBlobStore } from '../store/blobstore.ts';
+import { FileBlobStore } from '../store/file-store.ts';
 import { Catalog } from '../index/catalog.ts';
 import { resolveProjects } from '../project.ts';
 import { PullThrough } from '../cache/pullthrough.ts';

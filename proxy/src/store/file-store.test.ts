@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { sha256Of } from '../oci/digest.ts';
-import { FileBlobStore } from './blobstore.ts';
+import { FileBlobStore } from './file-store.ts';
 
 describe('FileBlobStore', () => {
   let dir: string;

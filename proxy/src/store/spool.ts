@@ -1,0 +1,99 @@
+// A download's local temp file: every chunk is hashed as it arrives and written behind a bounded buffer. Both
+// stores write through one: the file store renames it into place, the S3 store uploads it. Either checks `finish`'s
+// digest and size before anything becomes visible.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm, statfs } from 'node:fs/promises';
+import type { Hash } from 'node:crypto';
+import { digestParts, hasherFor, type Digest } from '../oci/digest.ts';
+import { DigestMismatchError, StoreFullError } from './blobstore.ts';
+
+/** Bytes a writer takes before its caller must wait for the disk: lets the download run ahead of the writes. */
+const WRITE_BUFFER = 4 * 1024 * 1024;
+
+/**
+ * Throws StoreFullError unless `dir`'s file system has room for `expectedSize` bytes and `minFreeBytes` more.
+ * Checked before a download, so that the caller can still serve the bytes uncached. Concurrent downloads may still
+ * fill the disk between them: their writes then fail with ENOSPC (isStoreFull), and the download fails.
+ */
+export async function checkRoom(dir: string, expectedSize: number | undefined, minFreeBytes: number): Promise<void> {
+  const fs = await statfs(dir);
+  const free = fs.bavail * fs.bsize;
+  if (free - (expectedSize ?? 0) < minFreeBytes) {
+    throw new StoreFullError(`${free} bytes free, ${expectedSize ?? 'an unknown size'} to write, ${minFreeBytes} kept free`);
+  }
+}
+
+export class SpoolFile {
+  written = 0;
+  flushed = 0;
+  onFlushed?: (flushed: number) => void;
+  private failure: Error | undefined;
+  private readonly hash: Hash;
+
+  private constructor(
+    readonly path: string,
+    private readonly out: WriteStream,
+    private readonly digest: Digest,
+    private readonly expectedSize: number | undefined,
+  ) {
+    this.hash = hasherFor(digest);
+    // A failed write surfaces on the next write or on finish; keep the stream from throwing it unhandled.
+    out.on('error', (err) => (this.failure ??= err));
+  }
+
+  /** Creates `path` (which must not exist) for the bytes of `digest`. */
+  static async create(path: string, digest: Digest, expectedSize: number | undefined): Promise<SpoolFile> {
+    const out = createWriteStream(path, { flags: 'wx', highWaterMark: WRITE_BUFFER });
+    await new Promise<void>((resolve, reject) => {
+      out.once('open', () => resolve());
+      out.once('error', reject);
+    });
+    return new SpoolFile(path, out, digest, expectedSize);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.hash.update(chunk);
+    this.written += chunk.byteLength;
+    const size = chunk.byteLength;
+    const more = this.out.write(chunk, (err) => {
+      if (err) return;
+      this.flushed += size;
+      this.onFlushed?.(this.flushed);
+    });
+    if (!more) await this.drained();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        this.out.off('drain', done);
+        this.out.off('close', done);
+        if (this.failure) reject(this.failure);
+        else resolve();
+      };
+      this.out.on('drain', done);
+      this.out.on('close', done);
+    });
+  }
+
+  /**
+   * Closes the file once every byte is on disk, then checks digest and size. Rejects with DigestMismatchError (and
+   * removes the file) when they differ; with the write's error when one failed.
+   */
+  async finish(): Promise<void> {
+    if (this.failure) throw this.failure;
+    await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (this.failure) throw this.failure;
+    const actual = `${digestParts(this.digest).algorithm}:${this.hash.digest('hex')}`;
+    if (actual !== this.digest || (this.expectedSize !== undefined && this.expectedSize !== this.written)) {
+      await this.discard();
+      throw new DigestMismatchError(this.digest, `got ${actual}, ${this.written} bytes` + (this.expectedSize !== undefined ? ` of ${this.expectedSize}` : ''));
+    }
+  }
+
+  async discard(): Promise<void> {
+    this.out.destroy();
+    await rm(this.path, { force: true });
+  }
+}
