@@ -1,11 +1,10 @@
 // The composition root: builds store, index, upstream clients, pull-through, server from a validated config.
-import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ProxyConfig } from './config/index.ts';
 import { resolveProjects } from './project.ts';
-import { FileBlobStore } from './store/file-store.ts';
+import { openStore } from './store/open.ts';
 import { Catalog } from './index/catalog.ts';
 import { UpstreamClient } from './upstream/client.ts';
 import { resolveUpstreamTimeouts } from './upstream/timeouts.ts';
@@ -44,10 +43,9 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   // Checked before anything else starts: a pair that cannot be served stops the start with its reason.
   const tlsPair = config.tls ? await readCertificatePair(config.tls.certFile, config.tls.keyFile) : undefined;
   const projects = resolveProjects(config);
-  await mkdir(config.storage.directory, { recursive: true });
-  const store = new FileBlobStore(config.storage.directory);
-  await store.init();
-  const catalog = config.index?.redis ? Catalog.redis(config.index.redis) : Catalog.embedded(store.paths.indexFile);
+  const opened = await openStore(config.storage, { onError: (err) => logger.warn('object storage sweep failed', { error: err.message }) });
+  const store = opened.store;
+  const catalog = config.index?.redis ? Catalog.redis(config.index.redis) : Catalog.embedded(opened.indexFile);
   const metrics = new ProxyMetrics(projects.map((p) => p.name));
   const usage = await UsageIndex.load(catalog);
   for (const p of usage.projects()) metrics.setStored(p, usage.count(p), usage.bytes(p));
@@ -98,6 +96,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     listen: `${address.address}:${address.port}`,
     ...(secure ? { listenTLS: `${secure.address().address}:${secure.address().port}` } : {}),
     projects: projects.map((p) => ({ name: p.name, registry: p.registry, upstream: p.upstream })),
+    storage: opened.description,
   });
   return {
     server, address, logger,
@@ -111,6 +110,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
       await Promise.all([...upstreams.values()].map((u) => u.close().catch(() => undefined)));
       await pinning;
       await catalog.close().catch(() => undefined);
+      opened.close();
     },
   };
 }

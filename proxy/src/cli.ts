@@ -84,8 +84,8 @@ async function serve(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Errors a person causes at start (a port in use, a storage path that is a file): a message, no stack trace. */
-const START_ERRORS = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EEXIST', 'EROFS', 'ENOSPC']);
+/** Errors a person causes at start (a port in use, a storage path that is a file, a bucket that does not answer): a message, no stack trace. */
+const START_ERRORS = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EEXIST', 'EROFS', 'ENOSPC', 'OBJECT_STORE_FAILED']);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -7,7 +7,7 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export interface ProxyConfig {
   /** HOST:PORT the HTTP server binds, e.g. `0.0.0.0:5000`. */
   listen: string;
-  storage: { directory: string };
+  storage: StorageConfig;
   /** Optional shared index; default: an embedded index on the storage volume. */
   index?: { redis: string };
   log?: { level: LogLevel };
@@ -16,6 +16,34 @@ export interface ProxyConfig {
   projects: ProjectConfig[];
   /** How long the proxy waits on upstream registries (every project); defaults in upstream/timeouts.ts. */
   upstreamTimeouts?: UpstreamTimeoutsConfig;
+}
+
+/**
+ * Where blobs and manifests are kept: a volume (`directory`), or S3-compatible object storage (`s3`). At least one;
+ * with `s3`, `directory` is only the local working folder: downloads in progress (served from it to clients that
+ * fall behind) and the embedded index when there is no `index.redis` (default: a folder under the system temp dir).
+ */
+export interface StorageConfig {
+  directory?: string;
+  s3?: S3StorageConfig;
+}
+
+/** S3-compatible object storage. Credentials come from files (a mounted Secret), never from the config itself. */
+export interface S3StorageConfig {
+  /** Base URL of the S3 API (`https://s3.eu-west-1.amazonaws.com`, `http://minio:9000`); default: AWS for `region`. */
+  endpoint?: string;
+  bucket: string;
+  /** Default us-east-1. */
+  region?: string;
+  /** Key prefix of everything the proxy writes (`berth/`), so a bucket can be shared; default none. */
+  prefix?: string;
+  /** Both or neither; neither: the SDK's default chain (environment, web identity, instance role). */
+  accessKeyIdFile?: string;
+  secretAccessKeyFile?: string;
+  /** `http://endpoint/bucket/key` instead of `http://bucket.endpoint/key`; most non-AWS servers need it. */
+  forcePathStyle?: boolean;
+  /** PEM CA bundle the endpoint's certificate is checked against (in addition to the system's). */
+  caFile?: string;
 }
 
 /** Durations (`5s`, `1m`), each above zero. */

@@ -2,99 +2,15 @@
 // are errors (a typo must stop the start, not be ignored), and the result is a fresh object of known keys only.
 import { ConfigError } from './errors.ts';
 import { parseDuration } from './duration.ts';
-import { parseQuantity } from './quantity.ts';
+import { boolean, duration, join, object, optional, quantity, show, string, url, type Obj } from './fields.ts';
+import { storage } from './storage.ts';
 import { parseImageReference } from '../oci/reference.ts';
 import type { AccessConfig, CredentialsConfig, LogLevel, ProjectConfig, ProxyConfig, ServingTlsConfig, UpstreamTimeoutsConfig } from './types.ts';
-
-type Obj = Record<string, unknown>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 const PROJECT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
 const LISTEN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
-
-function show(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
-}
-
-function object(value: unknown, path: string, keys: readonly string[]): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(path, `must be a mapping, got ${show(value)}`);
-  }
-  for (const key of Object.keys(value)) {
-    if (!keys.includes(key)) {
-      throw new ConfigError(join(path, key), `unknown key (allowed: ${keys.join(', ')})`);
-    }
-  }
-  return value as Obj;
-}
-
-function join(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
-}
-
-function string(obj: Obj, key: string, path: string): string {
-  const value = obj[key];
-  if (typeof value !== 'string' || value === '') throw new ConfigError(join(path, key), `must be a non-empty string, got ${show(value)}`);
-  return value;
-}
-
-function optional<T>(obj: Obj, key: string, read: () => T): T | undefined {
-  return obj[key] === undefined || obj[key] === null ? undefined : read();
-}
-
-function boolean(obj: Obj, key: string, path: string): boolean {
-  const value = obj[key];
-  if (typeof value !== 'boolean') throw new ConfigError(join(path, key), `must be true or false, got ${show(value)}`);
-  return value;
-}
-
-function duration(obj: Obj, key: string, path: string): string {
-  const value = typeof obj[key] === 'number' ? String(obj[key]) : obj[key];
-  if (typeof value !== 'string' || parseDuration(value) === undefined) {
-    throw new ConfigError(join(path, key), `${show(obj[key])} is not a duration (use e.g. 30s, 5m, 168h)`);
-  }
-  return value;
-}
-
-function quantity(obj: Obj, key: string, path: string): string {
-  const value = typeof obj[key] === 'number' ? String(obj[key]) : obj[key];
-  if (typeof value !== 'string' || parseQuantity(value) === undefined) {
-    throw new ConfigError(join(path, key), `${show(obj[key])} is not a size (use e.g. 500Mi, 50Gi)`);
-  }
-  return value;
-}
-
-/**
- * A URL as an error may show it: whatever stands between `scheme://` and the last `@` (a user, a password) is cut,
- * also from text that is no URL at all (a password with a `/` in it) — a path with an `@` is cut too, which is fine.
- */
-function redactUrl(value: string): string {
-  return value.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/).*@/s, '$1***@');
-}
-
-/**
- * Reads a URL of one of `schemes`. A user or password written inside it is refused, as the CRDs refuse it:
- * credentials never go in a URL (it is logged, shown in errors and stats); `whereCredentialsGo` tells what to do
- * instead. No error message carries the user or password.
- */
-function url(obj: Obj, key: string, path: string, schemes: readonly string[], whereCredentialsGo: string): string {
-  const value = string(obj, key, path);
-  const shown = show(redactUrl(value));
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new ConfigError(join(path, key), `${shown} is not a URL`);
-  }
-  if (parsed.username !== '' || parsed.password !== '') {
-    throw new ConfigError(join(path, key), `${shown} must not carry a user or password (credentials never go in a URL): ${whereCredentialsGo}`);
-  }
-  if (!schemes.includes(parsed.protocol)) {
-    throw new ConfigError(join(path, key), `${shown} must use ${schemes.map((s) => s.replace(':', '')).join(' or ')}`);
-  }
-  return value.replace(/\/+$/, '');
-}
 
 const UPSTREAM_CREDENTIALS = 'remove them from the URL and give credentials: { usernameFile, passwordFile } or { dockerConfigJsonFile } (in the CRD: credentialsSecretRef, a kubernetes.io/basic-auth or kubernetes.io/dockerconfigjson Secret)';
 const PROXY_CREDENTIALS = 'Berth has no proxy credentials setting; use a proxy that needs none for the cache\'s address';
@@ -237,8 +153,7 @@ function upstreamTimeouts(value: unknown): UpstreamTimeoutsConfig {
 export function validateProxyConfig(value: unknown): ProxyConfig {
   const obj = object(value, '', ['listen', 'storage', 'index', 'log', 'tls', 'projects', 'upstreamTimeouts']);
   const listen = listenAddress(obj, 'listen', '', '0.0.0.0:5000');
-  const storage = object(obj.storage, 'storage', ['directory']);
-  const config: ProxyConfig = { listen, storage: { directory: string(storage, 'directory', 'storage') }, projects: [] };
+  const config: ProxyConfig = { listen, storage: storage(obj.storage), projects: [] };
   const index = optional(obj, 'index', () => object(obj.index, 'index', ['redis']));
   if (index) config.index = { redis: url(index, 'redis', 'index', ['redis:', 'rediss:'], REDIS_CREDENTIALS) };
   const log = optional(obj, 'log', () => object(obj.log, 'log', ['level']));

@@ -1,0 +1,60 @@
+// The store a config asks for: the volume's, or object storage's with a local working folder. Called once, at the
+// composition root (app.ts); everything above sees only BlobStore.
+import { mkdir } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StorageConfig } from '../config/index.ts';
+import type { BlobStore } from './blobstore.ts';
+import { FileBlobStore } from './file-store.ts';
+import { storePaths } from './paths.ts';
+import { createS3Client } from './s3/client.ts';
+import { bucketKeys } from './s3/keys.ts';
+import { S3BlobStore } from './s3/s3-store.ts';
+
+export interface OpenedStore {
+  store: BlobStore;
+  /** Where the embedded index goes when there is no shared one. */
+  indexFile: string;
+  /** What the log says the store is (no credentials): `volume /data`, `s3 http://…/bucket/prefix`. */
+  description: string;
+  close(): void;
+}
+
+export interface OpenStoreOptions {
+  /** This process among the replicas sharing the store; default: the host name (the pod's name). */
+  replica?: string;
+  /** Failures of background work (the sweep for abandoned uploads). */
+  onError?: (err: Error) => void;
+}
+
+/**
+ * Creates and initialises the configured store. Rejects with ConfigError when a file the config names cannot be
+ * read, with ObjectStoreError when the bucket does not answer, with the file system's error for the volume.
+ */
+export async function openStore(storage: StorageConfig, opts: OpenStoreOptions = {}): Promise<OpenedStore> {
+  const replica = opts.replica ?? hostname();
+  if (!storage.s3) {
+    const directory = storage.directory!;
+    await mkdir(directory, { recursive: true });
+    const store = new FileBlobStore(directory, { replica });
+    await store.init();
+    return { store, indexFile: store.paths.indexFile, description: `volume ${directory}`, close: () => undefined };
+  }
+  const s3 = storage.s3;
+  const localDir = storage.directory ?? join(tmpdir(), 'berth');
+  await mkdir(localDir, { recursive: true });
+  const local = storePaths(localDir, replica);
+  const client = await createS3Client(s3);
+  const store = new S3BlobStore({
+    client, bucket: s3.bucket, keys: bucketKeys(s3.prefix ?? '', replica), local,
+    ...(opts.onError ? { sweeper: { onError: opts.onError } } : {}),
+  });
+  try {
+    await store.init();
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const where = `${s3.endpoint ?? `aws ${s3.region ?? 'us-east-1'}`}/${s3.bucket}/${store.keys.root}`;
+  return { store, indexFile: local.indexFile, description: `s3 ${where}`, close: () => store.close() };
+}

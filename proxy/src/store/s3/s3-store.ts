@@ -1,0 +1,148 @@
+// The content-addressed store on S3-compatible object storage (the same interface as the volume's). Reads are
+// streamed GETs (with Range), small blobs held in memory as on the volume; writes are S3BlobWriters, visible only
+// once verified. A local folder holds only downloads in progress (see writer.ts).
+import { mkdir, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client,
+} from '@aws-sdk/client-s3';
+import type { Digest } from '../../oci/digest.ts';
+import { BlobNotStoredError, type BlobStore, type BlobWriter, type ByteRange } from '../blobstore.ts';
+import { HotBlobs, type HotBlobsOptions } from '../hotblobs.ts';
+import type { StorePaths } from '../paths.ts';
+import { checkRoom, SpoolFile } from '../spool.ts';
+import type { BucketKeys } from './keys.ts';
+import { isMissing, ObjectStoreError } from './errors.ts';
+import { UploadSweeper, type UploadSweeperOptions } from './uploads.ts';
+import { S3BlobWriter } from './writer.ts';
+
+const MIB = 1024 * 1024;
+/** S3 refuses parts under 5 MiB (but the last) and uploads of more than 10,000 parts. */
+const MIN_PART = 5 * MIB;
+const MAX_PARTS = 10_000;
+const DEFAULT_PART = 16 * MIB;
+/** Free bytes a download must leave in the local folder (the embedded index may live there too). */
+const MIN_FREE_BYTES = 16 * MIB;
+
+export interface S3BlobStoreOptions extends HotBlobsOptions {
+  client: S3Client;
+  bucket: string;
+  keys: BucketKeys;
+  /** The local working folder's layout: downloads in progress go to `tmpDir`. */
+  local: StorePaths;
+  /** Bytes per part of a multipart upload; default 16 MiB, at least 5 MiB. Blobs smaller than this are one PUT. */
+  partSize?: number;
+  minFreeBytes?: number;
+  sweeper?: Pick<UploadSweeperOptions, 'abandonedAfterMs' | 'intervalMs' | 'onError'>;
+}
+
+export class S3BlobStore implements BlobStore {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  readonly keys: BucketKeys;
+  private readonly local: StorePaths;
+  private readonly hot: HotBlobs;
+  private readonly partSize: number;
+  private readonly minFreeBytes: number;
+  private readonly sweeper: UploadSweeper;
+
+  constructor(opts: S3BlobStoreOptions) {
+    this.client = opts.client;
+    this.bucket = opts.bucket;
+    this.keys = opts.keys;
+    this.local = opts.local;
+    this.hot = new HotBlobs(opts);
+    this.partSize = Math.max(opts.partSize ?? DEFAULT_PART, MIN_PART);
+    this.minFreeBytes = opts.minFreeBytes ?? MIN_FREE_BYTES;
+    this.sweeper = new UploadSweeper({ client: this.client, bucket: this.bucket, keys: this.keys, ...opts.sweeper });
+  }
+
+  /**
+   * Checks the bucket answers, empties the local temp folder, aborts the uploads this replica left (a crash) and
+   * the abandoned ones of any replica, then keeps sweeping for abandoned ones. Rejects with ObjectStoreError when
+   * the bucket cannot be reached.
+   */
+  async init(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      throw new ObjectStoreError('head bucket', this.bucket, err);
+    }
+    await rm(this.local.tmpDir, { recursive: true, force: true });
+    await mkdir(this.local.tmpDir, { recursive: true });
+    await this.sweeper.sweepOwn();
+    await this.sweeper.sweepAbandoned();
+    this.sweeper.start();
+  }
+
+  /** Stops the sweeper and closes the client's connections. */
+  close(): void {
+    this.sweeper.stop();
+    this.client.destroy();
+  }
+
+  async stat(digest: Digest): Promise<number | undefined> {
+    const key = this.keys.blob(digest);
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return head.ContentLength;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw new ObjectStoreError('head', key, err);
+    }
+  }
+
+  async open(digest: Digest, range?: ByteRange): Promise<Readable> {
+    // The HEAD also tells whether the object is still there: a blob evicted by another replica is not served from
+    // this one's memory.
+    const size = await this.stat(digest);
+    if (size === undefined) throw new BlobNotStoredError(digest);
+    const bytes = await this.hot.get(digest, size, () => this.read(digest));
+    if (bytes) {
+      const body = range ? bytes.subarray(range.start, range.end + 1) : bytes;
+      return Readable.from([body], { objectMode: false });
+    }
+    return this.get(digest, range);
+  }
+
+  async read(digest: Digest): Promise<Buffer> {
+    const stream = await this.get(digest);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  private async get(digest: Digest, range?: ByteRange): Promise<Readable> {
+    const key = this.keys.blob(digest);
+    try {
+      const res = await this.client.send(new GetObjectCommand({
+        Bucket: this.bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+      }));
+      return res.Body as Readable;
+    } catch (err) {
+      if (isMissing(err)) throw new BlobNotStoredError(digest);
+      throw new ObjectStoreError('get', key, err);
+    }
+  }
+
+  async writer(digest: Digest, expectedSize?: number): Promise<BlobWriter> {
+    await checkRoom(this.local.tmpDir, expectedSize, this.minFreeBytes);
+    const spool = await SpoolFile.create(this.local.newTemp(), digest, expectedSize);
+    // Large blobs get larger parts, to stay within S3's 10,000.
+    const partSize = expectedSize === undefined ? this.partSize : Math.max(this.partSize, Math.ceil(expectedSize / (MAX_PARTS - 1)));
+    return new S3BlobWriter(spool, {
+      client: this.client, bucket: this.bucket, key: this.keys.blob(digest), partSize,
+      newNote: () => this.keys.newUploadNote(),
+    });
+  }
+
+  async delete(digest: Digest): Promise<void> {
+    this.hot.delete(digest);
+    const key = this.keys.blob(digest);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (err) {
+      if (!isMissing(err)) throw new ObjectStoreError('delete', key, err);
+    }
+  }
+}
