@@ -35,13 +35,19 @@ export interface ProxyPlacement {
   tls?: { port: number; certFile: string; keyFile: string };
   /** `upstreamTimeouts` of the config (durations), e.g. short ones for a test of a stalled upstream. */
   upstreamTimeouts?: { connect?: string; headers?: string; body?: string; deadline?: string };
+  /**
+   * `storage.s3`: blobs in this bucket of an S3-compatible server; the storage directory is then only the local
+   * working folder (downloads in progress, the embedded index).
+   */
+  s3?: { endpoint: string; bucket: string; prefix?: string; accessKeyIdFile: string; secretAccessKeyFile: string };
 }
 
 async function launch(dir: TempDir, port: number, projects: ProjectSpec[], placement: ProxyPlacement): Promise<ProxyUnderTest> {
   const storage = placement.storage ?? join(dir.path, 'storage');
   const configFile = join(dir.path, 'proxy.yaml');
   await writeFile(configFile, stringify({
-    listen: `127.0.0.1:${port}`, storage: { directory: storage }, log: { level: 'debug' }, projects,
+    listen: `127.0.0.1:${port}`, log: { level: 'debug' }, projects,
+    storage: { directory: storage, ...(placement.s3 ? { s3: { ...placement.s3, region: 'us-east-1', forcePathStyle: true } } : {}) },
     ...(placement.redis ? { index: { redis: placement.redis } } : {}),
     ...(placement.tls ? { tls: { listen: `127.0.0.1:${placement.tls.port}`, certFile: placement.tls.certFile, keyFile: placement.tls.keyFile } } : {}),
     ...(placement.upstreamTimeouts ? { upstreamTimeouts: placement.upstreamTimeouts } : {}),

@@ -1,0 +1,173 @@
+// The proxy storing on S3-compatible object storage (storage.s3) against real parts: versitygw as the bucket, a real
+// docker-registry upstream (behind the fault-injecting proxy where a test needs a stalled body), skopeo as client.
+// A blob is in the bucket under its final key only once verified: not while its multipart upload runs, not after
+// bytes that do not match, not after a crash — and the upload a crash left is aborted when the proxy starts again.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import {
+  freePort, pullImage, startFaultyUpstream, startRegistry, startVersitygw, waitFor,
+  type FaultyUpstream, type Registry, type S3Server,
+} from '@berth/e2e';
+import { fetchAll, filesNamed, hexOf, proxyWith, sha256, stats, type ProjectSpec, type ProxyPlacement, type ProxyUnderTest } from './fixture.ts';
+import { pushBlob, pushHandmadeImage, type Handmade } from './handmade.ts';
+
+const MB = 1_000_000;
+const BUCKET = 'berth-cache';
+
+/** The key of a blob under `prefix`, as proxy/src/store/s3/keys.ts lays it out. */
+const blobKey = (prefix: string, digest: string) => `${prefix}v1/blobs/sha256/${hexOf(digest).slice(0, 2)}/${hexOf(digest)}`;
+
+describe('proxy: S3-compatible object storage @real', function () {
+  this.timeout(300_000);
+  const prefix = 'cache/';
+  let upstream: Registry;
+  let faulty: FaultyUpstream;
+  let s3: S3Server;
+  let cache: ProxyUnderTest;
+  let image: Handmade;
+  let big: Buffer;
+  let small: Buffer;
+  const projects = (url: string): ProjectSpec[] => [{ name: 'docker-hub', registry: 'docker.io', upstream: url }];
+  const placement = (): ProxyPlacement => ({
+    s3: { endpoint: s3.endpoint, bucket: BUCKET, prefix, accessKeyIdFile: s3.accessKeyIdFile, secretAccessKeyFile: s3.secretAccessKeyFile },
+  });
+  const blobUrl = (repository: string, digest: string) => `${cache.proxy.url}/v2/docker.io/library/${repository}/blobs/${digest}`;
+  const objectBytes = async (key: string) => {
+    const res = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return Buffer.from(await res.Body!.transformToByteArray());
+  };
+  const notes = () => s3.listKeys(BUCKET, `${prefix}v1/uploads/`);
+
+  before(async () => {
+    [upstream, s3] = await Promise.all([startRegistry(), startVersitygw()]);
+    await s3.createBucket(BUCKET);
+    faulty = await startFaultyUpstream(upstream.url);
+    // 40 MB: a multipart upload of three 16 MiB parts; 300 KB: one PUT, and served from memory when warm.
+    big = randomBytes(40 * MB);
+    small = randomBytes(300_000);
+    image = await pushHandmadeImage(upstream.url, 'library/app', 'v1', [big, small]);
+    cache = await proxyWith(projects(faulty.url), placement());
+  });
+  after(async () => {
+    await cache?.dispose();
+    await faulty?.close();
+    await Promise.all([upstream?.stop(), s3?.stop()]);
+  });
+
+  it('a pulled image lands in the bucket, each blob under its final key and nothing else', async () => {
+    const pulled = await pullImage(`${cache.proxy.host}/docker.io/library/app:v1`);
+    await pulled.dir.remove();
+    const digests = [image.digest, image.config, ...image.layers];
+    assert.deepEqual(await s3.listKeys(BUCKET), digests.map((d) => blobKey(prefix, d)).sort());
+    assert.deepEqual(await s3.listUploads(BUCKET), [], 'no multipart upload is left open');
+    assert.equal(sha256(await objectBytes(blobKey(prefix, image.layers[0]!))), image.layers[0]);
+    for (const digest of digests) {
+      assert.deepEqual(await filesNamed(cache.storage, hexOf(digest)), [], 'the local folder keeps no blob');
+    }
+  });
+
+  it('answers Range requests from the bucket, for a streamed blob and one held in memory', async () => {
+    for (const [digest, bytes] of [[image.layers[0]!, big], [image.layers[1]!, small]] as const) {
+      const r = await fetchAll(blobUrl('app', digest), { headers: { range: 'bytes=1000-1999' } });
+      assert.equal(r.status, 206);
+      assert.equal(r.headers.get('content-range'), `bytes 1000-1999/${bytes.byteLength}`);
+      assert.deepEqual(r.body, bytes.subarray(1000, 2000));
+    }
+  });
+
+  it('bytes that do not match their digest leave nothing in the bucket, not even parts', async () => {
+    // One byte changed near the end, in the registry's own storage: every part but the last is uploaded before the
+    // digest can be checked.
+    const bytes = randomBytes(40 * MB);
+    const digest = await pushBlob(upstream.url, 'library/bad', bytes);
+    const dataFile = upstream.blobDataPath(digest);
+    const stored = await readFile(dataFile);
+    stored[stored.length - 10] ^= 0xff;
+    await writeFile(dataFile, stored);
+    const r = await fetchAll(blobUrl('bad', digest));
+    assert.ok(r.status >= 400 || r.bodyError !== undefined, `status ${r.status}, ${r.body?.length} bytes`);
+    // The proxy aborts the upload after the client saw the broken end: wait for that, then look.
+    await waitFor(async () => (await s3.listUploads(BUCKET)).length === 0, { what: 'the multipart upload aborted' });
+    assert.deepEqual((await s3.listKeys(BUCKET)).filter((k) => k.includes(hexOf(digest))), []);
+    assert.deepEqual(await notes(), []);
+  });
+
+  it('a proxy killed mid-upload leaves nothing visible; its restart aborts the upload it left', async () => {
+    const bytes = randomBytes(48 * MB);
+    const digest = await pushBlob(upstream.url, 'library/stalled', bytes);
+    // Half the body (24 MB, so one 16 MiB part is on its way to the bucket), then nothing.
+    faulty.inject({ kind: 'blob', method: 'GET', fault: { kind: 'stall-body' }, times: 1 });
+    const response = await fetch(blobUrl('stalled', digest));
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    assert.ok((await reader.read()).value?.length, 'the proxy streams bytes while it downloads');
+    await waitFor(async () => (await s3.listUploads(BUCKET)).includes(blobKey(prefix, digest)), { what: 'a multipart upload of the blob' });
+    assert.equal((await notes()).length, 1, 'the upload has its note');
+    await cache.proxy.stop('SIGKILL');
+    await reader.cancel().catch(() => undefined);
+    faulty.clear();
+    faulty.disconnect();
+
+    assert.ok(!(await s3.listKeys(BUCKET)).includes(blobKey(prefix, digest)), 'nothing visible under the final key');
+    assert.deepEqual(await s3.listUploads(BUCKET), [blobKey(prefix, digest)], 'the crash left its upload');
+    cache = await cache.restart();
+    assert.deepEqual(await s3.listUploads(BUCKET), [], 'the restarted proxy aborted it');
+    assert.deepEqual(await notes(), []);
+    assert.ok(!(await s3.listKeys(BUCKET)).includes(blobKey(prefix, digest)));
+
+    const again = await fetchAll(blobUrl('stalled', digest));
+    assert.equal(again.status, 200);
+    assert.equal(sha256(again.body!), digest);
+    assert.equal(sha256(await objectBytes(blobKey(prefix, digest))), digest);
+  });
+
+  it('a restarted proxy serves warm pulls from the bucket with the upstream gone', async () => {
+    await cache.proxy.stop();
+    cache = await cache.restart(projects(`http://127.0.0.1:${await freePort()}`));
+    const pulled = await pullImage(`${cache.proxy.host}/docker.io/library/app:v1`);
+    assert.deepEqual((await pulled.blobDigests()).sort(), [image.config, ...image.layers].sort());
+    await pulled.dir.remove();
+    const r = await fetchAll(blobUrl('app', image.layers[0]!));
+    assert.equal(r.status, 200);
+    assert.equal(sha256(r.body!), image.layers[0]);
+  });
+});
+
+describe('proxy: retention on S3-compatible object storage @real', function () {
+  this.timeout(300_000);
+  const prefix = 'small/';
+  let upstream: Registry;
+  let s3: S3Server;
+  let cache: ProxyUnderTest;
+  const images: Handmade[] = [];
+
+  before(async () => {
+    [upstream, s3] = await Promise.all([startRegistry(), startVersitygw()]);
+    await s3.createBucket(BUCKET);
+    for (const name of ['oldest', 'middle', 'newest']) images.push(await pushHandmadeImage(upstream.url, `library/${name}`, 'v1', [randomBytes(MB)]));
+    // Room for two images (1 MB and a little each), not for three.
+    cache = await proxyWith([{ name: 'docker-hub', registry: 'docker.io', upstream: upstream.url, retention: { maxSize: '2.5M' } }], {
+      s3: { endpoint: s3.endpoint, bucket: BUCKET, prefix, accessKeyIdFile: s3.accessKeyIdFile, secretAccessKeyFile: s3.secretAccessKeyFile },
+    });
+  });
+  after(async () => {
+    await cache?.dispose();
+    await Promise.all([upstream?.stop(), s3?.stop()]);
+  });
+
+  it('eviction deletes the least recently pulled image\'s objects from the bucket, and only them', async () => {
+    for (const name of ['oldest', 'middle', 'newest']) {
+      const pulled = await pullImage(`${cache.proxy.host}/docker.io/library/${name}:v1`);
+      await pulled.dir.remove();
+    }
+    // Eviction runs right after the download that took the project over its size; the stats show when it is done.
+    await waitFor(async () => (await stats(cache.proxy.url)).bytes <= 2_500_000, { what: 'retention back under maxSize' });
+    const keys = await s3.listKeys(BUCKET);
+    const kept = (image: Handmade) => [image.digest, image.config, ...image.layers].map((d) => keys.includes(blobKey(prefix, d)));
+    assert.deepEqual(kept(images[0]!), [false, false, false], 'the oldest image is gone from the bucket');
+    assert.deepEqual(kept(images[1]!), [true, true, true]);
+    assert.deepEqual(kept(images[2]!), [true, true, true]);
+  });
+});
