@@ -5,13 +5,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import {
   freePort, pullImage, startFaultyUpstream, startRegistry, startVersitygw, waitFor,
   type FaultyUpstream, type Registry, type S3Server,
 } from '@berth/e2e';
 import { fetchAll, filesNamed, hexOf, proxyWith, sha256, stats, type ProjectSpec, type ProxyPlacement, type ProxyUnderTest } from './fixture.ts';
 import { pushBlob, pushHandmadeImage, type Handmade } from './handmade.ts';
+import type { Digest } from '../src/oci/digest.ts';
+import { bucketKeys } from '../src/store/s3/keys.ts';
+import { UploadSweeper } from '../src/store/s3/uploads.ts';
 
 const MB = 1_000_000;
 const BUCKET = 'berth-cache';
@@ -84,7 +87,7 @@ describe('proxy: S3-compatible object storage @real', function () {
     const digest = await pushBlob(upstream.url, 'library/bad', bytes);
     const dataFile = upstream.blobDataPath(digest);
     const stored = await readFile(dataFile);
-    stored[stored.length - 10] ^= 0xff;
+    stored[stored.length - 10]! ^= 0xff;
     await writeFile(dataFile, stored);
     const r = await fetchAll(blobUrl('bad', digest));
     assert.ok(r.status >= 400 || r.bodyError !== undefined, `status ${r.status}, ${r.body?.length} bytes`);
@@ -169,5 +172,29 @@ describe('proxy: retention on S3-compatible object storage @real', function () {
     assert.deepEqual(kept(images[0]!), [false, false, false], 'the oldest image is gone from the bucket');
     assert.deepEqual(kept(images[1]!), [true, true, true]);
     assert.deepEqual(kept(images[2]!), [true, true, true]);
+  });
+});
+
+describe('proxy: abandoned multipart uploads on S3-compatible object storage @real', function () {
+  this.timeout(120_000);
+  let s3: S3Server;
+
+  before(async () => {
+    s3 = await startVersitygw();
+    await s3.createBucket(BUCKET);
+  });
+  after(() => s3?.stop());
+
+  it('an upload another replica left is aborted once older than abandonedAfterMs, not before', async () => {
+    const keys = bucketKeys('berth/', 'proxy-a');
+    const digest = sha256(randomBytes(100)) as Digest;
+    // Started by a replica that is gone: no note of proxy-a names it.
+    await s3.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: keys.blob(digest) }));
+    const sweeper = (now: number) => new UploadSweeper({ client: s3.client, bucket: BUCKET, keys, abandonedAfterMs: 60 * 60_000, now: () => now });
+    assert.equal(await sweeper(Date.now()).sweepOwn(), 0, 'not this replica\'s');
+    assert.equal(await sweeper(Date.now()).sweepAbandoned(), 0, 'young: it may still be running');
+    assert.deepEqual(await s3.listUploads(BUCKET), [keys.blob(digest)]);
+    assert.equal(await sweeper(Date.now() + 2 * 60 * 60_000).sweepAbandoned(), 1);
+    assert.deepEqual(await s3.listUploads(BUCKET), []);
   });
 });
