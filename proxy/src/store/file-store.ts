@@ -9,7 +9,7 @@ import type { Digest } from '../oci/digest.ts';
 import type { BlobStore, BlobWriter, ByteRange } from './blobstore.ts';
 import { storePaths, type StorePaths } from './paths.ts';
 import { HotBlobs, type HotBlobsOptions } from './hotblobs.ts';
-import { checkRoom, SpoolFile } from './spool.ts';
+import { checkRoom, SpoolFile, SpooledWriter } from './spool.ts';
 
 const READ_CHUNK = 1024 * 1024;
 
@@ -106,30 +106,12 @@ export class FileBlobStore implements BlobStore {
 }
 
 /** A spool file renamed into place once verified. */
-class FileBlobWriter implements BlobWriter {
+class FileBlobWriter extends SpooledWriter {
   constructor(
-    private readonly spool: SpoolFile,
+    spool: SpoolFile,
     private readonly finalPath: string,
-  ) {}
-
-  get tempPath(): string {
-    return this.spool.path;
-  }
-  get written(): number {
-    return this.spool.written;
-  }
-  get flushed(): number {
-    return this.spool.flushed;
-  }
-  set onFlushed(listener: ((flushed: number) => void) | undefined) {
-    this.spool.onFlushed = listener;
-  }
-  get onFlushed(): ((flushed: number) => void) | undefined {
-    return this.spool.onFlushed;
-  }
-
-  write(chunk: Uint8Array): Promise<void> {
-    return this.spool.write(chunk);
+  ) {
+    super(spool);
   }
 
   async commit(): Promise<void> {

@@ -5,7 +5,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm, statfs } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
 import { digestParts, hasherFor, type Digest } from '../oci/digest.ts';
-import { DigestMismatchError, StoreFullError } from './blobstore.ts';
+import { DigestMismatchError, StoreFullError, type BlobWriter } from './blobstore.ts';
 
 /** Bytes a writer takes before its caller must wait for the disk: lets the download run ahead of the writes. */
 const WRITE_BUFFER = 4 * 1024 * 1024;
@@ -96,4 +96,36 @@ export class SpoolFile {
     this.out.destroy();
     await rm(this.path, { force: true });
   }
+}
+
+/** A BlobWriter over a SpoolFile: what both stores share; each says how verified bytes are published. */
+export abstract class SpooledWriter implements BlobWriter {
+  onFlushed?: (flushed: number) => void;
+
+  constructor(protected readonly spool: SpoolFile) {
+    spool.onFlushed = (flushed) => {
+      this.onFlushed?.(flushed);
+      this.afterFlush();
+    };
+  }
+
+  get tempPath(): string {
+    return this.spool.path;
+  }
+  get written(): number {
+    return this.spool.written;
+  }
+  get flushed(): number {
+    return this.spool.flushed;
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    return this.spool.write(chunk);
+  }
+
+  /** Called each time more bytes are on disk (after `onFlushed`). */
+  protected afterFlush(): void {}
+
+  abstract commit(): Promise<void>;
+  abstract abort(): Promise<void>;
 }

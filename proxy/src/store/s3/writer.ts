@@ -7,8 +7,7 @@ import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
   PutObjectCommand, UploadPartCommand, type CompletedPart, type S3Client,
 } from '@aws-sdk/client-s3';
-import type { BlobWriter } from '../blobstore.ts';
-import type { SpoolFile } from '../spool.ts';
+import { SpooledWriter, type SpoolFile } from '../spool.ts';
 import { ObjectStoreError } from './errors.ts';
 
 export interface UploadTarget {
@@ -28,8 +27,7 @@ interface Upload {
   parts: CompletedPart[];
 }
 
-export class S3BlobWriter implements BlobWriter {
-  onFlushed?: (flushed: number) => void;
+export class S3BlobWriter extends SpooledWriter {
   private upload: Promise<Upload> | undefined;
   /** Bytes handed to part uploads so far: [0, queued) is uploaded or on its way. */
   private queued = 0;
@@ -42,28 +40,19 @@ export class S3BlobWriter implements BlobWriter {
   private reader: Promise<FileHandle> | undefined;
 
   constructor(
-    private readonly spool: SpoolFile,
+    spool: SpoolFile,
     private readonly target: UploadTarget,
   ) {
-    spool.onFlushed = (flushed) => {
-      this.onFlushed?.(flushed);
-      this.pump();
-    };
+    super(spool);
   }
 
-  get tempPath(): string {
-    return this.spool.path;
-  }
-  get written(): number {
-    return this.spool.written;
-  }
-  get flushed(): number {
-    return this.spool.flushed;
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
+  override async write(chunk: Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
     await this.spool.write(chunk);
+  }
+
+  protected override afterFlush(): void {
+    this.pump();
   }
 
   /** Queues every whole part on disk (and, once verified, the rest) for upload. */
