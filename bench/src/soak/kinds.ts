@@ -77,7 +77,9 @@ async function cold(ctx: ClientContext): Promise<void> {
 }
 
 async function flakyFresh(ctx: ClientContext): Promise<void> {
-  const image = ctx.world.pools.takeFresh();
+  // Half the fresh images are kept for outages: pulled while the upstream is up, they would all be cached by then.
+  const pools = ctx.world.pools;
+  const image = ctx.world.flaky.timeline.current() === 'down' || pools.freshWaiting() > pools.freshReserve ? pools.takeFresh() : undefined;
   if (!image) return void (await warm(ctx, 'flaky', 'warm-flaky'));
   const timeline = ctx.world.flaky.timeline;
   const states: string[] = [];

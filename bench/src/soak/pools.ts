@@ -18,9 +18,15 @@ export class Pools {
   readonly warm: Record<WarmProject, SoakImage[]> = { hub: [], private: [], flaky: [] };
   private readonly cold: Record<ColdProject, ColdEntry[]> = { hub: [], private: [] };
   private readonly fresh: SoakImage[] = [];
+  /** Fresh images handed out only while the flaky upstream is down. */
+  readonly freshReserve: number;
   /** Protected images handed out lately, cold ones included (their blobs may be in flight): for access checks. */
   private readonly recentPrivate: SoakImage[] = [];
   private demand: (() => void) | undefined;
+
+  constructor(freshReserve: number) {
+    this.freshReserve = freshReserve;
+  }
 
   addWarm(project: WarmProject, image: SoakImage): void {
     this.warm[project].push(image);

@@ -17,6 +17,17 @@ export function startProducer(world: SoakWorld, sizes: SoakSizes, rng: Random, w
   let n = 0;
   const loop = async () => {
     while (running) {
+      // Fresh images first: they are small, and only an upstream that is up takes them.
+      if (world.pools.freshWaiting() < sizes.freshAtStart && world.flaky.timeline.current() === 'up') {
+        n++;
+        try {
+          world.pools.addFresh(await pushRandomImage(world.targets.flaky, `soak/fresh-${n % 8}`, `run-${n}`, sizes.fresh));
+          pushed.fresh++;
+        } catch {
+          pushed.interrupted++;
+        }
+        continue;
+      }
       const project = world.pools.coldWaiting('hub') < waiting ? 'hub' : world.pools.coldWaiting('private') < Math.ceil(waiting / 2) ? 'private' : undefined;
       if (project) {
         n++;
@@ -25,16 +36,6 @@ export function startProducer(world: SoakWorld, sizes: SoakSizes, rng: Random, w
         // Some images are asked for by two or three clients at once: their misses should be one upstream fetch.
         world.pools.addCold(project, image, rng.pick([1, 1, 1, 2, 3]));
         pushed.cold++;
-        continue;
-      }
-      if (world.pools.freshWaiting() < sizes.freshAtStart && world.flaky.timeline.current() === 'up') {
-        n++;
-        try {
-          world.pools.addFresh(await pushRandomImage(world.targets.flaky, `soak/fresh-${n}`, 'v1', sizes.fresh));
-          pushed.fresh++;
-        } catch {
-          pushed.interrupted++;
-        }
         continue;
       }
       await world.pools.waitForDemand(500);

@@ -7,12 +7,12 @@ const samples: SoakSample[] = Array.from({ length: 10 }, (_, i) => ({
 }));
 
 describe('soak report', () => {
-  it('bins the curve into at most the given rows: the last RSS and fds of a bin, its mean rate, its unexpected sum', () => {
+  it('bins the curve into at most the given rows: the median RSS and fds of a bin, its mean rate, its unexpected sum', () => {
     const rows = curveRows(samples, 4);
     assert.equal(rows.length, 4);
-    assert.deepEqual(rows[0], ['15', '102.0', '40', '200', '0', 'up']);
-    assert.deepEqual(rows[1], ['30', '105.0', '41', '500', '0', 'up/down']);
-    assert.deepEqual(rows[2], ['45', '108.0', '40', '800', '2', 'down']);
+    assert.deepEqual(rows[0], ['15', '101.0', '40', '200', '0', 'up']);
+    assert.deepEqual(rows[1], ['30', '104.0', '41', '500', '0', 'up/down']);
+    assert.deepEqual(rows[2], ['45', '107.0', '40', '800', '2', 'down']);
     assert.deepEqual(rows[3], ['50', '109.0', '41', '1000', '0', 'down']);
   });
 

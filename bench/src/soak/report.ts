@@ -1,5 +1,7 @@
-// The soak's report: the curve as a compact table (one row per stretch of the run), the answers by kind of pull,
-// the verdict with its reasons, and the unexpected answers; and the samples as CSV.
+// The soak's report: the curve as a compact table (one row per stretch of the run: the median RSS and fds of its
+// samples, their mean request rate), the answers by kind of pull, the verdict with its reasons, and the unexpected
+// answers; and the samples as CSV.
+import { median } from '../stats/percentile.ts';
 import type { SoakResults } from './soak.ts';
 import type { SoakSample } from './sampler.ts';
 
@@ -15,7 +17,9 @@ export function curveRows(samples: readonly SoakSample[], rows = CURVE_ROWS): st
     const states = [...new Set(bin.map((s) => s.flaky))].join('/');
     const rate = bin.reduce((sum, s) => sum + s.requestsPerSecond, 0) / bin.length;
     const unexpected = bin.reduce((sum, s) => sum + s.unexpected, 0);
-    out.push([String(Math.round(last.t)), last.rssMiB.toFixed(1), String(last.fds), String(Math.round(rate)), String(unexpected), states]);
+    const rss = median(bin.map((s) => s.rssMiB));
+    const fds = median(bin.map((s) => s.fds));
+    out.push([String(Math.round(last.t)), rss.toFixed(1), String(fds), String(Math.round(rate)), String(unexpected), states]);
   }
   return out;
 }
@@ -44,7 +48,7 @@ export function renderSoakReport(r: SoakResults): string {
     '',
     '## Curve',
     '',
-    table(['t s', 'RSS MiB', 'fds', 'req/s', 'unexpected', 'flaky upstream'], curveRows(r.samples)),
+    table(['t s', 'RSS MiB (median)', 'fds (median)', 'req/s', 'unexpected', 'flaky upstream'], curveRows(r.samples)),
     '',
     '## Answers by kind of pull',
     '',

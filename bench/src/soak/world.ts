@@ -77,7 +77,7 @@ export async function startWorld(opts: WorldOptions): Promise<SoakWorld> {
     stops.push(() => proxy.stop());
     const targets = { hub: { url: a.url }, private: { url: b.url, auth: upstreamLogin }, flaky: { url: flaky.url } };
 
-    const pools = new Pools();
+    const pools = new Pools(Math.ceil(opts.sizes.freshAtStart / 2));
     opts.log('seeding the upstreams');
     for (const project of ['hub', 'private', 'flaky'] as const) {
       for (const [i, layers] of opts.sizes.warm[project].entries()) {
@@ -87,7 +87,7 @@ export async function startWorld(opts: WorldOptions): Promise<SoakWorld> {
       }
     }
     for (let i = 0; i < opts.sizes.freshAtStart; i++) {
-      pools.addFresh(await pushRandomImage(targets.flaky, `soak/fresh-${i}`, 'v1', opts.sizes.fresh));
+      pools.addFresh(await pushRandomImage(targets.flaky, `soak/fresh-${i % 8}`, `seed-${i}`, opts.sizes.fresh));
     }
     return { proxy, targets, flaky, clientLogin, pools, stop };
   } catch (err) {
