@@ -1,16 +1,12 @@
 // `pnpm soak`: a bounded run of mixed warm, cold, failing and unauthorised pulls from many clients against one
 // real proxy, with its RSS and fds sampled (issue 13). Prints the curve and PASS/FAIL; exits 1 on FAIL, 2 when the
 // soak itself could not run. Not a test: the seeded short version is soak.test.ts.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { run } from '../proc.ts';
+import { buildProxy } from '../build-proxy.ts';
 import { parseSoakOptions, usage } from './options.ts';
 import { renderSoakReport } from './report.ts';
 import { FULL_SIZES, SMALL_SIZES } from './sizes.ts';
 import { runSoak } from './soak.ts';
 import { writeSoakResults } from './write.ts';
-
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
@@ -21,8 +17,7 @@ async function main(argv: string[]): Promise<number> {
   const log = (line: string) => console.error(line);
   if (!opts.noBuild) {
     log('building the proxy (tsc -b proxy)');
-    const tsc = createRequire(`${repoRoot}package.json`).resolve('typescript/bin/tsc');
-    await run(process.execPath, [tsc, '-b', 'proxy'], { cwd: repoRoot });
+    await buildProxy();
   }
   const results = await runSoak(opts, log);
   const markdown = renderSoakReport(results);

@@ -24,6 +24,14 @@ describe('soak options', () => {
     assert.equal(o.write, false);
   });
 
+  it('runs only the kinds named by --only, at their default weights', () => {
+    const o = parseSoakOptions(['--only', 'warm,cold'], sizes);
+    assert.equal(o.weights.warm, 34);
+    assert.equal(o.weights.cold, 8);
+    assert.equal(o.weights.unauthorised, 0);
+    assert.throws(() => parseSoakOptions(['--only', 'warm,tepid'], sizes), /unknown kind "tepid"/);
+  });
+
   it('refuses what it cannot run, saying why', () => {
     assert.throws(() => parseSoakOptions(['--duration', '8'], sizes), /--duration must be a duration like 30s or 8m, not "8"/);
     assert.throws(() => parseSoakOptions(['--duration', '2h'], sizes), /at most 60m/);

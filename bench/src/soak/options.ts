@@ -48,7 +48,8 @@ export const DEFAULT_FDS_RULE: GrowthRule = { absolute: 8, relative: 0.1, slopeP
 export const MAX_DURATION_MS = 60 * 60_000;
 
 export const usage = `pnpm soak [--duration 8m] [--clients 64] [--seed 13] [--sample 2s] [--think 1s]
-          [--outage-every 60s] [--outage-for 20s] [--small] [--no-build] [--no-write]`;
+          [--outage-every 60s] [--outage-for 20s] [--only KIND,…] [--small] [--no-build] [--no-write]
+kinds: ${PULL_KINDS.join(', ')}`;
 
 function duration(value: string | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
@@ -64,6 +65,15 @@ function count(value: string | undefined, fallback: number, what: string): numbe
   return n;
 }
 
+/** `--only warm,cold`: those kinds with their default weights, the others not at all (to narrow down a FAIL). */
+function onlyWeights(value: string | undefined): Readonly<Record<PullKind, number>> {
+  if (value === undefined) return DEFAULT_WEIGHTS;
+  const kinds = value.split(',').filter(Boolean);
+  for (const kind of kinds) if (!(PULL_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown kind "${kind}"; one of ${PULL_KINDS.join(', ')}`);
+  if (kinds.length === 0) throw new Error('--only needs at least one kind');
+  return Object.fromEntries(PULL_KINDS.map((k) => [k, kinds.includes(k) ? DEFAULT_WEIGHTS[k] : 0])) as Record<PullKind, number>;
+}
+
 export function parseSoakOptions(argv: string[], sizes: { full: SoakSizes; small: SoakSizes }): SoakCliOptions {
   const { values } = parseArgs({
     args: argv,
@@ -75,6 +85,7 @@ export function parseSoakOptions(argv: string[], sizes: { full: SoakSizes; small
       think: { type: 'string' },
       'outage-every': { type: 'string' },
       'outage-for': { type: 'string' },
+      only: { type: 'string' },
       small: { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
@@ -96,7 +107,7 @@ export function parseSoakOptions(argv: string[], sizes: { full: SoakSizes; small
     outageEveryMs,
     outageForMs,
     sizes: values.small ? sizes.small : sizes.full,
-    weights: DEFAULT_WEIGHTS,
+    weights: onlyWeights(values.only),
     rss: DEFAULT_RSS_RULE,
     fds: DEFAULT_FDS_RULE,
     fromSource: false,
