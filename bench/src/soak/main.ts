@@ -1,6 +1,6 @@
 // `pnpm soak`: a bounded run of mixed warm, cold, failing and unauthorised pulls from many clients against one
 // real proxy, with its RSS and fds sampled (issue 13). Prints the curve and PASS/FAIL; exits 1 on FAIL, 2 when the
-// soak itself could not run. Not a test: the seeded short version is soak.test.ts.
+// soak itself could not run. Not a test: the seeded short version is bench/test/soak.test.ts.
 import { buildProxy } from '../build-proxy.ts';
 import { parseSoakOptions, usage } from './options.ts';
 import { renderSoakReport } from './report.ts';

@@ -3,9 +3,9 @@
 // what it should have been, the sampler sampling — never timing or memory: those are the full run's
 // (`./dev pnpm soak`, docs/contributing.md).
 import assert from 'node:assert/strict';
-import { DEFAULT_FDS_RULE, DEFAULT_RSS_RULE, DEFAULT_WEIGHTS, PULL_KINDS } from './options.ts';
-import { SMALL_SIZES } from './sizes.ts';
-import { runSoak, type SoakResults } from './soak.ts';
+import { DEFAULT_FDS_RULE, DEFAULT_RSS_RULE, DEFAULT_WEIGHTS, PULL_KINDS } from '../src/soak/options.ts';
+import { SMALL_SIZES } from '../src/soak/sizes.ts';
+import { runSoak, type SoakResults } from '../src/soak/soak.ts';
 
 describe('soak: a short seeded run of mixed pulls against a real proxy @real', function () {
   this.timeout(240_000);
