@@ -1,6 +1,16 @@
-// The few OCI distribution API calls the bench makes itself: read a manifest, stream a large blob up, put a manifest.
+// The few OCI distribution API calls the bench makes itself: read a manifest, stream a large blob up, put a manifest
+// (to a registry that wants Basic credentials too, when `auth` is given).
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+
+export interface BasicAuth {
+  username: string;
+  password: string;
+}
+
+function authHeaders(auth: BasicAuth | undefined): Record<string, string> {
+  return auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {};
+}
 
 export const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -35,8 +45,9 @@ export async function uploadBlob(
   baseUrl: string,
   repo: string,
   chunks: AsyncIterable<Uint8Array>,
+  auth?: BasicAuth,
 ): Promise<{ digest: string; size: number }> {
-  const started = await fetch(`${baseUrl}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+  const started = await fetch(`${baseUrl}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: authHeaders(auth) });
   await started.arrayBuffer();
   if (started.status !== 202) throw new Error(`start upload to ${repo}: ${started.status}`);
   const location = new URL(started.headers.get('location') ?? '', baseUrl);
@@ -52,7 +63,7 @@ export async function uploadBlob(
   }
   const patched = await fetch(location, {
     method: 'PATCH',
-    headers: { 'content-type': 'application/octet-stream' },
+    headers: { 'content-type': 'application/octet-stream', ...authHeaders(auth) },
     body: Readable.from(counted()),
     duplex: 'half',
   } as RequestInit);
@@ -62,22 +73,22 @@ export async function uploadBlob(
   const digest = `sha256:${hash.digest('hex')}`;
   const done = new URL(patched.headers.get('location') ?? location.href, baseUrl);
   done.searchParams.set('digest', digest);
-  const put = await fetch(done, { method: 'PUT' });
+  const put = await fetch(done, { method: 'PUT', headers: authHeaders(auth) });
   await put.arrayBuffer();
   if (put.status !== 201) throw new Error(`finish upload to ${repo}: ${put.status}`);
   return { digest, size };
 }
 
-export async function uploadSmallBlob(baseUrl: string, repo: string, bytes: Uint8Array) {
+export async function uploadSmallBlob(baseUrl: string, repo: string, bytes: Uint8Array, auth?: BasicAuth) {
   return uploadBlob(baseUrl, repo, (async function* () {
     yield bytes;
-  })());
+  })(), auth);
 }
 
-export async function putManifest(baseUrl: string, repo: string, tag: string, mediaType: string, body: string) {
+export async function putManifest(baseUrl: string, repo: string, tag: string, mediaType: string, body: string, auth?: BasicAuth) {
   const res = await fetch(`${baseUrl}/v2/${repo}/manifests/${tag}`, {
     method: 'PUT',
-    headers: { 'content-type': mediaType },
+    headers: { 'content-type': mediaType, ...authHeaders(auth) },
     body,
   });
   await res.arrayBuffer();

@@ -1,12 +1,12 @@
 // Berth's proxy as it runs in production: the built dist (`node proxy/dist/src/cli.js serve`), NODE_ENV=production,
-// log level warn, one project mirroring the bench's upstream as docker.io (the default project, so plain
-// /v2/library/<name>/... paths and containerd's ?ns=docker.io both reach it).
+// log level warn. By default one project mirrors the bench's upstream as docker.io (the default project, so plain
+// /v2/library/<name>/... paths and containerd's ?ns=docker.io both reach it); the soak gives its own projects.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@berth/e2e';
-import { renderProxyConfig, type ProxyConfig } from '@berth/proxy/config';
+import { freePort, proxyCliCommand } from '@berth/e2e';
+import { renderProxyConfig, type ProjectConfig, type ProxyConfig } from '@berth/proxy/config';
 import { startService, waitForHttpOk } from '../proc.ts';
 import type { Peer } from './peer.ts';
 
@@ -14,6 +14,10 @@ export const berthCliPath = fileURLToPath(new URL('../../../proxy/dist/src/cli.j
 
 export interface BerthOptions {
   upstreamUrl: string;
+  /** The config's projects instead of the one docker.io project mirroring `upstreamUrl`. */
+  projects?: ProjectConfig[];
+  /** Run proxy/src through tsx (what a test runs: no build needed) instead of the built dist. */
+  fromSource?: boolean;
   /** Extra node flags, e.g. --cpu-prof while profiling. */
   nodeArgs?: string[];
 }
@@ -26,15 +30,18 @@ export async function startBerth(opts: BerthOptions): Promise<Peer> {
       listen: `127.0.0.1:${port}`,
       storage: { directory: join(dir, 'storage') },
       log: { level: 'warn' },
-      projects: [{ name: 'docker-hub', registry: 'docker.io', upstream: opts.upstreamUrl, default: true }],
+      projects: opts.projects ?? [{ name: 'docker-hub', registry: 'docker.io', upstream: opts.upstreamUrl, default: true }],
     };
     const configFile = join(dir, 'berth-proxy.yaml');
     await writeFile(configFile, renderProxyConfig(config));
     // BERTH_BENCH_NODE_ARGS: extra node flags for every Berth the bench starts (e.g. --import a memory sampler).
     const envArgs = process.env.BERTH_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const service = startService(process.execPath, [...(opts.nodeArgs ?? []), ...envArgs, berthCliPath, 'serve', '--config', configFile], {
+    // From source, node resolves `--import tsx` from the repository root.
+    const source = opts.fromSource ? proxyCliCommand() : undefined;
+    const args = [...(opts.nodeArgs ?? []), ...envArgs, ...(source?.args ?? [berthCliPath]), 'serve', '--config', configFile];
+    const service = startService(process.execPath, args, {
       env: { ...process.env, NODE_ENV: 'production' },
-      cwd: dir,
+      cwd: source?.cwd ?? dir,
     });
     const url = `http://127.0.0.1:${port}`;
     const stop = async () => {

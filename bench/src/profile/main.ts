@@ -3,10 +3,8 @@
 // top frames of each.
 // Run: pnpm exec tsx bench/src/profile/main.ts [--seconds N] [--keep DIR] [--only WORD] [--no-build]   (builds the proxy first)
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startRegistry } from '@berth/e2e';
 import { fullSizes, seedUpstream } from '../images/seed.ts';
@@ -17,10 +15,9 @@ import { skopeoPull } from '../measures/pull-clients.ts';
 import { warmUp } from '../measures/warm-up.ts';
 import { startBerth } from '../peers/berth.ts';
 import type { Peer } from '../peers/peer.ts';
-import { run } from '../proc.ts';
+import { buildProxy } from '../build-proxy.ts';
 import { renderShares, topFiles, topFrames, type CpuProfile } from './top-frames.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 interface Images {
   small: SeededImage;
@@ -87,8 +84,7 @@ async function main(): Promise<void> {
   if (chosen.length === 0) throw new Error(`no load named like "${values.only}"; one of: ${loads.map((l) => l.name).join('; ')}`);
   const seconds = Number(values.seconds ?? 10);
   if (values['no-build'] !== true) {
-    const tsc = createRequire(`${repoRoot}package.json`).resolve('typescript/bin/tsc');
-    await run(process.execPath, [tsc, '-b', 'proxy'], { cwd: repoRoot });
+    await buildProxy();
   }
   const dir = values.keep ?? (await mkdtemp(join(tmpdir(), 'berth-bench-profile-')));
   const upstream = await startRegistry();

@@ -32,6 +32,13 @@ export interface RegistryOptions {
    * the node's pod-bridge address (Cluster.hostAddress), which stays inside this machine.
    */
   address?: string;
+  /** Listen on this port (default: a free one): a registry restarted on its old port, as an upstream coming back. */
+  port?: number;
+  /**
+   * Filesystem storage root owned by the caller: kept on stop, so a registry started again on it serves the same
+   * content (default: inside the registry's own temp dir, removed on stop).
+   */
+  dataDir?: string;
 }
 
 export interface Registry {
@@ -56,9 +63,9 @@ export interface Registry {
 
 export async function startRegistry(opts: RegistryOptions = {}): Promise<Registry> {
   const dir = await tempDir('berth-registry');
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const address = opts.address ?? '127.0.0.1';
-  const dataDir = join(dir.path, 'data');
+  const dataDir = opts.dataDir ?? join(dir.path, 'data');
   const configFile = join(dir.path, 'config.yml');
 
   const config: Record<string, unknown> = {
