@@ -27,6 +27,8 @@ const INVENTORY: Record<string, Verdict> = {
   "kubectl -n berth-system get cm berth-node-report-<node> -o jsonpath='{.data.report\\.json}' \\": { runBy: 'this file' },
   'berth-proxy node-agent --check --config agent.yaml --host-root /   # writes nothing, prints the report': { runBy: 'proxy/test/nodeagent-gate.test.ts (the same CLI and flags, on a test host root: berth-proxy is in the image, not on this machine\'s PATH)' },
   'kubectl label namespace berth-caches berth.dev/node-mirror=allowed': { runBy: 'this file' },
+  './dev pnpm soak                                                   # 8 min, 64 clients, seed 13': { notHere: 'minutes each, too long for every CI run: bench/test/soak.test.ts runs the same soak for 25 s; run by hand, results in bench/results/' },
+  'BERTH_HEAP_SAMPLES=/tmp/heap.csv BERTH_BENCH_NODE_ARGS="--expose-gc --import=$PWD/bench/src/soak/heap-sampler.ts" \\': { notHere: 'a diagnosis of a failed soak, minutes long; run by hand' },
   'kubectl apply -f examples/https/': { notHere: 'needs cert-manager, which the local bed does not run; e2e/test/examples.test.ts applies the folder\'s Berth objects and checks the cert-manager ones with kubeconform' },
   'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj /CN=my-cache-ca \\': { runBy: 'this file' },
   "kubectl -n berth-caches get secret docker-hub-https-tls -o jsonpath='{.data.ca\\.crt}' | base64 -d > ca.crt": { runBy: 'this file' },
