@@ -52,7 +52,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   const timeouts = resolveUpstreamTimeouts(config.upstreamTimeouts);
   const upstreams = new Map(projects.map((p) => [p.name, new UpstreamClient(p.config, {
     connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs, deadlineMs: timeouts.deadlineMs,
-    onResponse: (method, code, seconds) => metrics.upstreamResponse(method, code, seconds),
+    onResponse: (method, code, seconds) => metrics.upstreamResponse(p.name, method, code, seconds),
   })]));
   const inUse = new InUse();
   const service = new PullThrough({ store, catalog, upstreams, observer: metrics, usage, inUse, warn: (message, fields) => logger.warn(message, fields) });

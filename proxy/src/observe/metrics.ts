@@ -34,16 +34,16 @@ function emptyCounts(): CacheCounts {
 
 export class ProxyMetrics implements CacheObserver {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'berth_requests_total', help: 'HTTP requests by route and status code', labelNames: ['route', 'code'], registers: [this.registry] });
+  private readonly requests = new Counter({ name: 'berth_requests_total', help: 'HTTP requests by route, status code and project ("" for routes outside a project)', labelNames: ['route', 'code', 'project'], registers: [this.registry] });
   private readonly requestLatency = new Histogram({
-    name: 'berth_request_duration_seconds', help: 'Time to answer a request, by route (blobs: until the last byte is sent)',
-    labelNames: ['route'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120], registers: [this.registry],
+    name: 'berth_request_duration_seconds', help: 'Time to answer a request, by route and project (blobs: until the last byte is sent)',
+    labelNames: ['route', 'project'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120], registers: [this.registry],
   });
   private readonly hits = new Counter({ name: 'berth_cache_hits_total', help: 'Requests served from the cache', labelNames: ['project', 'kind'], registers: [this.registry] });
   private readonly misses = new Counter({ name: 'berth_cache_misses_total', help: 'Requests that went upstream', labelNames: ['project', 'kind'], registers: [this.registry] });
   private readonly coalescedWaiters = new Counter({ name: 'berth_coalesced_waiters_total', help: 'Requests that joined a download already in progress', labelNames: ['project', 'kind'], registers: [this.registry] });
   private readonly bytesServed = new Counter({ name: 'berth_bytes_served_total', help: 'Blob bytes sent to clients, by source', labelNames: ['source'], registers: [this.registry] });
-  private readonly upstreamLatency = new Histogram({ name: 'berth_upstream_request_duration_seconds', help: 'Upstream response time to headers', labelNames: ['method', 'code'], registers: [this.registry] });
+  private readonly upstreamLatency = new Histogram({ name: 'berth_upstream_request_duration_seconds', help: 'Upstream response time to headers, by project, method and status code', labelNames: ['project', 'method', 'code'], registers: [this.registry] });
   private readonly deleted = new Counter({ name: 'berth_upstream_deleted_total', help: 'Cached artifacts found deleted upstream and kept', labelNames: ['project'], registers: [this.registry] });
   private readonly storeBytes = new Gauge({ name: 'berth_store_bytes', help: 'Bytes stored per project', labelNames: ['project'], registers: [this.registry] });
   private readonly evictions = new Counter({ name: 'berth_evictions_total', help: 'Artifacts removed by retention', labelNames: ['project'], registers: [this.registry] });
@@ -73,15 +73,15 @@ export class ProxyMetrics implements CacheObserver {
     update(counts);
   }
 
-  request(route: string, code: number, seconds?: number): void {
-    this.requests.inc({ route, code: String(code) });
-    if (seconds !== undefined) this.requestLatency.observe({ route }, seconds);
+  request(route: string, code: number, seconds?: number, project = ''): void {
+    this.requests.inc({ route, code: String(code), project });
+    if (seconds !== undefined) this.requestLatency.observe({ route, project }, seconds);
   }
   served(source: string, bytes: number): void {
     if (bytes > 0) this.bytesServed.inc({ source }, bytes);
   }
-  upstreamResponse(method: string, code: number | 'error', seconds: number): void {
-    this.upstreamLatency.observe({ method, code: String(code) }, seconds);
+  upstreamResponse(project: string, method: string, code: number | 'error', seconds: number): void {
+    this.upstreamLatency.observe({ project, method, code: String(code) }, seconds);
   }
 
   hit(project: string, kind: 'manifest' | 'blob'): void {

@@ -158,7 +158,7 @@ describe('proxy HTTP server (in process, in-memory upstream)', () => {
 
   it('/metrics has request latency by route', async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
-    assert.match(text, /berth_request_duration_seconds_count\{route="manifest"\} [1-9]/);
+    assert.match(text, /berth_request_duration_seconds_count\{route="manifest",project="hub"\} [1-9]/);
   });
 });
 

@@ -84,6 +84,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
   let route = 'other';
   let bytes = 0;
   let source = 'none';
+  /** The project the request named, for the metrics' project label ("" for routes outside a project). */
+  let project = '';
   const started = performance.now();
   try {
     const url = parseTarget(req.url ?? '/');
@@ -113,6 +115,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     const r: OciRequest | undefined = parseOciRequest(method, url, opts.projects);
     if (!r) throw new OciError('NAME_UNKNOWN', 'no such route', { status: 404 });
     route = r.kind;
+    if ('project' in r) project = r.project.name;
     switch (r.kind) {
       case 'write':
         throw new OciError('UNSUPPORTED', 'this is a read-only pull-through cache', { status: 405 });
@@ -146,7 +149,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
       opts.logger.warn('request failed', { requestId: id, method, path, code: oci.code, detail: oci.message, ...cause });
     }
   } finally {
-    opts.metrics.request(route, res.statusCode, (performance.now() - started) / 1000);
+    opts.metrics.request(route, res.statusCode, (performance.now() - started) / 1000, project);
     opts.metrics.served(source, bytes);
     // At info level no per-request line is built at all: the hot path stays cheap.
     if (opts.logger.isDebugEnabled()) opts.logger.debug('request', { requestId: id, method, path, status: res.statusCode, bytes, source });
