@@ -5,13 +5,13 @@
 // RBAC — is e2e/test/install.test.ts.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { repoRoot, tempDir, useCluster, type Cluster, type TempDir } from '../src/index.ts';
-import { chartTools, type ChartTools } from '../src/chart/tools.ts';
+import { chartTools, offlineKubeVersion, type ChartTools } from '../src/chart/tools.ts';
 import { kubeconform } from '../src/chart/kubeconform.ts';
 import { parseManifests, prepareSchemas } from '../src/chart/prepare-schemas.ts';
 import { normalizeRules, rulesOfKind } from '../src/chart/rbac.ts';
@@ -31,7 +31,11 @@ describe('Helm chart charts/berth @real', function () {
   this.timeout(600_000);
   let tools: ChartTools;
   let work: TempDir;
-  const helm = async (args: string[]): Promise<string> => (await exec(tools.helm, args, { maxBuffer: 64 * 1024 * 1024 })).stdout;
+  // template and lint check the chart's kubeVersion against the version given here (no cluster is asked)
+  const helm = async (args: string[]): Promise<string> => {
+    const offline = ['template', 'lint'].includes(args[0] ?? '') && !args.includes('--kube-version') ? offlineKubeVersion() : [];
+    return (await exec(tools.helm, [...args, ...offline], { maxBuffer: 64 * 1024 * 1024 })).stdout;
+  };
 
   before(async () => {
     tools = chartTools();
@@ -169,6 +173,85 @@ describe('Helm chart charts/berth @real', function () {
     await assert.rejects(helm(['template', 'x', chartDir, '--set', 'webhook.certificates=manual']), /certificates/);
   });
 
+  it('takes global.imageRegistry and global.imagePullSecrets for every image and pod, and passes the pod settings the operator accepts', async () => {
+    const docs = parseManifests(await helm(['template', 'x', chartDir,
+      '--set', 'global.imageRegistry=registry.example.com/mirror', '--set', 'global.imagePullSecrets={shared}',
+      '--set-json', 'operator.imagePullSecrets=[{"name":"operator-only"},{"name":"shared"}]', '--set', 'proxy.imagePullSecrets={proxies-only}',
+      '--set', 'proxy.nodeSelector.disk=ssd', '--set', 'proxy.resources.requests.cpu=250m', '--set', 'proxy.priorityClassName=cache',
+      '--set', 'nodeAgent.priorityClassName=system-node-critical', '--set-json', 'nodeAgent.tolerations=[{"key":"gpu","operator":"Exists"}]']));
+    const pod = (docs.find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc).spec.template.spec;
+    const container = pod.containers[0];
+    assert.equal(container?.image, 'registry.example.com/mirror/berth-dev/berth-operator:0.1.0', 'the registry host replaced');
+    assert.deepEqual(pod.imagePullSecrets, [{ name: 'shared' }, { name: 'operator-only' }], 'global first, each once');
+    const options = await operatorOptions(container?.args ?? []);
+    assert.equal(options.proxyImage, 'registry.example.com/mirror/berth-dev/berth-proxy:0.1.0');
+    assert.deepEqual(options.proxyPod, { imagePullSecrets: ['shared', 'proxies-only'], nodeSelector: { disk: 'ssd' }, resources: { requests: { cpu: '250m' } }, priorityClassName: 'cache' });
+    assert.deepEqual(options.nodeAgentPod, { imagePullSecrets: ['shared', 'proxies-only'], priorityClassName: 'system-node-critical', tolerations: [{ key: 'gpu', operator: 'Exists' }] });
+    // a repository without a registry host gets the registry in front; by default nothing changes and no pod flag is passed
+    const bare = (parseManifests(await helm(['template', 'x', chartDir, '--set', 'global.imageRegistry=mirror.local:5000', '--set', 'operator.image.repository=berth-operator']))
+      .find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc).spec.template.spec.containers[0];
+    assert.equal(bare?.image, 'mirror.local:5000/berth-operator:0.1.0');
+    const plain = (parseManifests(await helm(['template', 'x', chartDir])).find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc).spec.template.spec;
+    assert.deepEqual(plain.containers[0]?.args.filter((a) => /^--(proxy-pod|node-agent-pod|image-pull-secret)/.test(a)), []);
+    assert.equal(plain.imagePullSecrets, undefined);
+    await assert.rejects(helm(['template', 'x', chartDir, '--set', 'nodeAgent.priorityClass=x']), /priorityClass/);
+  });
+
+  it('renders as a subchart: a parent\'s global values (Berth\'s and its own) pass the schema and apply', async () => {
+    const parent = join(work.path, 'parent');
+    mkdirSync(join(parent, 'charts'), { recursive: true });
+    // a copy, symlinks (crds/, files/operator-rbac.yaml) resolved, as `helm dependency build` would package it
+    cpSync(chartDir, join(parent, 'charts', 'berth'), { recursive: true, dereference: true });
+    writeFileSync(join(parent, 'Chart.yaml'), 'apiVersion: v2\nname: platform\nversion: 1.0.0\ndependencies:\n  - name: berth\n    version: 0.1.0\n');
+    writeFileSync(join(parent, 'values.yaml'), [
+      'global:',
+      '  imageRegistry: registry.example.com',
+      '  imagePullSecrets: [{ name: platform-pull }]',
+      '  storageClass: fast  # a key of the parent\'s, not Berth\'s',
+      'berth:',
+      '  operator: { replicas: 2 }',
+      '',
+    ].join('\n'));
+    await helm(['lint', '--strict', parent]);
+    const docs = parseManifests(await helm(['template', 'platform', parent, '-n', 'platform']));
+    const deployment = docs.find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc;
+    assert.equal(deployment.spec.template.spec.containers[0]?.image, 'registry.example.com/berth-dev/berth-operator:0.1.0');
+    assert.deepEqual(deployment.spec.template.spec.imagePullSecrets, [{ name: 'platform-pull' }]);
+    assert.ok(deployment.spec.template.spec.containers[0]?.args.includes('--image-pull-secret=platform-pull'));
+    assert.equal(docs.filter((d) => d.kind === 'PodDisruptionBudget').length, 1, 'the subchart\'s values apply');
+  });
+
+  it('keeps an operator PodDisruptionBudget only with several replicas, selecting the operator\'s pods', async () => {
+    assert.deepEqual(parseManifests(await helm(['template', 'x', chartDir])).filter((d) => d.kind === 'PodDisruptionBudget'), []);
+    const docs = parseManifests(await helm(['template', 'x', chartDir, '--set', 'operator.replicas=3']));
+    const pdb = docs.find((d) => d.kind === 'PodDisruptionBudget') as unknown as { spec: { minAvailable: number; selector: unknown } };
+    const deployment = docs.find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc;
+    assert.deepEqual(pdb.spec, { minAvailable: 1, selector: { matchLabels: deployment.spec.selector.matchLabels } });
+  });
+
+  it('says what ArtifactHub and Helm read: kubeVersion, an icon in the repository, the images, CRDs and an example that exist', async () => {
+    const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { kubeVersion: string; icon: string; annotations: Record<string, string> };
+    assert.equal(chart.kubeVersion, '>=1.30.0-0', 'the version docs/operations.md requires (CEL quantity functions)');
+    assert.ok(readFileSync(join(root, 'docs', 'operations.md'), 'utf8').includes('Kubernetes 1.30 or later'));
+    await assert.rejects(helm(['template', 'x', chartDir, '--kube-version', '1.29.0']), /kubeVersion|incompatible/i);
+    const icon = /^https:\/\/raw\.githubusercontent\.com\/berth-dev\/berth\/main\/(.+)$/.exec(chart.icon)?.[1];
+    assert.ok(icon && readFileSync(join(root, icon), 'utf8').includes('<svg'), `icon ${chart.icon} is not a file of this repository`);
+    const notes = chart.annotations;
+    const images = parse(notes['artifacthub.io/images'] ?? '') as { image: string }[];
+    const deployment = parseManifests(await helm(['template', 'x', chartDir])).find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc;
+    const container = deployment.spec.template.spec.containers[0];
+    assert.deepEqual(images.map((i) => i.image).sort(), [container?.image, container?.args.find((a) => a.startsWith('--proxy-image='))?.slice('--proxy-image='.length)].sort());
+    const crds = ['proxycacheprojects.berth.dev.yaml', 'registryendpoints.berth.dev.yaml'].map((f) => parse(readFileSync(join(root, 'crds', f), 'utf8')) as CrdDoc);
+    const listed = parse(notes['artifacthub.io/crds'] ?? '') as { kind: string; version: string; name: string }[];
+    assert.deepEqual(listed.map((c) => `${c.name} ${c.kind} ${c.version}`).sort(), crds.map((c) => `${c.metadata.name} ${c.spec.names.kind} ${c.spec.versions[0]?.name}`).sort());
+    const example = parseAllDocuments(readFileSync(join(root, 'examples', 'caches', 'docker-hub.yaml'), 'utf8')).map((d) => d.toJSON() as unknown);
+    assert.deepEqual(parse(notes['artifacthub.io/crdsExamples'] ?? ''), example, 'crdsExamples are examples/caches/docker-hub.yaml');
+    for (const link of parse(notes['artifacthub.io/links'] ?? '') as { url: string }[]) {
+      const path = /^https:\/\/github\.com\/berth-dev\/berth\/(?:tree|blob)\/main\/(.+)$/.exec(link.url)?.[1];
+      assert.ok(path && existsSync(join(root, path)), `link ${link.url} names no file of this repository`);
+    }
+  });
+
   describe('on the local control plane', () => {
     // The install itself, with Berth's images on the real node, is e2e/test/install.test.ts.
     let cluster: Cluster;
@@ -196,7 +279,7 @@ describe('Helm chart charts/berth @real', function () {
     });
 
     it('renders manifests that kubeconform -strict accepts (defaults and every option on)', async () => {
-      const sets = ['serviceMonitor.enabled=true,prometheusRule.enabled=true,grafanaDashboard.enabled=true,operator.replicas=2,networkPolicy.enabled=true'];
+      const sets = ['serviceMonitor.enabled=true,prometheusRule.enabled=true,grafanaDashboard.enabled=true,operator.replicas=2,networkPolicy.enabled=true,global.imageRegistry=registry.example.com,global.imagePullSecrets={pull}'];
       const networkPolicy = ['--set', 'networkPolicy.apiServer.cidrs={10.88.0.1/32}', '--set-json', `networkPolicy.metricsFrom=${metricsFrom}`];
       const streams = [
         await helm(['template', 'x', chartDir, '-n', 'berth-system']),
@@ -221,6 +304,19 @@ describe('Helm chart charts/berth @real', function () {
   });
 });
 
+interface CrdDoc {
+  metadata: { name: string };
+  spec: { names: { kind: string }; versions: { name: string }[] };
+}
+
+/** What the operator makes of the arguments the chart gives it: its own parser, imported by path. */
+async function operatorOptions(args: string[]): Promise<{ proxyImage: string; proxyPod: unknown; nodeAgentPod: unknown }> {
+  const { parseOptions } = (await import(pathToFileURL(join(root, 'operator', 'src', 'options.ts')).href)) as {
+    parseOptions(argv: string[], env: NodeJS.ProcessEnv): { proxyImage: string; proxyPod: unknown; nodeAgentPod: unknown };
+  };
+  return parseOptions(args, {});
+}
+
 interface GrafanaDashboard {
   panels: { targets?: { expr: string }[] }[];
   templating: { list: { query?: string | { query: string } }[] };
@@ -233,7 +329,7 @@ interface PrometheusRuleDoc {
 interface DeploymentDoc {
   spec: {
     selector: { matchLabels: Record<string, string> };
-    template: { spec: { containers: { image: string; args: string[]; ports?: unknown[] }[] } };
+    template: { spec: { imagePullSecrets?: { name: string }[]; containers: { image: string; args: string[]; ports?: unknown[] }[] } };
   };
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repoRoot, run, tempDir, useCluster, type Cluster } from '../src/index.ts';
+import { repoRoot, run, tempDir, useCluster, waitFor, type Cluster } from '../src/index.ts';
 import { toolPath } from '../src/chart/tools.ts';
 import { shellBlocks } from '../src/docs/commands.ts';
 import { freshReaderCluster, readerShell, removeReaderInstall, type ReaderShell } from '../src/docs/reader-shell.ts';
@@ -82,6 +82,12 @@ describe('docs/operations.md, run as written @real', function () {
     // The docker-hub example mirrors onto every node: wait for the real node's agent to report, then run as written.
     const name = `berth-node-report-${cluster.realNode.name}`;
     await cluster.kubectl(['wait', '-n', 'berth-system', '--for=create', `configmap/${name}`, '--timeout=300s']);
+    // The agent's first report can come before the cache has an address (no registry in its config yet): wait for
+    // the report of a config that names the registry, as a reader would look again.
+    await waitFor(async () => {
+      const json = await cluster.kubectl(['get', 'cm', '-n', 'berth-system', name, '-o', 'jsonpath={.data.report\\.json}']);
+      return ((JSON.parse(json || '{}') as { registries?: unknown[] }).registries ?? []).length > 0;
+    }, { what: `${name} to report the docker.io registry`, timeoutMs: 300_000, intervalMs: 1000 });
     const out = await shell.run(reports.replaceAll('<node>', cluster.realNode.name));
     assert.match(out, new RegExp(name.replaceAll('.', '\\.')));
     assert.match(out, /"configHash"/);

@@ -14,7 +14,7 @@ import { runKubectl } from '../src/cluster/kubectl.ts';
 import { requireBinaries } from '../src/cluster/layout.ts';
 import { operatorCommand } from '../src/chart/operator-process.ts';
 import { parseManifests } from '../src/chart/prepare-schemas.ts';
-import { toolPath } from '../src/chart/tools.ts';
+import { offlineKubeVersion, toolPath } from '../src/chart/tools.ts';
 import { logTail, startDaemon, type Daemon } from '../src/testbed/daemon.ts';
 
 const id = process.pid;
@@ -58,7 +58,7 @@ describe('tenancy and privilege with the chart\'s ServiceAccount @real', functio
     for (const ns of [RELEASE_NS, TENANT, OTHER]) await cluster.kubectl(['create', 'namespace', ns]);
     // The chart's RBAC, as `helm install --set operator.watchNamespace=<tenant>` creates it (fullnameOverride keeps
     // this run's cluster-scoped names apart from an installed release's).
-    const stdout = await run(toolPath('helm'), ['template', 'tenancy', join(repoRoot(), 'charts', 'berth'), '-n', RELEASE_NS, '--set', `operator.watchNamespace=${TENANT}`, '--set', `fullnameOverride=${FULLNAME}`]);
+    const stdout = await run(toolPath('helm'), ['template', 'tenancy', join(repoRoot(), 'charts', 'berth'), '-n', RELEASE_NS, '--set', `operator.watchNamespace=${TENANT}`, '--set', `fullnameOverride=${FULLNAME}`, ...offlineKubeVersion()]);
     const docs = parseManifests(stdout).filter((d) => RBAC_KINDS.has(String(d.kind)));
     clusterScoped = docs.filter((d) => String(d.kind).startsWith('Cluster')).map((d) => `${String(d.kind).toLowerCase()}/${(d.metadata as { name: string }).name}`);
     await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs }) });

@@ -44,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
     ...(options.watchNamespace ? { watchNamespace: options.watchNamespace } : {}),
     operatorNamespace: options.operatorNamespace,
     proxyImage: options.proxyImage,
+    proxyPod: options.proxyPod,
+    nodeAgentPod: options.nodeAgentPod,
     resyncMs: options.resyncSeconds * 1000,
     proxyUrls: options.proxyUrls,
     nodeMirrorNamespaces: options.nodeMirrorNamespaces,

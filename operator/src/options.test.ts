@@ -48,4 +48,21 @@ describe('operator options', () => {
     assert.throws(() => parseOptions(['--webhook-certificates=manual'], {}), (e: Error) => e instanceof UsageError && /--webhook-certificates/.test(e.message));
     assert.throws(() => parseOptions(['--webhook-secret=Bad_Name'], {}), (e: Error) => e instanceof UsageError && /--webhook-secret/.test(e.message));
   });
+
+  it('reads the pull secrets and pod settings of proxy and node agent pods, and refuses a malformed one with its flag', () => {
+    const none = parseOptions([], {});
+    assert.deepEqual([none.proxyPod, none.nodeAgentPod], [{}, {}]);
+    const o = parseOptions(['--image-pull-secret', 'a', '--image-pull-secret=b,c', '--proxy-pod', '{"nodeSelector":{"pool":"x"},"resources":{"requests":{"cpu":"1","memory":256}}}',
+      '--node-agent-pod={"priorityClassName":"system-node-critical","tolerations":[]}'], {});
+    assert.deepEqual(o.proxyPod, { imagePullSecrets: ['a', 'b', 'c'], nodeSelector: { pool: 'x' }, resources: { requests: { cpu: '1', memory: '256' } } });
+    assert.deepEqual(o.nodeAgentPod, { imagePullSecrets: ['a', 'b', 'c'], priorityClassName: 'system-node-critical', tolerations: [] });
+    const refused = (args: string[], pattern: RegExp) => assert.throws(() => parseOptions(args, {}), (e: Error) => e instanceof UsageError && pattern.test(e.message));
+    refused(['--proxy-pod', '{nope'], /--proxy-pod must be a JSON object/);
+    refused(['--proxy-pod', '[]'], /--proxy-pod must be a JSON object/);
+    refused(['--node-agent-pod', '{"nodeSelecter":{}}'], /--node-agent-pod: unknown key\(s\) nodeSelecter/);
+    refused(['--proxy-pod', '{"nodeSelector":{"pool":1}}'], /--proxy-pod nodeSelector.pool must be a string/);
+    refused(['--proxy-pod', '{"priorityClassName":"Not Valid"}'], /priorityClassName must name a PriorityClass/);
+    refused(['--proxy-pod', '{"resources":{"request":{}}}'], /resources must have only requests and limits/);
+    refused(['--image-pull-secret', 'Bad_Name'], /--image-pull-secret must name a Secret/);
+  });
 });

@@ -2,6 +2,7 @@
 import { packageVersion } from '@berth/proxy/build-info';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { imagePullSecretName, parsePodSettings, PodSettingsError, type PodSettings } from './children/pod-settings.ts';
 
 export const USAGE = `usage: berth-operator [--kubeconfig FILE] [--namespace NS] [--operator-namespace NS]
   [--leader-elect=false] [--leader-election-namespace NS] [--leader-election-id NAME]
@@ -10,6 +11,7 @@ export const USAGE = `usage: berth-operator [--kubeconfig FILE] [--namespace NS]
   [--proxy-url NAMESPACE/NAME=URL ...] [--node-mirror-namespace NS ...]
   [--webhook-addr HOST:PORT|off] [--webhook-service NAME] [--webhook-secret NAME] [--webhook-config NAME]
   [--webhook-cert-name NAME|IP ...] [--webhook-certificates operator|external]
+  [--image-pull-secret NAME ...] [--proxy-pod JSON] [--node-agent-pod JSON]
 --node-mirror-namespace lets projects in NS mirror registries onto nodes, as the namespace label
 berth.dev/node-mirror=allowed does; projects in other namespaces keep their cache but not node mirroring.
 --proxy-url tells an operator running outside the cluster where a project's proxy answers (for its cache figures);
@@ -18,6 +20,10 @@ inside the cluster it uses the proxy's Service.
 shared by all replicas through the Secret --webhook-secret in the operator's namespace, is made and rotated by the
 operator, which writes its CA into the MutatingWebhookConfiguration --webhook-config; with
 --webhook-certificates=external (cert-manager) it only loads the Secret.
+--image-pull-secret names a Secret every proxy and node agent pod pulls its image with (it must exist in each
+project's namespace and in the operator's). --proxy-pod and --node-agent-pod set those pods' resources,
+nodeSelector, tolerations, affinity, podAnnotations and priorityClassName, as a JSON object (the chart's proxy.* and
+nodeAgent.* values); a project's spec.resources wins over --proxy-pod's.
 Runs in-cluster when no --kubeconfig is given and KUBERNETES_SERVICE_HOST is set; otherwise uses $KUBECONFIG or ~/.kube/config.`;
 
 export interface OperatorOptions {
@@ -40,6 +46,10 @@ export interface OperatorOptions {
   nodeMirrorNamespaces: string[];
   /** The pod image webhook; undefined with --webhook-addr=off. */
   webhook?: WebhookOptions;
+  /** Every cache's proxy pods: pull secrets, scheduling, resources (under the project's), annotations, priority. */
+  proxyPod: PodSettings;
+  /** The node agent's pods, likewise. */
+  nodeAgentPod: PodSettings;
 }
 
 export interface WebhookOptions {
@@ -94,6 +104,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         'webhook-config': { type: 'string' },
         'webhook-cert-name': { type: 'string', multiple: true },
         'webhook-certificates': { type: 'string' },
+        'image-pull-secret': { type: 'string', multiple: true },
+        'proxy-pod': { type: 'string' },
+        'node-agent-pod': { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -129,7 +142,22 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     proxyUrls: new Map((v['proxy-url'] ?? []).map(proxyUrlEntry)),
     nodeMirrorNamespaces: (v['node-mirror-namespace'] ?? []).flatMap((s) => s.split(',')).map(namespaceName),
     ...(webhook ? { webhook } : {}),
+    ...podOptions(v),
   };
+}
+
+function podOptions(v: Record<string, string | string[] | boolean | undefined>): Pick<OperatorOptions, 'proxyPod' | 'nodeAgentPod'> {
+  try {
+    const secrets = ((v['image-pull-secret'] as string[] | undefined) ?? []).flatMap((s) => s.split(',')).filter((s) => s.trim()).map(imagePullSecretName);
+    const withSecrets = (settings: PodSettings): PodSettings => (secrets.length ? { ...settings, imagePullSecrets: secrets } : settings);
+    return {
+      proxyPod: withSecrets(parsePodSettings((v['proxy-pod'] as string | undefined) ?? '', 'proxy-pod')),
+      nodeAgentPod: withSecrets(parsePodSettings((v['node-agent-pod'] as string | undefined) ?? '', 'node-agent-pod')),
+    };
+  } catch (error) {
+    if (error instanceof PodSettingsError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function webhookOptions(v: Record<string, string | string[] | boolean | undefined>): WebhookOptions | undefined {

@@ -109,8 +109,10 @@ ${extra}`;
     const pods = JSON.parse(await kubectl(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/instance=berth-web', '-o', 'json'])) as { items: { status: { phase: string } }[] };
     assert.deepEqual(pods.items.map((p) => p.status.phase), ['Running']);
     const table = await kubectl(['get', 'pcp', '-n', NS]);
-    assert.match(table.split('\n')[0] ?? '', /^NAME\s+REGISTRY\s+ENDPOINT\s+READY\s+CACHED\s+HIT%\s+NODES\s+AGE/);
-    assert.match(table, new RegExp(`web\\s+${upstream.host.replaceAll('.', '\\.')}\\s+upstream\\s+True`));
+    assert.match(table.split('\n')[0] ?? '', /^NAME\s+REGISTRY\s+ENDPOINT\s+READY\s+URL\s+CACHED\s+HIT%\s+NODES\s+AGE/);
+    // the URL column: where clients in the cluster pull from (the Ingress column is -o wide only)
+    assert.match(table, new RegExp(`web\\s+${upstream.host.replaceAll('.', '\\.')}\\s+upstream\\s+True\\s+http://berth-web\\.${NS}\\.svc:5000\\s`));
+    assert.match((await kubectl(['get', 'pcp', '-n', NS, '-o', 'wide'])).split('\n')[0] ?? '', /\sURL\s+INGRESS\s/);
     assert.match((await kubectl(['get', 'regep', '-n', NS])).split('\n')[0] ?? '', /^NAME\s+PROVIDER\s+URL\s+READY\s+AGE/);
     assert.match(await kubectl(['get', 'berth', '-n', NS]), /proxycacheproject.berth.dev\/web/);
   });

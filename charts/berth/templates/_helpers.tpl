@@ -35,13 +35,56 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
-{{/* repository:tag, or repository@digest when a digest is set; the tag defaults to the chart's appVersion. */}}
+{{/*
+repository:tag, or repository@digest when a digest is set; the tag defaults to the chart's appVersion.
+global.imageRegistry replaces the repository's registry host (a first segment with a dot or a colon, or localhost)
+or, when it has none, prefixes it. Call with (dict "image" .Values.x.image "appVersion" .Chart.AppVersion "global" .Values.global).
+*/}}
 {{- define "berth.image" -}}
-{{- if .image.digest -}}
-{{- printf "%s@%s" .image.repository .image.digest -}}
-{{- else -}}
-{{- printf "%s:%s" .image.repository (default .appVersion .image.tag) -}}
+{{- $repository := .image.repository -}}
+{{- $registry := "" -}}
+{{- if .global -}}{{- $registry = trimSuffix "/" (default "" .global.imageRegistry) -}}{{- end -}}
+{{- if $registry -}}
+{{- $segments := splitList "/" $repository -}}
+{{- $first := first $segments -}}
+{{- if and (gt (len $segments) 1) (or (contains "." $first) (contains ":" $first) (eq $first "localhost")) -}}
+{{- $repository = join "/" (rest $segments) -}}
 {{- end -}}
+{{- $repository = printf "%s/%s" $registry $repository -}}
+{{- end -}}
+{{- if .image.digest -}}
+{{- printf "%s@%s" $repository .image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $repository (default .appVersion .image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The names of the pull secrets in global.imagePullSecrets and one more list, each once, in order; entries may be
+names or {name: ...}. Call with (dict "global" .Values.global "local" .Values.x.imagePullSecrets); renders a JSON list.
+*/}}
+{{- define "berth.pullSecretNames" -}}
+{{- $names := list -}}
+{{- $global := list -}}
+{{- if .global -}}{{- $global = default list .global.imagePullSecrets -}}{{- end -}}
+{{- range (concat $global (default list .local)) -}}
+{{- $name := . -}}
+{{- if kindIs "map" . -}}{{- $name = .name -}}{{- end -}}
+{{- if not (has $name $names) -}}{{- $names = append $names $name -}}{{- end -}}
+{{- end -}}
+{{- toJson $names -}}
+{{- end -}}
+
+{{/*
+The chart's pod settings of proxy.* or nodeAgent.* as the JSON the operator's --proxy-pod / --node-agent-pod read,
+empty ones left out; "" when every one is empty (the flag is then not passed).
+*/}}
+{{- define "berth.podSettings" -}}
+{{- $out := dict -}}
+{{- range $key := list "resources" "nodeSelector" "tolerations" "affinity" "podAnnotations" "priorityClassName" -}}
+{{- with get $ $key -}}{{- $_ := set $out $key . -}}{{- end -}}
+{{- end -}}
+{{- if $out -}}{{- toJson $out -}}{{- end -}}
 {{- end -}}
 
 {{/*

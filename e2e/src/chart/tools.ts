@@ -23,3 +23,13 @@ export function toolPath(tool: ChartTool, cache: string = process.env.BERTH_CACH
 export function chartTools(): ChartTools {
   return { helm: toolPath('helm'), kubeconform: toolPath('kubeconform') };
 }
+
+/** `--kube-version` of the pinned control plane (K8S_VERSION), for `helm template` and `helm lint`, which check the
+ *  chart's kubeVersion without a cluster. Needed: a helm built by `go install` (e2e/toolchain/build.sh) lacks the
+ *  release build's ldflags and assumes Kubernetes v1.20, which the chart's kubeVersion refuses. */
+export function offlineKubeVersion(): string[] {
+  const pins = parseVersionsEnv(readFileSync(join(toolchainDir(), 'versions.env'), 'utf8'));
+  const version = pins.K8S_VERSION;
+  if (!version) throw new Error('e2e/toolchain/versions.env pins no K8S_VERSION');
+  return ['--kube-version', version];
+}

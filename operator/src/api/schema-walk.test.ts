@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { disagreements, uncovered, type JsonSchema } from './schema-walk.ts';
+import { disagreements, uncovered, undescribed, type JsonSchema } from './schema-walk.ts';
 
 const schema: JsonSchema = {
   type: 'object',
@@ -32,5 +32,26 @@ describe('schema-walk', () => {
 
   it('lists the properties a sample leaves out', () => {
     assert.deepEqual(uncovered(schema, { name: 'x', tags: [] }), ['.mode', '.count', '.tags: empty array', '.labels', '.size']);
+  });
+
+  it('lists the properties without a description, in lists and maps too, but not apiVersion, kind or metadata', () => {
+    const described: JsonSchema = {
+      type: 'object',
+      properties: {
+        apiVersion: { type: 'string' },
+        metadata: { type: 'object' },
+        spec: {
+          type: 'object',
+          description: 'Spec.',
+          properties: {
+            a: { type: 'string', description: 'A.' },
+            b: { type: 'string', description: ' ' },
+            list: { type: 'array', description: 'L.', items: { type: 'object', properties: { x: { type: 'string' } } } },
+            map: { type: 'object', description: 'M.', additionalProperties: { type: 'object', properties: { y: { type: 'integer' } } } },
+          },
+        },
+      },
+    };
+    assert.deepEqual(undescribed(described), ['.spec.b', '.spec.list[].x', '.spec.map.*.y']);
   });
 });

@@ -58,3 +58,18 @@ export function uncovered(schema: JsonSchema, value: unknown, path = ''): string
     key in value ? uncovered(sub, (value as Record<string, unknown>)[key], `${path}.${key}`) : [`${path}.${key}`],
   );
 }
+
+/** Lists properties without a description (what `kubectl explain` would print nothing for), spec and status down;
+ *  apiVersion, kind and metadata are the apiserver's own and are skipped at the root. */
+export function undescribed(schema: JsonSchema, path = ''): string[] {
+  const found: string[] = [];
+  for (const [key, sub] of Object.entries(schema.properties ?? {})) {
+    if (path === '' && ['apiVersion', 'kind', 'metadata'].includes(key)) continue;
+    const here = `${path}.${key}`;
+    if (typeof sub.description !== 'string' || sub.description.trim() === '') found.push(here);
+    found.push(...undescribed(sub, here));
+  }
+  if (schema.items) found.push(...undescribed(schema.items, `${path}[]`));
+  if (typeof schema.additionalProperties === 'object') found.push(...undescribed(schema.additionalProperties, `${path}.*`));
+  return found;
+}

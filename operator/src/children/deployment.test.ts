@@ -79,4 +79,32 @@ describe('proxy Deployment', () => {
     const d = desiredDeployment(inputs({ project: project({ resources: { requests: { memory: '1Gi' } } }) }), 'h');
     assert.deepEqual(d.spec?.template.spec?.containers[0]?.resources, { requests: { cpu: '100m', memory: '1Gi' } });
   });
+
+  it('takes the admin\'s pod settings under the project\'s own: pull secrets, scheduling, priority, annotations, resources', () => {
+    const pod = {
+      imagePullSecrets: ['ghcr-pull'],
+      priorityClassName: 'cache-critical',
+      nodeSelector: { pool: 'storage' },
+      tolerations: [{ key: 'storage', operator: 'Exists', effect: 'NoSchedule' }],
+      affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } },
+      podAnnotations: { 'example.com/owner': 'platform', 'berth.dev/config-hash': 'not-this' },
+      resources: { requests: { cpu: '250m' }, limits: { memory: '1Gi' } },
+    };
+    const d = desiredDeployment(inputs({ pod }), 'abc');
+    const spec = d.spec?.template.spec;
+    assert.deepEqual(spec?.imagePullSecrets, [{ name: 'ghcr-pull' }]);
+    assert.equal(spec?.priorityClassName, 'cache-critical');
+    assert.deepEqual(spec?.nodeSelector, { pool: 'storage' });
+    assert.deepEqual(spec?.tolerations, pod.tolerations);
+    assert.deepEqual(spec?.affinity, pod.affinity);
+    // the rollout hash is the operator's: an annotation of the same name cannot stop a rollout
+    assert.deepEqual(d.spec?.template.metadata?.annotations, { 'example.com/owner': 'platform', 'berth.dev/config-hash': 'abc' });
+    assert.deepEqual(spec?.containers[0]?.resources, { requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '1Gi' } });
+    // a project's own resources win over the admin's
+    const own = desiredDeployment(inputs({ pod, project: project({ resources: { requests: { cpu: '1' }, limits: { memory: '2Gi' } } }) }), 'abc');
+    assert.deepEqual(own.spec?.template.spec?.containers[0]?.resources, { requests: { cpu: '1', memory: '128Mi' }, limits: { memory: '2Gi' } });
+    // none of it by default
+    const plain = desiredDeployment(inputs(), 'abc').spec?.template.spec;
+    assert.deepEqual([plain?.imagePullSecrets, plain?.priorityClassName, plain?.nodeSelector, plain?.tolerations, plain?.affinity], [undefined, undefined, undefined, undefined, undefined]);
+  });
 });

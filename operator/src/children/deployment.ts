@@ -6,11 +6,11 @@ import { childLabels, childName, PROXY_PORT, PROXY_TLS_PORT, selectorLabels } fr
 import { ownerReference } from './owner.ts';
 import { credentialsKind, MOUNTS, type ProjectInputs } from './inputs.ts';
 import { ROLLOUT_HASH_ANNOTATION } from './rollout-hash.ts';
-import type { ProxyCacheProject } from '../api/index.ts';
 import { CONFIG_KEY } from './configmap.ts';
+import { layerResources, podSpecFields, type Resources } from './pod-settings.ts';
 
 const RUN_AS = 65532;
-const DEFAULT_RESOURCES = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } };
+const DEFAULT_RESOURCES: Resources = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } };
 
 export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V1Deployment {
   const { project } = inputs;
@@ -18,6 +18,7 @@ export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V
   const replicas = project.spec.replicas ?? 1;
   const { volumes, mounts } = volumesOf(inputs, name);
   const shared = project.spec.storage?.accessMode === 'ReadWriteMany';
+  const pod = inputs.pod ?? {};
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -28,10 +29,14 @@ export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V
       // A ReadWriteOnce volume cannot be attached to a second pod on another node: replace, do not surge.
       strategy: shared ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } : { type: 'Recreate' },
       template: {
-        metadata: { labels: childLabels(project), annotations: { [ROLLOUT_HASH_ANNOTATION]: rolloutHash } },
+        metadata: { labels: childLabels(project), annotations: { ...pod.podAnnotations, [ROLLOUT_HASH_ANNOTATION]: rolloutHash } },
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
+          ...podSpecFields(pod),
+          ...(pod.nodeSelector && Object.keys(pod.nodeSelector).length ? { nodeSelector: { ...pod.nodeSelector } } : {}),
+          ...(pod.tolerations?.length ? { tolerations: pod.tolerations } : {}),
+          ...(pod.affinity && Object.keys(pod.affinity).length ? { affinity: pod.affinity } : {}),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: RUN_AS,
@@ -50,7 +55,8 @@ export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V
               ],
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
               livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 6 },
-              resources: resourcesOf(project.spec.resources),
+              // The project's resources over the cluster admin's (the chart's proxy.resources) over the built-in defaults.
+              resources: layerResources(layerResources(DEFAULT_RESOURCES, pod.resources), project.spec.resources),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
@@ -65,19 +71,6 @@ export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V
       },
     },
   };
-}
-
-/** The project's resources over the defaults. The default memory limit is left out when the project asks for
- *  memory without a limit: a request above it would make the Deployment invalid. */
-function resourcesOf(resources: ProxyCacheProject['spec']['resources']): { requests: Record<string, string>; limits?: Record<string, string> } {
-  const requests = { ...DEFAULT_RESOURCES.requests, ...stringify(resources?.requests) };
-  if (resources?.limits) return { requests, limits: stringify(resources.limits) };
-  if (resources?.requests?.memory !== undefined) return { requests };
-  return { requests, limits: { ...DEFAULT_RESOURCES.limits } };
-}
-
-function stringify(values: Record<string, string | number> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, String(v)]));
 }
 
 function volumesOf(inputs: ProjectInputs, name: string): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {

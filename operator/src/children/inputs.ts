@@ -3,6 +3,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
 import type { ResolvedEndpoint } from './provider-defaults.ts';
+import type { PodSettings } from './pod-settings.ts';
 
 export interface ProjectInputs {
   project: ProxyCacheProject;
@@ -16,6 +17,8 @@ export interface ProjectInputs {
   htpasswd?: V1Secret;
   /** The proxy image to use when the project names none. */
   defaultImage: string;
+  /** The cluster admin's settings for every proxy pod (the chart's proxy.* values). */
+  pod?: PodSettings;
 }
 
 /** Where the proxy pod mounts what it reads. */

@@ -13,8 +13,18 @@ describe('proxy config for a project', () => {
       projects: [{
         name: 'hub', registry: 'docker.io', upstream: 'https://registry-1.docker.io', default: true,
         libraryPrefix: true, keepAfterUpstreamDelete: true, access: { anonymous: true },
+        // no retention.maxSize: 85% of the default 20Gi volume, so the cache evicts before the disk is full
+        retention: { maxSize: '17408Mi' },
       }],
     });
+  });
+
+  it('caps a cache without retention.maxSize at 85% of its volume, keeps unusedFor, and leaves a set maxSize alone', () => {
+    const retention = (spec: Parameters<typeof project>[0]) => parseProxyConfig(renderedProxyConfig(inputs({ project: project(spec) }))).projects[0]?.retention;
+    assert.deepEqual(retention({ storage: { size: '100Gi' } }), { maxSize: '87040Mi' });
+    assert.deepEqual(retention({ storage: { size: '500Mi' }, cache: { retention: { unusedFor: '720h' } } }), { unusedFor: '720h', maxSize: '425Mi' });
+    assert.deepEqual(retention({ storage: { size: '100Gi' }, cache: { retention: { maxSize: '99Gi' } } }), { maxSize: '99Gi' });
+    assert.deepEqual(retention({ storage: { size: '1k' } }), { maxSize: '850' });
   });
 
   it('with spec.tls: serves HTTPS on 5443 from the mounted Secret files, and plain HTTP on 5000 still', () => {

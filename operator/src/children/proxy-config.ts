@@ -3,6 +3,7 @@
 import { renderProxyConfig, type ProjectConfig, type ProxyConfig } from '@berth/proxy/config';
 import { proxyProjectName, PROXY_PORT, PROXY_TLS_PORT } from './names.ts';
 import { credentialsKind, MOUNTS, type ProjectInputs } from './inputs.ts';
+import { defaultMaxSize } from './default-retention.ts';
 
 export function desiredProxyConfig(inputs: ProjectInputs): ProxyConfig {
   const { project, endpoint, resolved } = inputs;
@@ -33,11 +34,8 @@ export function desiredProxyConfig(inputs: ProjectInputs): ProxyConfig {
   }
   if (spec.cache?.tagTTL) entry.tagTTL = spec.cache.tagTTL;
   const retention = spec.cache?.retention;
-  if (retention?.unusedFor || retention?.maxSize) {
-    entry.retention = {};
-    if (retention.unusedFor) entry.retention.unusedFor = retention.unusedFor;
-    if (retention.maxSize) entry.retention.maxSize = retention.maxSize;
-  }
+  entry.retention = { maxSize: retention?.maxSize ?? defaultMaxSize(spec.storage?.size) };
+  if (retention?.unusedFor) entry.retention = { unusedFor: retention.unusedFor, ...entry.retention };
   if (spec.cache?.pinned?.length) entry.pinned = [...spec.cache.pinned];
   entry.access = spec.access?.htpasswdSecretRef && spec.access.anonymous !== true
     ? { htpasswdFile: `${MOUNTS.accessDir}/htpasswd` }

@@ -20,6 +20,7 @@ import { projectReconciler } from './project-reconciler.ts';
 import { httpStatsFetcher, type StatsFetcher } from './proxy-stats.ts';
 import { probeRegistry, type Prober } from './registry-probe.ts';
 import { WorkQueue } from './workqueue.ts';
+import type { PodSettings } from '../children/pod-settings.ts';
 
 export interface ControllerOptions {
   kc: KubeConfig;
@@ -28,6 +29,9 @@ export interface ControllerOptions {
   /** Where the node agent and its reports live. */
   operatorNamespace: string;
   proxyImage: string;
+  /** Settings for every cache's proxy pods and for the node agent's pods (--proxy-pod, --node-agent-pod). */
+  proxyPod?: PodSettings;
+  nodeAgentPod?: PodSettings;
   log: Logger;
   metrics: OperatorMetrics;
   stats?: StatsFetcher;
@@ -70,6 +74,7 @@ export class Controller {
       kube,
       namespace: options.operatorNamespace,
       image: options.proxyImage,
+      ...(options.nodeAgentPod ? { pod: options.nodeAgentPod } : {}),
       ...(options.nodeMirrorNamespaces ? { listedNamespaces: options.nodeMirrorNamespaces } : {}),
       enqueueAgent: () => this.queue.add(NODE_AGENT_KEY),
       onSummary: (project, summary) => {
@@ -85,7 +90,7 @@ export class Controller {
         allowedNamespaces: () => new Set(this.mirrorNamespaces.list().map((n) => n.metadata?.name ?? '')),
       },
     });
-    const reconcileProject = projectReconciler({ kube, nodeMirror, defaultImage: options.proxyImage, log, stats: options.stats ?? httpStatsFetcher, resyncMs: options.resyncMs, ...(options.proxyUrls ? { proxyUrls: options.proxyUrls } : {}) });
+    const reconcileProject = projectReconciler({ kube, nodeMirror, defaultImage: options.proxyImage, ...(options.proxyPod ? { proxyPod: options.proxyPod } : {}), log, stats: options.stats ?? httpStatsFetcher, resyncMs: options.resyncMs, ...(options.proxyUrls ? { proxyUrls: options.proxyUrls } : {}) });
     const reconcileEndpoint = endpointReconciler({ kube, log, probe: options.probe ?? probeRegistry });
 
     this.queue = new WorkQueue(

@@ -6,6 +6,7 @@ import { nodeMirrorCleanup, type CleanupState } from '../nodemirror/cleanup.ts';
 import { CONFIG_HASH_ANNOTATION, desiredNodeAgent, NODE_AGENT_NAME, type ResolvedMirror } from '../nodemirror/desired.ts';
 import { projectKey } from '../nodemirror/conflicts.ts';
 import { resolveEndpoint } from '../children/provider-defaults.ts';
+import type { PodSettings } from '../children/pod-settings.ts';
 import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
 import type { KubeClient } from './kube-client.ts';
 import type { NodeMirrorView } from './project-reconciler.ts';
@@ -26,6 +27,8 @@ export interface NodeMirrorSyncOptions {
   /** The operator's namespace: the agent's DaemonSet, its ConfigMap and the node reports live there. */
   namespace: string;
   image: string;
+  /** The agent's pod settings (--node-agent-pod, --image-pull-secret). */
+  pod?: PodSettings;
   /** Namespaces allowed to mirror onto nodes without the label (--node-mirror-namespace). */
   listedNamespaces?: readonly string[];
   /** Queues the agent's re-render (coalesced by the work queue). */
@@ -103,6 +106,6 @@ export class NodeMirrorSync implements NodeMirrorView {
       }
     }
     const policy = { labelled: this.options.sources.allowedNamespaces(), listed: new Set(this.options.listedNamespaces ?? []) };
-    return desiredNodeAgent(projects, { namespace: this.options.namespace, image: this.options.image, resolved, policy });
+    return desiredNodeAgent(projects, { namespace: this.options.namespace, image: this.options.image, ...(this.options.pod ? { pod: this.options.pod } : {}), resolved, policy });
   }
 }

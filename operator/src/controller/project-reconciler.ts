@@ -6,6 +6,7 @@ import { ConfigError } from '@berth/proxy/config';
 import { API_VERSION, FINALIZER, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from '../api/index.ts';
 import { childName, desiredChildren, EndpointConfigError, resolveEndpoint, SecretShapeError, servingCertificate, TlsSecretError, type ProjectInputs, type ServingCertificate } from '../children/index.ts';
 import { operatorProxyUrl } from '../children/proxy-url.ts';
+import type { PodSettings } from '../children/pod-settings.ts';
 import type { CleanupState } from '../nodemirror/cleanup.ts';
 import { findCondition, mergeConditions, sameConditions } from './conditions.ts';
 import { describeKubeError, statusCodeOf, type KubeClient, type ObjectRef } from './kube-client.ts';
@@ -29,6 +30,8 @@ export interface ProjectReconcilerDeps {
   stats: StatsFetcher;
   nodeMirror: NodeMirrorView;
   defaultImage: string;
+  /** Pull secrets, scheduling, resources and more for every proxy pod (--proxy-pod, --image-pull-secret). */
+  proxyPod?: PodSettings;
   log: Logger;
   now?: () => Date;
   /** Proxy base URLs by `namespace/name`, for an operator outside the cluster (default: the Service's name). */
@@ -216,7 +219,7 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
       if (!found) throw new Blocked('SecretNotFound', `Secret ${secretName} (${field}) not found in namespace ${namespace}: create it, or fix ${field}`);
       return found;
     };
-    const inputs: ProjectInputs = { project, endpoint, resolved, defaultImage: deps.defaultImage };
+    const inputs: ProjectInputs = { project, endpoint, resolved, defaultImage: deps.defaultImage, ...(deps.proxyPod ? { pod: deps.proxyPod } : {}) };
     if (endpoint.spec.credentialsSecretRef) inputs.credentials = await secret(endpoint.spec.credentialsSecretRef.name, `RegistryEndpoint ${endpointName} spec.credentialsSecretRef`);
     if (endpoint.spec.tls?.caSecretRef) inputs.ca = await secret(endpoint.spec.tls.caSecretRef.name, `RegistryEndpoint ${endpointName} spec.tls.caSecretRef`);
     const access = project.spec.access;

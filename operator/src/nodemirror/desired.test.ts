@@ -88,6 +88,43 @@ describe('node agent DaemonSet and config', () => {
       { matchExpressions: [{ key: 'pool', operator: 'In', values: ['cpu'] }, { key: 'zone', operator: 'In', values: ['z1'] }] },
     ]);
   });
+
+  it('takes the admin\'s pod settings: pull secrets, priority, resources, annotations, scheduling ANDed with the projects\'', () => {
+    const a = project('a', { nodeSelector: { pool: 'gpu' } });
+    const pod = {
+      imagePullSecrets: ['mirror-pull'],
+      priorityClassName: 'system-node-critical',
+      resources: { requests: { cpu: '20m' } },
+      podAnnotations: { 'example.com/team': 'platform' },
+      nodeSelector: { 'node.example.com/class': 'worker' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }],
+      affinity: {
+        nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['z1'] }] }] } },
+        podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] },
+      },
+    };
+    const { daemonSet } = desiredNodeAgent([a], { ...opts, pod, resolved: { 'team-a/a': { address: 'http://10.0.0.1:5000' } } });
+    const spec = daemonSet.spec?.template.spec;
+    assert.deepEqual(spec?.imagePullSecrets, [{ name: 'mirror-pull' }]);
+    assert.equal(spec?.priorityClassName, 'system-node-critical');
+    assert.deepEqual(spec?.containers[0]?.resources, { requests: { cpu: '20m', memory: '32Mi' }, limits: { memory: '128Mi' } });
+    assert.deepEqual(daemonSet.spec?.template.metadata?.annotations, { 'example.com/team': 'platform' });
+    assert.deepEqual(spec?.nodeSelector, { 'node.example.com/class': 'worker', 'kubernetes.io/os': 'linux' });
+    assert.deepEqual(spec?.tolerations, pod.tolerations);
+    // a node must be both one a project selects and one the admin allows
+    assert.deepEqual(spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [
+      { matchExpressions: [{ key: 'pool', operator: 'In', values: ['gpu'] }, { key: 'zone', operator: 'In', values: ['z1'] }] },
+    ]);
+    assert.deepEqual(spec?.affinity?.podAntiAffinity, pod.affinity.podAntiAffinity);
+  });
+
+  it('names no priority class and no pull secret by default (GKE refuses system-node-critical outside kube-system)', () => {
+    const { daemonSet } = desiredNodeAgent([project('hub')], { ...opts, resolved: { 'team-a/hub': { address: 'http://10.0.0.1:5000' } } });
+    const spec = daemonSet.spec?.template.spec;
+    assert.equal(spec?.priorityClassName, undefined);
+    assert.equal(spec?.imagePullSecrets, undefined);
+    assert.deepEqual(spec?.nodeSelector, { 'kubernetes.io/os': 'linux' });
+  });
 });
 
 describe('the address nodes use', () => {

@@ -7,6 +7,7 @@ import { configHash, renderNodeAgentConfig, validateNodeAgentConfig } from '@ber
 import type { ProxyCacheProject } from '../api/index.ts';
 import { assignRegistries, projectKey, projectRegistry } from './conflicts.ts';
 import { partitionByPolicy, type NodeMirrorPolicy } from './tenancy.ts';
+import { combineNodeAffinity, layerResources, podSpecFields, type PodSettings, type Resources } from '../children/pod-settings.ts';
 
 export const NODE_AGENT_NAME = 'berth-node-agent';
 export const AGENT_CONFIG_KEY = 'agent.yaml';
@@ -31,6 +32,8 @@ export interface NodeAgentOptions {
   serviceAccountName?: string;
   /** Which namespaces may mirror onto nodes; projects elsewhere are left out (and so never hold a registry). */
   policy: NodeMirrorPolicy;
+  /** The cluster admin's settings for the agent's pods (the chart's nodeAgent.* values). */
+  pod?: PodSettings;
 }
 
 export interface DesiredNodeAgent {
@@ -43,6 +46,11 @@ export interface DesiredNodeAgent {
   /** Projects left out for now, with why (no address or upstream yet). */
   pending: Map<string, string>;
 }
+
+const DEFAULT_RESOURCES: Resources = { requests: { cpu: '5m', memory: '32Mi' }, limits: { memory: '128Mi' } };
+// Every node, tainted or not, unless the admin lists tolerations: a node that cannot pull through the cache is the
+// one that needs it.
+const TOLERATE_ALL = [{ operator: 'Exists' }];
 
 const labels = { 'app.kubernetes.io/name': NODE_AGENT_NAME, 'app.kubernetes.io/part-of': 'berth', 'app.kubernetes.io/managed-by': 'berth-operator' };
 const selector = { 'app.kubernetes.io/name': NODE_AGENT_NAME };
@@ -112,7 +120,10 @@ function daemonSet(opts: NodeAgentOptions, projects: ProxyCacheProject[]): V1Dae
     { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
     ...HOST_PATHS.map((h) => ({ name: h.name, mountPath: `${HOST_ROOT}${h.path}`, readOnly: h.readOnly })),
   ];
-  const affinity = nodeAffinity(projects);
+  const pod = opts.pod ?? {};
+  const nodeAffinity = combineNodeAffinity(projectsAffinity(projects), pod.affinity?.nodeAffinity);
+  const affinity = { ...pod.affinity, ...(nodeAffinity ? { nodeAffinity } : {}) };
+  if (!nodeAffinity) delete affinity.nodeAffinity;
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -121,14 +132,15 @@ function daemonSet(opts: NodeAgentOptions, projects: ProxyCacheProject[]): V1Dae
       selector: { matchLabels: selector },
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%' } },
       template: {
-        metadata: { labels },
+        metadata: { labels, ...(pod.podAnnotations && Object.keys(pod.podAnnotations).length ? { annotations: { ...pod.podAnnotations } } : {}) },
         spec: {
           serviceAccountName: opts.serviceAccountName ?? NODE_AGENT_NAME,
-          priorityClassName: 'system-node-critical',
-          // Every node, tainted or not: a node that cannot pull through the cache is the one that needs it.
-          tolerations: [{ operator: 'Exists' }],
-          nodeSelector: { 'kubernetes.io/os': 'linux' },
-          ...(affinity ? { affinity: { nodeAffinity: affinity } } : {}),
+          // No priority class unless the admin names one: system-node-critical suits the agent, but GKE refuses it
+          // outside kube-system, and a DaemonSet whose pods are refused mirrors nothing.
+          ...podSpecFields(pod),
+          tolerations: pod.tolerations?.length ? pod.tolerations : TOLERATE_ALL,
+          nodeSelector: { ...pod.nodeSelector, 'kubernetes.io/os': 'linux' },
+          ...(Object.keys(affinity).length ? { affinity } : {}),
           securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
             {
@@ -151,7 +163,7 @@ function daemonSet(opts: NodeAgentOptions, projects: ProxyCacheProject[]): V1Dae
                 readOnlyRootFilesystem: true,
                 capabilities: { drop: ['ALL'] },
               },
-              resources: { requests: { cpu: '5m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+              resources: layerResources(DEFAULT_RESOURCES, pod.resources),
               volumeMounts: mounts,
             },
           ],
@@ -163,7 +175,7 @@ function daemonSet(opts: NodeAgentOptions, projects: ProxyCacheProject[]): V1Dae
 }
 
 /** The union of the projects' nodeSelectors (terms are ORed); none when any project wants every node. */
-function nodeAffinity(projects: ProxyCacheProject[]): V1NodeAffinity | undefined {
+function projectsAffinity(projects: ProxyCacheProject[]): V1NodeAffinity | undefined {
   const selectors = projects.map((p) => p.spec.nodeMirror?.nodeSelector ?? {});
   if (selectors.length === 0 || selectors.some((s) => Object.keys(s).length === 0)) return undefined;
   const terms = [...new Set(selectors.map((s) => JSON.stringify(Object.entries(s).sort())))].map((json) => ({
