@@ -7,7 +7,7 @@ import { apiLeaseStore, LeaderElector } from './controller/leader-election.ts';
 import { makeLogger } from './controller/logger.ts';
 import { OperatorMetrics } from './controller/metrics.ts';
 import { startHealthServer } from './server/health-server.ts';
-import { parseOptions, USAGE, UsageError, type OperatorOptions } from './options.ts';
+import { operatorVersion, parseOptions, USAGE, UsageError, type OperatorOptions } from './options.ts';
 import { kubeClient } from './controller/kube-client.ts';
 import { PodImageWebhook } from './webhook/webhook.ts';
 
@@ -21,12 +21,18 @@ function loadKubeConfig(options: OperatorOptions): KubeConfig {
 
 /** Runs until SIGTERM or SIGINT; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--version')) {
+    process.stdout.write(`berth-operator ${operatorVersion()}\n`);
+    return 0;
+  }
   let options: OperatorOptions;
   try {
     options = parseOptions(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`${error.message ? `${error.message}\n` : ''}${USAGE}\n`);
+      // --help is an answer (stdout, exit 0); a mistake is an error (stderr, exit 2).
+      if (!error.message) process.stdout.write(`${USAGE}\n`);
+      else process.stderr.write(`${error.message}\n${USAGE}\n`);
       return error.message ? 2 : 0;
     }
     throw error;

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { imagePullSecretName, parsePodSettings, PodSettingsError, type PodSettings } from './children/pod-settings.ts';
 
-export const USAGE = `usage: berth-operator [--kubeconfig FILE] [--namespace NS] [--operator-namespace NS]
+export const USAGE = `usage: berth-operator [--help] [--version] [--kubeconfig FILE] [--namespace NS] [--operator-namespace NS]
   [--leader-elect=false] [--leader-election-namespace NS] [--leader-election-id NAME]
   [--leader-election-lease-seconds N] [--leader-election-renew-seconds N]
   [--health-addr HOST:PORT] [--proxy-image IMAGE] [--resync-seconds N] [--identity ID]
