@@ -34,7 +34,7 @@ describe('./dev up and ./dev down @real', function () {
     assert.equal(rows.length, 2, result.table);
     for (const row of rows) assert.match(row, /\bTrue\b/, `not Ready:\n${result.table}`);
     // the operator read the proxy's figures into status: the CACHED column of the project's row is filled
-    assert.match(rows.find((r) => r.includes('proxycacheproject')) ?? '', /\bTrue\s+\d+(\.\d+)?\s*[KMG]i?B?\b/, `no cache figures:\n${result.table}`);
+    assert.match(rows.find((r) => r.includes('proxycacheproject')) ?? '', /\bTrue\s+http\S+\s+\d+(\.\d+)?\s*[KMG]i?B?\b/, `no cache figures:\n${result.table}`);
     for (const s of services) assert.ok(serviceRunning(s), `${s.command} (pid ${s.pid}) is not running`);
   });
 
