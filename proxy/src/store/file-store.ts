@@ -9,7 +9,7 @@ import type { Digest } from '../oci/digest.ts';
 import type { BlobStore, BlobWriter, ByteRange } from './blobstore.ts';
 import { storePaths, type StorePaths } from './paths.ts';
 import { HotBlobs, type HotBlobsOptions } from './hotblobs.ts';
-import { checkRoom, SpoolFile, SpooledWriter } from './spool.ts';
+import { checkRoom, MIN_FREE_BYTES, SpoolFile, SpooledWriter } from './spool.ts';
 
 const READ_CHUNK = 1024 * 1024;
 
@@ -19,12 +19,6 @@ export interface FileBlobStoreOptions extends HotBlobsOptions {
   /** Free bytes a download must leave on the store's file system; default MIN_FREE_BYTES. */
   minFreeBytes?: number;
 }
-
-/**
- * Room left free by downloads: the index (sqlite, on the same volume) must still be able to write its tags and
- * records, or every pull would fail, not just the caching of one more blob.
- */
-const MIN_FREE_BYTES = 16 * 1024 * 1024;
 
 /** Another replica's temp folder untouched this long belongs to a replica that is gone. */
 const ABANDONED_TEMP_MS = 60 * 60_000;

@@ -11,6 +11,12 @@ import { DigestMismatchError, StoreFullError, type BlobWriter } from './blobstor
 const WRITE_BUFFER = 4 * 1024 * 1024;
 
 /**
+ * Room a download leaves free on the local file system by default: the embedded index (sqlite) lives there too and
+ * must still be able to write its tags and records, or every pull would fail, not just the caching of one more blob.
+ */
+export const MIN_FREE_BYTES = 16 * 1024 * 1024;
+
+/**
  * Throws StoreFullError unless `dir`'s file system has room for `expectedSize` bytes and `minFreeBytes` more.
  * Checked before a download, so that the caller can still serve the bytes uncached. Concurrent downloads may still
  * fill the disk between them: their writes then fail with ENOSPC (isStoreFull), and the download fails.

@@ -10,7 +10,7 @@ import type { Digest } from '../../oci/digest.ts';
 import { BlobNotStoredError, type BlobStore, type BlobWriter, type ByteRange } from '../blobstore.ts';
 import { HotBlobs, type HotBlobsOptions } from '../hotblobs.ts';
 import type { StorePaths } from '../paths.ts';
-import { checkRoom, SpoolFile } from '../spool.ts';
+import { checkRoom, MIN_FREE_BYTES, SpoolFile } from '../spool.ts';
 import type { BucketKeys } from './keys.ts';
 import { isMissing, ObjectStoreError } from './errors.ts';
 import { UploadSweeper, type UploadSweeperOptions } from './uploads.ts';
@@ -21,8 +21,6 @@ const MIB = 1024 * 1024;
 const MIN_PART = 5 * MIB;
 const MAX_PARTS = 10_000;
 const DEFAULT_PART = 16 * MIB;
-/** Free bytes a download must leave in the local folder (the embedded index may live there too). */
-const MIN_FREE_BYTES = 16 * MIB;
 
 export interface S3BlobStoreOptions extends HotBlobsOptions {
   client: S3Client;
