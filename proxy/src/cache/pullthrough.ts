@@ -114,16 +114,17 @@ export class PullThrough implements ArtifactService {
   private async manifestByTag(project: Project, name: RepositoryName, tag: Tag): Promise<Manifest> {
     const record = await this.getTag(project.name, name, tag);
     const cached = record ? await this.localManifest(project, name, record.digest) : undefined;
-    const key = `${project.name}/${name}:${tag}`;
-    if (record && cached && (record.checkedAt + project.tagTtlMs > this.now() || this.servedStale.has(key))) {
+    const miss = missKey(project, name, 'manifests', tag);
+    if (record && cached && (record.checkedAt + project.tagTtlMs > this.now() || this.servedStale.has(miss))) {
       this.observer.hit(project.name, 'manifest');
       return cached;
     }
-    // One upstream check per tag for concurrent callers: without it, a caller whose HEAD answers after the first
-    // caller's GET has finished would GET the same manifest again.
-    if (!cached && this.misses.has(missKey(project, name, 'manifests', tag))) {
+    if (!cached && this.misses.has(miss)) {
       throw new OciError('MANIFEST_UNKNOWN', `manifest ${name}:${tag} is not known`);
     }
+    // One upstream check per tag for concurrent callers: without it, a caller whose HEAD answers after the first
+    // caller's GET has finished would GET the same manifest again.
+    const key = `${project.name}/${name}:${tag}`;
     const running = this.tagChecks.get(key);
     if (running) {
       this.observer.coalesced(project.name, 'manifest');
@@ -155,24 +156,26 @@ export class PullThrough implements ArtifactService {
       await this.setTag(project.name, name, tag, { digest: fresh.digest, checkedAt: this.now() });
       return fresh;
     } catch (err) {
-      this.rememberMiss(err, project, missKey(project, name, 'manifests', tag));
+      const miss = missKey(project, name, 'manifests', tag);
+      this.rememberMiss(err, project, miss);
       return this.onUpstreamFailure(err, project, cached, async () => {
         // The 404 is this check's answer: the kept tag is asked about again at its TTL, not on every pull.
         if (record) await this.setTag(project.name, name, tag, { ...record, upstreamDeleted: true, checkedAt: this.now() });
       }, async () => {
         await this.setTag(project.name, name, tag, undefined);
-      }, 'MANIFEST_UNKNOWN', `manifest ${name}:${tag} is not known`, `${project.name}/${name}:${tag}`);
+      }, 'MANIFEST_UNKNOWN', `manifest ${name}:${tag} is not known`, miss);
     }
   }
 
   private async manifestByDigest(project: Project, name: RepositoryName, digest: Digest): Promise<Manifest> {
     const cached = await this.localManifest(project, name, digest);
+    const miss = missKey(project, name, 'manifests', digest);
     // Content by digest never changes: only a project that follows upstream deletes needs to ask again.
-    if (cached && (project.keepAfterUpstreamDelete || this.servedStale.has(`${project.name}/${name}@${digest}`))) {
+    if (cached && (project.keepAfterUpstreamDelete || this.servedStale.has(miss))) {
       this.observer.hit(project.name, 'manifest');
       return cached;
     }
-    if (!cached && this.misses.has(missKey(project, name, 'manifests', digest))) {
+    if (!cached && this.misses.has(miss)) {
       throw new OciError('MANIFEST_UNKNOWN', `manifest ${name}@${digest} is not known`);
     }
     try {
@@ -185,13 +188,13 @@ export class PullThrough implements ArtifactService {
       this.observer.miss(project.name, 'manifest');
       return await this.fetchManifest(project, name, digest);
     } catch (err) {
-      this.rememberMiss(err, project, missKey(project, name, 'manifests', digest));
+      this.rememberMiss(err, project, miss);
       return this.onUpstreamFailure(err, project, cached, async () => {
         const record = await this.catalog.getManifest(project.name, name, digest);
         if (record) await this.catalog.setManifest(project.name, name, digest, { ...record, upstreamDeleted: true });
       }, async () => {
         await this.catalog.deleteManifest(project.name, name, digest);
-      }, 'MANIFEST_UNKNOWN', `manifest ${name}@${digest} is not known`, `${project.name}/${name}@${digest}`);
+      }, 'MANIFEST_UNKNOWN', `manifest ${name}@${digest} is not known`, miss);
     }
   }
 
