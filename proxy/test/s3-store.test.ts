@@ -107,7 +107,8 @@ describe('proxy: S3-compatible object storage @real', function () {
     const reader = response.body!.getReader();
     assert.ok((await reader.read()).value?.length, 'the proxy streams bytes while it downloads');
     await waitFor(async () => (await s3.listUploads(BUCKET)).includes(blobKey(prefix, digest)), { what: 'a multipart upload of the blob' });
-    assert.equal((await notes()).length, 1, 'the upload has its note');
+    // The note is written right after the upload is created: wait for it as for the upload, not a moment sooner.
+    await waitFor(async () => (await notes()).length === 1, { what: 'the upload has its note' });
     await cache.proxy.stop('SIGKILL');
     await reader.cancel().catch(() => undefined);
     faulty.clear();

@@ -17,11 +17,16 @@ describe('cluster lock', () => {
     const events: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let firstIn!: () => void;
+    const entered = new Promise<void>((r) => (firstIn = r));
     const first = withLock(file, async () => {
       events.push('first in');
+      firstIn();
       await gate;
       events.push('first out');
     });
+    // The second asks only once the first holds the lock: both asking at once may be won by either.
+    await entered;
     const second = withLock(file, async () => {
       events.push('second in');
     });
