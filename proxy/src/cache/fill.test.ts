@@ -8,7 +8,8 @@ import { FileBlobStore } from '../store/file-store.ts';
 import { sha256Of } from '../oci/digest.ts';
 import { randomBytes } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
-import { Fill, recycleChunk, type RecyclingReadable } from './fill.ts';
+import { Fill } from './fill.ts';
+import { readBuffers } from '../store/read-buffers.ts';
 
 describe('Fill: one download for many readers', () => {
   let dir: string;
@@ -98,24 +99,23 @@ describe('Fill: one download for many readers', () => {
     await fill.done;
   });
 
-  it('reads into chunks handed back to the reader, and only its own ones', async () => {
+  it('reads the temp file into the shared read buffers, reusing those handed back', async () => {
     const body = randomBytes(2 * 1024 * 1024);
     const digest = sha256Of(body);
     const source = new PassThrough();
     const fill = await Fill.start(await store.writer(digest, body.length), body.length, source);
-    const reader = fill.reader() as RecyclingReadable;
+    const reader = fill.reader();
     source.end(body);
     await fill.done;
     // Committed before it reads: everything comes from the file, into this reader's buffers.
-    const recycle = reader[recycleChunk]!;
     const received: Buffer[] = [];
     const memories = new Set<ArrayBufferLike>();
     for await (const chunk of reader) {
       const c = chunk as Buffer;
       memories.add(c.buffer);
       received.push(Buffer.from(c)); // a copy: the buffer is handed back right away and read into again
-      recycle(c);
-      recycle(Buffer.alloc(c.byteLength)); // not its own: ignored
+      readBuffers.giveBack(c);
+      readBuffers.giveBack(Buffer.alloc(c.byteLength)); // not the pool's: ignored
     }
     assert.deepEqual(Buffer.concat(received), body);
     assert.ok(memories.size <= 2, `${memories.size} buffers for ${received.length} chunks`);

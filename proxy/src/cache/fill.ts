@@ -7,23 +7,10 @@ import { EventEmitter } from 'node:events';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { BlobWriter, ByteRange } from '../store/blobstore.ts';
+import { readBuffers } from '../store/read-buffers.ts';
 
-/** Largest read from the temp file for a reader behind the memory window. */
-const FILE_CHUNK = 64 * 1024;
 /** Bytes already on disk kept in memory behind the front of the download, for readers a little behind it. */
 const WINDOW = 4 * 1024 * 1024;
-
-/**
- * A reader's stream carries this function: give it back a chunk the stream produced once the chunk is fully
- * written out (a socket write's callback), and the reader reads into that buffer again instead of allocating one.
- * Streaming a large blob to many clients then makes no garbage (which the GC let pile up to ~80 MiB). Chunks it
- * does not own (the shared in-memory ones) are ignored.
- */
-export const recycleChunk = Symbol('berth.fill.recycleChunk');
-export type RecyclingReadable = Readable & { [recycleChunk]?: (chunk: Buffer) => void };
-
-/** Buffers a reader keeps for reuse: more than are ever in flight with one socket's backpressure. */
-const POOL = 4;
 
 interface Held {
   start: number;
@@ -136,17 +123,6 @@ export class Fill {
     let offset = range?.start ?? 0;
     const end = range ? range.end + 1 : undefined;
     const waitForProgress = () => new Promise<void>((resolve) => this.events.once('progress', resolve));
-    // This reader's own file buffers by their memory; only these are reused, and only once handed back.
-    const own = new Set<ArrayBufferLike>();
-    const free: Buffer[] = [];
-    const take = (): Buffer => {
-      const reused = free.pop();
-      if (reused) return reused;
-      // Not from Node's shared pool (allocUnsafe would be for small sizes): the whole memory is ours to reuse.
-      const fresh = Buffer.allocUnsafeSlow(FILE_CHUNK);
-      if (own.size < POOL) own.add(fresh.buffer);
-      return fresh;
-    };
     let released = false;
     const release = () => {
       if (released) return;
@@ -171,9 +147,9 @@ export class Fill {
                 stream.push(held);
                 return;
               }
-              // Behind the window, so on disk: read into a buffer no one else uses (the stream keeps what it is pushed).
-              const want = Math.min(FILE_CHUNK, limit - offset, this.windowStart - offset);
-              const buffer = take().subarray(0, want);
+              // Behind the window, so on disk: read into a buffer lent by the pool, which the response hands back.
+              const want = Math.min(readBuffers.size, limit - offset, this.windowStart - offset);
+              const buffer = readBuffers.take().subarray(0, want);
               const { bytesRead } = await handle.read(buffer, 0, want, offset);
               if (bytesRead === 0) throw new Error(`download file ended at ${offset} bytes`);
               offset += bytesRead;
@@ -196,11 +172,6 @@ export class Fill {
       },
     });
     stream.once('end', release);
-    (stream as RecyclingReadable)[recycleChunk] = (chunk: Buffer) => {
-      if (own.has(chunk.buffer) && free.length < POOL && !free.some((b) => b.buffer === chunk.buffer)) {
-        free.push(Buffer.from(chunk.buffer, 0, FILE_CHUNK));
-      }
-    };
     return stream;
   }
 

@@ -1,13 +1,12 @@
 // OCI read API handlers: each parses nothing itself (route.ts did), calls the ArtifactService, writes headers.
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ArtifactService } from '../cache/types.ts';
 import type { OciRequest } from './route.ts';
 import { OciError } from '../oci/errors.ts';
 import { OCI_INDEX, acceptedManifestTypes } from '../oci/mediatypes.ts';
 import { parseRange } from './respond.ts';
-import { recycleChunk, type RecyclingReadable } from '../cache/fill.ts';
+import { readBuffers } from '../store/read-buffers.ts';
 
 type Req<K extends OciRequest['kind']> = Extract<OciRequest, { kind: K }>;
 
@@ -46,12 +45,7 @@ export async function handleBlob(svc: ArtifactService, r: Req<'blob'>, method: s
   range = undefined;
   let bytes = 0;
   try {
-    const recycle = (body.stream as RecyclingReadable)[recycleChunk];
-    if (recycle) bytes = await writeRecycling(body.stream, res, recycle);
-    else {
-      body.stream.on('data', (chunk: Buffer) => (bytes += chunk.byteLength));
-      await pipeline(body.stream, res);
-    }
+    bytes = await writeBody(body.stream, res);
   } catch (err) {
     // A client that hung up is not an error of ours; a download that failed mid-way breaks the connection.
     if (!res.destroyed || res.writableFinished) throw err;
@@ -81,10 +75,11 @@ function firstBytesOrFailure(stream: Readable): Promise<void> {
 }
 
 /**
- * Writes the stream's chunks to the response and hands each back to `recycle` once the socket is done with it, so
- * the source can read into it again. Errors like pipeline: a failing source destroys the response.
+ * Writes the stream's chunks to the response and hands each back to the read buffers once the socket has written
+ * it, so the store reads into it again (chunks of other memory are ignored there). Errors like pipeline: a failing
+ * source destroys the response.
  */
-async function writeRecycling(stream: Readable, res: ServerResponse, recycle: (chunk: Buffer) => void): Promise<number> {
+async function writeBody(stream: Readable, res: ServerResponse): Promise<number> {
   let bytes = 0;
   const cleanups: (() => void)[] = [];
   const on = <A extends unknown[]>(emitter: Readable | ServerResponse, event: string, listener: (...args: A) => void) => {
@@ -97,7 +92,7 @@ async function writeRecycling(stream: Readable, res: ServerResponse, recycle: (c
       on(stream, 'data', (chunk: Buffer) => {
         bytes += chunk.byteLength;
         const more = res.write(chunk, (err) => {
-          if (!err) recycle(chunk);
+          if (!err) readBuffers.giveBack(chunk);
         });
         if (!more) stream.pause();
       });

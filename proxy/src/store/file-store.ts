@@ -1,6 +1,5 @@
 // The content-addressed store on a volume: bytes are written to a temp file, hashed as they arrive, and renamed
 // into place only when digest and size match. Files under blobs/ are therefore always verified content.
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, unlink, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,8 +9,7 @@ import type { BlobStore, BlobWriter, ByteRange } from './blobstore.ts';
 import { storePaths, type StorePaths } from './paths.ts';
 import { HotBlobs, type HotBlobsOptions } from './hotblobs.ts';
 import { checkRoom, MIN_FREE_BYTES, SpoolFile, SpooledWriter } from './spool.ts';
-
-const READ_CHUNK = 1024 * 1024;
+import { readFileRange } from './read-buffers.ts';
 
 export interface FileBlobStoreOptions extends HotBlobsOptions {
   /** This process's name among the replicas sharing the store; default: the host name (the pod's name). */
@@ -74,13 +72,8 @@ export class FileBlobStore implements BlobStore {
         },
       });
     }
-    // Large reads: far fewer syscalls and event-loop turns per warm blob than the 64 KiB default.
-    const stream = createReadStream(path, { highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', reject);
-    });
-    return stream;
+    // Larger blobs: read into the shared buffers that the response hands back (read-buffers.ts).
+    return readFileRange(path, range ?? { start: 0, end: size - 1 });
   }
 
   read(digest: Digest): Promise<Buffer> {
