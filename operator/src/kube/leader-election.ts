@@ -4,7 +4,7 @@
 // exit the process (main decides that).
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { describeKubeError, statusCodeOf } from './kube-client.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../observe/logger.ts';
 
 export interface LeaderElectionOptions {
   namespace: string;

@@ -8,12 +8,12 @@ import { childName, desiredChildren, EndpointConfigError, resolveEndpoint, Secre
 import { operatorProxyUrl } from '../children/proxy-url.ts';
 import type { PodSettings } from '../children/pod-settings.ts';
 import type { CleanupState } from '../nodemirror/cleanup.ts';
-import { findCondition, mergeConditions, sameConditions } from './conditions.ts';
-import { describeKubeError, statusCodeOf, type KubeClient, type ObjectRef } from './kube-client.ts';
-import { projectStatus, type NodeMirrorSummary } from './project-status.ts';
+import { findCondition, mergeConditions, sameConditions } from '../kube/conditions.ts';
+import { describeKubeError, statusCodeOf, type KubeClient, type ObjectRef } from '../kube/kube-client.ts';
+import { projectStatus, type NodeMirrorSummary } from './status.ts';
 import type { ProxyStats, StatsFetcher } from './proxy-stats.ts';
-import type { HandlerResult } from './workqueue.ts';
-import type { Logger } from './logger.ts';
+import type { HandlerResult } from '../kube/workqueue.ts';
+import type { Logger } from '../observe/logger.ts';
 
 /** What the node mirror side (operator/src/nodemirror/) offers the project reconciler. */
 export interface NodeMirrorView {

@@ -7,20 +7,20 @@
 //   failures (../shared/notes/libraries.md). ResilientInformer, WorkQueue, kubeClient and LeaderElector replace it.
 import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Node, V1OwnerReference } from '@kubernetes/client-node';
 import { REPORT_LABEL } from '@berth/proxy/nodeagent';
-import { API_VERSION, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from '../api/index.ts';
-import { MANAGED_BY } from '../children/names.ts';
-import { endpointReconciler } from './endpoint-reconciler.ts';
-import { ResilientInformer, type WatchSpec } from './informer.ts';
-import { kubeClient, type KubeClient } from './kube-client.ts';
-import type { Logger } from './logger.ts';
-import type { OperatorMetrics } from './metrics.ts';
-import { NodeMirrorSync } from './node-mirror-sync.ts';
-import { NODE_MIRROR_ALLOWED, NODE_MIRROR_LABEL } from '../nodemirror/tenancy.ts';
-import { projectReconciler } from './project-reconciler.ts';
-import { httpStatsFetcher, type StatsFetcher } from './proxy-stats.ts';
-import { probeRegistry, type Prober } from './registry-probe.ts';
-import { WorkQueue } from './workqueue.ts';
-import type { PodSettings } from '../children/pod-settings.ts';
+import { API_VERSION, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from './api/index.ts';
+import { MANAGED_BY } from './children/names.ts';
+import { endpointReconciler } from './endpoint/reconciler.ts';
+import { ResilientInformer, type WatchSpec } from './kube/informer.ts';
+import { kubeClient, type KubeClient } from './kube/kube-client.ts';
+import type { Logger } from './observe/logger.ts';
+import type { OperatorMetrics } from './observe/metrics.ts';
+import { NodeMirrorSync } from './nodemirror/sync.ts';
+import { NODE_MIRROR_ALLOWED, NODE_MIRROR_LABEL } from './nodemirror/tenancy.ts';
+import { projectReconciler } from './project/reconciler.ts';
+import { httpStatsFetcher, type StatsFetcher } from './project/proxy-stats.ts';
+import { probeRegistry, type Prober } from './endpoint/registry-probe.ts';
+import { WorkQueue } from './kube/workqueue.ts';
+import type { PodSettings } from './children/pod-settings.ts';
 
 export interface ControllerOptions {
   kc: KubeConfig;

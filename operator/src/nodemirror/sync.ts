@@ -1,16 +1,16 @@
 // Wires the node mirror builders (operator/src/nodemirror/, contract 5) into the controller: renders the node
 // agent's ConfigMap and DaemonSet from all projects, and sums the nodes' reports into each project's status.
 import type { V1ConfigMap, V1DaemonSet, V1Node } from '@kubernetes/client-node';
-import { parseNodeReport, summarizeNodeMirror, type NodeReport } from '../nodemirror/summarize.ts';
-import { nodeMirrorCleanup, type CleanupState } from '../nodemirror/cleanup.ts';
-import { CONFIG_HASH_ANNOTATION, desiredNodeAgent, NODE_AGENT_NAME, type ResolvedMirror } from '../nodemirror/desired.ts';
-import { projectKey } from '../nodemirror/conflicts.ts';
+import { parseNodeReport, summarizeNodeMirror, type NodeReport } from './summarize.ts';
+import { nodeMirrorCleanup, type CleanupState } from './cleanup.ts';
+import { CONFIG_HASH_ANNOTATION, desiredNodeAgent, NODE_AGENT_NAME, type ResolvedMirror } from './desired.ts';
+import { projectKey } from './conflicts.ts';
 import { resolveEndpoint } from '../children/provider-defaults.ts';
 import type { PodSettings } from '../children/pod-settings.ts';
 import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
-import type { KubeClient } from './kube-client.ts';
-import type { NodeMirrorView } from './project-reconciler.ts';
-import type { NodeMirrorSummary } from './project-status.ts';
+import type { KubeClient } from '../kube/kube-client.ts';
+import type { NodeMirrorView } from '../project/reconciler.ts';
+import type { NodeMirrorSummary } from '../project/status.ts';
 
 export interface NodeMirrorSources {
   projects(): ProxyCacheProject[];

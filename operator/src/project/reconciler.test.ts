@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { V1Deployment, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { FakeKube } from './fake-kube.test-helper.ts';
-import { projectReconciler, statusKey, type NodeMirrorView } from './project-reconciler.ts';
-import { endpointReconciler } from './endpoint-reconciler.ts';
-import { silentLogger } from './logger.ts';
-import type { ProbeInput, ProbeResult } from './registry-probe.ts';
+import { FakeKube } from '../kube/fake-kube.test-helper.ts';
+import { projectReconciler, statusKey, type NodeMirrorView } from './reconciler.ts';
+import { endpointReconciler } from '../endpoint/reconciler.ts';
+import { silentLogger } from '../observe/logger.ts';
+import type { ProbeInput, ProbeResult } from '../endpoint/registry-probe.ts';
 import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
 import type { V1Service } from '@kubernetes/client-node';
 import { createTestCa, type TestCa } from '@berth/e2e';

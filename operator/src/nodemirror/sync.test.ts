@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { V1ConfigMap, V1Node } from '@kubernetes/client-node';
-import { NodeMirrorSync, type NodeMirrorSources } from './node-mirror-sync.ts';
-import { FakeKube } from './fake-kube.test-helper.ts';
+import { NodeMirrorSync, type NodeMirrorSources } from './sync.ts';
+import { FakeKube } from '../kube/fake-kube.test-helper.ts';
 import { endpoint, project } from '../children/fixtures.test-helper.ts';
 import type { ProxyCacheProject } from '../api/index.ts';
 

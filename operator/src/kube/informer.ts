@@ -4,7 +4,7 @@
 // and restarts a closed watch without a resourceVersion (replaying every object and losing deletions).
 import { KubernetesObjectApi, makeInformer, type KubeConfig, type KubernetesObject, type Informer, type ObjectCache } from '@kubernetes/client-node';
 import { trimForCache, type CacheShape } from './cache-trim.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../observe/logger.ts';
 
 export interface WatchSpec {
   apiVersion: string;

@@ -5,12 +5,12 @@ import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { API_VERSION, REGISTRY_ENDPOINT, type RegistryEndpoint, type RegistryEndpointStatus } from '../api/index.ts';
 import { EndpointConfigError, resolveEndpoint } from '../children/provider-defaults.ts';
 import { SecretShapeError } from '../children/inputs.ts';
-import { findCondition, mergeConditions, type ConditionInput } from './conditions.ts';
-import type { KubeClient } from './kube-client.ts';
+import { findCondition, mergeConditions, type ConditionInput } from '../kube/conditions.ts';
+import type { KubeClient } from '../kube/kube-client.ts';
 import type { Prober, ProbeInput } from './registry-probe.ts';
 import { credentialsFromSecret } from './secret-credentials.ts';
-import type { HandlerResult } from './workqueue.ts';
-import type { Logger } from './logger.ts';
+import type { HandlerResult } from '../kube/workqueue.ts';
+import type { Logger } from '../observe/logger.ts';
 
 export interface EndpointReconcilerDeps {
   kube: KubeClient;
