@@ -17,8 +17,11 @@ export interface WatchSpec {
   cache?: CacheShape;
 }
 
+/** What a watch event did to the cached object. */
+export type WatchVerb = 'add' | 'update' | 'delete';
+
 export interface ResilientInformerOptions {
-  onChange: (obj: KubernetesObject, verb: 'add' | 'update' | 'delete') => void;
+  onChange: (obj: KubernetesObject, verb: WatchVerb) => void;
   onRestart?: () => void;
   log: Logger;
   baseDelayMs?: number;

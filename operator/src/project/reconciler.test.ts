@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import type { V1Deployment, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { FakeKube } from '../kube/fake-kube.test-helper.ts';
-import { projectReconciler, statusKey, type NodeMirrorView } from './reconciler.ts';
+import { projectReconciler } from './reconciler.ts';
+import { cachesOf } from './caches.test-helper.ts';
+import { statusKey } from './status-write.ts';
+import type { NodeMirrorView } from './node-mirror-view.ts';
 import { endpointReconciler } from '../endpoint/reconciler.ts';
 import { silentLogger } from '../observe/logger.ts';
 import type { ProbeInput, ProbeResult } from '../endpoint/registry-probe.ts';
@@ -17,11 +20,12 @@ const PASSWORD = 'hunter2-very-secret';
 function setup(probeResult: ProbeResult = { ok: true, reason: 'Authenticated', message: 'registry-1.docker.io accepted the credentials (token)' }) {
   const kube = new FakeKube();
   const probes: ProbeInput[] = [];
+  const caches = cachesOf(kube);
   const reconcileProject = projectReconciler({
-    kube, nodeMirror: noMirror, defaultImage: 'ghcr.io/berth-dev/berth-proxy:0.1.0', log: silentLogger, now,
+    kube, caches, nodeMirror: noMirror, defaultImage: 'ghcr.io/berth-dev/berth-proxy:0.1.0', log: silentLogger, now,
     stats: async () => ({ artifacts: 1, bytes: 1024, hits: 3, misses: 1, upstreamDeleted: 0, lastUpstreamError: null }),
   });
-  const reconcileEndpoint = endpointReconciler({ kube, log: silentLogger, now, probe: async (input) => (probes.push(input), probeResult) });
+  const reconcileEndpoint = endpointReconciler({ kube, endpoints: caches.endpoints, log: silentLogger, now, probe: async (input) => (probes.push(input), probeResult) });
   return { kube, probes, reconcileProject, reconcileEndpoint };
 }
 
@@ -37,41 +41,7 @@ function settleChildren(kube: FakeKube): void {
   if (d) d.status = { observedGeneration: d.metadata?.generation, replicas: 1, updatedReplicas: 1, availableReplicas: 1 };
 }
 
-describe('reconcilers (in-memory apiserver)', () => {
-  it('endpoint: probes with the Secret\'s credentials and writes Ready, never the password', async () => {
-    const { kube, probes, reconcileEndpoint } = setup();
-    kube.put(endpoint({ credentialsSecretRef: { name: 'hub-creds' } }));
-    kube.put({ ...secret('hub-creds', 'kubernetes.io/basic-auth', []), data: { username: Buffer.from('me').toString('base64'), password: Buffer.from(PASSWORD).toString('base64') } });
-    const result = await reconcileEndpoint('cache', 'docker-hub');
-    assert.deepEqual(probes[0]?.credentials, { username: 'me', password: PASSWORD });
-    assert.equal(probes[0]?.rateLimitRepository, 'ratelimitpreview/test');
-    const ep = kube.find<RegistryEndpoint>('berth.dev/v1alpha1', 'RegistryEndpoint', 'cache', 'docker-hub');
-    assert.equal(ready(ep)?.status, 'True');
-    assert.equal(ep?.status?.url, 'https://registry-1.docker.io');
-    assert.equal(ep?.status?.observedGeneration, 1);
-    assert.equal(result.requeueAfterMs, 5 * 60_000);
-    assert.ok(!JSON.stringify([ep, kube.events]).includes(PASSWORD));
-  });
-
-  it('endpoint: a missing Secret is Ready=False SecretNotFound, retried sooner, without probing', async () => {
-    const { kube, probes, reconcileEndpoint } = setup();
-    kube.put(endpoint({ credentialsSecretRef: { name: 'nope' } }));
-    const result = await reconcileEndpoint('cache', 'docker-hub');
-    const ep = kube.find<RegistryEndpoint>('berth.dev/v1alpha1', 'RegistryEndpoint', 'cache', 'docker-hub');
-    assert.equal(ready(ep)?.reason, 'SecretNotFound');
-    assert.match(ready(ep)?.message ?? '', /Secret nope \(spec.credentialsSecretRef\) not found in namespace cache/);
-    assert.equal(probes.length, 0);
-    assert.equal(result.requeueAfterMs, 30_000);
-    assert.equal(kube.events[0]?.type, 'Warning');
-  });
-
-  it('endpoint: wrong credentials reported by the probe become the condition', async () => {
-    const { kube, reconcileEndpoint } = setup({ ok: false, reason: 'WrongCredentials', message: 'x refused the credentials' });
-    kube.put(endpoint());
-    await reconcileEndpoint('cache', 'docker-hub');
-    assert.equal(ready(kube.find<RegistryEndpoint>('berth.dev/v1alpha1', 'RegistryEndpoint', 'cache', 'docker-hub'))?.reason, 'WrongCredentials');
-  });
-
+describe('project reconciler (in-memory apiserver)', () => {
   it('project: adds the finalizer, applies every child and becomes Ready once they settle', async () => {
     const { kube, reconcileProject, reconcileEndpoint } = setup();
     kube.put(endpoint());

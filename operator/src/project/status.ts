@@ -10,12 +10,7 @@ import type { StorageRefusal } from '../children/pvc.ts';
 import { findCondition, mergeConditions, type ConditionInput } from '../kube/conditions.ts';
 import { cacheStatus, type ProxyStats } from './proxy-stats.ts';
 import { nodeMirrorAddress } from '../nodemirror/address.ts';
-
-export interface NodeMirrorSummary {
-  configured: number;
-  total: number;
-  condition: ConditionInput;
-}
+import type { NodeMirrorSummary } from '../nodemirror/summarize.ts';
 
 export interface ProjectObservation {
   project: ProxyCacheProject;
