@@ -31,7 +31,7 @@ export interface ResilientInformerOptions {
   now?: () => number;
 }
 
-export function watchPath(spec: WatchSpec): string {
+function watchPath(spec: WatchSpec): string {
   const base = spec.apiVersion.includes('/') ? `/apis/${spec.apiVersion}` : `/api/${spec.apiVersion}`;
   return spec.namespace ? `${base}/namespaces/${spec.namespace}/${spec.plural}` : `${base}/${spec.plural}`;
 }

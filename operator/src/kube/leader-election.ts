@@ -47,7 +47,7 @@ export function apiLeaseStore(kc: KubeConfig, namespace: string, name: string): 
 
 /** A Lease's MicroTime: RFC 3339 with exactly six fraction digits, which the apiserver insists on (client-node
  *  would send a Date as milliseconds, which it refuses). */
-export function microTime(date: Date): string {
+function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 

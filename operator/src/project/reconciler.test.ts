@@ -15,7 +15,6 @@ import { endpoint, issuePem, project, secret, tlsSecret } from '../children/fixt
 
 const now = () => new Date('2026-01-01T00:00:00Z');
 const noMirror: NodeMirrorView = { summarize: async () => undefined, projectsChanged: async () => {}, cleanup: () => ({ done: true }) };
-const PASSWORD = 'hunter2-very-secret';
 
 function setup(probeResult: ProbeResult = { ok: true, reason: 'Authenticated', message: 'registry-1.docker.io accepted the credentials (token)' }) {
   const kube = new FakeKube();
@@ -74,6 +73,45 @@ describe('project reconciler (in-memory apiserver)', () => {
     await reconcileProject('cache', 'hub');
     assert.equal(JSON.stringify(kube.find('apps/v1', 'Deployment', 'cache', 'berth-hub')).replace(/"resourceVersion":"\d+"/, ''), deployment.replace(/"resourceVersion":"\d+"/, ''));
     assert.equal(kube.events.length, events);
+  });
+
+  it('project: a reconcile of an unchanged project writes no status; a changed one writes it once', async () => {
+    const { kube, reconcileProject, reconcileEndpoint } = setup();
+    kube.put(endpoint());
+    kube.put(pcp());
+    await reconcileEndpoint('cache', 'docker-hub');
+    await reconcileProject('cache', 'hub');
+    settleChildren(kube);
+    await reconcileProject('cache', 'hub');
+    const statusWrites = () => kube.calls.filter((c) => c === 'status ProxyCacheProject hub').length;
+    const written = statusWrites();
+    assert.equal(written, 2, 'the first reconcile and the one that saw the children settle both wrote');
+    await reconcileProject('cache', 'hub');
+    await reconcileProject('cache', 'hub');
+    assert.equal(statusWrites(), written, 'nothing changed: no status write');
+    const p = getProject(kube);
+    if (p) p.metadata.generation = 2;
+    await reconcileProject('cache', 'hub');
+    assert.equal(statusWrites(), written + 1, 'a new generation is news: observedGeneration moves');
+  });
+
+  it('project: a deleted project waiting for node mirror cleanup writes its CleaningUp condition once', async () => {
+    const kube = new FakeKube();
+    const waiting: NodeMirrorView = { ...noMirror, cleanup: () => ({ done: false, waitingFor: ['n1'], message: 'waiting for the node agent on n1' }) };
+    const reconcileProject = projectReconciler({ kube, caches: cachesOf(kube), nodeMirror: waiting, defaultImage: 'img', log: silentLogger, now, stats: async () => Promise.reject(new Error('no proxy')) });
+    kube.put(endpoint());
+    kube.put(pcp({ nodeMirror: { enabled: true } }));
+    await reconcileProject('cache', 'hub');
+    const p = getProject(kube);
+    if (p) p.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    const result = await reconcileProject('cache', 'hub');
+    assert.equal(result.requeueAfterMs, 15_000);
+    assert.equal(getProject(kube)?.status?.conditions?.find((c) => c.type === 'NodeMirrorReady')?.reason, 'CleaningUp');
+    const statusWrites = () => kube.calls.filter((c) => c === 'status ProxyCacheProject hub').length;
+    const written = statusWrites();
+    await reconcileProject('cache', 'hub');
+    assert.equal(statusWrites(), written, 'the same nodes still pending: no status write');
+    assert.ok(getProject(kube), 'the finalizer holds');
   });
 
   it('project: a missing endpoint is Ready=False EndpointNotFound, and no child is written', async () => {
