@@ -40,6 +40,18 @@ function settleChildren(kube: FakeKube): void {
   if (d) d.status = { observedGeneration: d.metadata?.generation, replicas: 1, updatedReplicas: 1, availableReplicas: 1 };
 }
 
+/** A project reconciled until Ready: its endpoint probed, its children written and settled. */
+async function readyProject(): Promise<ReturnType<typeof setup>> {
+  const t = setup();
+  t.kube.put(endpoint());
+  t.kube.put(pcp());
+  await t.reconcileEndpoint('cache', 'docker-hub');
+  await t.reconcileProject('cache', 'hub');
+  settleChildren(t.kube);
+  await t.reconcileProject('cache', 'hub');
+  return t;
+}
+
 describe('project reconciler (in-memory apiserver)', () => {
   it('project: adds the finalizer, applies every child and becomes Ready once they settle', async () => {
     const { kube, reconcileProject, reconcileEndpoint } = setup();
@@ -61,13 +73,7 @@ describe('project reconciler (in-memory apiserver)', () => {
   });
 
   it('project: is idempotent — a second run writes the same children and no new event', async () => {
-    const { kube, reconcileProject, reconcileEndpoint } = setup();
-    kube.put(endpoint());
-    kube.put(pcp());
-    await reconcileEndpoint('cache', 'docker-hub');
-    await reconcileProject('cache', 'hub');
-    settleChildren(kube);
-    await reconcileProject('cache', 'hub');
+    const { kube, reconcileProject } = await readyProject();
     const deployment = JSON.stringify(kube.find('apps/v1', 'Deployment', 'cache', 'berth-hub'));
     const events = kube.events.length;
     await reconcileProject('cache', 'hub');
@@ -76,13 +82,7 @@ describe('project reconciler (in-memory apiserver)', () => {
   });
 
   it('project: a reconcile of an unchanged project writes no status; a changed one writes it once', async () => {
-    const { kube, reconcileProject, reconcileEndpoint } = setup();
-    kube.put(endpoint());
-    kube.put(pcp());
-    await reconcileEndpoint('cache', 'docker-hub');
-    await reconcileProject('cache', 'hub');
-    settleChildren(kube);
-    await reconcileProject('cache', 'hub');
+    const { kube, reconcileProject } = await readyProject();
     const statusWrites = () => kube.calls.filter((c) => c === 'status ProxyCacheProject hub').length;
     const written = statusWrites();
     assert.equal(written, 2, 'the first reconcile and the one that saw the children settle both wrote');
