@@ -114,6 +114,21 @@ describe('project reconciler (in-memory apiserver)', () => {
     assert.ok(getProject(kube), 'the finalizer holds');
   });
 
+  it('project: reads from the apiserver only what no watch keeps: the Secrets', async () => {
+    const { kube, reconcileProject } = setup();
+    kube.put(endpoint({ credentialsSecretRef: { name: 'c' } }));
+    kube.put(secret('c', 'kubernetes.io/basic-auth', ['username', 'password']));
+    kube.put(pcp());
+    const reads: string[] = [];
+    const realGet = kube.get.bind(kube);
+    kube.get = async (ref) => (reads.push(`${ref.kind} ${ref.name}`), realGet(ref));
+    await reconcileProject('cache', 'hub');
+    settleChildren(kube);
+    await reconcileProject('cache', 'hub');
+    assert.deepEqual(reads, ['Secret c', 'Secret c'], 'the project, its endpoint, the claim, the Deployment and the Service come from the caches and the apply answers');
+    assert.equal(kube.calls.filter((c) => c.startsWith('apply')).length, 8, 'four children, applied once per reconcile');
+  });
+
   it('project: a missing endpoint is Ready=False EndpointNotFound, and no child is written', async () => {
     const { kube, reconcileProject } = setup();
     kube.put(pcp());
