@@ -2,13 +2,13 @@
 // (the nodes must not keep pulling from a cache about to go), then the children go, then the finalizer.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { FINALIZER, type ProxyCacheProject } from '../api/index.ts';
+import { childName } from '../children/names.ts';
 import { mergeConditions, sameConditions } from '../kube/conditions.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { HandlerResult } from '../kube/workqueue.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { ChildWriter } from './child-writer.ts';
 import type { NodeMirrorView } from './node-mirror-view.ts';
-import { childName } from '../children/names.ts';
 import { statusRef } from './status-write.ts';
 
 export interface DeletionDeps {
