@@ -10,6 +10,7 @@ import { REPORT_LABEL } from '@berth/proxy/nodeagent';
 import { API_VERSION, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from './api/index.ts';
 import { MANAGED_BY } from './children/names.ts';
 import { endpointReconciler } from './endpoint/reconciler.ts';
+import { ChangeFilter } from './kube/change-filter.ts';
 import { ResilientInformer, type WatchSpec, type WatchVerb } from './kube/informer.ts';
 import { kubeClient, type KubeClient } from './kube/kube-client.ts';
 import type { Logger } from './observe/logger.ts';
@@ -143,8 +144,12 @@ export class Controller {
       nodeMirror.reportsChanged();
       this.nodeMirrorChanged();
     });
-    // The node mirror reads a Node's name, labels and deletionTimestamp; its status (image lists) is the bulk.
-    this.nodes = watch<V1Node>({ apiVersion: 'v1', kind: 'Node', plural: 'nodes', cache: 'metadata' }, () => this.nodeMirrorChanged());
+    // The node mirror reads a Node's name, labels and deletionTimestamp; its status (image lists) is the bulk, and
+    // is written far more often (heartbeats): only a node coming, going or relabelled changes the node figures.
+    const nodeChanges = new ChangeFilter<V1Node>((n) => JSON.stringify([n.metadata?.labels ?? {}, n.metadata?.deletionTimestamp !== undefined]));
+    this.nodes = watch<V1Node>({ apiVersion: 'v1', kind: 'Node', plural: 'nodes', cache: 'metadata' }, (n, verb) => {
+      if (nodeChanges.changed(n.metadata?.name ?? '', n, verb)) this.nodeMirrorChanged();
+    });
     // Namespaces a cluster admin allowed to mirror onto nodes (nodemirror/tenancy.ts): only the labelled ones are
     // listed and cached; removing the label is a delete here, and the agent's config drops their projects.
     this.mirrorNamespaces = watch<KubernetesObject>({ apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', labelSelector: `${NODE_MIRROR_LABEL}=${NODE_MIRROR_ALLOWED}`, cache: 'metadata' }, () => {

@@ -5,6 +5,7 @@
 // hit counts, or an endpoint's probe time, leaves it as it is.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
+import { ChangeFilter } from '../kube/change-filter.ts';
 import type { WatchVerb } from '../kube/informer.ts';
 
 /** What of a project desiredNodeAgent reads; one string for every project that does not mirror. */
@@ -24,18 +25,18 @@ function endpointInputs(e: RegistryEndpoint): string {
 const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
 export class InputTracker {
-  private readonly projects = new Map<string, string>();
-  private readonly endpoints = new Map<string, string>();
+  private readonly projects = new ChangeFilter<ProxyCacheProject>(projectInputs, 'off');
+  private readonly endpoints = new ChangeFilter<RegistryEndpoint>(endpointInputs);
   private changed = true;
 
   /** True when this event changed what the agent renders from the project. */
   project(p: ProxyCacheProject, verb: WatchVerb): boolean {
-    return this.note(this.projects, keyOf(p as KubernetesObject), verb === 'delete' ? undefined : projectInputs(p), 'off');
+    return this.note(this.projects.changed(keyOf(p as KubernetesObject), p, verb));
   }
 
   /** True when this event changed the endpoint's spec. */
   endpoint(e: RegistryEndpoint, verb: WatchVerb): boolean {
-    return this.note(this.endpoints, keyOf(e as KubernetesObject), verb === 'delete' ? undefined : endpointInputs(e));
+    return this.note(this.endpoints.changed(keyOf(e as KubernetesObject), e, verb));
   }
 
   /** The allowed namespaces changed (the watch selects the label: any event of it is a change). */
@@ -50,11 +51,7 @@ export class InputTracker {
     return changed;
   }
 
-  private note(seen: Map<string, string>, key: string, inputs: string | undefined, absentAs?: string): boolean {
-    const before = seen.get(key) ?? absentAs;
-    if (inputs === undefined) seen.delete(key);
-    else seen.set(key, inputs);
-    const changed = before !== (inputs ?? absentAs);
+  private note(changed: boolean): boolean {
     if (changed) this.changed = true;
     return changed;
   }
