@@ -131,9 +131,9 @@ export class Controller {
       // Dependent projects see every endpoint change, status included: EndpointReady follows the probe.
       for (const p of this.projects.list(namespace)) if (p.spec.endpointRef.name === e.metadata?.name) this.enqueueProject(p);
     });
-    // Secrets, children and Nodes only route events (by name, owner, labels): their caches keep metadata alone —
-    // no Secret data in memory, and a cluster full of Helm release Secrets costs names, not payloads. Referenced
-    // Secrets carry no label of ours (users create them), so this one watch cannot be narrowed by a selector.
+    // Secrets and Nodes only route events (by name, labels): their caches keep metadata alone — no Secret data in
+    // memory, and a cluster full of Helm release Secrets costs names, not payloads. Referenced Secrets carry no
+    // label of ours (users create them), so this one watch cannot be narrowed by a selector.
     watch<KubernetesObject>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespace: ns, cache: 'metadata' }, (s) => this.secretChanged(s));
     const ownedBy = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
     // Children route events by owner and are read by the reconcile between its own writes: the Deployment for its
