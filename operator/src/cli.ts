@@ -1,14 +1,14 @@
 // berth-operator's entry point: the only place that touches process-wide state (signals, exit code).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { pathToFileURL } from 'node:url';
-import { Controller } from './controller/controller.ts';
-import { KeepAliveKubeConfig } from './controller/kube-config.ts';
-import { apiLeaseStore, LeaderElector } from './controller/leader-election.ts';
-import { makeLogger } from './controller/logger.ts';
-import { OperatorMetrics } from './controller/metrics.ts';
-import { startHealthServer } from './server/health-server.ts';
+import { Controller } from './controller.ts';
+import { KeepAliveKubeConfig } from './kube/kube-config.ts';
+import { apiLeaseStore, LeaderElector } from './kube/leader-election.ts';
+import { makeLogger } from './observe/logger.ts';
+import { OperatorMetrics } from './observe/metrics.ts';
+import { startHealthServer } from './observe/health-server.ts';
 import { operatorVersion, parseOptions, USAGE, UsageError, type OperatorOptions } from './options.ts';
-import { kubeClient } from './controller/kube-client.ts';
+import { kubeClient } from './kube/kube-client.ts';
 import { PodImageWebhook } from './webhook/webhook.ts';
 
 function loadKubeConfig(options: OperatorOptions): KubeConfig {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot, run } from '@berth/e2e';
 import type { ProxyCacheProject, RegistryEndpoint } from '../src/api/index.ts';
-import { mergeConditions } from '../src/controller/conditions.ts';
-import { projectStatus, type ProjectObservation } from '../src/controller/project-status.ts';
+import { mergeConditions } from '../src/kube/conditions.ts';
+import { projectStatus, type ProjectObservation } from '../src/project/status.ts';
 
 const HEALTH_KEYS = ['resource.customizations.health.berth.dev_ProxyCacheProject', 'resource.customizations.health.berth.dev_RegistryEndpoint'];
 const now = new Date('2026-01-01T00:00:00Z');

@@ -2,7 +2,7 @@
 // (Basic), and behind the test bed's token service (Bearer), and one that is not running.
 import assert from 'node:assert/strict';
 import { freePort, startRegistry, type Registry } from '@berth/e2e';
-import { probeRegistry, type ProbeResult } from '../src/controller/registry-probe.ts';
+import { probeRegistry, type ProbeResult } from '../src/endpoint/registry-probe.ts';
 
 const PASSWORD = 'pr0be-Secret-value';
 

@@ -15,7 +15,7 @@ export interface TestNamespace {
   readonly clusterScoped: string[];
 }
 
-export async function installCrds(cluster: Cluster): Promise<void> {
+async function installCrds(cluster: Cluster): Promise<void> {
   await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot(), 'crds')]);
   for (const crd of ['registryendpoints.berth.dev', 'proxycacheprojects.berth.dev']) {
     await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crd}`]);

@@ -69,9 +69,6 @@ export interface ProxyCacheProject {
   status?: ProxyCacheProjectStatus;
 }
 
-export const PROJECT_CONDITIONS = ['Ready', 'Progressing', 'Degraded', 'EndpointReady', 'StorageBound', 'NodeMirrorReady', 'TLSReady'] as const;
-export type ProjectConditionType = (typeof PROJECT_CONDITIONS)[number];
-
 // --- podImageRewrite (issue 11): the admission webhook's per-project settings and what it reports. ---
 
 /** metav1.LabelSelector, as the apiserver's admission webhooks take it. */

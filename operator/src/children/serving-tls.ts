@@ -5,7 +5,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { parseCertificatePair, TlsCertificateError } from '@berth/proxy/tls';
 import { SecretShapeError } from './inputs.ts';
 
-export const TLS_KEYS = ['tls.crt', 'tls.key'] as const;
+const TLS_KEYS = ['tls.crt', 'tls.key'] as const;
 
 export interface ServingCertificate {
   secretName: string;

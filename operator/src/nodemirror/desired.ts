@@ -43,8 +43,6 @@ export interface DesiredNodeAgent {
   conflicts: Map<string, string>;
   /** project key → why its namespace may not mirror onto nodes (NodeMirrorReady=False, reason NamespaceNotAllowed). */
   refused: Map<string, string>;
-  /** Projects left out for now, with why (no address or upstream yet). */
-  pending: Map<string, string>;
 }
 
 const DEFAULT_RESOURCES: Resources = { requests: { cpu: '5m', memory: '32Mi' }, limits: { memory: '128Mi' } };
@@ -64,17 +62,14 @@ export function desiredNodeAgent(projects: ProxyCacheProject[], opts: NodeAgentO
   // The policy first: a refused project must not win a registry from an allowed one by being older.
   const { allowed, refused } = partitionByPolicy(projects, opts.policy, projectKey);
   const { owners, conflicts } = assignRegistries(allowed);
-  const pending = new Map<string, string>();
   const registries: unknown[] = [];
   const mirrored: ProxyCacheProject[] = [];
   for (const [registry, p] of [...owners].sort(([a], [b]) => a.localeCompare(b))) {
     const key = projectKey(p);
     const r = opts.resolved?.[key];
     const address = r?.address ?? p.status?.urls?.nodeMirror;
-    if (!address) {
-      pending.set(key, 'waiting for the cache address nodes use');
-      continue;
-    }
+    // Left out until the cache has an address nodes can use (its status says so meanwhile).
+    if (!address) continue;
     const nm = p.spec.nodeMirror ?? {};
     registries.push({
       registry: r?.registry ?? projectRegistry(p) ?? registry,
@@ -97,7 +92,7 @@ export function desiredNodeAgent(projects: ProxyCacheProject[], opts: NodeAgentO
     metadata: { name: NODE_AGENT_NAME, namespace: opts.namespace, labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(text) } },
     data: { [AGENT_CONFIG_KEY]: text },
   };
-  return { configMap, daemonSet: daemonSet(opts, mirrored), conflicts, refused, pending };
+  return { configMap, daemonSet: daemonSet(opts, mirrored), conflicts, refused };
 }
 
 /** Host folders the agent reads or writes; Or-Create so one DaemonSet fits nodes of every runtime. */

@@ -3,7 +3,7 @@
 import type { V1ConfigMap, V1Node } from '@kubernetes/client-node';
 import { REPORT_KEY, type NodeAgentReport } from '@berth/proxy/nodeagent';
 import type { ProxyCacheProject } from '../api/index.ts';
-import type { ConditionInput } from '../controller/conditions.ts';
+import type { ConditionInput } from '../kube/conditions.ts';
 import { projectKey, projectRegistry } from './conflicts.ts';
 import { NOT_ALLOWED_REASON } from './tenancy.ts';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { silentLogger } from '../controller/logger.ts';
+import { silentLogger } from '../observe/logger.ts';
 import { CertKeeper, ConflictError, type StoredTls, type TlsSecretStore } from './cert-keeper.ts';
 import { DEFAULT_CERT_POLICY, planCertificates, SECRET_KEYS } from './cert-plan.ts';
 

@@ -3,7 +3,7 @@
 // other reads the winner's), loads it into the TLS server, and writes the CA bundle into the
 // MutatingWebhookConfiguration. With certificates managed elsewhere (cert-manager: a Certificate writes the Secret
 // and its cainjector the caBundle), it only loads what the Secret holds.
-import type { Logger } from '../controller/logger.ts';
+import type { Logger } from '../observe/logger.ts';
 import { planCertificates, SECRET_KEYS, type CertPolicy, type Issuer, type TlsMaterial } from './cert-plan.ts';
 import { certFacts } from './certificates.ts';
 

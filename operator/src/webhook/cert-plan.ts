@@ -47,7 +47,7 @@ export interface Issuer {
   serving(ca: KeyPairPem, names: { dnsNames: readonly string[]; ips: readonly string[] }, validity: Validity): KeyPairPem;
 }
 
-export const forgeIssuer: Issuer = { ca: issueCa, serving: issueServing };
+const forgeIssuer: Issuer = { ca: issueCa, serving: issueServing };
 
 export interface CertPlan {
   material: TlsMaterial;

@@ -3,7 +3,7 @@
 // status.podImageRewrite (status-reporter.ts). client-node 0.22.3's generated API classes, as kube-client.ts uses.
 import { AdmissionregistrationV1Api, CoreV1Api, CustomObjectsApi, PatchUtils, type KubeConfig, type V1MutatingWebhookConfiguration, type V1Secret } from '@kubernetes/client-node';
 import { FIELD_MANAGER, GROUP, PROXY_CACHE_PROJECT, VERSION, type PodImageRewriteStatus } from '../api/index.ts';
-import { statusCodeOf } from '../controller/kube-client.ts';
+import { statusCodeOf } from '../kube/kube-client.ts';
 import { ConflictError, type CaBundleTarget, type StoredTls, type TlsSecretStore } from './cert-keeper.ts';
 import type { ProjectStatusStore } from './status-reporter.ts';
 

@@ -39,7 +39,7 @@ export interface MutateResult {
 /** Berth's own pods: a cache cannot pull its own image through itself, nor the operator through a cache. */
 const BERTH_NAMES = new Set(['berth-proxy', 'berth-operator', 'berth-node-agent']);
 
-export function isBerthPod(pod: V1Pod): boolean {
+function isBerthPod(pod: V1Pod): boolean {
   const labels = pod.metadata?.labels ?? {};
   return labels['app.kubernetes.io/managed-by'] === MANAGED_BY || BERTH_NAMES.has(labels['app.kubernetes.io/name'] ?? '');
 }

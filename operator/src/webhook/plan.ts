@@ -5,8 +5,7 @@ import { selectorMatches } from './label-selector.ts';
 import type { ImageSlot } from './pod-images.ts';
 import { ruleOrder, type RewriteRule } from './rules.ts';
 
-export const SKIP_REASONS = ['NotMatched', 'Excluded', 'CheckFailed', 'AlreadyOnCache', 'PullPolicyNever'] as const;
-export type SkipReason = (typeof SKIP_REASONS)[number];
+export type SkipReason = 'NotMatched' | 'Excluded' | 'CheckFailed' | 'AlreadyOnCache' | 'PullPolicyNever';
 
 export interface PodContext {
   namespace: string;

@@ -3,7 +3,7 @@
 // subresource, which harbor-container-webhook skips).
 import type { V1Pod } from '@kubernetes/client-node';
 
-export const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 export type ContainerField = (typeof CONTAINER_FIELDS)[number];
 
 export interface ImageSlot {

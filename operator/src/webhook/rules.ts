@@ -7,7 +7,7 @@ import type { LabelSelector, PodImageRewriteMode, ProxyCacheProject } from '../a
 import { PROXY_PORT } from '../children/names.ts';
 
 /** The label that opts a namespace in (`enabled`) and a pod out (`disabled`) under the default selectors. */
-export const REWRITE_LABEL = 'berth.dev/pod-image-rewrite';
+const REWRITE_LABEL = 'berth.dev/pod-image-rewrite';
 export const DEFAULT_NAMESPACE_SELECTOR: LabelSelector = { matchLabels: { [REWRITE_LABEL]: 'enabled' } };
 export const DEFAULT_OBJECT_SELECTOR: LabelSelector = { matchExpressions: [{ key: REWRITE_LABEL, operator: 'NotIn', values: ['disabled'] }] };
 

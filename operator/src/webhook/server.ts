@@ -2,9 +2,9 @@
 // certificate replaces the old one in place (setSecureContext): connections in flight finish on the old one.
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../controller/logger.ts';
+import type { Logger } from '../observe/logger.ts';
 
-export const MUTATE_PODS_PATH = '/mutate-pods';
+const MUTATE_PODS_PATH = '/mutate-pods';
 // A pod is at most ~1.5 MiB in etcd; the review holds it and its old version.
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { silentLogger } from '../controller/logger.ts';
+import { silentLogger } from '../observe/logger.ts';
 import { ConflictError } from './cert-keeper.ts';
 import { StatusReporter, type ProjectStatusStore, type ProjectView } from './status-reporter.ts';
 

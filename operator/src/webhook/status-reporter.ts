@@ -2,7 +2,7 @@
 // read; a 409 keeps the counts for the next round), and the address, mode and problem the webhook works with now.
 // Writes are batched every flushMs: a Deployment of 50 pods is one status write, not 50.
 import type { PodImageRewriteStatus } from '../api/index.ts';
-import type { Logger } from '../controller/logger.ts';
+import type { Logger } from '../observe/logger.ts';
 import { ConflictError } from './cert-keeper.ts';
 
 export interface ProjectStatusStore {

@@ -139,7 +139,7 @@ function platformText(p: PlatformDoc | undefined): string | undefined {
 }
 
 /** linux/arm64 is offered by linux/arm64/v8; linux/arm64/v8 needs that variant (or none stated). */
-export function platformMatches(wanted: string, offered: string): boolean {
+function platformMatches(wanted: string, offered: string): boolean {
   const [wos, warch, wvariant] = wanted.split('/');
   const [oos, oarch, ovariant] = offered.split('/');
   if (wos !== oos || warch !== oarch) return false;

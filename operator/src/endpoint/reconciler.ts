@@ -1,19 +1,23 @@
-// RegistryEndpoint reconcile: resolve provider defaults, read the referenced Secrets, probe the upstream, write
+// RegistryEndpoint reconcile: read the endpoint from the watch's cache, resolve provider defaults, read the
+// referenced Secrets (from the apiserver: no cache keeps Secret data), probe the upstream, write
 // status (Ready, lastProbeTime, rate limit, observedGeneration), and probe again periodically — sooner when it
 // failed. Level-based: each run looks at the object as it is now, whatever event queued it.
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { API_VERSION, REGISTRY_ENDPOINT, type RegistryEndpoint, type RegistryEndpointStatus } from '../api/index.ts';
 import { EndpointConfigError, resolveEndpoint } from '../children/provider-defaults.ts';
 import { SecretShapeError } from '../children/inputs.ts';
-import { findCondition, mergeConditions, type ConditionInput } from './conditions.ts';
-import type { KubeClient } from './kube-client.ts';
+import { findCondition, mergeConditions, type ConditionInput } from '../kube/conditions.ts';
+import type { KubeClient } from '../kube/kube-client.ts';
+import type { ObjectCache } from '../kube/object-cache.ts';
 import type { Prober, ProbeInput } from './registry-probe.ts';
 import { credentialsFromSecret } from './secret-credentials.ts';
-import type { HandlerResult } from './workqueue.ts';
-import type { Logger } from './logger.ts';
+import type { HandlerResult } from '../kube/workqueue.ts';
+import type { Logger } from '../observe/logger.ts';
 
 export interface EndpointReconcilerDeps {
   kube: KubeClient;
+  /** The endpoints' watch. */
+  endpoints: ObjectCache<RegistryEndpoint>;
   probe: Prober;
   log: Logger;
   now?: () => Date;
@@ -30,7 +34,7 @@ export function endpointReconciler(deps: EndpointReconcilerDeps): (namespace: st
 
   return async (namespace, name) => {
     const ref = { apiVersion: API_VERSION, kind: REGISTRY_ENDPOINT.kind, namespace, name };
-    const endpoint = await deps.kube.get<RegistryEndpoint>(ref);
+    const endpoint = deps.endpoints.get(name, namespace);
     if (!endpoint || endpoint.metadata.deletionTimestamp) return {};
     const outcome = await evaluate(endpoint);
     const at = now();

@@ -7,15 +7,10 @@ import type { ProxyCacheProject, ProxyCacheProjectStatus, RegistryEndpoint } fro
 import { childName, PROXY_PORT, SERVICE_HTTPS_PORT } from '../children/names.ts';
 import type { ServingCertificate } from '../children/serving-tls.ts';
 import type { StorageRefusal } from '../children/pvc.ts';
-import { findCondition, mergeConditions, type ConditionInput } from './conditions.ts';
+import { findCondition, mergeConditions, type ConditionInput } from '../kube/conditions.ts';
 import { cacheStatus, type ProxyStats } from './proxy-stats.ts';
 import { nodeMirrorAddress } from '../nodemirror/address.ts';
-
-export interface NodeMirrorSummary {
-  configured: number;
-  total: number;
-  condition: ConditionInput;
-}
+import type { NodeMirrorSummary } from '../nodemirror/summarize.ts';
 
 export interface ProjectObservation {
   project: ProxyCacheProject;

@@ -1,5 +1,6 @@
-// The operator's one seam to the apiserver. Reconcilers see only this interface, so they run in unit tests
-// against an in-memory fake (fake-kube.test-helper.ts) and here against client-node 0.22.3.
+// The operator's one seam to the apiserver. Reconcilers see only this interface and the watches' caches
+// (object-cache.ts), so they run in unit tests against an in-memory fake (fake-kube.test-helper.ts) and here
+// against client-node 0.22.3.
 // Status and finalizers go through client-node's own API classes (not @dot-i/k8s-operator's gaxios calls, which
 // ignore the kubeconfig's TLS settings and report a failed finalizer patch as a success).
 import {

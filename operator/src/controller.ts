@@ -5,22 +5,23 @@
 // - @dot-i/k8s-operator is not used: its watch loop exits the process on errors, its single global queue neither
 //   coalesces per object nor retries, and its status/finalizer calls ignore kubeconfig TLS settings and hide
 //   failures (../shared/notes/libraries.md). ResilientInformer, WorkQueue, kubeClient and LeaderElector replace it.
-import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Node, V1OwnerReference } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Deployment, V1Node, V1OwnerReference, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { REPORT_LABEL } from '@berth/proxy/nodeagent';
-import { API_VERSION, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from '../api/index.ts';
-import { MANAGED_BY } from '../children/names.ts';
-import { endpointReconciler } from './endpoint-reconciler.ts';
-import { ResilientInformer, type WatchSpec } from './informer.ts';
-import { kubeClient, type KubeClient } from './kube-client.ts';
-import type { Logger } from './logger.ts';
-import type { OperatorMetrics } from './metrics.ts';
-import { NodeMirrorSync } from './node-mirror-sync.ts';
-import { NODE_MIRROR_ALLOWED, NODE_MIRROR_LABEL } from '../nodemirror/tenancy.ts';
-import { projectReconciler } from './project-reconciler.ts';
-import { httpStatsFetcher, type StatsFetcher } from './proxy-stats.ts';
-import { probeRegistry, type Prober } from './registry-probe.ts';
-import { WorkQueue } from './workqueue.ts';
-import type { PodSettings } from '../children/pod-settings.ts';
+import { API_VERSION, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from './api/index.ts';
+import { MANAGED_BY } from './children/names.ts';
+import { endpointReconciler } from './endpoint/reconciler.ts';
+import { ChangeFilter } from './kube/change-filter.ts';
+import { ResilientInformer, type WatchSpec, type WatchVerb } from './kube/informer.ts';
+import { kubeClient, type KubeClient } from './kube/kube-client.ts';
+import type { Logger } from './observe/logger.ts';
+import type { OperatorMetrics } from './observe/metrics.ts';
+import { NodeMirrorSync } from './nodemirror/sync.ts';
+import { NODE_MIRROR_ALLOWED, NODE_MIRROR_LABEL } from './nodemirror/tenancy.ts';
+import { projectReconciler } from './project/reconciler.ts';
+import { httpStatsFetcher, type StatsFetcher } from './project/proxy-stats.ts';
+import { probeRegistry, type Prober } from './endpoint/registry-probe.ts';
+import { WorkQueue } from './kube/workqueue.ts';
+import type { PodSettings } from './children/pod-settings.ts';
 
 export interface ControllerOptions {
   kc: KubeConfig;
@@ -55,6 +56,8 @@ export class Controller {
   private readonly reports: ResilientInformer<V1ConfigMap>;
   private readonly nodes: ResilientInformer<V1Node>;
   private readonly mirrorNamespaces: ResilientInformer<KubernetesObject>;
+  private readonly deployments: ResilientInformer<V1Deployment>;
+  private readonly pvcs: ResilientInformer<V1PersistentVolumeClaim>;
   private readonly seenGeneration = new Map<string, number>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private running = false;
@@ -90,8 +93,75 @@ export class Controller {
         allowedNamespaces: () => new Set(this.mirrorNamespaces.list().map((n) => n.metadata?.name ?? '')),
       },
     });
-    const reconcileProject = projectReconciler({ kube, nodeMirror, defaultImage: options.proxyImage, ...(options.proxyPod ? { proxyPod: options.proxyPod } : {}), log, stats: options.stats ?? httpStatsFetcher, resyncMs: options.resyncMs, ...(options.proxyUrls ? { proxyUrls: options.proxyUrls } : {}) });
-    const reconcileEndpoint = endpointReconciler({ kube, log, probe: options.probe ?? probeRegistry });
+    const watch = <T extends KubernetesObject>(spec: WatchSpec, onChange: (obj: T, verb: WatchVerb) => void): ResilientInformer<T> => {
+      const informer = new ResilientInformer<T>(options.kc, spec, {
+        log,
+        onChange: (obj, verb) => onChange(obj as T, verb),
+        onRestart: () => options.metrics.watchRestarts.inc({ resource: spec.plural }),
+      });
+      this.informers.push(informer as unknown as ResilientInformer<KubernetesObject>);
+      return informer;
+    };
+
+    this.projects = watch({ apiVersion: API_VERSION, kind: PROXY_CACHE_PROJECT.kind, plural: PROXY_CACHE_PROJECT.plural, namespace: ns }, (p, verb) => {
+      const key = `pcp/${p.metadata?.namespace}/${p.metadata?.name}`;
+      // The agent's config is rendered from status too (registry, node address): an event that changed what it is
+      // rendered from re-renders it (coalesced, and a no-op when the rendered config is unchanged).
+      if (nodeMirror.projectEvent(p, verb)) this.queue.add(NODE_AGENT_KEY);
+      if (verb === 'delete') {
+        this.seenGeneration.delete(key);
+        this.queue.forget(key);
+        return;
+      }
+      // Status writes come back as updates: only a new generation or a deletion is new work.
+      const generation = p.metadata?.generation ?? 0;
+      if (this.seenGeneration.get(key) === generation && !p.metadata?.deletionTimestamp) return;
+      this.seenGeneration.set(key, generation);
+      this.queue.add(key);
+    });
+    this.endpoints = watch({ apiVersion: API_VERSION, kind: REGISTRY_ENDPOINT.kind, plural: REGISTRY_ENDPOINT.plural, namespace: ns }, (e, verb) => {
+      const namespace = e.metadata?.namespace ?? '';
+      const key = `regep/${namespace}/${e.metadata?.name}`;
+      nodeMirror.endpointEvent(e, verb);
+      if (verb === 'delete') this.queue.forget(key);
+      else if (this.seenGeneration.get(key) !== e.metadata?.generation || verb === 'add') {
+        this.seenGeneration.set(key, e.metadata?.generation ?? 0);
+        this.queue.add(key);
+      }
+      // Dependent projects see every endpoint change, status included: EndpointReady follows the probe.
+      for (const p of this.projects.list(namespace)) if (p.spec.endpointRef.name === e.metadata?.name) this.enqueueProject(p);
+    });
+    // Secrets and Nodes only route events (by name, labels): their caches keep metadata alone — no Secret data in
+    // memory, and a cluster full of Helm release Secrets costs names, not payloads. Referenced Secrets carry no
+    // label of ours (users create them), so this one watch cannot be narrowed by a selector.
+    watch<KubernetesObject>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespace: ns, cache: 'metadata' }, (s) => this.secretChanged(s));
+    const ownedBy = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
+    // Children route events by owner and are read by the reconcile between its own writes: the Deployment for its
+    // progress (status; its spec is the operator's own), the claim whole (a smaller size must be refused).
+    this.deployments = watch<V1Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespace: ns, labelSelector: ownedBy, cache: 'status' }, (o) => this.ownerChanged(o));
+    this.pvcs = watch<V1PersistentVolumeClaim>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespace: ns, labelSelector: ownedBy }, (o) => this.ownerChanged(o));
+    this.reports = watch<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespace: options.operatorNamespace, labelSelector: `${REPORT_LABEL}=true` }, () => {
+      nodeMirror.reportsChanged();
+      this.nodeMirrorChanged();
+    });
+    // The node mirror reads a Node's name, labels and deletionTimestamp; its status (image lists) is the bulk, and
+    // is written far more often (heartbeats): only a node coming, going or relabelled changes the node figures.
+    const nodeChanges = new ChangeFilter<V1Node>((n) => JSON.stringify([n.metadata?.labels ?? {}, n.metadata?.deletionTimestamp !== undefined]));
+    this.nodes = watch<V1Node>({ apiVersion: 'v1', kind: 'Node', plural: 'nodes', cache: 'metadata' }, (n, verb) => {
+      if (nodeChanges.changed(n.metadata?.name ?? '', n, verb)) this.nodeMirrorChanged();
+    });
+    // Namespaces a cluster admin allowed to mirror onto nodes (nodemirror/tenancy.ts): only the labelled ones are
+    // listed and cached; removing the label is a delete here, and the agent's config drops their projects.
+    this.mirrorNamespaces = watch<KubernetesObject>({ apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', labelSelector: `${NODE_MIRROR_LABEL}=${NODE_MIRROR_ALLOWED}`, cache: 'metadata' }, () => {
+      nodeMirror.namespacesChanged();
+      this.queue.add(NODE_AGENT_KEY);
+      this.nodeMirrorChanged();
+    });
+
+    // The reconcilers read what the watches above hold.
+    const caches = { projects: this.projects, endpoints: this.endpoints, deployments: this.deployments, pvcs: this.pvcs };
+    const reconcileProject = projectReconciler({ kube, caches, nodeMirror, defaultImage: options.proxyImage, ...(options.proxyPod ? { proxyPod: options.proxyPod } : {}), log, stats: options.stats ?? httpStatsFetcher, resyncMs: options.resyncMs, ...(options.proxyUrls ? { proxyUrls: options.proxyUrls } : {}) });
+    const reconcileEndpoint = endpointReconciler({ kube, endpoints: caches.endpoints, log, probe: options.probe ?? probeRegistry });
 
     this.queue = new WorkQueue(
       async (key) => {
@@ -110,70 +180,11 @@ export class Controller {
         },
       },
     );
-
-    const watch = <T extends KubernetesObject>(spec: WatchSpec, onChange: (obj: T, verb: string) => void): ResilientInformer<T> => {
-      const informer = new ResilientInformer<T>(options.kc, spec, {
-        log,
-        onChange: (obj, verb) => onChange(obj as T, verb),
-        onRestart: () => options.metrics.watchRestarts.inc({ resource: spec.plural }),
-      });
-      this.informers.push(informer as unknown as ResilientInformer<KubernetesObject>);
-      return informer;
-    };
-
-    this.projects = watch({ apiVersion: API_VERSION, kind: PROXY_CACHE_PROJECT.kind, plural: PROXY_CACHE_PROJECT.plural, namespace: ns }, (p, verb) => {
-      const key = `pcp/${p.metadata?.namespace}/${p.metadata?.name}`;
-      if (verb === 'delete') {
-        this.seenGeneration.delete(key);
-        this.queue.forget(key);
-        if (p.spec.nodeMirror?.enabled) this.queue.add(NODE_AGENT_KEY);
-        return;
-      }
-      // The agent's config is rendered from status too (registry, node address): a mirroring project's status
-      // write re-renders it (coalesced, and a no-op when the rendered config is unchanged).
-      if (p.spec.nodeMirror?.enabled || p.status?.urls?.nodeMirror) this.queue.add(NODE_AGENT_KEY);
-      // Status writes come back as updates: only a new generation or a deletion is new work.
-      const generation = p.metadata?.generation ?? 0;
-      if (this.seenGeneration.get(key) === generation && !p.metadata?.deletionTimestamp) return;
-      this.seenGeneration.set(key, generation);
-      this.queue.add(key);
-    });
-    this.endpoints = watch({ apiVersion: API_VERSION, kind: REGISTRY_ENDPOINT.kind, plural: REGISTRY_ENDPOINT.plural, namespace: ns }, (e, verb) => {
-      const namespace = e.metadata?.namespace ?? '';
-      const key = `regep/${namespace}/${e.metadata?.name}`;
-      if (verb === 'delete') this.queue.forget(key);
-      else if (this.seenGeneration.get(key) !== e.metadata?.generation || verb === 'add') {
-        this.seenGeneration.set(key, e.metadata?.generation ?? 0);
-        this.queue.add(key);
-      }
-      // Dependent projects see every endpoint change, status included: EndpointReady follows the probe.
-      for (const p of this.projects.list(namespace)) if (p.spec.endpointRef.name === e.metadata?.name) this.enqueueProject(p);
-    });
-    // Secrets, children and Nodes only route events (by name, owner, labels): their caches keep metadata alone —
-    // no Secret data in memory, and a cluster full of Helm release Secrets costs names, not payloads. Referenced
-    // Secrets carry no label of ours (users create them), so this one watch cannot be narrowed by a selector.
-    watch<KubernetesObject>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespace: ns, cache: 'metadata' }, (s) => this.secretChanged(s));
-    const ownedBy = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
-    watch<KubernetesObject>({ apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespace: ns, labelSelector: ownedBy, cache: 'metadata' }, (o) => this.ownerChanged(o));
-    watch<KubernetesObject>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespace: ns, labelSelector: ownedBy, cache: 'metadata' }, (o) => this.ownerChanged(o));
-    this.reports = watch<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespace: options.operatorNamespace, labelSelector: `${REPORT_LABEL}=true` }, () => this.nodeMirrorChanged());
-    // The node mirror reads a Node's name, labels and deletionTimestamp; its status (image lists) is the bulk.
-    this.nodes = watch<V1Node>({ apiVersion: 'v1', kind: 'Node', plural: 'nodes', cache: 'metadata' }, () => this.nodeMirrorChanged());
-    // Namespaces a cluster admin allowed to mirror onto nodes (nodemirror/tenancy.ts): only the labelled ones are
-    // listed and cached; removing the label is a delete here, and the agent's config drops their projects.
-    this.mirrorNamespaces = watch<KubernetesObject>({ apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', labelSelector: `${NODE_MIRROR_LABEL}=${NODE_MIRROR_ALLOWED}`, cache: 'metadata' }, () => {
-      this.queue.add(NODE_AGENT_KEY);
-      this.nodeMirrorChanged();
-    });
   }
 
   /** True once every watch has listed: the queue then works from complete caches. */
   get synced(): boolean {
     return this.informers.every((i) => i.hasSynced);
-  }
-
-  get isRunning(): boolean {
-    return this.running;
   }
 
   async start(): Promise<void> {

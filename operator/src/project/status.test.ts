@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { V1Deployment, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { projectStatus, nodeMirrorUrl, type ProjectObservation } from './project-status.ts';
+import { projectStatus, nodeMirrorUrl, type ProjectObservation } from './status.ts';
 import { endpoint, project } from '../children/fixtures.test-helper.ts';
 import type { RegistryEndpoint } from '../api/index.ts';
 

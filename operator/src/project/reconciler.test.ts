@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import type { V1Deployment, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { FakeKube } from './fake-kube.test-helper.ts';
-import { projectReconciler, statusKey, type NodeMirrorView } from './project-reconciler.ts';
-import { endpointReconciler } from './endpoint-reconciler.ts';
-import { silentLogger } from './logger.ts';
-import type { ProbeInput, ProbeResult } from './registry-probe.ts';
+import { FakeKube } from '../kube/fake-kube.test-helper.ts';
+import { projectReconciler } from './reconciler.ts';
+import { cachesOf } from './caches.test-helper.ts';
+import { statusKey } from './status-write.ts';
+import type { NodeMirrorView } from './node-mirror-view.ts';
+import { endpointReconciler } from '../endpoint/reconciler.ts';
+import { silentLogger } from '../observe/logger.ts';
+import type { ProbeInput, ProbeResult } from '../endpoint/registry-probe.ts';
 import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
 import type { V1Service } from '@kubernetes/client-node';
 import { createTestCa, type TestCa } from '@berth/e2e';
@@ -12,16 +15,16 @@ import { endpoint, issuePem, project, secret, tlsSecret } from '../children/fixt
 
 const now = () => new Date('2026-01-01T00:00:00Z');
 const noMirror: NodeMirrorView = { summarize: async () => undefined, projectsChanged: async () => {}, cleanup: () => ({ done: true }) };
-const PASSWORD = 'hunter2-very-secret';
 
 function setup(probeResult: ProbeResult = { ok: true, reason: 'Authenticated', message: 'registry-1.docker.io accepted the credentials (token)' }) {
   const kube = new FakeKube();
   const probes: ProbeInput[] = [];
+  const caches = cachesOf(kube);
   const reconcileProject = projectReconciler({
-    kube, nodeMirror: noMirror, defaultImage: 'ghcr.io/berth-dev/berth-proxy:0.1.0', log: silentLogger, now,
+    kube, caches, nodeMirror: noMirror, defaultImage: 'ghcr.io/berth-dev/berth-proxy:0.1.0', log: silentLogger, now,
     stats: async () => ({ artifacts: 1, bytes: 1024, hits: 3, misses: 1, upstreamDeleted: 0, lastUpstreamError: null }),
   });
-  const reconcileEndpoint = endpointReconciler({ kube, log: silentLogger, now, probe: async (input) => (probes.push(input), probeResult) });
+  const reconcileEndpoint = endpointReconciler({ kube, endpoints: caches.endpoints, log: silentLogger, now, probe: async (input) => (probes.push(input), probeResult) });
   return { kube, probes, reconcileProject, reconcileEndpoint };
 }
 
@@ -37,41 +40,19 @@ function settleChildren(kube: FakeKube): void {
   if (d) d.status = { observedGeneration: d.metadata?.generation, replicas: 1, updatedReplicas: 1, availableReplicas: 1 };
 }
 
-describe('reconcilers (in-memory apiserver)', () => {
-  it('endpoint: probes with the Secret\'s credentials and writes Ready, never the password', async () => {
-    const { kube, probes, reconcileEndpoint } = setup();
-    kube.put(endpoint({ credentialsSecretRef: { name: 'hub-creds' } }));
-    kube.put({ ...secret('hub-creds', 'kubernetes.io/basic-auth', []), data: { username: Buffer.from('me').toString('base64'), password: Buffer.from(PASSWORD).toString('base64') } });
-    const result = await reconcileEndpoint('cache', 'docker-hub');
-    assert.deepEqual(probes[0]?.credentials, { username: 'me', password: PASSWORD });
-    assert.equal(probes[0]?.rateLimitRepository, 'ratelimitpreview/test');
-    const ep = kube.find<RegistryEndpoint>('berth.dev/v1alpha1', 'RegistryEndpoint', 'cache', 'docker-hub');
-    assert.equal(ready(ep)?.status, 'True');
-    assert.equal(ep?.status?.url, 'https://registry-1.docker.io');
-    assert.equal(ep?.status?.observedGeneration, 1);
-    assert.equal(result.requeueAfterMs, 5 * 60_000);
-    assert.ok(!JSON.stringify([ep, kube.events]).includes(PASSWORD));
-  });
+/** A project reconciled until Ready: its endpoint probed, its children written and settled. */
+async function readyProject(): Promise<ReturnType<typeof setup>> {
+  const t = setup();
+  t.kube.put(endpoint());
+  t.kube.put(pcp());
+  await t.reconcileEndpoint('cache', 'docker-hub');
+  await t.reconcileProject('cache', 'hub');
+  settleChildren(t.kube);
+  await t.reconcileProject('cache', 'hub');
+  return t;
+}
 
-  it('endpoint: a missing Secret is Ready=False SecretNotFound, retried sooner, without probing', async () => {
-    const { kube, probes, reconcileEndpoint } = setup();
-    kube.put(endpoint({ credentialsSecretRef: { name: 'nope' } }));
-    const result = await reconcileEndpoint('cache', 'docker-hub');
-    const ep = kube.find<RegistryEndpoint>('berth.dev/v1alpha1', 'RegistryEndpoint', 'cache', 'docker-hub');
-    assert.equal(ready(ep)?.reason, 'SecretNotFound');
-    assert.match(ready(ep)?.message ?? '', /Secret nope \(spec.credentialsSecretRef\) not found in namespace cache/);
-    assert.equal(probes.length, 0);
-    assert.equal(result.requeueAfterMs, 30_000);
-    assert.equal(kube.events[0]?.type, 'Warning');
-  });
-
-  it('endpoint: wrong credentials reported by the probe become the condition', async () => {
-    const { kube, reconcileEndpoint } = setup({ ok: false, reason: 'WrongCredentials', message: 'x refused the credentials' });
-    kube.put(endpoint());
-    await reconcileEndpoint('cache', 'docker-hub');
-    assert.equal(ready(kube.find<RegistryEndpoint>('berth.dev/v1alpha1', 'RegistryEndpoint', 'cache', 'docker-hub'))?.reason, 'WrongCredentials');
-  });
-
+describe('project reconciler (in-memory apiserver)', () => {
   it('project: adds the finalizer, applies every child and becomes Ready once they settle', async () => {
     const { kube, reconcileProject, reconcileEndpoint } = setup();
     kube.put(endpoint());
@@ -92,18 +73,60 @@ describe('reconcilers (in-memory apiserver)', () => {
   });
 
   it('project: is idempotent — a second run writes the same children and no new event', async () => {
-    const { kube, reconcileProject, reconcileEndpoint } = setup();
-    kube.put(endpoint());
-    kube.put(pcp());
-    await reconcileEndpoint('cache', 'docker-hub');
-    await reconcileProject('cache', 'hub');
-    settleChildren(kube);
-    await reconcileProject('cache', 'hub');
+    const { kube, reconcileProject } = await readyProject();
     const deployment = JSON.stringify(kube.find('apps/v1', 'Deployment', 'cache', 'berth-hub'));
     const events = kube.events.length;
     await reconcileProject('cache', 'hub');
     assert.equal(JSON.stringify(kube.find('apps/v1', 'Deployment', 'cache', 'berth-hub')).replace(/"resourceVersion":"\d+"/, ''), deployment.replace(/"resourceVersion":"\d+"/, ''));
     assert.equal(kube.events.length, events);
+  });
+
+  it('project: a reconcile of an unchanged project writes no status; a changed one writes it once', async () => {
+    const { kube, reconcileProject } = await readyProject();
+    const statusWrites = () => kube.calls.filter((c) => c === 'status ProxyCacheProject hub').length;
+    const written = statusWrites();
+    assert.equal(written, 2, 'the first reconcile and the one that saw the children settle both wrote');
+    await reconcileProject('cache', 'hub');
+    await reconcileProject('cache', 'hub');
+    assert.equal(statusWrites(), written, 'nothing changed: no status write');
+    const p = getProject(kube);
+    if (p) p.metadata.generation = 2;
+    await reconcileProject('cache', 'hub');
+    assert.equal(statusWrites(), written + 1, 'a new generation is news: observedGeneration moves');
+  });
+
+  it('project: a deleted project waiting for node mirror cleanup writes its CleaningUp condition once', async () => {
+    const kube = new FakeKube();
+    const waiting: NodeMirrorView = { ...noMirror, cleanup: () => ({ done: false, waitingFor: ['n1'], message: 'waiting for the node agent on n1' }) };
+    const reconcileProject = projectReconciler({ kube, caches: cachesOf(kube), nodeMirror: waiting, defaultImage: 'img', log: silentLogger, now, stats: async () => Promise.reject(new Error('no proxy')) });
+    kube.put(endpoint());
+    kube.put(pcp({ nodeMirror: { enabled: true } }));
+    await reconcileProject('cache', 'hub');
+    const p = getProject(kube);
+    if (p) p.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    const result = await reconcileProject('cache', 'hub');
+    assert.equal(result.requeueAfterMs, 15_000);
+    assert.equal(getProject(kube)?.status?.conditions?.find((c) => c.type === 'NodeMirrorReady')?.reason, 'CleaningUp');
+    const statusWrites = () => kube.calls.filter((c) => c === 'status ProxyCacheProject hub').length;
+    const written = statusWrites();
+    await reconcileProject('cache', 'hub');
+    assert.equal(statusWrites(), written, 'the same nodes still pending: no status write');
+    assert.ok(getProject(kube), 'the finalizer holds');
+  });
+
+  it('project: reads from the apiserver only what no watch keeps: the Secrets', async () => {
+    const { kube, reconcileProject } = setup();
+    kube.put(endpoint({ credentialsSecretRef: { name: 'c' } }));
+    kube.put(secret('c', 'kubernetes.io/basic-auth', ['username', 'password']));
+    kube.put(pcp());
+    const reads: string[] = [];
+    const realGet = kube.get.bind(kube);
+    kube.get = async (ref) => (reads.push(`${ref.kind} ${ref.name}`), realGet(ref));
+    await reconcileProject('cache', 'hub');
+    settleChildren(kube);
+    await reconcileProject('cache', 'hub');
+    assert.deepEqual(reads, ['Secret c', 'Secret c'], 'the project, its endpoint, the claim, the Deployment and the Service come from the caches and the apply answers');
+    assert.equal(kube.calls.filter((c) => c.startsWith('apply')).length, 8, 'four children, applied once per reconcile');
   });
 
   it('project: a missing endpoint is Ready=False EndpointNotFound, and no child is written', async () => {

@@ -1,7 +1,9 @@
 // An in-memory KubeClient for the reconcilers' unit tests: objects by apiVersion/kind/namespace/name, apply as a
-// replace that keeps status, resourceVersion checks on finalizer writes, and a record of calls and events.
+// replace that keeps status, resourceVersion checks on finalizer writes, and a record of calls and events. Its
+// caches stand in for the watches: they read the stored objects themselves, as an informer hands out its own.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { EventInput, KubeClient, ObjectRef } from './kube-client.ts';
+import type { ObjectCache } from './object-cache.ts';
 
 type Obj = KubernetesObject & { spec?: unknown; status?: unknown; [k: string]: unknown };
 
@@ -24,6 +26,15 @@ export class FakeKube implements KubeClient {
 
   find<T>(apiVersion: string, kind: string, namespace: string, name: string): T | undefined {
     return this.objects.get(this.key({ apiVersion, kind, namespace, name })) as T | undefined;
+  }
+
+  /** What a watch of one kind would hold: always up to date (a watch that has caught up). */
+  cache<T>(apiVersion: string, kind: string): ObjectCache<T> {
+    const all = () => [...this.objects.values()].filter((o) => o.apiVersion === apiVersion && o.kind === kind);
+    return {
+      get: (name, namespace) => this.objects.get(this.key({ apiVersion, kind, namespace, name })) as T | undefined,
+      list: (namespace) => all().filter((o) => !namespace || o.metadata?.namespace === namespace) as unknown as T[],
+    };
   }
 
   async get<T = KubernetesObject>(ref: ObjectRef): Promise<T | undefined> {

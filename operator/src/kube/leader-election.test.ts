@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { V1Lease } from '@kubernetes/client-node';
 import { LeaderElector, type LeaseStore } from './leader-election.ts';
-import { silentLogger } from './logger.ts';
+import { silentLogger } from '../observe/logger.ts';
 
 /** A Lease store with the apiserver's optimistic concurrency: a replace with a stale resourceVersion is a 409. */
 class MemoryLeases implements LeaseStore {

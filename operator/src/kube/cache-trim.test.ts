@@ -45,6 +45,16 @@ describe('trimForCache', () => {
     });
   });
 
+  it('keeps metadata and status, not the spec, for the status shape (a child observed for its progress)', () => {
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'berth-hub', generation: 3, managedFields: [{ manager: 'berth-operator' }] }, spec: { replicas: 2 }, status: { observedGeneration: 3, availableReplicas: 2 } };
+    assert.deepEqual(trimForCache(deployment, 'status'), {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'berth-hub', generation: 3 },
+      status: { observedGeneration: 3, availableReplicas: 2 },
+    });
+  });
+
   it('copes with an object without metadata', () => {
     assert.deepEqual(trimForCache({ apiVersion: 'v1', kind: 'Node' }, 'full'), { apiVersion: 'v1', kind: 'Node' });
   });

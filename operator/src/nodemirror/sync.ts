@@ -1,16 +1,20 @@
-// Wires the node mirror builders (operator/src/nodemirror/, contract 5) into the controller: renders the node
-// agent's ConfigMap and DaemonSet from all projects, and sums the nodes' reports into each project's status.
+// Wires the node mirror builders (this folder, contract 5) into the controller: renders the node agent's ConfigMap
+// and DaemonSet from all projects, and sums the nodes' reports into each project's status. The rendering and the
+// parsed reports are kept between reconciles and made again only after a watch event changed their inputs
+// (input-tracker.ts): a resync of n unchanged projects renders nothing, where each project's summary used to render
+// every project again.
 import type { V1ConfigMap, V1DaemonSet, V1Node } from '@kubernetes/client-node';
-import { parseNodeReport, summarizeNodeMirror, type NodeReport } from '../nodemirror/summarize.ts';
-import { nodeMirrorCleanup, type CleanupState } from '../nodemirror/cleanup.ts';
-import { CONFIG_HASH_ANNOTATION, desiredNodeAgent, NODE_AGENT_NAME, type ResolvedMirror } from '../nodemirror/desired.ts';
-import { projectKey } from '../nodemirror/conflicts.ts';
+import { parseNodeReport, summarizeNodeMirror, type NodeMirrorSummary, type NodeReport } from './summarize.ts';
+import { nodeMirrorCleanup, type CleanupState } from './cleanup.ts';
+import { CONFIG_HASH_ANNOTATION, desiredNodeAgent, NODE_AGENT_NAME, type DesiredNodeAgent, type ResolvedMirror } from './desired.ts';
+import { projectKey } from './conflicts.ts';
+import { InputTracker } from './input-tracker.ts';
+import type { WatchVerb } from '../kube/informer.ts';
 import { resolveEndpoint } from '../children/provider-defaults.ts';
 import type { PodSettings } from '../children/pod-settings.ts';
 import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
-import type { KubeClient } from './kube-client.ts';
-import type { NodeMirrorView } from './project-reconciler.ts';
-import type { NodeMirrorSummary } from './project-status.ts';
+import type { KubeClient } from '../kube/kube-client.ts';
+import type { NodeMirrorView } from '../project/node-mirror-view.ts';
 
 export interface NodeMirrorSources {
   projects(): ProxyCacheProject[];
@@ -35,14 +39,39 @@ export interface NodeMirrorSyncOptions {
   enqueueAgent: () => void;
   /** Receives each project's node figures, for the node mirror metric. */
   onSummary?: (project: ProxyCacheProject, summary: NodeMirrorSummary) => void;
+  /** The renderer (desiredNodeAgent); a test passes a counting one. */
+  render?: typeof desiredNodeAgent;
 }
 
 const REAPPLY_MS = 5 * 60_000;
 
 export class NodeMirrorSync implements NodeMirrorView {
   private lastApplied: { fingerprint: string; at: number } | undefined;
+  private readonly inputs = new InputTracker();
+  private rendered: DesiredNodeAgent | undefined;
+  private parsedReports: NodeReport[] | undefined;
 
   constructor(private readonly options: NodeMirrorSyncOptions) {}
+
+  /** A project's watch event; true when it changed what the agent renders. */
+  projectEvent(project: ProxyCacheProject, verb: WatchVerb): boolean {
+    return this.inputs.project(project, verb);
+  }
+
+  /** An endpoint's watch event; true when it changed the endpoint's spec. */
+  endpointEvent(endpoint: RegistryEndpoint, verb: WatchVerb): boolean {
+    return this.inputs.endpoint(endpoint, verb);
+  }
+
+  /** The allowed namespaces changed. */
+  namespacesChanged(): void {
+    this.inputs.namespaces();
+  }
+
+  /** A node report was written or removed. */
+  reportsChanged(): void {
+    this.parsedReports = undefined;
+  }
 
   async projectsChanged(): Promise<void> {
     this.options.enqueueAgent();
@@ -51,11 +80,10 @@ export class NodeMirrorSync implements NodeMirrorView {
   async summarize(project: ProxyCacheProject): Promise<NodeMirrorSummary | undefined> {
     if (project.spec.nodeMirror?.enabled !== true) return undefined;
     const desired = this.desired();
-    const reports = this.reports();
     const conflictWith = desired.conflicts.get(projectKey(project));
     const refused = desired.refused.get(projectKey(project));
     const configHash = desired.configMap.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
-    const summary = summarizeNodeMirror(project, reports, this.options.sources.nodes(), {
+    const summary = summarizeNodeMirror(project, this.reports(), this.options.sources.nodes(), {
       ...(conflictWith !== undefined ? { conflictWith } : {}),
       ...(refused !== undefined ? { refused } : {}),
       ...(configHash !== undefined ? { configHash } : {}),
@@ -69,7 +97,8 @@ export class NodeMirrorSync implements NodeMirrorView {
   }
 
   private reports(): NodeReport[] {
-    return this.options.sources.reports().map(parseNodeReport).filter((r): r is NodeReport => r !== undefined);
+    this.parsedReports ??= this.options.sources.reports().map(parseNodeReport).filter((r): r is NodeReport => r !== undefined);
+    return this.parsedReports;
   }
 
   /** Applies the agent's ConfigMap and DaemonSet once any project mirrors, and keeps them after (an empty config
@@ -91,7 +120,13 @@ export class NodeMirrorSync implements NodeMirrorView {
     this.lastApplied = { fingerprint, at: Date.now() };
   }
 
-  private desired(): ReturnType<typeof desiredNodeAgent> {
+  /** The agent's ConfigMap and DaemonSet, rendered again only when an input changed since the last rendering. */
+  private desired(): DesiredNodeAgent {
+    if (this.inputs.takeChanged() || !this.rendered) this.rendered = this.render();
+    return this.rendered;
+  }
+
+  private render(): DesiredNodeAgent {
     const endpoints = new Map(this.options.sources.endpoints().map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]));
     const resolved: Record<string, ResolvedMirror> = {};
     const projects = this.options.sources.projects();
@@ -106,6 +141,7 @@ export class NodeMirrorSync implements NodeMirrorView {
       }
     }
     const policy = { labelled: this.options.sources.allowedNamespaces(), listed: new Set(this.options.listedNamespaces ?? []) };
-    return desiredNodeAgent(projects, { namespace: this.options.namespace, image: this.options.image, ...(this.options.pod ? { pod: this.options.pod } : {}), resolved, policy });
+    const render = this.options.render ?? desiredNodeAgent;
+    return render(projects, { namespace: this.options.namespace, image: this.options.image, ...(this.options.pod ? { pod: this.options.pod } : {}), resolved, policy });
   }
 }

@@ -4,7 +4,7 @@
 // exit the process (main decides that).
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { describeKubeError, statusCodeOf } from './kube-client.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../observe/logger.ts';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -47,7 +47,7 @@ export function apiLeaseStore(kc: KubeConfig, namespace: string, name: string): 
 
 /** A Lease's MicroTime: RFC 3339 with exactly six fraction digits, which the apiserver insists on (client-node
  *  would send a Date as milliseconds, which it refuses). */
-export function microTime(date: Date): string {
+function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 

@@ -4,7 +4,7 @@
 // and restarts a closed watch without a resourceVersion (replaying every object and losing deletions).
 import { KubernetesObjectApi, makeInformer, type KubeConfig, type KubernetesObject, type Informer, type ObjectCache } from '@kubernetes/client-node';
 import { trimForCache, type CacheShape } from './cache-trim.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../observe/logger.ts';
 
 export interface WatchSpec {
   apiVersion: string;
@@ -17,8 +17,11 @@ export interface WatchSpec {
   cache?: CacheShape;
 }
 
+/** What a watch event did to the cached object. */
+export type WatchVerb = 'add' | 'update' | 'delete';
+
 export interface ResilientInformerOptions {
-  onChange: (obj: KubernetesObject, verb: 'add' | 'update' | 'delete') => void;
+  onChange: (obj: KubernetesObject, verb: WatchVerb) => void;
   onRestart?: () => void;
   log: Logger;
   baseDelayMs?: number;
@@ -28,7 +31,7 @@ export interface ResilientInformerOptions {
   now?: () => number;
 }
 
-export function watchPath(spec: WatchSpec): string {
+function watchPath(spec: WatchSpec): string {
   const base = spec.apiVersion.includes('/') ? `/apis/${spec.apiVersion}` : `/api/${spec.apiVersion}`;
   return spec.namespace ? `${base}/namespaces/${spec.namespace}/${spec.plural}` : `${base}/${spec.plural}`;
 }
