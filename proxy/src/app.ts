@@ -47,6 +47,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   const store = opened.store;
   const catalog = config.index?.redis ? Catalog.redis(config.index.redis) : Catalog.embedded(opened.indexFile);
   const metrics = new ProxyMetrics(projects.map((p) => p.name));
+  metrics.watchMemoryCache(() => opened.hot.bytes);
   const usage = await UsageIndex.load(catalog);
   for (const p of usage.projects()) metrics.setStored(p, usage.count(p), usage.bytes(p));
   const timeouts = resolveUpstreamTimeouts(config.upstreamTimeouts);

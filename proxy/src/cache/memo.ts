@@ -27,6 +27,11 @@ export class Memo<V> {
     }
   }
 
+  /** The weight held now (bytes, for a memo weighed in bytes). */
+  get weight(): number {
+    return this.total;
+  }
+
   delete(key: string): void {
     const entry = this.entries.get(key);
     if (!entry) return;

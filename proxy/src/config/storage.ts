@@ -1,7 +1,7 @@
 // `storage`: a volume's directory, or S3-compatible object storage. No message carries a credential: the config
 // names only the files that hold them, and an endpoint with a user or password in it is refused (and not shown).
 import { ConfigError } from './errors.ts';
-import { boolean, join, object, optional, show, string, url } from './fields.ts';
+import { boolean, join, object, optional, quantity, show, string, url } from './fields.ts';
 import type { S3StorageConfig, StorageConfig } from './types.ts';
 
 /** S3's rule for bucket names (the DNS-safe one every S3-compatible server accepts). */
@@ -13,12 +13,14 @@ const S3_CREDENTIALS = 'remove them from the URL and give accessKeyIdFile and se
 const S3_KEYS = ['endpoint', 'bucket', 'region', 'prefix', 'accessKeyIdFile', 'secretAccessKeyFile', 'forcePathStyle', 'caFile'] as const;
 
 export function storage(value: unknown): StorageConfig {
-  const obj = object(value, 'storage', ['directory', 's3']);
+  const obj = object(value, 'storage', ['directory', 's3', 'memory']);
   const out: StorageConfig = {};
   const directory = optional(obj, 'directory', () => string(obj, 'directory', 'storage'));
   if (directory !== undefined) out.directory = directory;
   const s3 = optional(obj, 's3', () => s3Storage(obj.s3, 'storage.s3'));
   if (s3) out.s3 = s3;
+  const memory = optional(obj, 'memory', () => quantity(obj, 'memory', 'storage'));
+  if (memory !== undefined) out.memory = memory;
   if (!out.directory && !out.s3) throw new ConfigError('storage', 'give directory (a volume) or s3 (object storage)');
   return out;
 }

@@ -26,6 +26,11 @@ export interface ProxyConfig {
 export interface StorageConfig {
   directory?: string;
   s3?: S3StorageConfig;
+  /**
+   * Bytes of small blobs (up to 16 MiB each) also kept in memory, most recently pulled first, so a warm GET of them
+   * reads no file (`32Mi` by default; `0` turns it off). Counts in the proxy's memory: size the pod's limit with it.
+   */
+  memory?: string;
 }
 
 /** S3-compatible object storage. Credentials come from files (a mounted Secret), never from the config itself. */

@@ -131,6 +131,16 @@ export class ProxyMetrics implements CacheObserver {
     this.perProject.set(project, counts);
   }
 
+  /** The bytes of small blobs held in memory (storage.memory), read at each scrape. */
+  watchMemoryCache(bytes: () => number): void {
+    new Gauge({
+      name: 'berth_memory_cache_bytes', help: 'Bytes of small blobs held in memory (storage.memory)', registers: [this.registry],
+      collect() {
+        this.set(bytes());
+      },
+    });
+  }
+
   /** The certificate served now (at start and after each reload). */
   tlsCertificate(notAfter: Date): void {
     this.tlsExpiry ??= new Gauge({ name: 'berth_tls_certificate_expiry_timestamp_seconds', help: 'When the certificate the HTTPS port serves expires (Unix time)', registers: [this.registry] });

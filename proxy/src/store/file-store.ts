@@ -12,6 +12,8 @@ import { checkRoom, MIN_FREE_BYTES, SpoolFile, SpooledWriter } from './spool.ts'
 import { readFileRange } from './read-buffers.ts';
 
 export interface FileBlobStoreOptions extends HotBlobsOptions {
+  /** The memory for small blobs, when the caller watches it; default: one made from the HotBlobsOptions. */
+  hot?: HotBlobs;
   /** This process's name among the replicas sharing the store; default: the host name (the pod's name). */
   replica?: string;
   /** Free bytes a download must leave on the store's file system; default MIN_FREE_BYTES. */
@@ -28,7 +30,7 @@ export class FileBlobStore implements BlobStore {
 
   constructor(root: string, opts: FileBlobStoreOptions = {}) {
     this.paths = storePaths(root, opts.replica ?? hostname());
-    this.hot = new HotBlobs(opts);
+    this.hot = opts.hot ?? new HotBlobs(opts);
     this.minFreeBytes = opts.minFreeBytes ?? MIN_FREE_BYTES;
   }
 

@@ -5,11 +5,17 @@
 import { Memo } from '../cache/memo.ts';
 
 export interface HotBlobsOptions {
-  /** Total bytes held (default 64 MiB); 0 turns the memory off. */
+  /** Total bytes held (default DEFAULT_HOT_BYTES); 0 turns the memory off. */
   hotBytes?: number;
   /** Blobs larger than this are always streamed from the file (default 16 MiB). */
   hotBlobMaxBytes?: number;
 }
+
+/**
+ * 32 MiB: what a node's burst of small layers and configs needs. Above that the memory buys little — a warm file read
+ * into the shared read buffers runs near nginx's sendfile from 16 clients up (bench/) — and it counts in every pod's RSS.
+ */
+export const DEFAULT_HOT_BYTES = 32 * 1024 * 1024;
 
 export class HotBlobs {
   private readonly memo: Memo<Buffer>;
@@ -18,7 +24,7 @@ export class HotBlobs {
   private readonly loading = new Map<string, Promise<Buffer>>();
 
   constructor(opts: HotBlobsOptions = {}) {
-    const total = opts.hotBytes ?? 64 * 1024 * 1024;
+    const total = opts.hotBytes ?? DEFAULT_HOT_BYTES;
     this.maxBlob = Math.min(opts.hotBlobMaxBytes ?? 16 * 1024 * 1024, total);
     this.memo = new Memo<Buffer>(total, (b) => b.byteLength);
   }
@@ -44,5 +50,10 @@ export class HotBlobs {
 
   delete(key: string): void {
     this.memo.delete(key);
+  }
+
+  /** Bytes held now. */
+  get bytes(): number {
+    return this.memo.weight;
   }
 }

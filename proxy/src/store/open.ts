@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type { StorageConfig } from '../config/index.ts';
 import type { BlobStore } from './blobstore.ts';
 import { FileBlobStore } from './file-store.ts';
+import { HotBlobs } from './hotblobs.ts';
+import { parseQuantity } from '../config/quantity.ts';
 import { storePaths } from './paths.ts';
 import { createS3Client } from './s3/client.ts';
 import { bucketKeys } from './s3/keys.ts';
@@ -15,6 +17,8 @@ export interface OpenedStore {
   store: BlobStore;
   /** Where the embedded index goes when there is no shared one. */
   indexFile: string;
+  /** Small blobs held in memory (`storage.memory`), watched by the metrics. */
+  hot: HotBlobs;
   /** What the log says the store is (no credentials): `volume /data`, `s3 http://…/bucket/prefix`. */
   description: string;
   close(): void;
@@ -33,12 +37,13 @@ export interface OpenStoreOptions {
  */
 export async function openStore(storage: StorageConfig, opts: OpenStoreOptions = {}): Promise<OpenedStore> {
   const replica = opts.replica ?? hostname();
+  const hot = new HotBlobs(storage.memory === undefined ? {} : { hotBytes: parseQuantity(storage.memory)! });
   if (!storage.s3) {
     const directory = storage.directory!;
     await mkdir(directory, { recursive: true });
-    const store = new FileBlobStore(directory, { replica });
+    const store = new FileBlobStore(directory, { replica, hot });
     await store.init();
-    return { store, indexFile: store.paths.indexFile, description: `volume ${directory}`, close: () => undefined };
+    return { store, hot, indexFile: store.paths.indexFile, description: `volume ${directory}`, close: () => undefined };
   }
   const s3 = storage.s3;
   const localDir = storage.directory ?? join(tmpdir(), 'berth');
@@ -46,7 +51,7 @@ export async function openStore(storage: StorageConfig, opts: OpenStoreOptions =
   const local = storePaths(localDir, replica);
   const client = await createS3Client(s3);
   const store = new S3BlobStore({
-    client, bucket: s3.bucket, keys: bucketKeys(s3.prefix ?? '', replica), local,
+    client, bucket: s3.bucket, keys: bucketKeys(s3.prefix ?? '', replica), local, hot,
     ...(opts.onError ? { sweeper: { onError: opts.onError } } : {}),
   });
   try {
@@ -56,5 +61,5 @@ export async function openStore(storage: StorageConfig, opts: OpenStoreOptions =
     throw err;
   }
   const where = `${s3.endpoint ?? `aws ${s3.region ?? 'us-east-1'}`}/${s3.bucket}/${store.keys.root}`;
-  return { store, indexFile: local.indexFile, description: `s3 ${where}`, close: () => store.close() };
+  return { store, hot, indexFile: local.indexFile, description: `s3 ${where}`, close: () => store.close() };
 }

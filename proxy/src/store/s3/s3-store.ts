@@ -23,6 +23,8 @@ const MAX_PARTS = 10_000;
 const DEFAULT_PART = 16 * MIB;
 
 export interface S3BlobStoreOptions extends HotBlobsOptions {
+  /** The memory for small blobs, when the caller watches it; default: one made from the HotBlobsOptions. */
+  hot?: HotBlobs;
   client: S3Client;
   bucket: string;
   keys: BucketKeys;
@@ -49,7 +51,7 @@ export class S3BlobStore implements BlobStore {
     this.bucket = opts.bucket;
     this.keys = opts.keys;
     this.local = opts.local;
-    this.hot = new HotBlobs(opts);
+    this.hot = opts.hot ?? new HotBlobs(opts);
     this.partSize = Math.max(opts.partSize ?? DEFAULT_PART, MIN_PART);
     this.minFreeBytes = opts.minFreeBytes ?? MIN_FREE_BYTES;
     this.sweeper = new UploadSweeper({ client: this.client, bucket: this.bucket, keys: this.keys, ...opts.sweeper });
