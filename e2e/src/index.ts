@@ -21,7 +21,8 @@ export { startFaultyUpstream, type Fault, type FaultRule, type FaultyUpstream, t
 export { pathKind, type PathKind } from './faults/path-kind.ts';
 export { exchange, type Exchange, type ExchangeOptions } from './faults/exchange.ts';
 export { startProxy, proxyCliCommand, type RunningProxy, type StartProxyOptions } from './proxy/proxy.ts';
-export { useCluster, type Cluster } from './cluster/index.ts';
+export { useCluster, releaseCluster, type Cluster } from './cluster/index.ts';
+export { kubeletPullSeconds } from './install/workloads.ts';
 export { createTestCa, type TestCa, type IssuedCertificate } from './tls/test-ca.ts';
 export { secretVolume, type SecretVolume } from './tls/secret-volume.ts';
 export { conformanceBinary, toolchainBinDir, toolchainVersions } from './testbed/toolchain.ts';

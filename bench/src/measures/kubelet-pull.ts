@@ -1,0 +1,92 @@
+// Measure 6 (opt-in, `--only kubelet`): the real node's kubelet pulls the 200 MB image directly from the upstream,
+// through a fresh Berth (cold) and through the same Berth again (warm), timed by the kubelet's own figure
+// ("Successfully pulled image … in X", the pod's Pulled event). It needs the local cluster with its real node: a
+// cluster already up is used as it is; one this measure had to start it stops again. Berth runs on the host, where
+// the node's containerd reaches it on loopback through certs.d/docker.io/hosts.toml, as Berth's node agent would
+// write it; whatever certs.d held for docker.io and the upstream before is put back afterwards.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { kubeletPullSeconds, releaseCluster, useCluster, waitFor, writeHostsToml, type Cluster } from '@berth/e2e';
+import { imageBytes, type SeededImage } from '../images/seeded-image.ts';
+import type { PeerFactory } from '../peers/peer.ts';
+import { median } from '../stats/percentile.ts';
+
+export interface KubeletPullFigures {
+  imageBytes: number;
+  runs: number;
+  /** Median seconds of each kind of pull, as the kubelet reported them. */
+  direct: number;
+  cold: number;
+  warm: number;
+}
+
+/** What a certs.d/<registry> folder held before the measure wrote it, to put back. */
+async function saveHostsDir(certsDir: string, registry: string): Promise<() => Promise<void>> {
+  const file = join(certsDir, registry, 'hosts.toml');
+  const before = await readFile(file, 'utf8').catch(() => undefined);
+  return async () => {
+    if (before === undefined) return rm(join(certsDir, registry), { recursive: true, force: true });
+    await mkdir(join(certsDir, registry), { recursive: true });
+    await writeFile(file, before);
+  };
+}
+
+/** One pull of `ref` by the kubelet, from nothing on the node: a pod that only has to get its image pulled. */
+async function kubeletPull(cluster: Cluster, namespace: string, ref: string): Promise<number> {
+  await cluster.realNode.removeImage(ref);
+  const name = `pull-${randomBytes(3).toString('hex')}`;
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace },
+    spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: ref, imagePullPolicy: 'IfNotPresent' }] },
+  };
+  await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(pod) });
+  try {
+    return await waitFor(() => kubeletPullSeconds(cluster, namespace, name), { what: `the kubelet's Pulled event of ${ref}`, timeoutMs: 300_000, intervalMs: 250 });
+  } finally {
+    await cluster.kubectl(['delete', 'pod', name, '-n', namespace, '--grace-period=0', '--wait=true']);
+    // its blobs go too: the next pull must transfer the layers again
+    await cluster.realNode.removeImage(ref);
+  }
+}
+
+export async function measureKubeletPull(
+  freshBerth: PeerFactory,
+  image: SeededImage,
+  upstream: { host: string },
+  runs: number,
+): Promise<KubeletPullFigures> {
+  const cluster = await useCluster();
+  const namespace = `bench-${randomBytes(3).toString('hex')}`;
+  const restore = [await saveHostsDir(cluster.realNode.certsDir, upstream.host), await saveHostsDir(cluster.realNode.certsDir, 'docker.io')];
+  const times = { direct: [] as number[], cold: [] as number[], warm: [] as number[] };
+  try {
+    await cluster.realNodeNamespace(namespace);
+    await cluster.realNode.allowPlainHttp(upstream.host);
+    for (let i = 0; i < runs; i++) {
+      times.direct.push(await kubeletPull(cluster, namespace, `${upstream.host}/${image.repo}:${image.tag}`));
+      const berth = await freshBerth();
+      try {
+        // the mirror only: a closed local port as the server, so a pull that misses Berth fails instead of leaving
+        await writeHostsToml(cluster.realNode.certsDir, 'docker.io', [{ url: berth.url }], 'http://127.0.0.1:1');
+        times.cold.push(await kubeletPull(cluster, namespace, `docker.io/${image.repo}:${image.tag}`));
+        times.warm.push(await kubeletPull(cluster, namespace, `docker.io/${image.repo}:${image.tag}`));
+      } finally {
+        await berth.stop();
+      }
+    }
+  } finally {
+    for (const put of restore) await put();
+    await cluster.kubectl(['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']).catch(() => undefined);
+    await releaseCluster();
+  }
+  return {
+    imageBytes: imageBytes(image),
+    runs,
+    direct: median(times.direct),
+    cold: median(times.cold),
+    warm: median(times.warm),
+  };
+}
