@@ -114,17 +114,12 @@ function warmLayers(images: BenchImages): SeededImage[] {
 async function startWarmPeer(name: CachePeerName, upstream: Registry, images: BenchImages): Promise<Peer> {
   if (name === 'berth') return startBerth({ upstreamUrl: upstream.url });
   if (name === 'distribution') return startDistributionProxy(upstream.url);
-  const small = seeded(images.small);
-  const blobs = (image: SeededImage): StaticFile[] =>
-    image.blobs.map((b) => ({ urlPath: `/v2/${image.repo}/blobs/${b.digest}`, sourcePath: upstream.blobDataPath(b.digest) }));
-  return startNginx({
-    manifestMediaType: small.manifestMediaType,
-    files: [
-      { urlPath: `/v2/${small.repo}/manifests/${small.tag}`, content: small.manifestBytes },
-      { urlPath: `/v2/${small.repo}/manifests/${small.manifestDigest}`, content: small.manifestBytes },
-      ...warmLayers(images).flatMap(blobs),
-    ],
-  });
+  const files = (image: SeededImage): StaticFile[] => [
+    { urlPath: `/v2/${image.repo}/manifests/${image.tag}`, content: image.manifestBytes },
+    { urlPath: `/v2/${image.repo}/manifests/${image.manifestDigest}`, content: image.manifestBytes },
+    ...image.blobs.map((b) => ({ urlPath: `/v2/${image.repo}/blobs/${b.digest}`, sourcePath: upstream.blobDataPath(b.digest) })),
+  ];
+  return startNginx({ manifestMediaType: seeded(images.small).manifestMediaType, files: warmLayers(images).flatMap(files) });
 }
 
 async function warmLoads(name: CachePeerName, upstream: Registry, images: BenchImages, opts: BenchOptions, results: BenchResults, log: Log): Promise<void> {

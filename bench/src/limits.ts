@@ -1,7 +1,8 @@
 // "What limits this figure", read off the load figures measured while it ran (procfs/load-watch.ts) rather than
 // guessed: one thread of the server at a full core (a Node server's JavaScript thread), every core of the machine
-// busy (then who used them), the server waiting on the disk, or none of these — the loopback's copies and the
-// clients' round trips.
+// busy (then who used them: the server, the clients, the kernel's softirqs carrying loopback packets, and "other" —
+// the bench itself and anyone else's work on a shared machine), the server waiting on the disk, or none of these —
+// the loopback's copies and the clients' round trips.
 import type { LoadFigures } from './procfs/load-watch.ts';
 
 /** A core this busy counts as saturated: the kernel's tick accounting and a shared machine blur the last few %. */
@@ -10,10 +11,10 @@ const SATURATED = 0.9;
 const cores = (n: number) => n.toFixed(2);
 
 export function limitOf(load: LoadFigures, server: string, clients: string): string {
-  const other = Math.max(0, load.machineCores - (load.serverCores ?? 0) - load.clientCores);
+  const other = Math.max(0, load.machineCores - (load.serverCores ?? 0) - load.clientCores - load.softirqCores);
   const machine = load.serverCores === undefined
-    ? `${clients} ${cores(load.clientCores)}, the rest ${cores(load.machineCores - load.clientCores)}`
-    : `${server} ${cores(load.serverCores)}, ${clients} ${cores(load.clientCores)}, other ${cores(other)}`;
+    ? `${clients} ${cores(load.clientCores)}, softirq ${cores(load.softirqCores)}, the rest ${cores(Math.max(0, load.machineCores - load.clientCores - load.softirqCores))}`
+    : `${server} ${cores(load.serverCores)}, ${clients} ${cores(load.clientCores)}, softirq ${cores(load.softirqCores)}, other ${cores(other)}`;
   if (load.busiestThreadCores !== undefined && load.busiestThreadCores >= SATURATED) {
     return `CPU: one ${server} thread at ${cores(load.busiestThreadCores)} core`;
   }

@@ -1,6 +1,7 @@
 // What a load cost, measured while it ran: CPU of the server's processes (and of its busiest thread, since one
 // JavaScript thread at 100% is where a Node server stops), CPU of the load's clients (wrk, curl: children of this
-// process, counted once reaped), CPU of the whole machine (the rest is other work on a shared machine), reads that
+// process, counted once reaped), CPU of the whole machine (its softirq share is the loopback's packet work; the rest
+// is the bench itself and other work on a shared machine), reads that
 // went to the disk, and the server's peak RSS. The report turns these into "what limits this figure".
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -29,6 +30,8 @@ export interface LoadFigures {
   machineCores: number;
   /** Average cores idle waiting for I/O. */
   iowaitCores: number;
+  /** Average cores in interrupts and softirqs (the loopback's packet work), part of machineCores. */
+  softirqCores: number;
 }
 
 const selfStat = async () => parseReapedChildrenTicks(await readFile('/proc/self/stat', 'utf8'));
@@ -75,6 +78,7 @@ export async function watchLoad<T>(serverPid: number | undefined, load: () => Pr
     clientCores: cores((await selfStat()) - before.children),
     machineCores: cores(machine.busy - before.machine.busy),
     iowaitCores: cores(machine.iowait - before.machine.iowait),
+    softirqCores: cores(machine.softirq - before.machine.softirq),
   };
   if (tree.length > 0) {
     const threads = await threadTicks(tree);

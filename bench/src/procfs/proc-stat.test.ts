@@ -15,7 +15,7 @@ describe('proc-stat', () => {
 
   it('counts idle and iowait out of the busy ticks of /proc/stat', () => {
     const text = 'cpu  100 5 50 1000 20 3 2 1 0 0\ncpu0 50 2 25 500 10 1 1 0 0 0\n';
-    assert.deepEqual(parseMachineStat(text), { busy: 161, iowait: 20, total: 1181 });
+    assert.deepEqual(parseMachineStat(text), { busy: 161, iowait: 20, softirq: 5, total: 1181 });
   });
 
   it('reads read_bytes of /proc/<pid>/io', () => {

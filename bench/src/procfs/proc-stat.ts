@@ -37,6 +37,11 @@ export interface MachineTicks {
   busy: number;
   /** Ticks the CPUs waited on I/O with nothing to run. */
   iowait: number;
+  /**
+   * Ticks in interrupts and softirqs, part of `busy`: with IRQ time accounting the kernel bills the loopback's
+   * packet processing here, not to the processes that sent or received the bytes.
+   */
+  softirq: number;
   total: number;
 }
 
@@ -48,7 +53,7 @@ export function parseMachineStat(text: string): MachineTicks {
   const total = values.reduce((sum, v) => sum + v, 0);
   const idle = values[3] ?? 0;
   const iowait = values[4] ?? 0;
-  return { busy: total - idle - iowait, iowait, total };
+  return { busy: total - idle - iowait, iowait, softirq: (values[5] ?? 0) + (values[6] ?? 0), total };
 }
 
 /** read_bytes of /proc/<pid>/io: what the process made the kernel fetch from storage (page-cache hits are free). */
