@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { limitOf } from './limits.ts';
 import type { LoadFigures } from './procfs/load-watch.ts';
 
-const idle: LoadFigures = { seconds: 5, cpus: 2, serverCores: 0.3, busiestThreadCores: 0.25, diskReadBytes: 0, peakRssBytes: 1, clientCores: 0.2, machineCores: 0.6, iowaitCores: 0, softirqCores: 0.05 };
+const idle: LoadFigures = { seconds: 5, cpus: 2, serverCores: 0.3, busiestThreadCores: 0.25, diskReadBytes: 0, peakRssBytes: 1, clientCores: 0.2, machineCores: 0.6, iowaitCores: 0, softirqCores: 0.05, benchCores: 0.01 };
 
 describe('limitOf', () => {
   it("names a server thread at a full core first: Node's JavaScript thread", () => {
@@ -12,7 +12,7 @@ describe('limitOf', () => {
   it('names every core busy, and who used them', () => {
     assert.equal(
       limitOf({ ...idle, serverCores: 1.2, busiestThreadCores: 0.6, clientCores: 0.6, machineCores: 1.9 }, 'nginx', 'wrk'),
-      'CPU: all 2 cores busy (nginx 1.20, wrk 0.60, softirq 0.05, other 0.05)',
+      'CPU: all 2 cores busy (nginx 1.20, wrk 0.60, softirq 0.05, bench 0.01, other 0.04)',
     );
   });
 
@@ -21,11 +21,11 @@ describe('limitOf', () => {
   });
 
   it('says when nothing measured was saturated', () => {
-    assert.equal(limitOf(idle, 'Berth', 'wrk'), 'no CPU saturated (Berth 0.30, wrk 0.20, softirq 0.05, other 0.05): loopback and round trips');
+    assert.equal(limitOf(idle, 'Berth', 'wrk'), 'no CPU saturated (Berth 0.30, wrk 0.20, softirq 0.05, bench 0.01, other 0.04): loopback and round trips');
   });
 
-  it('reads the clients and the rest of the machine for a server the bench did not start', () => {
+  it('splits the machine without a server share when the bench did not start the server', () => {
     const { serverCores: _s, busiestThreadCores: _b, diskReadBytes: _d, peakRssBytes: _p, ...noServer } = idle;
-    assert.equal(limitOf(noServer, 'upstream', 'skopeo'), 'no CPU saturated (skopeo 0.20, softirq 0.05, the rest 0.35): loopback and round trips');
+    assert.equal(limitOf(noServer, 'upstream', 'skopeo'), 'no CPU saturated (skopeo 0.20, softirq 0.05, bench 0.01, other 0.34): loopback and round trips');
   });
 });

@@ -16,6 +16,7 @@ const load = (more: Partial<LoadFigures> = {}): LoadFigures => ({
   machineCores: 1,
   iowaitCores: 0,
   softirqCores: 0.05,
+  benchCores: 0.02,
   ...more,
 });
 const blob = (megabytesPerSecond: number, more: Partial<LoadFigures> = {}) => ({ megabytesPerSecond, load: load(more) });
@@ -87,8 +88,8 @@ describe('report', () => {
   it('says beside each table what limited each load, from the measured CPU', () => {
     const md = renderReport(results);
     assert.match(md, /\| Berth \| 16 \| CPU: one Berth thread at 0.98 core \| 1.05 \(0.98\) \| 0.30 \| 0.00 \| 100 \|/);
-    assert.match(md, /\| nginx \| 16 \| CPU: all 2 cores busy \(nginx 1.30, wrk 0.60, softirq 0.05, other 0.00\) \|/);
-    assert.match(md, /\| cold \| no CPU saturated \(Berth 0.50, curl 0.30, softirq 0.05, other 0.15\): loopback and round trips \|/);
+    assert.match(md, /\| nginx \| 16 \| CPU: all 2 cores busy \(nginx 1.30, wrk 0.60, softirq 0.05, bench 0.02, other 0.00\) \|/);
+    assert.match(md, /\| cold \| no CPU saturated \(Berth 0.50, curl 0.30, softirq 0.05, bench 0.02, other 0.13\): loopback and round trips \|/);
   });
 
   it('puts the manifest, cold pull and concurrent pull figures in the report', () => {

@@ -134,8 +134,8 @@ export function renderReport(r: BenchResults): string {
   parts.push(
     'Every "what limits it" table is read from the kernel while the load ran: CPU cores used by the server\'s processes ' +
       '(and by its busiest thread — one JavaScript thread at a full core is where a Node server stops), by the clients ' +
-      '(wrk, curl, skopeo, containerd), by the kernel\'s softirqs (the loopback\'s packet work), and "other": the ' +
-      'bench itself and whatever else ran on the shared machine; the server\'s reads from disk (page-cache hits are ' +
+      '(wrk, curl, skopeo, containerd), by the kernel\'s softirqs (the loopback\'s packet work), by the bench process, ' +
+      'and "other": whatever else ran on the shared machine; the server\'s reads from disk (page-cache hits are ' +
       'free), and the sum of its processes\' VmRSS sampled every 100 ms.',
   );
 

@@ -1,7 +1,7 @@
 // What a load cost, measured while it ran: CPU of the server's processes (and of its busiest thread, since one
 // JavaScript thread at 100% is where a Node server stops), CPU of the load's clients (wrk, curl: children of this
-// process, counted once reaped), CPU of the whole machine (its softirq share is the loopback's packet work; the rest
-// is the bench itself and other work on a shared machine), reads that
+// process, counted once reaped), CPU of the bench itself, CPU of the whole machine (its softirq share is the
+// loopback's packet work; what no one of these used is other work on a shared machine), reads that
 // went to the disk, and the server's peak RSS. The report turns these into "what limits this figure".
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -32,6 +32,8 @@ export interface LoadFigures {
   iowaitCores: number;
   /** Average cores in interrupts and softirqs (the loopback's packet work), part of machineCores. */
   softirqCores: number;
+  /** Average cores of the bench process itself (its sampling, its fetches), part of machineCores. */
+  benchCores: number;
 }
 
 const selfStat = async () => parseReapedChildrenTicks(await readFile('/proc/self/stat', 'utf8'));
@@ -47,6 +49,7 @@ const cpuTicks = async (pids: readonly number[]) =>
 export async function watchLoad<T>(serverPid: number | undefined, load: () => Promise<T>): Promise<{ result: T; load: LoadFigures }> {
   const tree = serverPid === undefined ? [] : await processTree(serverPid);
   const before = {
+    bench: process.cpuUsage(),
     children: await selfStat(),
     machine: await machineStat(),
     server: await cpuTicks(tree),
@@ -71,6 +74,7 @@ export async function watchLoad<T>(serverPid: number | undefined, load: () => Pr
   }
   const seconds = (performance.now() - started) / 1000;
   const machine = await machineStat();
+  const bench = process.cpuUsage(before.bench);
   const cores = (ticks: number) => ticks / TICKS_PER_SECOND / seconds;
   const figures: LoadFigures = {
     seconds,
@@ -79,6 +83,7 @@ export async function watchLoad<T>(serverPid: number | undefined, load: () => Pr
     machineCores: cores(machine.busy - before.machine.busy),
     iowaitCores: cores(machine.iowait - before.machine.iowait),
     softirqCores: cores(machine.softirq - before.machine.softirq),
+    benchCores: (bench.user + bench.system) / 1e6 / seconds,
   };
   if (tree.length > 0) {
     const threads = await threadTicks(tree);
