@@ -1,7 +1,7 @@
 // The real test bed, as helpers for the mocha suites: upstream registries, test images, containerd, the proxy.
 // Everything started here is stopped after the test run even when a test fails (see testbed/cleanup.ts).
 export { stopAll } from './testbed/cleanup.ts';
-export { freePort } from './testbed/ports.ts';
+export { freePort, portOpen } from './testbed/ports.ts';
 export { tempDir, type TempDir } from './testbed/temp.ts';
 export { mountTmpfs, type Tmpfs } from './testbed/tmpfs.ts';
 export { waitFor, httpAnswers, type WaitOptions } from './testbed/wait.ts';

@@ -1,16 +1,23 @@
-// Measure 6 (opt-in, `--only kubelet`): the real node's kubelet pulls the 200 MB image directly from the upstream,
-// through a fresh Berth (cold) and through the same Berth again (warm), timed by the kubelet's own figure
-// ("Successfully pulled image … in X", the pod's Pulled event). It needs the local cluster with its real node: a
-// cluster already up is used as it is; one this measure had to start it stops again. Berth runs on the host, where
-// the node's containerd reaches it on loopback through certs.d/docker.io/hosts.toml, as Berth's node agent would
-// write it; whatever certs.d held for docker.io and the upstream before is put back afterwards.
+// Measure 6: the real node's kubelet pulls the 200 MB image directly from the upstream, through a fresh Berth (cold)
+// and through the same Berth again (warm), timed by the kubelet's own figure ("Successfully pulled image … in X",
+// the pod's Pulled event). It needs the local cluster with its real node, one per machine: when none runs, the
+// measure takes the machine-wide lock, starts the cluster, and stops it and lets the lock go when done; a real node
+// already running (its starter holds the lock) is used as it is. Berth runs on the host, where the node's containerd
+// reaches it on loopback through certs.d/docker.io/hosts.toml, as Berth's node agent would write it; whatever
+// certs.d held for docker.io and the upstream before is put back afterwards.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { kubeletPullSeconds, releaseCluster, useCluster, waitFor, writeHostsToml, type Cluster } from '@berth/e2e';
+import { kubeletPullSeconds, portOpen, releaseCluster, useCluster, waitFor, writeHostsToml, type Cluster } from '@berth/e2e';
 import { imageBytes, type SeededImage } from '../images/seeded-image.ts';
+import { DEFAULT_MACHINE_LOCK, holdMachineLock } from '../machine-lock.ts';
 import type { PeerFactory } from '../peers/peer.ts';
 import { median } from '../stats/percentile.ts';
+
+/** The kubelet's port: open when a real node runs on this machine. */
+const KUBELET_PORT = 10250;
+/** Another engineer's e2e run may hold the cluster for several minutes. */
+const LOCK_WAIT_SECONDS = 900;
 
 export interface KubeletPullFigures {
   imageBytes: number;
@@ -57,7 +64,17 @@ export async function measureKubeletPull(
   image: SeededImage,
   upstream: { host: string },
   runs: number,
+  lockFile: string = DEFAULT_MACHINE_LOCK,
 ): Promise<KubeletPullFigures> {
+  const lock = (await portOpen(KUBELET_PORT)) ? undefined : await holdMachineLock(lockFile, LOCK_WAIT_SECONDS);
+  try {
+    return await pullThroughCluster(freshBerth, image, upstream, runs);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function pullThroughCluster(freshBerth: PeerFactory, image: SeededImage, upstream: { host: string }, runs: number): Promise<KubeletPullFigures> {
   const cluster = await useCluster();
   const namespace = `bench-${randomBytes(3).toString('hex')}`;
   const restore = [await saveHostsDir(cluster.realNode.certsDir, upstream.host), await saveHostsDir(cluster.realNode.certsDir, 'docker.io')];
