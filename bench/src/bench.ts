@@ -2,7 +2,7 @@
 // that fails on one peer is recorded in `failures` and the run goes on, so one broken peer does not hide the others.
 import { startRegistry, type Registry } from '@berth/e2e';
 import { fullSizes, quickSizes, seedUpstream, type BenchImages, type ImageName } from './images/seed.ts';
-import { layer, type SeededImage } from './images/seeded-image.ts';
+import { imageBytes, layer, type SeededImage } from './images/seeded-image.ts';
 import { measureColdPull } from './measures/cold-pull.ts';
 import { measureConcurrentPulls } from './measures/concurrent-pulls.ts';
 import { measureKubeletPull } from './measures/kubelet-pull.ts';
@@ -89,8 +89,9 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
       });
     }
     if (opts.measures.includes('kubelet')) {
-      await attempt('the real node\'s kubelet pulling the 200 MB image: direct, through berth cold and warm', async () => {
-        results.kubeletPull = await measureKubeletPull(berth, seeded(images.big), upstream, opts.runs);
+      const big = seeded(images.big);
+      await attempt(`the real node's kubelet pulling the ${mb(imageBytes(big))} image: direct, through berth cold and warm`, async () => {
+        results.kubeletPull = await measureKubeletPull(berth, big, upstream, opts.runs);
       });
     }
   } finally {
