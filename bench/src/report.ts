@@ -108,7 +108,7 @@ function concurrentSection(r: BenchResults): string[] {
 
 function kubeletSection(r: BenchResults): string[] {
   const k = r.kubeletPull;
-  const title = '### The real node\'s kubelet pulling the 200 MB image, seconds ("Successfully pulled … in X")';
+  const title = `### The real node's kubelet pulling the ${k ? layerName(k.imageBytes) : '200 MB'} image, seconds ("Successfully pulled … in X")`;
   if (!k) {
     return [title, 'Not measured in this run (a quick run leaves it out unless `--only kubelet`; a failure is listed below).'];
   }
