@@ -1,25 +1,28 @@
-// One bench run: seeds the upstream, then runs each measure against each peer, collecting figures. A measure that
-// fails on one peer is recorded in `failures` and the run goes on, so one broken peer does not hide the others.
-import { startRegistry } from '@berth/e2e';
-import { fullSizes, seedUpstream, type BenchImages, type ImageName, type ImageSizes } from './images/seed.ts';
-import { layer, type SeededImage } from './images/seeded-image.ts';
+// One bench run: seeds the upstream once, then runs each measure against each peer, collecting figures. A measure
+// that fails on one peer is recorded in `failures` and the run goes on, so one broken peer does not hide the others.
+import { startRegistry, type Registry } from '@berth/e2e';
+import { fullSizes, quickSizes, seedUpstream, type BenchImages, type ImageName } from './images/seed.ts';
+import { imageBytes, layer, type SeededImage } from './images/seeded-image.ts';
 import { measureColdPull } from './measures/cold-pull.ts';
 import { measureConcurrentPulls } from './measures/concurrent-pulls.ts';
-import { measurePeakRss } from './measures/peak-rss.ts';
+import { measureKubeletPull } from './measures/kubelet-pull.ts';
 import { measureWarmBlob } from './measures/warm-blob.ts';
 import { measureWarmManifest } from './measures/warm-manifest.ts';
 import { warmUp } from './measures/warm-up.ts';
 import { machineInfo } from './machine.ts';
-import type { BenchOptions } from './options.ts';
+import { QUICK_NOTE, type BenchOptions } from './options.ts';
 import { startBerth } from './peers/berth.ts';
-import { startDistributionProxy } from './peers/distribution.ts';
-import { startNginx } from './peers/nginx.ts';
+import { registryPid, startDistributionProxy } from './peers/distribution.ts';
+import { startNginx, type StaticFile } from './peers/nginx.ts';
 import type { Peer, PeerFactory } from './peers/peer.ts';
-import type { BenchResults, CachePeerName, PullPeerName } from './results.ts';
-
-const quickSizes: ImageSizes = { smallLayer: 10e6, bigLayers: [5e6, 5e6, 5e6, 5e6], hugeLayer: 200e6 };
+import type { BenchResults, CachePeerName, PullPeerName, WarmBlobFigures } from './results.ts';
 
 export type Log = (line: string) => void;
+
+/** Berth's hot-memory cache keeps blobs up to this size (proxy/src/store/hotblobs.ts): a layer this small is its own row. */
+const HOT_MEMORY_MAX_BLOB = 16 * 1024 * 1024;
+
+const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
 
 export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResults> {
   const started = performance.now();
@@ -27,11 +30,12 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     date: new Date().toISOString(),
     machine: machineInfo(),
     quick: opts.quick,
+    ...(opts.quick ? { quickNote: QUICK_NOTE } : {}),
     seconds: 0,
-    warmBlob: {},
+    loadSeconds: opts.loadSeconds,
+    warmBlob: [],
     manifest: {},
     coldPull: {},
-    concurrentPulls: {},
     failures: [],
   };
   const attempt = async (what: string, fn: () => Promise<void>) => {
@@ -48,41 +52,46 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
   log('upstream registry and images');
   const upstream = await startRegistry();
   try {
+    const wants = (...measures: BenchOptions['measures']) => measures.some((m) => opts.measures.includes(m));
     const wanted: ImageName[] = [];
-    if (opts.measures.includes('warm-blob') || opts.measures.includes('manifest')) wanted.push('small', 'multi');
-    if (opts.measures.includes('cold-pull') || opts.measures.includes('concurrent')) wanted.push('big');
-    if (opts.measures.includes('rss')) wanted.push('huge');
+    if (wants('warm-blob', 'manifest')) wanted.push('small', 'multi');
+    if (wants('warm-blob', 'concurrent')) wanted.push('layers');
+    if (wants('cold-pull', 'kubelet')) wanted.push('big');
     const images = await seedUpstream(upstream, opts.quick ? quickSizes : fullSizes, wanted);
-    const big = () => seeded(images.big);
-    const direct: Peer = { name: 'direct', url: upstream.url, host: upstream.host, stop: async () => {} };
+    const direct: Peer = { name: 'direct', url: upstream.url, host: upstream.host, pid: await registryPid(upstream), stop: async () => {} };
+    const berth: PeerFactory = () => startBerth({ upstreamUrl: upstream.url });
     const factories: Partial<Record<PullPeerName, PeerFactory>> = { direct: async () => direct };
-    if (opts.peers.includes('berth')) factories.berth = () => startBerth({ upstreamUrl: upstream.url });
+    if (opts.peers.includes('berth')) factories.berth = berth;
     if (opts.peers.includes('distribution')) factories.distribution = () => startDistributionProxy(upstream.url);
 
-    if (opts.measures.includes('warm-blob') || opts.measures.includes('manifest')) {
+    if (wants('warm-blob', 'manifest')) {
+      if (opts.measures.includes('warm-blob')) {
+        results.warmBlob = warmLayers(images).map((image) => {
+          const bytes = layer(image).size;
+          return { layerBytes: bytes, hotMemory: bytes <= HOT_MEMORY_MAX_BLOB, peers: {} };
+        });
+      }
       for (const name of opts.peers) {
-        await attempt(`warm loads on ${name}`, () => warmLoads(name, upstream.url, images, opts, results, log));
+        await attempt(`warm loads on ${name}`, () => warmLoads(name, upstream, images, opts, results, log));
       }
     }
     if (opts.measures.includes('cold-pull')) {
       for (const [name, fresh] of Object.entries(factories) as [PullPeerName, PeerFactory][]) {
         await attempt(`cold pull through ${name}`, async () => {
-          results.coldPull[name] = await measureColdPull(fresh, big(), opts.runs);
+          results.coldPull[name] = await measureColdPull(fresh, seeded(images.big), opts.runs);
         });
       }
     }
-    if (opts.measures.includes('concurrent')) {
-      for (const [name, fresh] of Object.entries(factories) as [PullPeerName, PeerFactory][]) {
-        await attempt(`concurrent cold pulls through ${name}`, async () => {
-          results.concurrentPulls[name] = await measureConcurrentPulls(fresh, big(), upstream);
-        });
-      }
+    if (opts.measures.includes('concurrent') && opts.peers.includes('berth')) {
+      const largest = seeded(images.layers?.at(-1));
+      await attempt(`${opts.concurrentPulls} concurrent pulls of a ${mb(layer(largest).size)} layer through berth, cold then warm`, async () => {
+        results.concurrentPulls = await measureConcurrentPulls(berth, largest, upstream, opts.concurrentPulls);
+      });
     }
-    if (opts.measures.includes('rss') && factories.berth) {
-      const fresh = factories.berth;
-      const huge = seeded(images.huge);
-      await attempt(`peak RSS of berth streaming ${Math.round(layer(huge).size / 1e6)} MB to many clients`, async () => {
-        results.peakRss = await measurePeakRss(fresh, huge, opts.rssSeconds);
+    if (opts.measures.includes('kubelet')) {
+      const big = seeded(images.big);
+      await attempt(`the real node's kubelet pulling the ${mb(imageBytes(big))} image: direct, through berth cold and warm`, async () => {
+        results.kubeletPull = await measureKubeletPull(berth, big, upstream, opts.runs);
       });
     }
   } finally {
@@ -97,48 +106,43 @@ function seeded(image: SeededImage | undefined): SeededImage {
   return image;
 }
 
-async function startWarmPeer(name: CachePeerName, upstreamUrl: string, images: BenchImages): Promise<Peer> {
-  if (name === 'berth') return startBerth({ upstreamUrl });
-  if (name === 'distribution') return startDistributionProxy(upstreamUrl);
-  const small = seeded(images.small);
-  return startNginx({
-    manifestMediaType: small.manifestMediaType,
-    files: [
-      { urlPath: `/v2/${small.repo}/manifests/${small.tag}`, content: small.manifestBytes },
-      { urlPath: `/v2/${small.repo}/manifests/${small.manifestDigest}`, content: small.manifestBytes },
-      ...(await Promise.all(
-        small.blobs.map(async (b) => ({
-          urlPath: `/v2/${small.repo}/blobs/${b.digest}`,
-          content: new Uint8Array(await (await fetch(`${upstreamUrl}/v2/${small.repo}/blobs/${b.digest}`)).arrayBuffer()),
-        })),
-      )),
-    ],
-  });
+/** The warm blob loads' layers, smallest first: the hot-memory one, then the 100 MB and 1 GB ones. */
+function warmLayers(images: BenchImages): SeededImage[] {
+  return [seeded(images.small), ...(images.layers ?? [])];
 }
 
-async function warmLoads(
-  name: CachePeerName,
-  upstreamUrl: string,
-  images: BenchImages,
-  opts: BenchOptions,
-  results: BenchResults,
-  log: Log,
-): Promise<void> {
-  const peer = await startWarmPeer(name, upstreamUrl, images);
+/** nginx serves the same bytes from files: the manifests written out, each blob linked from the upstream's storage. */
+async function startWarmPeer(name: CachePeerName, upstream: Registry, images: BenchImages): Promise<Peer> {
+  if (name === 'berth') return startBerth({ upstreamUrl: upstream.url });
+  if (name === 'distribution') return startDistributionProxy(upstream.url);
+  const files = (image: SeededImage): StaticFile[] => [
+    { urlPath: `/v2/${image.repo}/manifests/${image.tag}`, content: image.manifestBytes },
+    { urlPath: `/v2/${image.repo}/manifests/${image.manifestDigest}`, content: image.manifestBytes },
+    ...image.blobs.map((b) => ({ urlPath: `/v2/${image.repo}/blobs/${b.digest}`, sourcePath: upstream.blobDataPath(b.digest) })),
+  ];
+  return startNginx({ manifestMediaType: seeded(images.small).manifestMediaType, files: warmLayers(images).flatMap(files) });
+}
+
+async function warmLoads(name: CachePeerName, upstream: Registry, images: BenchImages, opts: BenchOptions, results: BenchResults, log: Log): Promise<void> {
+  const peer = await startWarmPeer(name, upstream, images);
   try {
     const small = seeded(images.small);
     await warmUp(peer, small);
     if (name !== 'nginx') await warmUp(peer, seeded(images.multi));
     if (opts.measures.includes('warm-blob')) {
-      const figures = await measureWarmBlob(peer, small, opts.loadSeconds);
-      results.warmBlob[name] = Object.fromEntries(Object.entries(figures).map(([c, s]) => [c, s.megabytesPerSecond]));
-      log(`  blob MB/s: ${Object.entries(results.warmBlob[name]).map(([c, v]) => `${c}→${Math.round(v)}`).join(' ')}`);
+      for (const [i, image] of warmLayers(images).entries()) {
+        if (image !== small) await warmUp(peer, image);
+        const figures = (results.warmBlob[i] as WarmBlobFigures).peers;
+        figures[name] = await measureWarmBlob(peer, image, opts.loadSeconds, opts.blobClients);
+        const shown = Object.entries(figures[name]).map(([c, f]) => `${c}→${Math.round(f.megabytesPerSecond)}`);
+        log(`  ${mb(layer(image).size)} blob MB/s: ${shown.join(' ')}`);
+      }
     }
     if (opts.measures.includes('manifest')) {
       const { tag, digest } = await measureWarmManifest(peer, small, opts.loadSeconds);
-      const pick = (s: typeof tag) => ({ requestsPerSecond: s.requestsPerSecond, p50Ms: s.p50Ms, p99Ms: s.p99Ms });
+      const pick = (m: typeof tag) => ({ requestsPerSecond: m.summary.requestsPerSecond, p50Ms: m.summary.p50Ms, p99Ms: m.summary.p99Ms, load: m.load });
       results.manifest[name] = { tag: pick(tag), digest: pick(digest) };
-      log(`  manifest req/s: tag ${Math.round(tag.requestsPerSecond)}, digest ${Math.round(digest.requestsPerSecond)}`);
+      log(`  manifest req/s: tag ${Math.round(tag.summary.requestsPerSecond)}, digest ${Math.round(digest.summary.requestsPerSecond)}`);
     }
   } finally {
     await peer.stop();

@@ -1,23 +1,62 @@
 import assert from 'node:assert/strict';
+import type { LoadFigures } from './procfs/load-watch.ts';
 import { formatNumber, formatRatio, renderReport, table } from './report.ts';
 import type { BenchResults } from './results.ts';
+import { checkTargets } from './targets.ts';
+
+const MiB = 1024 * 1024;
+const load = (more: Partial<LoadFigures> = {}): LoadFigures => ({
+  seconds: 5,
+  cpus: 2,
+  serverCores: 0.5,
+  busiestThreadCores: 0.4,
+  diskReadBytes: 0,
+  peakRssBytes: 100 * MiB,
+  clientCores: 0.3,
+  machineCores: 1,
+  iowaitCores: 0,
+  softirqCores: 0.05,
+  benchCores: 0.02,
+  ...more,
+});
+const blob = (megabytesPerSecond: number, more: Partial<LoadFigures> = {}) => ({ megabytesPerSecond, load: load(more) });
 
 const results: BenchResults = {
   date: '2026-11-23T00:00:00.000Z',
   machine: { cpus: 2, cpuModel: 'Test CPU', memoryGiB: 24, kernel: '6.1.0', node: 'v24.0.0' },
   quick: false,
   seconds: 321,
-  warmBlob: { berth: { '1': 900, '16': 1600 }, distribution: { '1': 800, '16': 1000 }, nginx: { '1': 1000, '16': 2000 } },
+  loadSeconds: 5,
+  warmBlob: [
+    { layerBytes: 10e6, hotMemory: true, peers: { berth: { '16': blob(3000) }, nginx: { '16': blob(2500) } } },
+    {
+      layerBytes: 100e6,
+      hotMemory: false,
+      peers: {
+        berth: { '16': blob(700, { serverCores: 1.05, busiestThreadCores: 0.98 }), '64': blob(650) },
+        distribution: { '16': blob(1100), '64': blob(1000) },
+        nginx: { '16': blob(1400, { serverCores: 1.3, machineCores: 1.95, clientCores: 0.6 }), '64': blob(1300) },
+      },
+    },
+    {
+      layerBytes: 1e9,
+      hotMemory: false,
+      peers: {
+        berth: { '16': blob(1200, { peakRssBytes: 140 * MiB }), '64': blob(1100, { peakRssBytes: 180 * MiB }) },
+        distribution: { '16': blob(1000), '64': blob(1000) },
+        nginx: { '16': blob(1400), '64': blob(1300) },
+      },
+    },
+  ],
   manifest: {
-    berth: { tag: { requestsPerSecond: 9000, p50Ms: 3, p99Ms: 8 }, digest: { requestsPerSecond: 10000, p50Ms: 2, p99Ms: 12 } },
+    berth: { tag: { requestsPerSecond: 9000, p50Ms: 3, p99Ms: 8, load: load() }, digest: { requestsPerSecond: 10000, p50Ms: 2, p99Ms: 12 } },
     nginx: { tag: { requestsPerSecond: 30000, p50Ms: 1, p99Ms: 2 }, digest: { requestsPerSecond: 30000, p50Ms: 1, p99Ms: 2 } },
   },
-  coldPull: { direct: { skopeo: 2, containerd: 4 }, berth: { skopeo: 2.1, containerd: 5 } },
-  concurrentPulls: {
-    berth: { seconds: 10, pulls: 20, failedPulls: 0, bytes: 200e6, blobGets: 5, maxFetchesPerBlob: 1 },
-    distribution: { seconds: 20, pulls: 20, failedPulls: 2, firstError: 'skopeo exit code 1', bytes: 2000e6, blobGets: 50, maxFetchesPerBlob: 10 },
+  coldPull: {
+    direct: { skopeo: { seconds: 2, load: load() }, containerd: { seconds: 4, load: load() } },
+    berth: { skopeo: { seconds: 2.1, load: load() }, containerd: { seconds: 5, load: load() } },
   },
-  peakRss: { clients: 50, completeClients: 50, streamedBytes: 100 * 1024 ** 3, blobBytes: 2 * 1024 ** 3, seconds: 60, peakRssBytes: 150 * 1024 * 1024, idleRssBytes: 60 * 1024 * 1024 },
+  concurrentPulls: { pulls: 50, blobBytes: 1e9, upstreamGets: 1, cold: load({ seconds: 60, peakRssBytes: 120 * MiB }), warm: load({ seconds: 50 }) },
   failures: [],
 };
 
@@ -36,25 +75,63 @@ describe('report', () => {
     assert.equal(table(['a', 'b'], [['1', '2']]), '| a | b |\n| --- | --- |\n| 1 | 2 |');
   });
 
-  it('puts the figures, the ratios and the targets in the report', () => {
+  it('leads with the target layers and puts the hot-memory layer last, under its own title', () => {
     const md = renderReport(results);
     assert.match(md, /^## Bench 2026-11-23\n/);
-    assert.match(md, /\| 16 \| 1600 \| 1000 \| 2000 \| 1.60× \| 0.80× \|/);
-    assert.match(md, /\| tag \| 9000 \(3.00 \/ 8.00\) \| — \| 30000 \(1.00 \/ 2.00\) \| — \| 0.30× \|/);
-    assert.match(md, /\| skopeo \| 2.00 \| 2.10 \| — \| 1.05× \| — \|/);
-    assert.match(md, /\| fetched from upstream, MB \| — \| 200 \| 2000 \| 0.10× \|/);
-    assert.match(md, /\| failed pulls \| — \| 0 \| 2 \| {2}\|/);
-    assert.match(md, /First failed pull through distribution: `skopeo exit code 1`/);
-    assert.match(md, /\| 50 \(50\) \| 2147 \| 107 \| 60.0 \| 60.0 \| 150 \|/);
-    assert.match(md, /\| warm blob, 16 clients ≥ 0.8 × nginx \| 0.80× \| yes \|/);
-    assert.match(md, /\| manifest by digest p99 < 10 ms at 64 clients \| 12.00 ms \| no \|/);
-    assert.match(md, /\| cold pull \(containerd\) ≤ 1.1 × direct \| 1.25× \| no \|/);
-    assert.match(md, /\| 20 concurrent cold pulls fetch each blob once \| at most 1 fetch\(es\) per blob \| yes \|/);
+    const order = ['### Warm blob GET, 100 MB layer', '### Warm blob GET, 1 GB layer', '### What the hot-memory cache adds for small layers: warm blob GET, 10 MB layer'];
+    const at = order.map((title) => md.indexOf(title));
+    assert.ok(at.every((i) => i > 0) && at[0]! < at[1]! && at[1]! < at[2]!, JSON.stringify(at));
+    assert.match(md, /\| 16 \| 700 \| 1100 \| 1400 \| 0.64× \| 0.50× \|/);
+    assert.match(md, /\| 16 \| 3000 \| — \| 2500 \| — \| 1.20× \|/);
   });
 
-  it('says "not measured" for a target whose figures are missing', () => {
-    const md = renderReport({ ...results, peakRss: undefined, failures: ['rss on berth: connection reset'] });
-    assert.match(md, /\| peak RSS < 200 MiB streaming 2 GB to 50 clients \| not measured \| not measured \|/);
-    assert.match(md, /### Failed measures\n\n- rss on berth: connection reset\n/);
+  it('says beside each table what limited each load, from the measured CPU', () => {
+    const md = renderReport(results);
+    assert.match(md, /\| Berth \| 16 \| CPU: one Berth thread at 0.98 core \| 1.05 \(0.98\) \| 0.30 \| 0.00 \| 100 \|/);
+    assert.match(md, /\| nginx \| 16 \| CPU: all 2 cores busy \(nginx 1.30, wrk 0.60, softirq 0.05, bench 0.02, other 0.00\) \|/);
+    assert.match(md, /\| cold \| no CPU saturated \(Berth 0.50, curl 0.30, softirq 0.05, bench 0.02, other 0.13\): loopback and round trips \|/);
+  });
+
+  it('puts the manifest, cold pull and concurrent pull figures in the report', () => {
+    const md = renderReport(results);
+    assert.match(md, /\| tag \| 9000 \(3.00 \/ 8.00\) \| — \| 30000 \(1.00 \/ 2.00\) \| — \| 0.30× \|/);
+    assert.match(md, /\| skopeo \| 2.00 \| 2.10 \| — \| 1.05× \| — \|/);
+    assert.match(md, /### 50 concurrent pulls of a 1 GB layer through Berth/);
+    assert.match(md, /\| wall time, s \| 60.0 \| 50.0 \| 1.20× \|/);
+    assert.match(md, /\| upstream GETs of the layer \| 1 \| — \| {2}\|/);
+    assert.match(md, /Not measured in this run \(a quick run leaves it out unless `--only kubelet`/);
+  });
+
+  it("checks issue 12's targets, at 16 and 64 clients on each target layer", () => {
+    const md = renderReport(results);
+    assert.match(md, /### Targets \(issue 12\)/);
+    assert.match(md, /\| warm blob, 100 MB layer, 16 clients ≥ 1.0 × distribution \| 0.64× \| no \|/);
+    assert.match(md, /\| warm blob, 1 GB layer, 64 clients ≥ 0.8 × nginx \| 0.85× \| yes \|/);
+    assert.match(md, /\| Berth's peak RSS, 16 clients on a warm 1 GB layer ≤ 150 MiB \| 140.00 MiB \| yes \|/);
+    assert.match(md, /\| Berth's peak RSS, 64 clients on a warm 1 GB layer \| 180.00 MiB \| figure only \|/);
+    assert.match(md, /\| the hot-memory cache: warm 10 MB layer, 16 clients, Berth \/ nginx \| 1.20× \| figure only \|/);
+    assert.match(md, /\| cold pull of the 200 MB image \(containerd\) ≤ 1.2 × direct \| 1.25× \| no \|/);
+    assert.match(md, /\| manifest by digest, 64 clients ≥ 0.3 × nginx req\/s \| 0.33×, p99 12.0 ms \| yes \|/);
+    assert.match(md, /\| 50 concurrent cold pulls of a 1 GB layer: 1 upstream GET \| 1 GET\(s\) \| yes \|/);
+    assert.match(md, /\| 50 concurrent cold pulls of a 1 GB layer: wall time ≤ 1.1 × the same pulls warm \| 1.20× \| no \|/);
+    assert.equal(checkTargets(results).filter((t) => t.target.startsWith('warm blob')).length, 8);
+  });
+
+  it('says "not measured" for a target whose figures are missing, and lists failed measures', () => {
+    const md = renderReport({ ...results, concurrentPulls: undefined, failures: ['concurrent pulls: connection reset'] });
+    assert.match(md, /\| 50 concurrent cold pulls of a 1 GB layer: 1 upstream GET \| not measured \| not measured \|/);
+    assert.match(md, /\| kubelet pulling the 200 MB image through Berth, cold ≤ 1.3 × direct \| not measured \| not measured \|/);
+    assert.match(md, /### Failed measures\n\n- concurrent pulls: connection reset\n/);
+  });
+
+  it('shows the kubelet figures when measured', () => {
+    const md = renderReport({ ...results, kubeletPull: { imageBytes: 200e6, runs: 3, direct: 2, cold: 2.4, warm: 2.1 } });
+    assert.match(md, /\| 2.00 \| 2.40 \| 2.10 \| 1.20× \| 1.05× \|/);
+    assert.match(md, /\| kubelet pulling the 200 MB image through Berth, warm ≤ 1.1 × direct \| 1.05× \| yes \|/);
+  });
+
+  it('says what a quick run shrank', () => {
+    const md = renderReport({ ...results, quick: true, quickNote: 'one 50 MB layer' });
+    assert.match(md, /^## Bench 2026-11-23 \(quick run: not a record\)\n\nQuick run: one 50 MB layer\.\n/);
   });
 });

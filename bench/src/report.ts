@@ -1,7 +1,9 @@
 // The markdown a run prints and writes to bench/results/latest.md: figures per measure, the ratios that matter
-// (Berth / distribution, Berth / nginx, Berth / direct) and issue 7's targets.
-import type { BenchResults, CachePeerName, PullPeerName, RateFigures } from './results.ts';
-import { checkTargets } from './targets.ts';
+// (Berth / distribution, Berth / nginx, Berth / direct), what limited each figure, and issue 12's targets.
+import { limitOf } from './limits.ts';
+import type { LoadFigures } from './procfs/load-watch.ts';
+import type { BenchResults, CachePeerName, PullPeerName, RateFigures, WarmBlobFigures } from './results.ts';
+import { checkTargets, layerName } from './targets.ts';
 
 const MB = 1e6;
 const MiB = 1024 * 1024;
@@ -24,101 +26,166 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+const serverName: Record<CachePeerName | PullPeerName, string> = { berth: 'Berth', distribution: 'distribution', nginx: 'nginx', direct: 'upstream' };
+const cachePeers: CachePeerName[] = ['berth', 'distribution', 'nginx'];
+const pullPeers: PullPeerName[] = ['direct', 'berth', 'distribution'];
+
 function rate(f: RateFigures | undefined): string {
   return f ? `${formatNumber(f.requestsPerSecond)} (${formatNumber(f.p50Ms)} / ${formatNumber(f.p99Ms)})` : '—';
 }
 
-export function renderReport(r: BenchResults): string {
-  const m = r.machine;
-  const cache: CachePeerName[] = ['berth', 'distribution', 'nginx'];
-  const pull: PullPeerName[] = ['direct', 'berth', 'distribution'];
-  const parts: string[] = [];
-  parts.push(`## Bench ${r.date.slice(0, 10)}${r.quick ? ' (quick run: small sizes, not a record)' : ''}`);
-  parts.push(
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}; ` +
-      `run took ${Math.round(r.seconds)} s. Shared machine: compare the ratios, absolute figures drift.`,
-  );
+/** A row of the figures a load was watched for, led by `cells` (which peer, which load). */
+interface LimitRow {
+  cells: string[];
+  load: LoadFigures | undefined;
+  server: string;
+  clients: string;
+}
 
-  const blobClients = Object.keys(r.warmBlob.berth ?? r.warmBlob.nginx ?? r.warmBlob.distribution ?? {});
-  parts.push('### Warm blob GET (10 MB layer), MB/s');
+/** The "what limits it" table beside a measure's table. */
+function limitsTable(lead: string[], rows: LimitRow[]): string {
+  const measured = rows.filter((r): r is LimitRow & { load: LoadFigures } => r.load !== undefined);
+  return table(
+    [...lead, 'limited by', 'server CPU, cores (busiest thread)', 'clients CPU, cores', 'disk reads, MB', 'server peak RSS, MiB'],
+    measured.map(({ cells, load, server, clients }) => [
+      ...cells,
+      limitOf(load, server, clients),
+      load.serverCores === undefined ? '—' : `${load.serverCores.toFixed(2)} (${(load.busiestThreadCores ?? 0).toFixed(2)})`,
+      load.clientCores.toFixed(2),
+      formatNumber(load.diskReadBytes === undefined ? undefined : load.diskReadBytes / MB),
+      formatNumber(load.peakRssBytes === undefined ? undefined : load.peakRssBytes / MiB),
+    ]),
+  );
+}
+
+function warmBlobSection(layer: WarmBlobFigures): string[] {
+  const size = layerName(layer.layerBytes);
+  const title = layer.hotMemory
+    ? `### What the hot-memory cache adds for small layers: warm blob GET, ${size} layer, MB/s`
+    : `### Warm blob GET, ${size} layer, MB/s`;
+  const clients = Object.keys(layer.peers.berth ?? layer.peers.nginx ?? layer.peers.distribution ?? {});
+  const parts = [title];
+  if (layer.hotMemory) {
+    parts.push('Berth keeps blobs up to 16 MiB in memory, so this layer never touches its files: not a target, and not what real layers get.');
+  }
   parts.push(
     table(
       ['clients', 'Berth', 'distribution', 'nginx', 'Berth / distribution', 'Berth / nginx'],
-      blobClients.map((c) => {
-        const [b, d, n] = cache.map((p) => r.warmBlob[p]?.[c]);
+      clients.map((c) => {
+        const [b, d, n] = cachePeers.map((p) => layer.peers[p]?.[c]?.megabytesPerSecond);
         return [c, formatNumber(b), formatNumber(d), formatNumber(n), formatRatio(b, d), formatRatio(b, n)];
       }),
     ),
   );
+  parts.push(`What limits it (${size} layer):`);
+  parts.push(
+    limitsTable(
+      ['peer', 'clients'],
+      cachePeers.flatMap((p) => clients.map((c) => ({ cells: [serverName[p], c], load: layer.peers[p]?.[c]?.load, server: serverName[p], clients: 'wrk' }))),
+    ),
+  );
+  return parts;
+}
+
+function concurrentSection(r: BenchResults): string[] {
+  const cp = r.concurrentPulls;
+  if (!cp) return [];
+  const rss = (l: LoadFigures) => formatNumber(l.peakRssBytes === undefined ? undefined : l.peakRssBytes / MiB);
+  return [
+    `### ${cp.pulls} concurrent pulls of a ${layerName(cp.blobBytes)} layer through Berth (curl): cold, then warm from the same Berth`,
+    table(
+      ['', 'cold', 'warm', 'cold / warm'],
+      [
+        ['wall time, s', formatNumber(cp.cold.seconds), formatNumber(cp.warm.seconds), formatRatio(cp.cold.seconds, cp.warm.seconds)],
+        ['upstream GETs of the layer', String(cp.upstreamGets), '—', ''],
+        ['Berth peak RSS, MiB', rss(cp.cold), rss(cp.warm), ''],
+      ],
+    ),
+    'What limits it:',
+    limitsTable(['pulls'], (['cold', 'warm'] as const).map((k) => ({ cells: [k], load: cp[k], server: 'Berth', clients: 'curl' }))),
+  ];
+}
+
+function kubeletSection(r: BenchResults): string[] {
+  const k = r.kubeletPull;
+  const title = `### The real node's kubelet pulling the ${k ? layerName(k.imageBytes) : '200 MB'} image, seconds ("Successfully pulled … in X")`;
+  if (!k) {
+    return [title, 'Not measured in this run (a quick run leaves it out unless `--only kubelet`; a failure is listed below).'];
+  }
+  return [
+    title,
+    table(
+      ['direct', 'Berth cold', 'Berth warm', 'cold / direct', 'warm / direct'],
+      [[formatNumber(k.direct), formatNumber(k.cold), formatNumber(k.warm), formatRatio(k.cold, k.direct), formatRatio(k.warm, k.direct)]],
+    ),
+    `Median of ${k.runs} pull(s) each; Berth runs on the host, the node's containerd reaches it on loopback.`,
+  ];
+}
+
+export function renderReport(r: BenchResults): string {
+  const m = r.machine;
+  const parts: string[] = [];
+  parts.push(`## Bench ${r.date.slice(0, 10)}${r.quick ? ' (quick run: not a record)' : ''}`);
+  if (r.quick && r.quickNote) parts.push(`Quick run: ${r.quickNote}.`);
+  parts.push(
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}; ` +
+      `run took ${Math.round(r.seconds)} s, each wrk load ${r.loadSeconds} s. Shared machine: compare the ratios, absolute figures drift.`,
+  );
+  parts.push(
+    'Every "what limits it" table is read from the kernel while the load ran: CPU cores used by the server\'s processes ' +
+      '(and by its busiest thread — one JavaScript thread at a full core is where a Node server stops), by the clients ' +
+      '(wrk, curl, skopeo, containerd), by the kernel\'s softirqs (the loopback\'s packet work), by the bench process, ' +
+      'and "other": whatever else ran on the shared machine; the server\'s reads from disk (page-cache hits are ' +
+      'free), and the sum of its processes\' VmRSS sampled every 100 ms.',
+  );
+
+  const targetLayers = r.warmBlob.filter((l) => !l.hotMemory);
+  for (const layer of [...targetLayers, ...r.warmBlob.filter((l) => l.hotMemory)]) parts.push(...warmBlobSection(layer));
 
   parts.push('### Warm manifest GET, 64 clients: requests/s (p50 / p99 ms)');
   parts.push(
     table(
       ['by', 'Berth', 'distribution', 'nginx', 'Berth / distribution', 'Berth / nginx'],
       (['tag', 'digest'] as const).map((ref) => {
-        const [b, d, n] = cache.map((p) => r.manifest[p]?.[ref]);
+        const [b, d, n] = cachePeers.map((p) => r.manifest[p]?.[ref]);
         return [ref, rate(b), rate(d), rate(n), formatRatio(b?.requestsPerSecond, d?.requestsPerSecond), formatRatio(b?.requestsPerSecond, n?.requestsPerSecond)];
       }),
     ),
   );
+  parts.push('What limits it:');
+  parts.push(
+    limitsTable(
+      ['peer', 'by'],
+      cachePeers.flatMap((p) => (['tag', 'digest'] as const).map((ref) => ({ cells: [serverName[p], ref], load: r.manifest[p]?.[ref].load, server: serverName[p], clients: 'wrk' }))),
+    ),
+  );
 
-  parts.push('### Cold pull of the 200 MB image, seconds (fresh cache per pull)');
+  parts.push('### Cold pull of the 200 MB image, seconds (fresh cache per pull, median run)');
   parts.push(
     table(
       ['client', 'direct', 'Berth', 'distribution', 'Berth / direct', 'Berth / distribution'],
       (['skopeo', 'containerd'] as const).map((client) => {
-        const [up, b, d] = pull.map((p) => r.coldPull[p]?.[client]);
+        const [up, b, d] = pullPeers.map((p) => r.coldPull[p]?.[client].seconds);
         return [client, formatNumber(up), formatNumber(b), formatNumber(d), formatRatio(b, up), formatRatio(b, d)];
       }),
     ),
   );
-
-  const cp = r.concurrentPulls;
-  const pulls = cp.berth?.pulls ?? cp.distribution?.pulls ?? cp.direct?.pulls ?? 20;
-  parts.push(`### ${pulls} concurrent cold pulls of the 200 MB image (skopeo)`);
-  const mb = (p: PullPeerName) => (cp[p] ? cp[p].bytes / MB : undefined);
+  parts.push('What limits it (the server is the cache, or the upstream registry for a direct pull):');
   parts.push(
-    table(
-      ['', 'direct', 'Berth', 'distribution', 'Berth / distribution'],
-      [
-        ['wall time, s', ...pull.map((p) => formatNumber(cp[p]?.seconds)), formatRatio(cp.berth?.seconds, cp.distribution?.seconds)],
-        ['fetched from upstream, MB', ...pull.map((p) => formatNumber(mb(p))), formatRatio(mb('berth'), mb('distribution'))],
-        ['most fetches of one blob', ...pull.map((p) => cp[p]?.maxFetchesPerBlob.toString() ?? '—'), ''],
-        ['failed pulls', ...pull.map((p) => (cp[p] ? `${cp[p].failedPulls}` : '—')), ''],
-      ],
+    limitsTable(
+      ['peer', 'client'],
+      pullPeers.flatMap((p) => (['skopeo', 'containerd'] as const).map((c) => ({ cells: [serverName[p], c], load: r.coldPull[p]?.[c].load, server: serverName[p], clients: c }))),
     ),
   );
 
-  for (const p of pull) {
-    const error = cp[p]?.firstError;
-    if (error) parts.push(`First failed pull through ${p}: \`${error.slice(0, 300)}\``);
-  }
+  parts.push(...concurrentSection(r));
+  parts.push(...kubeletSection(r));
 
-  const rss = r.peakRss;
-  parts.push('### Berth memory while streaming one blob to many clients (cold)');
-  parts.push(
-    table(
-      ['clients (complete)', 'blob, MB', 'streamed, GB', 'wall time, s', 'RSS idle, MiB', 'peak RSS, MiB'],
-      rss
-        ? [
-            [
-              `${rss.clients} (${rss.completeClients})`,
-              formatNumber(rss.blobBytes / MB),
-              formatNumber(rss.streamedBytes / 1e9),
-              formatNumber(rss.seconds),
-              formatNumber(rss.idleRssBytes / MiB),
-              formatNumber(rss.peakRssBytes / MiB),
-            ],
-          ]
-        : [['—', '—', '—', '—', '—', '—']],
-    ),
-  );
-
-  parts.push('### Targets (issue 7)');
+  parts.push('### Targets (issue 12)');
   parts.push(
     table(
       ['target', 'measured', 'met'],
-      checkTargets(r).map((t) => [t.target, t.figure, t.met === undefined ? 'not measured' : t.met ? 'yes' : 'no']),
+      checkTargets(r).map((t) => [t.target, t.figure, t.met === 'figure' ? 'figure only' : t.met === undefined ? 'not measured' : t.met ? 'yes' : 'no']),
     ),
   );
   if (r.failures.length > 0) {

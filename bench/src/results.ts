@@ -1,7 +1,9 @@
 // The figures of one bench run, as written to bench/results/<date>.json and rendered by report.ts.
 import type { ConcurrentPullFigures } from './measures/concurrent-pulls.ts';
 import type { ColdPullFigures } from './measures/cold-pull.ts';
-import type { PeakRssFigures } from './measures/peak-rss.ts';
+import type { KubeletPullFigures } from './measures/kubelet-pull.ts';
+import type { BlobLoadFigures } from './measures/warm-blob.ts';
+import type { LoadFigures } from './procfs/load-watch.ts';
 
 export type CachePeerName = 'berth' | 'distribution' | 'nginx';
 export type PullPeerName = 'direct' | 'berth' | 'distribution';
@@ -10,6 +12,7 @@ export interface RateFigures {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  load?: LoadFigures;
 }
 
 export interface MachineInfo {
@@ -20,19 +23,31 @@ export interface MachineInfo {
   node: string;
 }
 
+/** One layer's warm blob loads: MB/s and load figures by peer, then by number of concurrent clients ("1", "16", "64"). */
+export interface WarmBlobFigures {
+  layerBytes: number;
+  /** The layer fits Berth's hot-memory cache: its row says what that cache adds, it is not a target. */
+  hotMemory: boolean;
+  peers: Partial<Record<CachePeerName, Record<string, BlobLoadFigures>>>;
+}
+
 export interface BenchResults {
   /** ISO time the run started. */
   date: string;
   machine: MachineInfo;
   /** A quick run uses smaller images and shorter loads: it checks the bench, its figures are not the record. */
   quick: boolean;
+  /** What a quick run shrank, in words (for the report's header). */
+  quickNote?: string;
   seconds: number;
-  /** MB/s by number of concurrent clients ("1", "16", "64"). */
-  warmBlob: Partial<Record<CachePeerName, Record<string, number>>>;
+  /** Seconds of each wrk load. */
+  loadSeconds: number;
+  /** Smallest layer first; the hot-memory one among them. */
+  warmBlob: WarmBlobFigures[];
   manifest: Partial<Record<CachePeerName, { tag: RateFigures; digest: RateFigures }>>;
   coldPull: Partial<Record<PullPeerName, ColdPullFigures>>;
-  concurrentPulls: Partial<Record<PullPeerName, ConcurrentPullFigures>>;
-  peakRss?: PeakRssFigures;
+  concurrentPulls?: ConcurrentPullFigures;
+  kubeletPull?: KubeletPullFigures;
   /** Measures that failed, with why: their figures are missing from the tables. */
   failures: string[];
 }

@@ -1,7 +1,7 @@
 // The real test bed, as helpers for the mocha suites: upstream registries, test images, containerd, the proxy.
 // Everything started here is stopped after the test run even when a test fails (see testbed/cleanup.ts).
 export { stopAll } from './testbed/cleanup.ts';
-export { freePort } from './testbed/ports.ts';
+export { freePort, portOpen } from './testbed/ports.ts';
 export { tempDir, type TempDir } from './testbed/temp.ts';
 export { mountTmpfs, type Tmpfs } from './testbed/tmpfs.ts';
 export { waitFor, httpAnswers, type WaitOptions } from './testbed/wait.ts';
@@ -21,7 +21,8 @@ export { startFaultyUpstream, type Fault, type FaultRule, type FaultyUpstream, t
 export { pathKind, type PathKind } from './faults/path-kind.ts';
 export { exchange, type Exchange, type ExchangeOptions } from './faults/exchange.ts';
 export { startProxy, proxyCliCommand, type RunningProxy, type StartProxyOptions } from './proxy/proxy.ts';
-export { useCluster, type Cluster } from './cluster/index.ts';
+export { useCluster, releaseCluster, type Cluster } from './cluster/index.ts';
+export { kubeletPullSeconds } from './install/workloads.ts';
 export { createTestCa, type TestCa, type IssuedCertificate } from './tls/test-ca.ts';
 export { secretVolume, type SecretVolume } from './tls/secret-volume.ts';
 export { conformanceBinary, toolchainBinDir, toolchainVersions } from './testbed/toolchain.ts';

@@ -1,51 +1,42 @@
-// Measure 4: 20 concurrent cold skopeo pulls of the 200 MB image through a fresh cache: wall time, and how much the
-// cache fetched from the upstream meanwhile (a cache that collapses concurrent misses fetches each blob once).
-import type { SeededImage } from '../images/seeded-image.ts';
+// Measure 5: 50 clients pull one 1 GB layer at once through a fresh Berth (cold), then 50 pull it again from the same
+// Berth (warm). A cache that collapses concurrent misses fetches the blob from the upstream once (counted in the
+// upstream's access log), and streams it to the waiting clients about as fast as it serves it warm.
+import { layer, type SeededImage } from '../images/seeded-image.ts';
 import type { PeerFactory } from '../peers/peer.ts';
-import { skopeoPull } from './pull-clients.ts';
-import { upstreamTraffic, type AccessEntry, type UpstreamTraffic } from './upstream-traffic.ts';
+import { watchLoad, type LoadFigures } from '../procfs/load-watch.ts';
+import { concurrentDownloads } from './curl-download.ts';
+import { upstreamTraffic, type AccessEntry } from './upstream-traffic.ts';
 
-export const CONCURRENT_PULLS = 20;
+export const CONCURRENT_PULLS = 50;
+/** No client may take longer than this (a 1 GB layer at a few MB/s per client, 50 sharing the machine). */
+const MAX_PULL_SECONDS = 900;
 
-export interface ConcurrentPullFigures extends UpstreamTraffic {
-  seconds: number;
+export interface ConcurrentPullFigures {
   pulls: number;
-  /** Pulls that failed (distribution is known to break some under concurrent misses); the first error. */
-  failedPulls: number;
-  firstError?: string;
+  blobBytes: number;
+  /** Blob GETs of this layer the upstream answered during the cold pulls (1 when misses are collapsed). */
+  upstreamGets: number;
+  cold: LoadFigures;
+  warm: LoadFigures;
 }
 
 export async function measureConcurrentPulls(
   fresh: PeerFactory,
   image: SeededImage,
-  upstream: {
-    accessLog(): Promise<AccessEntry[]>;
-    waitForAccessLog(done: (entries: AccessEntry[]) => boolean, timeoutMs?: number): Promise<AccessEntry[]>;
-  },
+  upstream: { waitForAccessLog(done: (entries: AccessEntry[]) => boolean, timeoutMs?: number): Promise<AccessEntry[]>; accessLog(): Promise<AccessEntry[]> },
+  pulls: number = CONCURRENT_PULLS,
 ): Promise<ConcurrentPullFigures> {
+  const blob = layer(image);
   const peer = await fresh();
   try {
+    const url = `${peer.url}/v2/${image.repo}/blobs/${blob.digest}`;
     const before = (await upstream.accessLog()).length;
-    const started = performance.now();
-    const settled = await Promise.allSettled(Array.from({ length: CONCURRENT_PULLS }, () => skopeoPull(peer, image)));
-    const seconds = (performance.now() - started) / 1000;
-    const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed.length === CONCURRENT_PULLS) throw failed[0]?.reason;
-    // The registry logs a request just after answering it: wait (bounded) until every blob shows up once
-    // (a peer whose pulls all failed half-way may never fetch some: then the log as it is).
-    const fetchedAll = (entries: AccessEntry[]) => {
-      const fetched = entries.slice(before).filter((e) => e.method === 'GET' && e.status === 200).map((e) => e.path);
-      return image.blobs.every((b) => fetched.some((path) => path.endsWith(`/blobs/${b.digest}`)));
-    };
-    const entries = (await upstream.waitForAccessLog(fetchedAll, 10_000).catch(() => upstream.accessLog())).slice(before);
-    const sizes = new Map(image.blobs.map((b) => [b.digest, b.size]));
-    return {
-      seconds,
-      pulls: CONCURRENT_PULLS,
-      failedPulls: failed.length,
-      ...(failed[0] ? { firstError: String((failed[0].reason as Error).message).split('\n')[0] } : {}),
-      ...upstreamTraffic(entries, sizes),
-    };
+    const cold = await watchLoad(peer.pid, () => concurrentDownloads(url, pulls, blob.size, MAX_PULL_SECONDS));
+    // The registry logs a request just after answering it: wait (bounded) for the first GET of the blob to show.
+    const gets = (entries: AccessEntry[]) => upstreamTraffic(entries.slice(before), new Map([[blob.digest, blob.size]])).blobGets;
+    const entries = await upstream.waitForAccessLog((e) => gets(e) > 0, 10_000);
+    const warm = await watchLoad(peer.pid, () => concurrentDownloads(url, pulls, blob.size, MAX_PULL_SECONDS));
+    return { pulls, blobBytes: blob.size, upstreamGets: gets(entries), cold: cold.load, warm: warm.load };
   } finally {
     await peer.stop();
   }

@@ -1,16 +1,29 @@
-// Measure 1: warm blob GET throughput (MB/s) at 1, 16 and 64 concurrent clients, on the 10 MB layer.
+// Measure 1: warm blob GET throughput (MB/s) of one layer at 1, 16 and 64 concurrent clients (wrk), with what each
+// load cost the server and the machine (see procfs/load-watch.ts) — Berth's peak RSS under a warm 1 GB layer among it.
 import { wrk } from '../load/wrk.ts';
 import type { WrkSummary } from '../load/wrk-summary.ts';
 import { layer, type SeededImage } from '../images/seeded-image.ts';
 import type { Peer } from '../peers/peer.ts';
+import { watchLoad, type LoadFigures } from '../procfs/load-watch.ts';
 
 export const BLOB_CLIENTS = [1, 16, 64] as const;
 
-export async function measureWarmBlob(peer: Peer, image: SeededImage, seconds: number): Promise<Record<string, WrkSummary>> {
+export interface BlobLoadFigures {
+  megabytesPerSecond: number;
+  load: LoadFigures;
+}
+
+export async function measureWarmBlob(
+  peer: Peer,
+  image: SeededImage,
+  seconds: number,
+  clients: readonly number[] = BLOB_CLIENTS,
+): Promise<Record<string, BlobLoadFigures>> {
   const url = `${peer.url}/v2/${image.repo}/blobs/${layer(image).digest}`;
-  const results: Record<string, WrkSummary> = {};
-  for (const connections of BLOB_CLIENTS) {
-    results[String(connections)] = checked(peer, await wrk({ url, connections, seconds }));
+  const results: Record<string, BlobLoadFigures> = {};
+  for (const connections of clients) {
+    const { result, load } = await watchLoad(peer.pid, () => wrk({ url, connections, seconds }));
+    results[String(connections)] = { megabytesPerSecond: checked(peer, result).megabytesPerSecond, load };
   }
   return results;
 }

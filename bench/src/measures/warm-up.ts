@@ -1,8 +1,21 @@
 // Pulls an image through a cache once, so the warm measures read what it has stored; checks every byte on the way,
-// so a cache serving wrong content cannot post a fast figure.
-import { getBlob, getManifest } from '../images/registry-client.ts';
-import { digestOf, type SeededImage } from '../images/seeded-image.ts';
+// so a cache serving wrong content cannot post a fast figure. Blobs are hashed as they stream in: a 1 GB layer is
+// never held by the bench.
+import { createHash } from 'node:crypto';
+import { getManifest } from '../images/registry-client.ts';
+import type { SeededImage } from '../images/seeded-image.ts';
 import type { Peer } from '../peers/peer.ts';
+
+async function streamedDigest(url: string): Promise<string> {
+  const res = await fetch(url);
+  if (res.status !== 200 || !res.body) {
+    await res.body?.cancel();
+    throw new Error(`GET ${url}: ${res.status}`);
+  }
+  const hash = createHash('sha256');
+  for await (const chunk of res.body) hash.update(chunk);
+  return `sha256:${hash.digest('hex')}`;
+}
 
 export async function warmUp(peer: Peer, image: SeededImage): Promise<void> {
   for (const reference of [image.tag, image.manifestDigest]) {
@@ -12,7 +25,7 @@ export async function warmUp(peer: Peer, image: SeededImage): Promise<void> {
     }
   }
   for (const blob of image.blobs) {
-    const bytes = await getBlob(peer.url, image.repo, blob.digest);
-    if (digestOf(bytes) !== blob.digest) throw new Error(`${peer.name} served wrong bytes for ${blob.digest}`);
+    const digest = await streamedDigest(`${peer.url}/v2/${image.repo}/blobs/${blob.digest}`);
+    if (digest !== blob.digest) throw new Error(`${peer.name} served wrong bytes for ${blob.digest}`);
   }
 }

@@ -1,16 +1,30 @@
 // nginx (Debian nginx-light) serving the same blob and manifest bytes as static files with sendfile: the practical
 // ceiling for serving a file over HTTP on loopback. Its own config, pid and logs live in a temp dir.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { freePort } from '@berth/e2e';
 import { startService, waitForHttpOk } from '../proc.ts';
 import type { Peer } from './peer.ts';
 
-/** A file nginx serves at `urlPath` (e.g. /v2/library/app/blobs/sha256:…). */
-export interface StaticFile {
-  urlPath: string;
-  content: Uint8Array;
+/**
+ * A file nginx serves at `urlPath` (e.g. /v2/library/app/blobs/sha256:…): small `content` written out, or the file
+ * at `sourcePath` (a blob in the upstream registry's storage) linked in, or streamed over when it is on another
+ * file system — a 1 GB layer never passes through a buffer.
+ */
+export type StaticFile = { urlPath: string; content: Uint8Array } | { urlPath: string; sourcePath: string };
+
+async function placeFile(file: StaticFile, target: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  if ('content' in file) return writeFile(target, file.content);
+  try {
+    await link(file.sourcePath, target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await pipeline(createReadStream(file.sourcePath), createWriteStream(target));
+  }
 }
 
 export interface StaticServerOptions {
@@ -23,11 +37,7 @@ export async function startNginx(opts: StaticServerOptions): Promise<Peer> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-nginx-'));
   try {
     const www = join(dir, 'www');
-    for (const file of opts.files) {
-      const target = join(www, file.urlPath);
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, file.content);
-    }
+    for (const file of opts.files) await placeFile(file, join(www, file.urlPath));
     const port = await freePort();
     const conf = join(dir, 'nginx.conf');
     await writeFile(conf, nginxConfig(dir, www, port, opts.manifestMediaType));

@@ -1,6 +1,6 @@
-// Profiles Berth's proxy under the warm loads of the bench (blob GETs at 16 clients, manifest GETs by tag and by
-// digest at 64) and under a cold skopeo pull of a 200 MB image, one `node --cpu-prof` run each, and prints the
-// top frames of each.
+// Profiles Berth's proxy under the warm loads of the bench (blob GETs at 16 clients of a 100 MB layer, read from its
+// files, and of the 10 MB one its hot-memory cache holds; manifest GETs by tag and by digest at 64) and under a cold
+// skopeo pull of a 200 MB image, one `node --cpu-prof` run each, and prints the top frames of each.
 // Run: pnpm exec tsx bench/src/profile/main.ts [--seconds N] [--keep DIR] [--only WORD] [--no-build]   (builds the proxy first)
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ import { renderShares, topFiles, topFrames, type CpuProfile } from './top-frames
 interface Images {
   small: SeededImage;
   big: SeededImage;
+  /** The 100 MB single-layer image: a layer beyond the hot-memory cache. */
+  layer: SeededImage;
 }
 
 /** A load on a fresh proxy; returns its figure in words. */
@@ -30,19 +32,20 @@ interface Load {
   run(peer: Peer, images: Images, seconds: number): Promise<string>;
 }
 
-function wrkLoad(name: string, connections: number, path: (i: SeededImage) => string, accept?: string): Load {
+function wrkLoad(name: string, connections: number, path: (i: SeededImage) => string, accept?: string, pick = (i: Images) => i.small): Load {
   return {
     name,
     async run(peer, images, seconds) {
-      await warmUp(peer, images.small);
-      const s = await wrk({ url: `${peer.url}${path(images.small)}`, connections, seconds, accept });
+      await warmUp(peer, pick(images));
+      const s = await wrk({ url: `${peer.url}${path(pick(images))}`, connections, seconds, accept });
       return accept ? `${Math.round(s.requestsPerSecond)} req/s, p99 ${s.p99Ms.toFixed(1)} ms` : `${Math.round(s.megabytesPerSecond)} MB/s`;
     },
   };
 }
 
 const loads: Load[] = [
-  wrkLoad('warm blob GET, 16 clients', 16, (i) => `/v2/${i.repo}/blobs/${layer(i).digest}`),
+  wrkLoad('warm blob GET, 100 MB layer, 16 clients', 16, (i) => `/v2/${i.repo}/blobs/${layer(i).digest}`, undefined, (i) => i.layer),
+  wrkLoad('warm blob GET, 10 MB layer (hot memory), 16 clients', 16, (i) => `/v2/${i.repo}/blobs/${layer(i).digest}`),
   wrkLoad('warm manifest GET by tag, 64 clients', 64, (i) => `/v2/${i.repo}/manifests/${i.tag}`, MANIFEST_ACCEPT),
   wrkLoad('warm manifest GET by digest, 64 clients', 64, (i) => `/v2/${i.repo}/manifests/${i.manifestDigest}`, MANIFEST_ACCEPT),
   {
@@ -89,10 +92,11 @@ async function main(): Promise<void> {
   const dir = values.keep ?? (await mkdtemp(join(tmpdir(), 'berth-bench-profile-')));
   const upstream = await startRegistry();
   try {
-    const images = await seedUpstream(upstream, fullSizes, ['small', 'big']);
-    if (!images.small || !images.big) throw new Error('images not seeded');
-    const both = { small: images.small, big: images.big };
-    for (const load of chosen) console.log(`${await profileLoad(load, upstream.url, both, seconds, dir)}\n`);
+    const images = await seedUpstream(upstream, { ...fullSizes, warmLayers: [100e6] }, ['small', 'big', 'layers']);
+    const hundred = images.layers?.[0];
+    if (!images.small || !images.big || !hundred) throw new Error('images not seeded');
+    const all = { small: images.small, big: images.big, layer: hundred };
+    for (const load of chosen) console.log(`${await profileLoad(load, upstream.url, all, seconds, dir)}\n`);
   } finally {
     await upstream.stop();
     if (values.keep === undefined) await rm(dir, { recursive: true, force: true });

@@ -1,13 +1,14 @@
-// The 2 GB single-layer image for the peak-RSS measure, streamed straight into the upstream registry: building
-// it with umoci would gzip 2 GB on one core and hold it twice on disk. Its bytes are a random 4 MiB pattern with
-// each chunk's index stamped in, so no two chunks are equal; nothing unpacks this layer.
+// A single-layer image of a given size (the 100 MB and 1 GB layers of the warm and concurrent measures), streamed
+// straight into the upstream registry: building it with umoci would gzip 1 GB on one core and hold it twice on
+// disk, and the bench process never holds more than one 4 MiB chunk. Its bytes are a random 4 MiB pattern with each
+// chunk's index stamped in, so no two chunks are equal; nothing unpacks this layer.
 import { randomBytes } from 'node:crypto';
 import { putManifest, uploadBlob, uploadSmallBlob } from './registry-client.ts';
 import { digestOf, type SeededImage } from './seeded-image.ts';
 
 const CHUNK = 4 * 1024 * 1024;
 
-export async function pushHugeImage(upstreamUrl: string, repo: string, tag: string, bytes: number): Promise<SeededImage> {
+export async function pushStreamedImage(upstreamUrl: string, repo: string, tag: string, bytes: number): Promise<SeededImage> {
   const pattern = randomBytes(CHUNK);
   async function* chunks(): AsyncIterable<Uint8Array> {
     for (let offset = 0, index = 0; offset < bytes; offset += CHUNK, index++) {
