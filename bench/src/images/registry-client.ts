@@ -50,6 +50,9 @@ export async function getBlob(baseUrl: string, repo: string, digest: string): Pr
 async function streamedPatch(url: URL, headers: Record<string, string>, chunks: AsyncIterable<Uint8Array>): Promise<{ status: number; location?: string }> {
   const req = request(url, { method: 'PATCH', headers });
   const answered = once(req, 'response') as Promise<[IncomingMessage]>;
+  // A broken connection (the soak restarts its upstreams) rejects both: the pipeline reports it, and this must not
+  // become an unhandled rejection that ends the process before.
+  answered.catch(() => undefined);
   await pipeline(Readable.from(chunks), req);
   const [res] = await answered;
   res.resume();
