@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, parseProxyConfig, validateProxyConfig, type ProxyConfig } from './config/index.ts';
 import { startProxy } from './app.ts';
 import { proxyVersion } from './observe/build-info.ts';
-import { TlsCertificateError } from './tls/errors.ts';
+import { TlsCertificateError } from '@berth/contracts/tls';
 import { closeLogger } from './observe/log.ts';
 
 const USAGE = `usage:
@@ -102,7 +102,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve':
         return await serve(rest);
       case 'node-agent': {
-        const { runNodeAgent } = await import('./nodeagent/cli.ts');
+        // The node agent is its own package; the proxy image carries it so the DaemonSet needs no image of its own.
+        const { runNodeAgent } = await import('@berth/node-agent');
         return await runNodeAgent(rest);
       }
       default:
