@@ -4,7 +4,7 @@
 // what RE2 and JavaScript read alike; a test in the operator holds the CRD's rules to it.
 
 /** Anchored; the same text is in crds/proxycacheprojects.berth.dev.yaml (`self.matches(…)`). */
-export const DURATION_PATTERN = '^(?:0|(?:[0-9]+(?:\\.[0-9]+)?(?:ms|s|m|h|d))+)$';
+export const DURATION_PATTERN = '^(?:0|(?:[0-9]+(?:[.][0-9]+)?(?:ms|s|m|h|d))+)$';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const WHOLE = new RegExp(DURATION_PATTERN);

@@ -7,7 +7,7 @@
 // With 1 or 2 the agent configures that runtime alone, not every runtime whose files happen to exist.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DetectedRuntime, RuntimeName } from '@berth/contracts/node-agent';
+import type { DetectedRuntime } from '@berth/contracts/node-agent';
 import { assessContainerd, CONTAINERD_CONFIG_FILE } from './containerd/assess.ts';
 import { hostConfigFiles } from './containerd/config-files.ts';
 import { kubeletEndpoint, type EndpointRuntime } from './kubelet-endpoint.ts';
