@@ -1,6 +1,6 @@
 // The proxy's configuration file, as the operator renders it and `berth-proxy serve --config` reads it.
 // Durations and sizes stay strings here (`5m`, `50Gi`) so a rendered file reads like the one a person writes;
-// `duration.ts` and `quantity.ts` turn them into numbers where they are used.
+// `../duration.ts` and `quantity.ts` turn them into numbers where they are used.
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
