@@ -16,9 +16,9 @@ const USAGE = `usage:
   berth-proxy --version
 
 serve: the pull-through cache. Its configuration comes from one YAML file (what the operator renders; see
-contracts/src/proxy-config/types.ts for every field) or, for a quick start, from flags: the first --upstream is the default
-project, e.g. --upstream docker.io=https://registry-1.docker.io. --config cannot be combined with the other flags.
-With the three --tls flags it also serves HTTPS on its own port (plain HTTP stays on --listen).
+contracts/src/proxy-config/types.ts for every field) or, for a quick start, from flags: the first --upstream is the
+default project, e.g. --upstream docker.io=https://registry-1.docker.io. --config cannot be combined with the other
+flags. With the three --tls flags it also serves HTTPS on its own port (plain HTTP stays on --listen).
 node-agent: writes the node's container runtime mirror configuration and reports what it did.`;
 
 /** Flags that only make a config; with --config they would be silently ignored, so they are refused. */
