@@ -29,10 +29,11 @@ describe('CRD duration rules and the duration grammar', () => {
 
   for (const field of DURATION_FIELDS) {
     describe(field, () => {
-      const rules = (schemaAt(root, field)['x-kubernetes-validations'] ?? []).map((r) => r.rule);
+      const validations = (schemaAt(root, field)['x-kubernetes-validations'] ?? []) as { rule: string }[];
+      const rules = validations.map((v) => v.rule);
       const matches = rules.map((r) => /^self\.matches\('(.*)'\)$/.exec(r)?.[1]).filter((p) => p !== undefined);
 
-      it('is checked by self.matches(DURATION_PATTERN), and by nothing else', () => {
+      it('is checked by self.matches(DURATION_PATTERN)', () => {
         assert.deepEqual(matches, [DURATION_PATTERN], `rules: ${JSON.stringify(rules)}`);
       });
 
