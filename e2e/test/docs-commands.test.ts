@@ -25,7 +25,7 @@ const INVENTORY: Record<string, Verdict> = {
   'kubectl apply --server-side --force-conflicts -f charts/berth/crds/': { runBy: 'this file' },
   'kubectl -n berth-system get cm -l berth.dev/node-report=true': { runBy: 'this file' },
   "kubectl -n berth-system get cm berth-node-report-<node> -o jsonpath='{.data.report\\.json}' \\": { runBy: 'this file' },
-  'berth-proxy node-agent --check --config agent.yaml --host-root /   # writes nothing, prints the report': { runBy: 'proxy/test/nodeagent-gate.test.ts (the same CLI and flags, on a test host root: berth-proxy is in the image, not on this machine\'s PATH)' },
+  'berth-proxy node-agent --check --config agent.yaml --host-root /   # writes nothing, prints the report': { runBy: 'node-agent/test/cli-gate.test.ts (the same CLI and flags, on a test host root: berth-proxy is in the image, not on this machine\'s PATH)' },
   'kubectl label namespace berth-caches berth.dev/node-mirror=allowed': { runBy: 'this file' },
   './dev pnpm soak                                                   # 8 min, 64 clients, seed 13': { notHere: 'minutes each, too long for every CI run: bench/test/soak.test.ts runs the same soak for 25 s; run by hand, results in bench/results/' },
   'BERTH_HEAP_SAMPLES=/tmp/heap.csv BERTH_BENCH_NODE_ARGS="--expose-gc --import=$PWD/bench/src/soak/heap-sampler.ts" \\': { notHere: 'a diagnosis of a failed soak, minutes long; run by hand' },

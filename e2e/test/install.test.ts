@@ -71,6 +71,17 @@ describe('Berth installed with Helm on the real node @real', function () {
     assert.match(logs, /\S/, 'kubectl logs returned nothing');
   });
 
+  it("the API server admits the durations the proxy reads and refuses the others (the CRD's rules are its grammar)", async () => {
+    const list = JSON.parse(cacheProject({ namespace: SEED, name: 'durations', registry: 'durations.example.com', upstreamUrl: 'https://durations.example.com' })) as { items: { spec: Record<string, unknown> }[] };
+    const project = list.items[1]!;
+    const apply = (tagTTL: string, unusedFor: string) => cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], {
+      input: JSON.stringify({ ...project, spec: { ...project.spec, cache: { tagTTL, retention: { unusedFor } } } }),
+    });
+    for (const d of ['1.5h', '250ms', '1h30m', '30d', '0']) await apply(d, d);
+    await assert.rejects(apply('5x', '720h'), /cache\.tagTTL must be a duration/);
+    await assert.rejects(apply('5m', '1h 30m'), /cache\.retention\.unusedFor must be a duration/);
+  });
+
   it('seed 001: a docker.io workload reaches Running through the cache the node agent pointed containerd at', async () => {
     const hub = await upstream();
     const demo = await image([3_000_000, 1_000_000]);

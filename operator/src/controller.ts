@@ -6,7 +6,7 @@
 //   coalesces per object nor retries, and its status/finalizer calls ignore kubeconfig TLS settings and hide
 //   failures (../shared/notes/libraries.md). ResilientInformer, WorkQueue, kubeClient and LeaderElector replace it.
 import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Deployment, V1Node, V1OwnerReference, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { REPORT_LABEL } from '@berth/proxy/nodeagent';
+import { REPORT_LABEL } from '@berth/contracts/node-agent';
 import { API_VERSION, PROXY_CACHE_PROJECT, REGISTRY_ENDPOINT, type ProxyCacheProject, type RegistryEndpoint } from './api/index.ts';
 import { MANAGED_BY } from './children/names.ts';
 import { endpointReconciler } from './endpoint/reconciler.ts';

@@ -1,5 +1,5 @@
 // berth-operator's command line: parsed into one options object with defaults, testable without starting anything.
-import { packageVersion } from '@berth/proxy/build-info';
+import { packageVersion } from '@berth/contracts/build-info';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { imagePullSecretName, parsePodSettings, PodSettingsError, type PodSettings } from './children/pod-settings.ts';

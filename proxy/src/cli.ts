@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, parseProxyConfig, validateProxyConfig, type ProxyConfig } from './config/index.ts';
 import { startProxy } from './app.ts';
 import { proxyVersion } from './observe/build-info.ts';
-import { TlsCertificateError } from './tls/errors.ts';
+import { TlsCertificateError } from '@berth/contracts/tls';
 import { closeLogger } from './observe/log.ts';
 
 const USAGE = `usage:
@@ -16,9 +16,9 @@ const USAGE = `usage:
   berth-proxy --version
 
 serve: the pull-through cache. Its configuration comes from one YAML file (what the operator renders; see
-proxy/src/config/index.ts for every field) or, for a quick start, from flags: the first --upstream is the default
-project, e.g. --upstream docker.io=https://registry-1.docker.io. --config cannot be combined with the other flags.
-With the three --tls flags it also serves HTTPS on its own port (plain HTTP stays on --listen).
+contracts/src/proxy-config/types.ts for every field) or, for a quick start, from flags: the first --upstream is the
+default project, e.g. --upstream docker.io=https://registry-1.docker.io. --config cannot be combined with the other
+flags. With the three --tls flags it also serves HTTPS on its own port (plain HTTP stays on --listen).
 node-agent: writes the node's container runtime mirror configuration and reports what it did.`;
 
 /** Flags that only make a config; with --config they would be silently ignored, so they are refused. */
@@ -102,7 +102,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve':
         return await serve(rest);
       case 'node-agent': {
-        const { runNodeAgent } = await import('./nodeagent/cli.ts');
+        // The node agent is its own package; the proxy image carries it so the DaemonSet needs no image of its own.
+        const { runNodeAgent } = await import('@berth/node-agent');
         return await runNodeAgent(rest);
       }
       default:

@@ -3,7 +3,7 @@
 // new is cached. A share of the volume leaves room for the index, temp files of fills in flight and filesystem
 // overhead, so eviction starts before the disk is full. 85%, not 90%: the chart's BerthStorageNearlyFull alert fires at
 // 90% of the volume (prometheusRule.storageFullRatio), and should mean "eviction is not keeping up", not "working".
-import { parseQuantity } from '@berth/proxy/config';
+import { parseQuantity } from '@berth/contracts/proxy-config';
 import { DEFAULT_STORAGE_SIZE } from './pvc.ts';
 
 /** The share of storage.size a cache keeps when retention.maxSize is not set (said in the CRD's description). */

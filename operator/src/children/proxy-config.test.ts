@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseProxyConfig, ConfigError } from '@berth/proxy/config';
+import { parseProxyConfig, ConfigError } from '@berth/contracts/proxy-config';
 import { desiredProxyConfig, renderedProxyConfig } from './proxy-config.ts';
 import { endpoint, inputs, project, secret } from './fixtures.test-helper.ts';
 

@@ -1,6 +1,6 @@
 // The proxy's configuration for one project, in the proxy's own type (contract 2): the operator never writes a
 // file the proxy would refuse, because it renders through the proxy's validator.
-import { renderProxyConfig, type ProjectConfig, type ProxyConfig } from '@berth/proxy/config';
+import { renderProxyConfig, type ProjectConfig, type ProxyConfig } from '@berth/contracts/proxy-config';
 import { proxyProjectName, PROXY_PORT, PROXY_TLS_PORT } from './names.ts';
 import { credentialsKind, MOUNTS, type ProjectInputs } from './inputs.ts';
 import { defaultMaxSize } from './default-retention.ts';

@@ -1,7 +1,7 @@
 // The cache's volume. Data is never lost by a spec change: the claim only grows. A smaller size, another storage
 // class or another access mode would need a new volume, so it is refused with a reason the project's status shows.
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { parseQuantity } from '@berth/proxy/config';
+import { parseQuantity } from '@berth/contracts/proxy-config';
 import { childLabels, childName } from './names.ts';
 import { ownerReference } from './owner.ts';
 import type { ProxyCacheProject } from '../api/index.ts';

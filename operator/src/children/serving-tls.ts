@@ -1,8 +1,8 @@
 // The project's serving certificate (spec.tls.secretName), checked before the proxy is asked to serve it: the
-// Secret has tls.crt and tls.key, and they make a pair the proxy accepts (the proxy's own check, @berth/proxy/tls).
+// Secret has tls.crt and tls.key, and they make a pair the proxy accepts (the proxy's own check, @berth/contracts/tls).
 // Only what a certificate shows anyway (names, expiry, fingerprint) leaves this module; never a byte of the key.
 import type { V1Secret } from '@kubernetes/client-node';
-import { parseCertificatePair, TlsCertificateError } from '@berth/proxy/tls';
+import { parseCertificatePair, TlsCertificateError } from '@berth/contracts/tls';
 import { SecretShapeError } from './inputs.ts';
 
 const TLS_KEYS = ['tls.crt', 'tls.key'] as const;

@@ -1,7 +1,7 @@
 // Reads upstream credentials out of a referenced Secret, for the operator's own probe only. The values stay in
 // memory for the request: they are never logged, put in status, events or messages.
 import type { V1Secret } from '@kubernetes/client-node';
-import { dockerConfigCredentials, type BasicCredentials } from '@berth/proxy/config';
+import { dockerConfigCredentials, type BasicCredentials } from '@berth/contracts/proxy-config';
 import { credentialsKind } from '../children/inputs.ts';
 
 export type { BasicCredentials };

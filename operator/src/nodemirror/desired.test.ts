@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseNodeAgentConfig } from '@berth/proxy/nodeagent';
+import { parseNodeAgentConfig } from '@berth/contracts/node-agent';
 import { nodeMirrorAddress } from './address.ts';
 import { assignRegistries } from './conflicts.ts';
 import { AGENT_CONFIG_KEY, desiredNodeAgent } from './desired.ts';

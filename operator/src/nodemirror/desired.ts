@@ -3,7 +3,7 @@
 // (tenancy.ts; contract 5). Pure: the reconciler resolves each project's registry, upstream and node address and
 // passes them in.
 import type { V1ConfigMap, V1DaemonSet, V1NodeAffinity, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { configHash, renderNodeAgentConfig, validateNodeAgentConfig } from '@berth/proxy/nodeagent';
+import { configHash, renderNodeAgentConfig, validateNodeAgentConfig } from '@berth/contracts/node-agent';
 import type { ProxyCacheProject } from '../api/index.ts';
 import { assignRegistries, projectKey, projectRegistry } from './conflicts.ts';
 import { partitionByPolicy, type NodeMirrorPolicy } from './tenancy.ts';

@@ -1,7 +1,7 @@
 // From the node agents' reports to a project's status: how many of the nodes it targets pull through the cache,
 // and NodeMirrorReady with the reason a person can act on (the most pressing one when nodes differ).
 import type { V1ConfigMap, V1Node } from '@kubernetes/client-node';
-import { REPORT_KEY, type NodeAgentReport } from '@berth/proxy/nodeagent';
+import { REPORT_KEY, type NodeAgentReport } from '@berth/contracts/node-agent';
 import type { ProxyCacheProject } from '../api/index.ts';
 import type { ConditionInput } from '../kube/conditions.ts';
 import { projectKey, projectRegistry } from './conflicts.ts';

@@ -1,6 +1,6 @@
 // The proxy's cache figures (contract 3: GET /_berth/stats), fetched for a project's status. Injectable: the
 // reconciler takes any StatsFetcher, so tests and out-of-cluster runs can supply their own.
-import type { CacheCounts } from '@berth/proxy';
+import type { CacheCounts } from '@berth/contracts/stats';
 import type { ProxyCacheProjectStatus } from '../api/index.ts';
 
 /** The totals of the proxy's stats are what a project's status needs; the per-project part is not read. */

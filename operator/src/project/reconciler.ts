@@ -3,7 +3,7 @@
 // observe them from the apply answers, the proxy's stats and the node reports; write status when it changed
 // (status-write.ts). Deletion goes through the finalizer (deletion.ts).
 import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Service } from '@kubernetes/client-node';
-import { ConfigError } from '@berth/proxy/config';
+import { ConfigError } from '@berth/contracts/proxy-config';
 import { FINALIZER, type ProxyCacheProject, type RegistryEndpoint } from '../api/index.ts';
 import { childName, desiredChildren, SecretShapeError, type DesiredChildren, type ProjectInputs } from '../children/index.ts';
 import { operatorProxyUrl } from '../children/proxy-url.ts';

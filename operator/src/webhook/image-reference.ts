@@ -1,7 +1,7 @@
 // A pod's image reference, normalized as container runtimes read it: `nginx` is docker.io/library/nginx:latest,
 // `org/app` is docker.io/org/app, `quay.io/org/app:v1@sha256:…` keeps both tag and digest. The rewrite keeps every
 // part and only puts the cache's host in front, so `kubectl describe` still shows which image a pod runs.
-import { isDigest, isRepositoryName, isTag } from '@berth/proxy/oci';
+import { isDigest, isRepositoryName, isTag } from '@berth/contracts/oci';
 
 export interface ImageReference {
   /** The registry host as runtimes name it, lower-cased; docker.io for Docker Hub's aliases. */

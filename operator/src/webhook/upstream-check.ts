@@ -2,7 +2,7 @@
 // through its Service (a miss makes the cache ask its upstream), and, when platforms are required, the index or
 // the image config. Answers are remembered briefly (a Deployment of 50 pods asks once), and concurrent questions
 // about one image share one request.
-import { DOCKER_LIST, OCI_INDEX, UPSTREAM_ACCEPT } from '@berth/proxy/oci';
+import { DOCKER_LIST, OCI_INDEX, UPSTREAM_ACCEPT } from '@berth/contracts/oci';
 import { manifestReference, type ImageReference } from './image-reference.ts';
 
 export interface CheckRequest {

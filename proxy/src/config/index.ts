@@ -1,29 +1,4 @@
-// The proxy config file: its type, validator and renderer (contract 2; the operator imports this module).
-import { parse, stringify } from 'yaml';
-import { ConfigError } from './errors.ts';
-import { validateProxyConfig } from './validate.ts';
-import type { ProxyConfig } from './types.ts';
-
-export type { AccessConfig, CredentialsConfig, LogLevel, ProjectConfig, ProxyConfig, ServingTlsConfig } from './types.ts';
-export type { S3StorageConfig, StorageConfig, UpstreamTimeoutsConfig } from './types.ts';
-export { ConfigError } from './errors.ts';
-export { validateProxyConfig } from './validate.ts';
-export { parseDuration } from './duration.ts';
-export { parseQuantity } from './quantity.ts';
-export { dockerConfigCredentials, type BasicCredentials } from './dockerconfig.ts';
-
-/** Parses and validates YAML text; throws ConfigError for bad YAML or bad values. */
-export function parseProxyConfig(yamlText: string): ProxyConfig {
-  let value: unknown;
-  try {
-    value = parse(yamlText);
-  } catch (err) {
-    throw new ConfigError('', `not valid YAML: ${(err as Error).message}`);
-  }
-  return validateProxyConfig(value);
-}
-
-/** YAML text for a config; `parseProxyConfig(renderProxyConfig(c))` gives back an equal config. */
-export function renderProxyConfig(config: ProxyConfig): string {
-  return stringify(validateProxyConfig(config), { lineWidth: 0 });
-}
+// The proxy's config file is a contract with the operator, which renders it: type, validator, renderer and the
+// duration grammar live in @berth/contracts/proxy-config. The proxy's modules (and @berth/proxy/config) take it
+// from here.
+export * from '@berth/contracts/proxy-config';

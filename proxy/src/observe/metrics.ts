@@ -1,21 +1,11 @@
 // Prometheus metrics and the /_berth/stats counters, from one module, labelled by project (registry) and route.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CacheCounts, ProxyStats } from '@berth/contracts/stats';
 import type { CacheObserver } from '../cache/observer.ts';
 import { proxyVersion } from './build-info.ts';
 import { withheldMessage } from './withhold.ts';
 
-/** A project's (or the whole proxy's) cache figures, as `/_berth/stats` reports them (contract 3). */
-export interface CacheCounts {
-  artifacts: number;
-  bytes: number;
-  hits: number;
-  misses: number;
-  upstreamDeleted: number;
-  lastUpstreamError: { time: string; message: string } | null;
-}
-
-/** The body of `GET /_berth/stats`: the totals, and the same figures per project. */
-export type ProxyStats = CacheCounts & { projects: Record<string, CacheCounts> };
+export type { CacheCounts, ProxyStats };
 
 /** How the stats are shown; `withhold`: projects whose upstream errors show only their kind (no names). */
 export interface StatsView {

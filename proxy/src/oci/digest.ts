@@ -1,18 +1,10 @@
-// Digests (`sha256:<64 hex>`), branded once checked so no unchecked string reaches a store path.
+// Digests (`sha256:<64 hex>`), branded once checked so no unchecked string reaches a store path. The grammar is
+// the shared one (@berth/contracts/oci); what the cache does with a digest is here.
 import { createHash, type Hash } from 'node:crypto';
+import { isDigest, type Digest } from '@berth/contracts/oci';
 import { OciError } from './errors.ts';
 
-export type Digest = string & { readonly __brand: 'Digest' };
-
-/** Algorithms the proxy can verify; anything else is refused with DIGEST_INVALID. */
-const HEX_LENGTH: Record<string, number> = { sha256: 64, sha512: 128 };
-const GRAMMAR = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-
-export function isDigest(text: string): text is Digest {
-  if (!GRAMMAR.test(text)) return false;
-  const [algorithm, hex] = text.split(':') as [string, string];
-  return HEX_LENGTH[algorithm] === hex.length && /^[a-f0-9]+$/.test(hex);
-}
+export { isDigest, type Digest };
 
 /** Throws OciError DIGEST_INVALID for a malformed digest or an unknown algorithm. */
 export function parseDigest(text: string): Digest {

@@ -1,15 +1,8 @@
-// Manifest media types the proxy asks upstreams for and serves.
+// Manifest media types the proxy asks upstreams for and serves (the types themselves: @berth/contracts/oci), and
+// what the proxy reads from a manifest body and a client's Accept header.
+import { DOCKER_LIST, DOCKER_V1_SIGNED, MANIFEST_TYPES, OCI_INDEX, OCI_MANIFEST } from '@berth/contracts/oci';
 
-export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-export const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-export const DOCKER_V1_SIGNED = 'application/vnd.docker.distribution.manifest.v1+prettyjws';
-
-export const MANIFEST_TYPES = [OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST, DOCKER_V1_SIGNED] as const;
-
-/** The Accept header sent upstream: every type, so the cache holds what any client may ask for. */
-export const UPSTREAM_ACCEPT = MANIFEST_TYPES.join(', ');
+export { DOCKER_LIST, DOCKER_MANIFEST, DOCKER_V1_SIGNED, MANIFEST_TYPES, OCI_INDEX, OCI_MANIFEST, UPSTREAM_ACCEPT } from '@berth/contracts/oci';
 
 /** Manifests larger than this are refused (the spec lets registries set a limit; 4 MiB is distribution's). */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;

@@ -4,7 +4,7 @@
 import { isDigest, type Digest } from '../oci/digest.ts';
 import { isIndexType, referencedDigests } from '../oci/mediatypes.ts';
 import { parseRepositoryName, type RepositoryName, type Tag } from '../oci/names.ts';
-import { parseImageReference } from '../oci/reference.ts';
+import { parseImageReference } from '@berth/contracts/oci';
 import type { ArtifactService } from '../cache/types.ts';
 import type { Catalog } from '../index/catalog.ts';
 import type { Project } from '../project.ts';

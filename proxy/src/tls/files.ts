@@ -2,8 +2,7 @@
 // directory, then the `..data` symlink renamed over the old one), but two reads can still straddle the swap: the
 // pair is read until two rounds agree, so an old certificate is never checked against a new key.
 import { readFile } from 'node:fs/promises';
-import { parseCertificatePair, type CertificatePair } from './certificate.ts';
-import { TlsCertificateError } from './errors.ts';
+import { parseCertificatePair, TlsCertificateError, type CertificatePair } from '@berth/contracts/tls';
 
 const ROUNDS = 3;
 

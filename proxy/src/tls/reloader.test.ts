@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTestCa, secretVolume, type IssuedCertificate, type SecretVolume, type TestCa } from '@berth/e2e';
-import type { CertificatePair } from './certificate.ts';
-import type { TlsCertificateError } from './errors.ts';
+import type { CertificatePair, TlsCertificateError } from '@berth/contracts/tls';
 import { readCertificatePair } from './files.ts';
 import { CertificateReloader } from './reloader.ts';
 

@@ -4,8 +4,7 @@
 // broken one is refused, once per distinct content, and the pair in use stays.
 import { watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CertificatePair } from './certificate.ts';
-import { TlsCertificateError } from './errors.ts';
+import { TlsCertificateError, type CertificatePair } from '@berth/contracts/tls';
 import { readCertificatePair } from './files.ts';
 
 export type ReloadOutcome = 'unchanged' | 'reloaded' | 'refused';
