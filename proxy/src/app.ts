@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { ProxyConfig } from './config/index.ts';
+import type { ProxyConfig } from '@berth/contracts/proxy-config';
 import { resolveProjects } from './project.ts';
 import { openStore } from './store/open.ts';
 import { Catalog } from './index/catalog.ts';

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, parseProxyConfig, validateProxyConfig, type ProxyConfig } from './config/index.ts';
+import { ConfigError, parseProxyConfig, validateProxyConfig, type ProxyConfig } from '@berth/contracts/proxy-config';
 import { startProxy } from './app.ts';
 import { proxyVersion } from './observe/build-info.ts';
 import { TlsCertificateError } from '@berth/contracts/tls';

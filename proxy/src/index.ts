@@ -1,5 +1,5 @@
-// @berth/proxy: the pull-through cache's public API (the config module is also exported as @berth/proxy/config).
-export * from './config/index.ts';
+// @berth/proxy: the pull-through cache's public API (its config is a contract: @berth/contracts/proxy-config).
+export * from '@berth/contracts/proxy-config';
 export { startProxy, type RunningProxy } from './app.ts';
 export { main as runCli, serveConfig } from './cli.ts';
 export type { Project } from './project.ts';

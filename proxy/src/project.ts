@@ -1,5 +1,5 @@
 // A project as the running proxy uses it: the config entry with its defaults applied and its durations in ms.
-import { parseDuration, parseQuantity, type ProjectConfig, type ProxyConfig } from './config/index.ts';
+import { parseDuration, parseQuantity, type ProjectConfig, type ProxyConfig } from '@berth/contracts/proxy-config';
 
 export interface Project {
   name: string;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort, startProxy, tempDir, type RunningProxy, type TempDir } from '@berth/e2e';
 
-/** One `projects[]` entry of the proxy config (see @berth/proxy/config). */
+/** One `projects[]` entry of the proxy config (see @berth/contracts/proxy-config). */
 export interface ProjectSpec {
   name: string;
   registry: string;

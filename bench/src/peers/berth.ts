@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, proxyCliCommand } from '@berth/e2e';
-import { renderProxyConfig, type ProjectConfig, type ProxyConfig } from '@berth/proxy/config';
+import { renderProxyConfig, type ProjectConfig, type ProxyConfig } from '@berth/contracts/proxy-config';
 import { startService, waitForHttpOk } from '../proc.ts';
 import { imageEnv } from './image-env.ts';
 import type { Peer } from './peer.ts';

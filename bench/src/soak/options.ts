@@ -1,6 +1,6 @@
 // Command-line options of `pnpm soak`, and the defaults a full soak runs with.
 import { parseArgs } from 'node:util';
-import { parseDuration } from '@berth/proxy/config';
+import { parseDuration } from '@berth/contracts/proxy-config';
 import type { GrowthRule } from './growth.ts';
 import type { SoakSizes } from './sizes.ts';
 

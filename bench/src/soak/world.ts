@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { htpasswdLine, startRegistry, tempDir, type Registry, type TempDir } from '@berth/e2e';
-import type { ProjectConfig } from '@berth/proxy/config';
+import type { ProjectConfig } from '@berth/contracts/proxy-config';
 import type { BasicAuth } from '../images/registry-client.ts';
 import { startBerth } from '../peers/berth.ts';
 import type { Peer } from '../peers/peer.ts';

@@ -1,6 +1,6 @@
 // JSON logs through winston. Nothing here receives credentials: callers log paths and statuses, never headers.
 import winston from 'winston';
-import type { LogLevel } from '../config/index.ts';
+import type { LogLevel } from '@berth/contracts/proxy-config';
 
 export type Logger = winston.Logger;
 

@@ -5,7 +5,7 @@
 import type { RequestListener } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import type { ServingTlsConfig } from '../config/index.ts';
+import type { ServingTlsConfig } from '@berth/contracts/proxy-config';
 import { OciError } from '../oci/errors.ts';
 import type { Logger } from '../observe/log.ts';
 import type { ProxyMetrics } from '../observe/metrics.ts';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
-import type { ProjectConfig } from '../config/index.ts';
+import type { ProjectConfig } from '@berth/contracts/proxy-config';
 import { basicHeader, credentialSource, type CredentialSource } from './credentials.ts';
 import { parseChallenge } from './challenge.ts';
 import { describeError, errorForStatus, UpstreamError } from './errors.ts';

@@ -1,7 +1,7 @@
 // Upstream credentials from mounted files. Read on use, so a rotated Secret is picked up without a restart;
 // the values never leave this module except as an Authorization header.
 import { readFile } from 'node:fs/promises';
-import { dockerConfigCredentials, type BasicCredentials, type CredentialsConfig } from '../config/index.ts';
+import { dockerConfigCredentials, type BasicCredentials, type CredentialsConfig } from '@berth/contracts/proxy-config';
 
 export type { BasicCredentials };
 

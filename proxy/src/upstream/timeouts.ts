@@ -1,7 +1,7 @@
 // How long the proxy waits on an upstream registry, and why the defaults are what they are. Before these, a stalled
 // upstream kept a client waiting 124 s for a 502 (4 attempts × a 30 s headers timeout, plus backoff); every wait
 // is now bounded by `deadline` before the headers, and by `body` of silence after them.
-import { parseDuration, type UpstreamTimeoutsConfig } from '../config/index.ts';
+import { parseDuration, type UpstreamTimeoutsConfig } from '@berth/contracts/proxy-config';
 
 export interface UpstreamTimeouts {
   connectMs: number;

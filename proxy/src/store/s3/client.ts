@@ -6,8 +6,8 @@ import { Agent as HttpsAgent } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { S3StorageConfig } from '../../config/index.ts';
-import { ConfigError } from '../../config/index.ts';
+import type { S3StorageConfig } from '@berth/contracts/proxy-config';
+import { ConfigError } from '@berth/contracts/proxy-config';
 
 /** How long read keys are used before the files are read again. */
 const CREDENTIALS_TTL_MS = 60_000;
