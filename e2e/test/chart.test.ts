@@ -16,6 +16,7 @@ import { kubeconform } from '../src/chart/kubeconform.ts';
 import { parseManifests, prepareSchemas } from '../src/chart/prepare-schemas.ts';
 import { normalizeRules, rulesOfKind } from '../src/chart/rbac.ts';
 import { exportedMetricNames } from '../src/chart/exported-metrics.ts';
+import { changesOf } from '../src/chart/changelog.ts';
 
 const exec = promisify(execFile);
 const root = repoRoot();
@@ -250,6 +251,12 @@ describe('Helm chart charts/berth @real', function () {
       const path = /^https:\/\/github\.com\/berth-dev\/berth\/(?:tree|blob)\/main\/(.+)$/.exec(link.url)?.[1];
       assert.ok(path && existsSync(join(root, path)), `link ${link.url} names no file of this repository`);
     }
+  });
+
+  it("lists in artifacthub.io/changes exactly CHANGELOG.md's entries for the chart's version", () => {
+    const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { version: string; annotations: Record<string, string> };
+    const changes = parse(chart.annotations['artifacthub.io/changes'] ?? '') as unknown;
+    assert.deepEqual(changes, changesOf(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'), chart.version));
   });
 
   describe('on the local control plane', () => {
