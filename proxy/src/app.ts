@@ -15,6 +15,7 @@ import { Evictor } from './retention/evictor.ts';
 import { Pinner } from './retention/pinner.ts';
 import { ProxyMetrics } from './observe/metrics.ts';
 import { createLogger, type Logger } from './observe/log.ts';
+import { AccessLog } from './observe/access-log.ts';
 import { createProxyServer, proxyRequestListener } from './server/server.ts';
 import { startSecureServing, type SecureServing } from './server/secure-server.ts';
 import { readCertificatePair } from './tls/files.ts';
@@ -56,7 +57,8 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     onResponse: (method, code, seconds) => metrics.upstreamResponse(p.name, method, code, seconds),
   })]));
   const inUse = new InUse();
-  const service = new PullThrough({ store, catalog, upstreams, observer: metrics, usage, inUse, warn: (message, fields) => logger.warn(message, fields) });
+  const accessLog = new AccessLog(logger, config.log?.access === true);
+  const service = new PullThrough({ store, catalog, upstreams, observer: accessLog.observing(metrics), usage, inUse, warn: (message, fields) => logger.warn(message, fields) });
   const pinner = new Pinner({
     projects, service, catalog,
     onError: (ref, err) => logger.warn('pinned image not fetched; retrying later', { image: ref, error: err.message }),
@@ -74,7 +76,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   });
   evictor.start();
   let ready = false;
-  const serverOptions = { projects, service, metrics, logger, isReady: () => ready };
+  const serverOptions = { projects, service, metrics, logger, accessLog, isReady: () => ready };
   const listener = proxyRequestListener(serverOptions);
   const server = createProxyServer(serverOptions, listener);
   const secure = config.tls && tlsPair

@@ -40,13 +40,15 @@ export interface ProxyPlacement {
    * working folder (downloads in progress, the embedded index).
    */
   s3?: { endpoint: string; bucket: string; prefix?: string; accessKeyIdFile: string; secretAccessKeyFile: string };
+  /** `log:` of the config; default `{ level: debug }`. */
+  log?: { level?: 'error' | 'warn' | 'info' | 'debug'; access?: boolean };
 }
 
 async function launch(dir: TempDir, port: number, projects: ProjectSpec[], placement: ProxyPlacement): Promise<ProxyUnderTest> {
   const storage = placement.storage ?? join(dir.path, 'storage');
   const configFile = join(dir.path, 'proxy.yaml');
   await writeFile(configFile, stringify({
-    listen: `127.0.0.1:${port}`, log: { level: 'debug' }, projects,
+    listen: `127.0.0.1:${port}`, log: placement.log ?? { level: 'debug' }, projects,
     storage: { directory: storage, ...(placement.s3 ? { s3: { ...placement.s3, region: 'us-east-1', forcePathStyle: true } } : {}) },
     ...(placement.redis ? { index: { redis: placement.redis } } : {}),
     ...(placement.tls ? { tls: { listen: `127.0.0.1:${placement.tls.port}`, certFile: placement.tls.certFile, keyFile: placement.tls.keyFile } } : {}),

@@ -5,7 +5,7 @@ const FULL = `
 listen: 0.0.0.0:5000
 storage: { directory: /var/lib/berth }
 index: { redis: redis://host:6379 }
-log: { level: info }
+log: { level: info, access: true }
 tls: { listen: 0.0.0.0:5443, certFile: /etc/berth/tls/tls.crt, keyFile: /etc/berth/tls/tls.key }
 projects:
   - name: docker-hub
@@ -51,6 +51,7 @@ describe('proxy config', () => {
   it('reads every key of the documented example', () => {
     const cfg = parseProxyConfig(FULL);
     assert.equal(cfg.listen, '0.0.0.0:5000');
+    assert.deepEqual(cfg.log, { level: 'info', access: true });
     assert.deepEqual(cfg.index, { redis: 'redis://host:6379' });
     assert.deepEqual(cfg.tls, { listen: '0.0.0.0:5443', certFile: '/etc/berth/tls/tls.crt', keyFile: '/etc/berth/tls/tls.key' });
     assert.equal(cfg.projects.length, 2);
@@ -85,6 +86,7 @@ describe('proxy config', () => {
     ['a non-boolean', minimal({ keepAfterUpstreamDelete: 'yes' }), /^projects\[0\]\.keepAfterUpstreamDelete: must be true or false/],
     ['both credential kinds', minimal({ credentials: { dockerConfigJsonFile: '/a', usernameFile: '/b' } }), /^projects\[0\]\.credentials:/],
     ['a bad log level', minimal({}, { log: { level: 'loud' } }), /^log\.level:/],
+    ['an access log that is not on or off', minimal({}, { log: { access: 'yes' } }), /^log\.access: must be true or false/],
     ['a pinned tag outside the grammar', minimal({ pinned: ['library/nginx:1.27', 'nginx:-x'] }), /^projects\[0\]\.pinned\[1\]: "nginx:-x" is not an image reference: "-x" is not a valid tag/],
     ['a pinned upper-case name', minimal({ pinned: ['Library/Nginx'] }), /^projects\[0\]\.pinned\[0\]: .*not a repository name/],
     ['a pinned unknown digest algorithm', minimal({ pinned: ['app@md5:abc'] }), /^projects\[0\]\.pinned\[0\]: .*not a sha256 or sha512 digest/],

@@ -6,7 +6,7 @@ import { ConfigError } from './errors.ts';
 import { validateProxyConfig } from './validate.ts';
 import type { ProxyConfig } from './types.ts';
 
-export type { AccessConfig, CredentialsConfig, LogLevel, ProjectConfig, ProxyConfig, ServingTlsConfig } from './types.ts';
+export type { AccessConfig, CredentialsConfig, LogConfig, LogLevel, ProjectConfig, ProxyConfig, ServingTlsConfig } from './types.ts';
 export type { S3StorageConfig, StorageConfig, UpstreamTimeoutsConfig } from './types.ts';
 export { ConfigError } from './errors.ts';
 export { validateProxyConfig } from './validate.ts';

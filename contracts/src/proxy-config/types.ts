@@ -4,13 +4,23 @@
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
+export interface LogConfig {
+  /** Default `info`. */
+  level?: LogLevel;
+  /**
+   * One line per request at info (method, path without its query, status, bytes, duration, project, cache outcome,
+   * client address), never a header or credential; default off (a busy node pulls thousands of blobs a minute).
+   */
+  access?: boolean;
+}
+
 export interface ProxyConfig {
   /** HOST:PORT the HTTP server binds, e.g. `0.0.0.0:5000`. */
   listen: string;
   storage: StorageConfig;
   /** Optional shared index; default: an embedded index on the storage volume. */
   index?: { redis: string };
-  log?: { level: LogLevel };
+  log?: LogConfig;
   /** Optional: serve HTTPS as well, on its own port (the plain HTTP `listen` stays, for probes and in-cluster pulls). */
   tls?: ServingTlsConfig;
   projects: ProjectConfig[];

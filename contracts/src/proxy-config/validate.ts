@@ -156,13 +156,15 @@ export function validateProxyConfig(value: unknown): ProxyConfig {
   const config: ProxyConfig = { listen, storage: storage(obj.storage), projects: [] };
   const index = optional(obj, 'index', () => object(obj.index, 'index', ['redis']));
   if (index) config.index = { redis: url(index, 'redis', 'index', ['redis:', 'rediss:'], REDIS_CREDENTIALS) };
-  const log = optional(obj, 'log', () => object(obj.log, 'log', ['level']));
+  const log = optional(obj, 'log', () => object(obj.log, 'log', ['level', 'access']));
   if (log) {
     const level = optional(log, 'level', () => string(log, 'level', 'log'));
     if (level !== undefined) {
       if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError('log.level', `${show(level)} must be one of ${LOG_LEVELS.join(', ')}`);
       config.log = { level: level as LogLevel };
     }
+    const access = optional(log, 'access', () => boolean(log, 'access', 'log'));
+    if (access !== undefined) config.log = { ...config.log, access };
   }
   const tls = optional(obj, 'tls', () => servingTls(obj.tls, listen));
   if (tls) config.tls = tls;

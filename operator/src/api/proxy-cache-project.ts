@@ -36,6 +36,8 @@ export interface ProxyCacheProjectSpec {
   /** Rewrites pods' image references to this cache (operator/src/webhook/), for nodes the node mirror cannot reach. */
   podImageRewrite?: PodImageRewrite;
   resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+  /** The proxy's `log.access` (observe/access-log.ts in the proxy). */
+  log?: { access?: boolean };
   image?: string;
 }
 

@@ -68,6 +68,7 @@ const project: Omit<DeepRequired<ProxyCacheProject>, 'metadata'> & { metadata: t
       address: 'cache.example.com',
     },
     resources: { requests: { cpu: '100m' }, limits: { memory: '512Mi' } },
+    log: { access: true },
     image: 'ghcr.io/berth-dev/berth-proxy:0.1.0',
   },
   status: {

@@ -27,6 +27,11 @@ describe('proxy config for a project', () => {
     assert.deepEqual(retention({ storage: { size: '1k' } }), { maxSize: '850' });
   });
 
+  it('turns the request log on with spec.log.access, through the proxy\'s own validator', () => {
+    assert.deepEqual(parseProxyConfig(renderedProxyConfig(inputs({ project: project({ log: { access: true } }) }))).log, { level: 'info', access: true });
+    assert.deepEqual(parseProxyConfig(renderedProxyConfig(inputs({ project: project({ log: { access: false } }) }))).log, { level: 'info' });
+  });
+
   it('with spec.tls: serves HTTPS on 5443 from the mounted Secret files, and plain HTTP on 5000 still', () => {
     const text = renderedProxyConfig(inputs({ project: project({ tls: { secretName: 'cache-tls' } }) }));
     const cfg = parseProxyConfig(text);

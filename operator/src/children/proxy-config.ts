@@ -43,7 +43,7 @@ export function desiredProxyConfig(inputs: ProjectInputs): ProxyConfig {
   const config: ProxyConfig = {
     listen: `0.0.0.0:${PROXY_PORT}`,
     storage: { directory: MOUNTS.storageDir },
-    log: { level: 'info' },
+    log: { level: 'info', ...(spec.log?.access ? { access: true } : {}) },
     projects: [entry],
   };
   // The files the kubelet keeps in step with the Secret; the proxy follows them (no rollout on renewal).

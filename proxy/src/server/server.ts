@@ -7,6 +7,7 @@ import { OciError } from '../oci/errors.ts';
 import type { Project } from '../project.ts';
 import type { ProxyMetrics } from '../observe/metrics.ts';
 import type { Logger } from '../observe/log.ts';
+import { AccessLog } from '../observe/access-log.ts';
 import { parseOciRequest, type OciRequest } from './route.ts';
 import { sendError } from './respond.ts';
 import { handleBlob, handleManifest, handleReferrers, handleTags } from './handlers.ts';
@@ -19,6 +20,8 @@ export interface ServerOptions {
   metrics: ProxyMetrics;
   logger: Logger;
   isReady: () => boolean;
+  /** The request log; default: lines at debug only. Pass the one whose observer the pull-through reports to. */
+  accessLog?: AccessLog;
 }
 
 /**
@@ -31,10 +34,11 @@ export function proxyRequestListener(opts: ServerOptions): RequestListener {
     const a = p.config.access;
     if (a && 'htpasswdFile' in a) access.set(p.name, new Htpasswd(a.htpasswdFile));
   }
+  const accessLog = opts.accessLog ?? new AccessLog(opts.logger, false);
   return (req, res) => {
     // handle() answers every error it expects; this is the last line for one it does not (a throw before its try):
     // a request may fail, the process must not (an unhandled rejection would end it).
-    handle(req, res, opts, access).catch((err: unknown) => {
+    accessLog.run(() => handle(req, res, opts, access, accessLog)).catch((err: unknown) => {
       opts.logger.error('request handler failed', { method: req.method, error: (err as Error).message });
       if (res.headersSent) res.destroy();
       else sendError(res, err);
@@ -74,7 +78,7 @@ async function rootAllowed(ns: string | null, projects: readonly Project[], req:
   throw new OciError('UNAUTHORIZED', 'authentication required', { headers: { 'www-authenticate': `Basic realm="berth ${first.registry}"` } });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOptions, access: Map<string, Htpasswd>): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOptions, access: Map<string, Htpasswd>, accessLog: AccessLog): Promise<void> {
   const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? randomUUID();
   res.setHeader('x-request-id', id);
   const method = req.method ?? 'GET';
@@ -151,8 +155,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
   } finally {
     opts.metrics.request(route, res.statusCode, (performance.now() - started) / 1000, project);
     opts.metrics.served(source, bytes);
-    // At info level no per-request line is built at all: the hot path stays cheap.
-    if (opts.logger.isDebugEnabled()) opts.logger.debug('request', { requestId: id, method, path, status: res.statusCode, bytes, source });
+    accessLog.write({
+      requestId: id, method, path, route, status: res.statusCode, bytes, durationMs: performance.now() - started, project, client: req.socket.remoteAddress,
+    });
   }
 }
 
