@@ -76,7 +76,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   });
   evictor.start();
   let ready = false;
-  const serverOptions = { projects, service, metrics, logger, accessLog, isReady: () => ready };
+  const serverOptions = { projects, service, metrics, logger, accessLog, repositories: catalog, isReady: () => ready };
   const listener = proxyRequestListener(serverOptions);
   const server = createProxyServer(serverOptions, listener);
   const secure = config.tls && tlsPair

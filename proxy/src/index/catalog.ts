@@ -131,6 +131,19 @@ export class Catalog {
     await this.kv.delete(key);
   }
 
+  /**
+   * The repositories of a project that hold at least one cached manifest, sorted: what `GET /v2/_catalog` lists.
+   * One scan of the index (keyv has no prefix query that both backends share); a catalog request is rare.
+   */
+  async repositories(project: string): Promise<string[]> {
+    const names = new Set<string>();
+    for await (const [key] of this.entries()) {
+      const m = MANIFEST_KEY.exec(key);
+      if (m && m[1] === project) names.add(m[2]!);
+    }
+    return [...names].sort();
+  }
+
   /** Every manifest and blob record, parsed; for rebuilding retention's view at start. */
   async *artifacts(): AsyncGenerator<CatalogArtifact> {
     for await (const [key, value] of this.entries()) {

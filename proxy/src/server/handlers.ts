@@ -127,7 +127,7 @@ export async function handleTags(svc: ArtifactService, r: Req<'tags'>, res: Serv
  * The next page is the request as the client sent it (its path prefix or `?ns=` names the project) with `n` and
  * `last` set: built from the name alone, it would point into the default project.
  */
-function nextPage(target: URL, n: number, last: string): string {
+export function nextPage(target: URL, n: number, last: string): string {
   const next = new URL(target);
   next.searchParams.set('n', String(n));
   next.searchParams.set('last', last);

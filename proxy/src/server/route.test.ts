@@ -23,6 +23,9 @@ describe('parseOciRequest', () => {
     ['HEAD', `/v2/org/app/blobs/${D}?ns=ghcr.io`, { kind: 'blob', name: 'org/app', reference: D, p: 'ghcr' }],
     ['GET', '/v2/ghcr.io/org/app/tags/list?n=2&last=a', { kind: 'tags', name: 'org/app', n: 2, last: 'a', p: 'ghcr' }],
     ['GET', `/v2/ghcr.io/app/referrers/${D}`, { kind: 'referrers', name: 'app', reference: D, p: 'ghcr' }],
+    ['GET', '/v2/_catalog', { kind: 'catalog', n: undefined, last: undefined, p: 'hub' }],
+    ['GET', '/v2/_catalog?ns=ghcr.io&n=5', { kind: 'catalog', n: 5, p: 'ghcr' }],
+    ['GET', '/v2/ghcr.io/_catalog?last=org%2Fapp', { kind: 'catalog', last: 'org/app', p: 'ghcr' }],
     ['PUT', '/v2/app/manifests/v1', { kind: 'write' }],
     ['POST', '/v2/app/blobs/uploads/', { kind: 'write' }],
   ];
@@ -42,6 +45,9 @@ describe('parseOciRequest', () => {
     ['/v2/app/blobs/md5:abc', 'DIGEST_INVALID'],
     ['/v2/app/blobs/sha256:../../etc/passwd', 'DIGEST_INVALID'],
     ['/v2/app/manifests/v1?ns=quay.io', 'NAME_UNKNOWN'],
+    ['/v2/quay.io/_catalog', 'NAME_UNKNOWN'],
+    ['/v2/_catalog?ns=quay.io', 'NAME_UNKNOWN'],
+    ['/v2/_catalog?n=-1', 'UNSUPPORTED'],
   ];
   for (const [path, code] of bad) {
     it(`refuses ${path} with ${code}`, () => {

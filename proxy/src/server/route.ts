@@ -8,6 +8,7 @@ import type { Project } from '../project.ts';
 
 export type OciRequest =
   | { kind: 'catalog-root' }
+  | { kind: 'catalog'; project: Project; n: number | undefined; last: string | undefined; target: URL }
   | { kind: 'manifest'; project: Project; name: RepositoryName; reference: Tag | Digest }
   | { kind: 'blob'; project: Project; name: RepositoryName; reference: Digest }
   | { kind: 'tags'; project: Project; name: RepositoryName; n: number | undefined; last: string | undefined; target: URL }
@@ -33,10 +34,7 @@ export function parseOciRequest(method: string, url: URL, projects: readonly Pro
     throw new OciError('NAME_INVALID', 'bad percent-encoding in path');
   }
   const match = SUFFIX.exec(rest);
-  if (!match) {
-    if (rest === '_catalog') throw new OciError('UNSUPPORTED', 'the catalog is not served by a pull-through cache');
-    return undefined;
-  }
+  if (!match) return catalogOf(rest, url, projects);
   const [, fullName, kind, ref] = match as unknown as [string, string, string, string];
   const { project, repository } = pickProject(fullName, url.searchParams.get('ns'), projects);
   const name = parseRepositoryName(project.libraryPrefix && !repository.includes('/') ? `library/${repository}` : repository);
@@ -52,6 +50,20 @@ export function parseOciRequest(method: string, url: URL, projects: readonly Pro
       if (!isDigest(ref)) throw new OciError('DIGEST_INVALID', 'referrers needs a manifest digest');
       return { kind: 'referrers', project, name, reference: ref, artifactType: url.searchParams.get('artifactType') ?? undefined };
   }
+}
+
+/**
+ * `/v2/_catalog` lists the repositories cached for one project: the one of `?ns=` or the default one; or, as
+ * `/v2/<registry>/_catalog`, the one of that path prefix (a registry no project mirrors is unknown).
+ */
+function catalogOf(rest: string, url: URL, projects: readonly Project[]): OciRequest | undefined {
+  const page = { n: parseCount(url.searchParams.get('n')), last: url.searchParams.get('last') ?? undefined, target: url };
+  if (rest === '_catalog') return { kind: 'catalog', project: pickProject('', url.searchParams.get('ns'), projects).project, ...page };
+  if (!rest.endsWith('/_catalog')) return undefined;
+  const registry = rest.slice(0, -'/_catalog'.length);
+  const project = projects.find((p) => p.registry === registry);
+  if (!project) throw new OciError('NAME_UNKNOWN', `no project mirrors registry ${registry.slice(0, 200)}`);
+  return { kind: 'catalog', project, ...page };
 }
 
 /**

@@ -12,6 +12,7 @@ import { parseOciRequest, type OciRequest } from './route.ts';
 import { sendError } from './respond.ts';
 import { handleBlob, handleManifest, handleReferrers, handleTags } from './handlers.ts';
 import { parseTarget } from './target.ts';
+import { handleCatalog, type RepositoryLister } from './catalog.ts';
 import { answerOutsideHandler } from './transport.ts';
 
 export interface ServerOptions {
@@ -22,6 +23,8 @@ export interface ServerOptions {
   isReady: () => boolean;
   /** The request log; default: lines at debug only. Pass the one whose observer the pull-through reports to. */
   accessLog?: AccessLog;
+  /** What `GET /v2/_catalog` lists; without it the route answers UNSUPPORTED. */
+  repositories?: RepositoryLister;
 }
 
 /**
@@ -126,6 +129,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
       case 'catalog-root':
         await rootAllowed(url.searchParams.get('ns'), opts.projects, req, access);
         res.writeHead(200, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' }).end('{}');
+        return;
+      case 'catalog':
+        await allowed(r.project, req, access);
+        if (!opts.repositories) throw new OciError('UNSUPPORTED', 'this server keeps no catalog', { status: 404 });
+        await handleCatalog(opts.repositories, r, res);
         return;
       case 'manifest':
         await allowed(r.project, req, access);
