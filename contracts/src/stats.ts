@@ -8,6 +8,20 @@ export interface CacheCounts {
   misses: number;
   upstreamDeleted: number;
   lastUpstreamError: { time: string; message: string } | null;
+  /** What the index holds (absent until the proxy has read it once): lasts across restarts, unlike the counters. */
+  index?: IndexSummary;
+}
+
+/** What is cached, read from the proxy's index (not the volume): a few figures small enough for a status. */
+export interface IndexSummary {
+  /** Repositories with at least one cached manifest. */
+  repositories: number;
+  /** Manifests the upstream no longer has, still served (keepAfterUpstreamDelete). */
+  keptAfterUpstreamDelete: number;
+  /** The largest repositories: their manifests and the layers they reference (a layer shared by two counts in both). */
+  topRepositories: { name: string; bytes: number }[];
+  /** When the index was read. */
+  time: string;
 }
 
 /** The body of `GET /_berth/stats`: the totals, and the same figures per project. */

@@ -16,6 +16,7 @@ import { Pinner } from './retention/pinner.ts';
 import { ProxyMetrics } from './observe/metrics.ts';
 import { createLogger, type Logger } from './observe/log.ts';
 import { AccessLog } from './observe/access-log.ts';
+import { IndexSummaries } from './index/summary.ts';
 import { createProxyServer, proxyRequestListener } from './server/server.ts';
 import { startSecureServing, type SecureServing } from './server/secure-server.ts';
 import { readCertificatePair } from './tls/files.ts';
@@ -58,7 +59,9 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   })]));
   const inUse = new InUse();
   const accessLog = new AccessLog(logger, config.log?.access === true);
-  const service = new PullThrough({ store, catalog, upstreams, observer: accessLog.observing(metrics), usage, inUse, warn: (message, fields) => logger.warn(message, fields) });
+  const indexSummaries = new IndexSummaries({ artifacts: () => catalog.artifacts(), onError: (err) => logger.warn('index summary failed', { error: err.message }) });
+  void indexSummaries.refresh();
+  const service = new PullThrough({ store, catalog, upstreams, observer: indexSummaries.observing(accessLog.observing(metrics)), usage, inUse, warn: (message, fields) => logger.warn(message, fields) });
   const pinner = new Pinner({
     projects, service, catalog,
     onError: (ref, err) => logger.warn('pinned image not fetched; retrying later', { image: ref, error: err.message }),
@@ -70,13 +73,13 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     usage, catalog, store, inUse,
     policies: projects.map((p) => ({ project: p.name, unusedForMs: p.unusedForMs, maxSizeBytes: p.maxSizeBytes })),
     pinned: () => pinner.pinnedKeys(),
-    observer: metrics,
+    observer: indexSummaries.observing(metrics),
     onError: (err) => logger.error('retention pass failed', { error: err.message }),
     ...(opts.retentionIntervalMs ? { intervalMs: opts.retentionIntervalMs } : {}),
   });
   evictor.start();
   let ready = false;
-  const serverOptions = { projects, service, metrics, logger, accessLog, repositories: catalog, isReady: () => ready };
+  const serverOptions = { projects, service, metrics, logger, accessLog, repositories: catalog, indexSummaries, isReady: () => ready };
   const listener = proxyRequestListener(serverOptions);
   const server = createProxyServer(serverOptions, listener);
   const secure = config.tls && tlsPair

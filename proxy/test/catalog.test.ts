@@ -1,11 +1,12 @@
 // What is cached, per project, without reading the volume: `GET /v2/_catalog` of a real proxy lists the repositories a
 // project has cached (from its index: embedded sqlite, or Redis shared by replicas), paginated with `n`, `last` and a
-// Link header, and guarded like a pull (a protected project refuses anonymous callers).
+// Link header, and guarded like a pull (a protected project refuses anonymous callers). /_berth/stats (which the
+// operator copies into the project's status) counts the repositories and names the largest.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildImage, htpasswdLine, pushImage, startRedis, startRegistry, tempDir, type Redis, type Registry, type TempDir, type TestImage } from '@berth/e2e';
-import { errorCodes, fetchAll, proxyWith, type ProxyPlacement, type ProxyUnderTest } from './fixture.ts';
+import { buildImage, htpasswdLine, pushImage, startRedis, startRegistry, tempDir, waitFor, type Redis, type Registry, type TempDir, type TestImage } from '@berth/e2e';
+import { errorCodes, fetchAll, proxyWith, stats, type ProxyPlacement, type ProxyUnderTest } from './fixture.ts';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -48,6 +49,7 @@ describe('proxy: GET /v2/_catalog per project @real', function () {
         for (const path of ['/v2/docker.io/library/alpha', '/v2/docker.io/library/beta', '/v2/docker.io/org/gamma']) {
           assert.equal((await get(`${path}/manifests/v1`, { accept: OCI_MANIFEST })).status, 200, path);
         }
+        assert.equal((await get(`/v2/docker.io/library/alpha/blobs/${image.layerDigests[0]}`)).status, 200);
         assert.equal((await get('/v2/private.test/org/gamma/manifests/v1', { accept: OCI_MANIFEST, authorization: basic })).status, 200);
       });
       after(async () => cache?.dispose());
@@ -69,6 +71,19 @@ describe('proxy: GET /v2/_catalog per project @real', function () {
         const byNs = await listed('/v2/_catalog?ns=docker.io&n=1&last=library%2Falpha');
         assert.deepEqual(byNs.repositories, ['library/beta']);
         assert.equal(byNs.link, '</v2/_catalog?ns=docker.io&n=1&last=library%2Fbeta>; rel="next"');
+      });
+
+      it('says in /_berth/stats, per project, how many repositories are cached and which are the largest', async () => {
+        const hub = backend === 'Redis' ? 'hub-r' : 'hub-s';
+        // The summary is read again in the background a few seconds after the cache stored something.
+        await waitFor(async () => (await stats(cache.proxy.url)).projects[hub]?.index?.repositories === 3, { what: 'the index summary after the pulls', timeoutMs: 60_000 });
+        const s = await stats(cache.proxy.url);
+        const index = s.projects[hub]!.index!;
+        assert.equal(index.keptAfterUpstreamDelete, 0);
+        // The same image in each: its manifest, and the layer (pulled once, through alpha) that each references.
+        assert.deepEqual(index.topRepositories.map((r) => r.name), ['library/alpha', 'library/beta', 'org/gamma'], JSON.stringify(index));
+        assert.ok(index.topRepositories.every((r) => r.bytes > 1_000 && r.bytes === index.topRepositories[0]!.bytes), JSON.stringify(index));
+        assert.equal(s.index?.repositories, 4, 'in total, both projects');
       });
 
       it('refuses an anonymous caller of a protected project as a pull would, and an unknown registry', async () => {

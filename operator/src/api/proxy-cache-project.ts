@@ -53,6 +53,11 @@ export interface ProxyCacheProjectStatus {
     misses?: number;
     hitPercent?: number;
     upstreamDeleted?: number;
+    /** From the proxy's index (lasts across restarts): repositories cached, manifests kept after an upstream delete. */
+    repositories?: number;
+    keptAfterUpstreamDelete?: number;
+    /** The largest repositories cached, largest first. */
+    topRepositories?: { name: string; bytes: number; size: string }[];
     lastUpstreamError?: string;
     updateTime?: string;
   };

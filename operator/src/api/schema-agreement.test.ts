@@ -77,6 +77,7 @@ const project: Omit<DeepRequired<ProxyCacheProject>, 'metadata'> & { metadata: t
     urls: { inCluster: 'http://a', nodeMirror: 'http://b', ingress: 'https://c', inClusterHTTPS: 'https://d' },
     cache: {
       artifacts: 1, bytes: 2, size: '2', hits: 3, misses: 4, hitPercent: 43, upstreamDeleted: 0,
+      repositories: 1, keptAfterUpstreamDelete: 0, topRepositories: [{ name: 'library/nginx', bytes: 2, size: '2' }],
       lastUpstreamError: 'x', updateTime: '2026-01-01T00:00:00Z',
     },
     nodes: { configured: 1, total: 2, summary: '1/2' },

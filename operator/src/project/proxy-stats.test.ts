@@ -15,6 +15,18 @@ describe('proxy stats', () => {
     assert.equal(cacheStatus({ artifacts: 0, bytes: 0, hits: 0, misses: 0, upstreamDeleted: 0, lastUpstreamError: null }, now).hitPercent, 0);
   });
 
+  it('adds what the proxy\'s index holds: repositories, manifests kept, the largest repositories with their size', () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    const topRepositories = [{ name: 'library/nginx', bytes: 3 * 2 ** 20 }, { name: 'library/busybox', bytes: 2048 }];
+    const s = cacheStatus({
+      artifacts: 3, bytes: 2048, hits: 2, misses: 1, upstreamDeleted: 1, lastUpstreamError: null,
+      index: { repositories: 2, keptAfterUpstreamDelete: 1, topRepositories, time: now.toISOString() },
+    }, now);
+    assert.deepEqual([s.repositories, s.keptAfterUpstreamDelete, s.topRepositories], [2, 1, [
+      { name: 'library/nginx', bytes: 3 * 2 ** 20, size: '3Mi' }, { name: 'library/busybox', bytes: 2048, size: '2Ki' },
+    ]]);
+  });
+
   it('fetches /_berth/stats over HTTP and refuses a non-200', async () => {
     const body = { artifacts: 1, bytes: 2, hits: 3, misses: 4, upstreamDeleted: 0, lastUpstreamError: null };
     const server = createServer((req, res) => {

@@ -43,6 +43,11 @@ export function cacheStatus(stats: ProxyStats, now: Date): NonNullable<ProxyCach
     misses: stats.misses,
     hitPercent: lookups ? Math.round((stats.hits / lookups) * 100) : 0,
     upstreamDeleted: stats.upstreamDeleted,
+    ...(stats.index ? {
+      repositories: stats.index.repositories,
+      keptAfterUpstreamDelete: stats.index.keptAfterUpstreamDelete,
+      topRepositories: stats.index.topRepositories.slice(0, 5).map((r) => ({ name: r.name.slice(0, 256), bytes: r.bytes, size: humanBytes(r.bytes) })),
+    } : {}),
     ...(stats.lastUpstreamError ? { lastUpstreamError: `${stats.lastUpstreamError.time}: ${stats.lastUpstreamError.message}`.slice(0, 512) } : {}),
     updateTime: now.toISOString(),
   };

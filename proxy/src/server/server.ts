@@ -13,6 +13,7 @@ import { sendError } from './respond.ts';
 import { handleBlob, handleManifest, handleReferrers, handleTags } from './handlers.ts';
 import { parseTarget } from './target.ts';
 import { handleCatalog, type RepositoryLister } from './catalog.ts';
+import type { IndexSummaries } from '../index/summary.ts';
 import { answerOutsideHandler } from './transport.ts';
 
 export interface ServerOptions {
@@ -25,6 +26,8 @@ export interface ServerOptions {
   accessLog?: AccessLog;
   /** What `GET /v2/_catalog` lists; without it the route answers UNSUPPORTED. */
   repositories?: RepositoryLister;
+  /** Adds what the index holds to `/_berth/stats`. */
+  indexSummaries?: IndexSummaries;
 }
 
 /**
@@ -113,7 +116,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
       case '/_berth/stats':
         route = 'stats';
         // Read without credentials: a protected project's upstream errors show only their kind, never its names.
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(opts.metrics.stats({ withhold: new Set(access.keys()) })));
+        const counts = opts.metrics.stats({ withhold: new Set(access.keys()) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(opts.indexSummaries?.addTo(counts) ?? counts));
         return;
     }
     // URL parsing resolves `..` (`/v2/x/../../etc` becomes `/etc`): refuse such paths as sent, before they are
