@@ -16,7 +16,7 @@ export interface CacheCounts {
 export interface IndexSummary {
   /** Repositories with at least one cached manifest. */
   repositories: number;
-  /** Manifests the upstream no longer has, still served (keepAfterUpstreamDelete). */
+  /** Images (`repository@digest`, marked so or named by a tag marked so) the upstream no longer has, still served. */
   keptAfterUpstreamDelete: number;
   /** The largest repositories: their manifests and the layers they reference (a layer shared by two counts in both). */
   topRepositories: { name: string; bytes: number }[];

@@ -59,7 +59,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   })]));
   const inUse = new InUse();
   const accessLog = new AccessLog(logger, config.log?.access === true);
-  const indexSummaries = new IndexSummaries({ artifacts: () => catalog.artifacts(), onError: (err) => logger.warn('index summary failed', { error: err.message }) });
+  const indexSummaries = new IndexSummaries({ records: () => catalog.records(), onError: (err) => logger.warn('index summary failed', { error: err.message }) });
   void indexSummaries.refresh();
   const service = new PullThrough({ store, catalog, upstreams, observer: indexSummaries.observing(accessLog.observing(metrics)), usage, inUse, warn: (message, fields) => logger.warn(message, fields) });
   const pinner = new Pinner({

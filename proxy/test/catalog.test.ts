@@ -20,7 +20,7 @@ describe('proxy: GET /v2/_catalog per project @real', function () {
   let htpasswdFile: string;
 
   before(async () => {
-    [upstream, image, secrets, redis] = await Promise.all([startRegistry(), buildImage({ layerSizes: [1_000] }), tempDir('berth-catalog'), startRedis()]);
+    [upstream, image, secrets, redis] = await Promise.all([startRegistry({ deleteEnabled: true }), buildImage({ layerSizes: [1_000] }), tempDir('berth-catalog'), startRedis()]);
     for (const repo of ['library/alpha', 'library/beta', 'org/gamma', 'org/never-pulled']) await pushImage(image, `${upstream.host}/${repo}:v1`);
     htpasswdFile = join(secrets.path, 'htpasswd');
     await writeFile(htpasswdFile, htpasswdLine('ci', 'catalog-pass-22b'));
@@ -42,7 +42,7 @@ describe('proxy: GET /v2/_catalog per project @real', function () {
       before(async () => {
         const placement: ProxyPlacement = backend === 'Redis' ? { redis: redis.url } : {};
         cache = await proxyWith([
-          { name: `hub-${backend === 'Redis' ? 'r' : 's'}`, registry: 'docker.io', upstream: upstream.url, default: true },
+          { name: `hub-${backend === 'Redis' ? 'r' : 's'}`, registry: 'docker.io', upstream: upstream.url, default: true, tagTTL: '0s' },
           { name: `private-${backend === 'Redis' ? 'r' : 's'}`, registry: 'private.test', upstream: upstream.url, access: { htpasswdFile } },
         ], placement);
         // Pulled through the cache: three repositories into the default project, one into the protected one.
@@ -84,6 +84,15 @@ describe('proxy: GET /v2/_catalog per project @real', function () {
         assert.deepEqual(index.topRepositories.map((r) => r.name), ['library/alpha', 'library/beta', 'org/gamma'], JSON.stringify(index));
         assert.ok(index.topRepositories.every((r) => r.bytes > 1_000 && r.bytes === index.topRepositories[0]!.bytes), JSON.stringify(index));
         assert.equal(s.index?.repositories, 4, 'in total, both projects');
+        // The upstream deletes an image: pulled again, it is served from the cache and counted as kept.
+        const deleted = await fetch(`${upstream.url}/v2/library/beta/manifests/${image.manifestDigest}`, { method: 'DELETE' });
+        assert.equal(deleted.status, 202);
+        try {
+          assert.equal((await get('/v2/docker.io/library/beta/manifests/v1', { accept: OCI_MANIFEST })).status, 200);
+          await waitFor(async () => (await stats(cache.proxy.url)).projects[hub]?.index?.keptAfterUpstreamDelete === 1, { what: 'the kept image in the summary', timeoutMs: 60_000 });
+        } finally {
+          await pushImage(image, `${upstream.host}/library/beta:v1`); // back, for the other backend's turn
+        }
       });
 
       it('refuses an anonymous caller of a protected project as a pull would, and an unknown registry', async () => {

@@ -53,7 +53,7 @@ export interface ProxyCacheProjectStatus {
     misses?: number;
     hitPercent?: number;
     upstreamDeleted?: number;
-    /** From the proxy's index (lasts across restarts): repositories cached, manifests kept after an upstream delete. */
+    /** From the proxy's index (lasts across restarts): repositories cached, images kept after an upstream delete. */
     repositories?: number;
     keptAfterUpstreamDelete?: number;
     /** The largest repositories cached, largest first. */

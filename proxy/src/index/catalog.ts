@@ -45,6 +45,10 @@ export type CatalogArtifact =
   | { key: string; kind: 'manifest'; project: string; repo: string; digest: Digest; record: ManifestRecord }
   | { key: string; kind: 'blob'; project: string; digest: Digest; record: BlobRecord };
 
+/** A tag record with its place, as `records()` yields it beside manifests and blobs. */
+export type CatalogTag = { key: string; kind: 'tag'; project: string; repo: string; tag: string; record: TagRecord };
+
+const TAG_PARTS = /^tag:([a-z0-9-]+)\/(.+):([^:/]+)$/;
 const MANIFEST_KEY = /^manifest:([a-z0-9-]+)\/(.+)@([a-z0-9]+:[a-f0-9]+)$/;
 const TAG_KEY = /^tag:([a-z0-9-]+\/.+):[^:/]+$/;
 const BLOB_KEY = /^blob:([a-z0-9-]+)@([a-z0-9]+:[a-f0-9]+)$/;
@@ -146,7 +150,17 @@ export class Catalog {
 
   /** Every manifest and blob record, parsed; for rebuilding retention's view at start. */
   async *artifacts(): AsyncGenerator<CatalogArtifact> {
+    for await (const r of this.records()) if (r.kind !== 'tag') yield r;
+  }
+
+  /** Every manifest, blob and tag record, parsed (for the stats' summary of what is cached). */
+  async *records(): AsyncGenerator<CatalogArtifact | CatalogTag> {
     for await (const [key, value] of this.entries()) {
+      const t = TAG_PARTS.exec(key);
+      if (t) {
+        yield { key, kind: 'tag', project: t[1]!, repo: t[2]!, tag: t[3]!, record: value as TagRecord };
+        continue;
+      }
       const m = MANIFEST_KEY.exec(key);
       if (m) {
         yield { key, kind: 'manifest', project: m[1]!, repo: m[2]!, digest: m[3] as Digest, record: value as ManifestRecord };

@@ -5,11 +5,11 @@
 // and the summary is `minAgeMs` old, or in any case once it is `maxAgeMs` old (another replica may have written).
 import type { IndexSummary, ProxyStats } from '@berth/contracts/stats';
 import type { CacheObserver } from '../cache/observer.ts';
-import type { CatalogArtifact } from './catalog.ts';
+import type { CatalogArtifact, CatalogTag } from './catalog.ts';
 
 export interface IndexSummariesOptions {
-  /** Every manifest and blob record (Catalog.artifacts). */
-  artifacts: () => AsyncIterable<CatalogArtifact>;
+  /** Every manifest, blob and tag record (Catalog.records). */
+  records: () => AsyncIterable<CatalogArtifact | CatalogTag>;
   /** A summary this old is read again at the next stats request after a change; default 5 s. */
   minAgeMs?: number;
   /** A summary this old is read again at the next stats request in any case; default 5 min. */
@@ -76,7 +76,7 @@ export class IndexSummaries {
   private async read(): Promise<void> {
     const at = (this.options.now ?? Date.now)();
     this.changed = false;
-    const { total, projects } = await summarize(this.options.artifacts(), this.options.top ?? 5, new Date(at).toISOString());
+    const { total, projects } = await summarize(this.options.records(), this.options.top ?? 5, new Date(at).toISOString());
     this.last = { at, total, projects };
   }
 }
@@ -90,12 +90,22 @@ function emptySummary(time: string): IndexSummary {
  * per repository. The total names repositories as `<project>/<repository>` when the index holds several projects
  * (a proxy the operator runs has one: its total is the project's summary).
  */
-export async function summarize(artifacts: AsyncIterable<CatalogArtifact>, top: number, time: string): Promise<{ total: IndexSummary; projects: Map<string, IndexSummary> }> {
+export async function summarize(records: AsyncIterable<CatalogArtifact | CatalogTag>, top: number, time: string): Promise<{ total: IndexSummary; projects: Map<string, IndexSummary> }> {
   const blobSizes = new Map<string, number>();
   /** project → repository → digest → size (blob sizes filled in after the pass: blobs may come after manifests). */
   const repos = new Map<string, Map<string, Map<string, number | undefined>>>();
-  const kept = new Map<string, number>();
-  for await (const a of artifacts) {
+  /** project → `repo@digest` the upstream no longer has: a manifest marked so, or the digest of a tag marked so. */
+  const kept = new Map<string, Set<string>>();
+  const keep = (project: string, ref: string) => {
+    let refs = kept.get(project);
+    if (!refs) kept.set(project, (refs = new Set()));
+    refs.add(ref);
+  };
+  for await (const a of records) {
+    if (a.kind === 'tag') {
+      if (a.record.upstreamDeleted) keep(a.project, `${a.repo}@${a.record.digest}`);
+      continue;
+    }
     if (a.kind === 'blob') {
       blobSizes.set(`${a.project}@${a.digest}`, a.record.size);
       continue;
@@ -106,7 +116,7 @@ export async function summarize(artifacts: AsyncIterable<CatalogArtifact>, top: 
     if (!digests) byRepo.set(a.repo, (digests = new Map()));
     digests.set(a.digest, a.record.size);
     for (const ref of a.record.references) if (!digests.has(ref)) digests.set(ref, undefined);
-    if (a.record.upstreamDeleted) kept.set(a.project, (kept.get(a.project) ?? 0) + 1);
+    if (a.record.upstreamDeleted) keep(a.project, `${a.repo}@${a.digest}`);
   }
   const projects = new Map<string, IndexSummary>();
   const all: { name: string; bytes: number }[] = [];
@@ -116,11 +126,11 @@ export async function summarize(artifacts: AsyncIterable<CatalogArtifact>, top: 
       bytes: [...digests].reduce((sum, [digest, size]) => sum + (size ?? blobSizes.get(`${project}@${digest}`) ?? 0), 0),
     }));
     all.push(...sized.map((r) => ({ name: repos.size > 1 ? `${project}/${r.name}` : r.name, bytes: r.bytes })));
-    projects.set(project, { repositories: byRepo.size, keptAfterUpstreamDelete: kept.get(project) ?? 0, topRepositories: largest(sized, top), time });
+    projects.set(project, { repositories: byRepo.size, keptAfterUpstreamDelete: kept.get(project)?.size ?? 0, topRepositories: largest(sized, top), time });
   }
   const total: IndexSummary = {
     repositories: all.length,
-    keptAfterUpstreamDelete: [...kept.values()].reduce((a, b) => a + b, 0),
+    keptAfterUpstreamDelete: [...kept.values()].reduce((sum, refs) => sum + refs.size, 0),
     topRepositories: largest(all, top),
     time,
   };
