@@ -7,6 +7,7 @@ export { mountTmpfs, type Tmpfs } from './testbed/tmpfs.ts';
 export { waitFor, httpAnswers, type WaitOptions } from './testbed/wait.ts';
 export { run, CommandError } from './testbed/run.ts';
 export { repoRoot } from './testbed/repo.ts';
+export { section, shellBlocks } from './docs/commands.ts';
 export { startRegistry, type Registry, type RegistryOptions, type Credentials } from './registry/registry.ts';
 export type { AccessLogEntry } from './registry/access-log.ts';
 export type { TokenService, TokenRequest } from './registry/token-service.ts';

@@ -30,6 +30,8 @@ const INVENTORY: Record<string, Verdict> = {
   './dev pnpm soak                                                   # 8 min, 64 clients, seed 13': { notHere: 'minutes each, too long for every CI run: bench/test/soak.test.ts runs the same soak for 25 s; run by hand, results in bench/results/' },
   'BERTH_HEAP_SAMPLES=/tmp/heap.csv BERTH_BENCH_NODE_ARGS="--expose-gc --import=$PWD/bench/src/soak/heap-sampler.ts" \\': { notHere: 'a diagnosis of a failed soak, minutes long; run by hand' },
   'kubectl apply -f examples/https/': { notHere: 'needs cert-manager, which the local bed does not run; e2e/test/examples.test.ts applies the folder\'s Berth objects and checks the cert-manager ones with kubeconform' },
+  'CACHE=http://docker-hub.berth-caches.svc:5000   # status.urls.inCluster; or the Ingress URL': { runBy: 'proxy/test/catalog.test.ts (as written, with CACHE set to a real proxy\'s address: the Service is not reachable from the test host)' },
+  'kubectl -n berth-caches get pcp -o wide': { runBy: 'this file' },
   'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj /CN=my-cache-ca \\': { runBy: 'this file' },
   "kubectl -n berth-caches get secret docker-hub-https-tls -o jsonpath='{.data.ca\\.crt}' | base64 -d > ca.crt": { runBy: 'this file' },
 };
@@ -75,6 +77,13 @@ describe('docs/operations.md, run as written @real', function () {
   it('installs: images pushed, the chart, a first cache listed', async () => {
     const out = await shell.run(block('./dev images --push'), { REGISTRY: `${cluster.registry}/docs` });
     assert.match(out, /berth-caches\s+proxycacheproject\.berth\.dev\/docker-hub|docker-hub/);
+  });
+
+  it("shows what is cached in the project's columns and status", async () => {
+    const out = await shell.run(block('kubectl -n berth-caches get pcp -o wide'));
+    const header = out.split('\n')[0] ?? '';
+    for (const column of ['CACHED', 'REPOS', 'KEPT', 'LARGEST']) assert.match(header, new RegExp(`\\b${column}\\b`), header);
+    assert.match(out, /^docker-hub\s/m);
   });
 
   it("reads the node reports (the real node's, by its name)", async () => {

@@ -3,9 +3,9 @@
 // Link header, and guarded like a pull (a protected project refuses anonymous callers). /_berth/stats (which the
 // operator copies into the project's status) counts the repositories and names the largest.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildImage, htpasswdLine, pushImage, startRedis, startRegistry, tempDir, waitFor, type Redis, type Registry, type TempDir, type TestImage } from '@berth/e2e';
+import { buildImage, htpasswdLine, pushImage, repoRoot, run, section, shellBlocks, startRedis, startRegistry, tempDir, waitFor, type Redis, type Registry, type TempDir, type TestImage } from '@berth/e2e';
 import { errorCodes, fetchAll, proxyWith, stats, type ProxyPlacement, type ProxyUnderTest } from './fixture.ts';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -106,4 +106,23 @@ describe('proxy: GET /v2/_catalog per project @real', function () {
       });
     });
   }
+
+  it("runs docs/operations.md's catalog and tags commands as written, against a cache of library/nginx", async () => {
+    await pushImage(image, `${upstream.host}/library/nginx:v1`);
+    const cache = await proxyWith([{ name: 'docker-hub', registry: 'docker.io', upstream: upstream.url }]);
+    try {
+      assert.equal((await fetchAll(`${cache.proxy.url}/v2/docker.io/library/nginx/manifests/v1`, { headers: { accept: OCI_MANIFEST } })).status, 200);
+      const docs = section(await readFile(join(repoRoot(), 'docs', 'operations.md'), 'utf8'), '## What is cached');
+      const [commands] = shellBlocks(docs);
+      // The reader's cache address is the one line that differs here.
+      const script = commands!.replace(/^CACHE=.*$/m, `CACHE=${cache.proxy.url}`);
+      // curl prints each body without a newline after it: the two bodies and skopeo's JSON come out run together.
+      const out = (await run('bash', ['-euo', 'pipefail', '-c', script])).replaceAll('}{', '}\n{').split('\n').filter((l) => l.trim());
+      assert.deepEqual(JSON.parse(out[0]!), { repositories: ['library/nginx'] });
+      assert.deepEqual(JSON.parse(out[1]!), { name: 'library/nginx', tags: ['v1'] });
+      assert.deepEqual((JSON.parse(out.slice(2).join('\n')) as { Tags: string[] }).Tags, ['v1'], 'skopeo list-tags');
+    } finally {
+      await cache.dispose();
+    }
+  });
 });
