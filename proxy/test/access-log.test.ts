@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildImage, freePort, htpasswdLine, pushImage, startRegistry, tempDir, waitFor, type Registry, type TempDir, type TestImage } from '@berth/e2e';
-import { fetchAll, proxyWith, type ProxyUnderTest } from './fixture.ts';
+import { fetchAll, proxyWith, stats, type ProxyUnderTest } from './fixture.ts';
 import { rawRequest } from './raw-http.ts';
 
 interface Line {
@@ -103,7 +103,7 @@ describe('proxy: the request (access) log @real', function () {
     assert.equal((await lineOf(withQuery.requestId)).path, '/v2/docker.io/library/app/tags/list');
   });
 
-  it('writes no request line at info when the access log is off; a failed request still warns, with its cause', async () => {
+  it('writes no request line at info when the access log is off; a failed manifest fetch still warns with its cause, and is counted', async () => {
     const closed = await freePort();
     const quiet = await proxyWith([
       { name: 'hub', registry: 'docker.io', upstream: upstream.url },
@@ -120,6 +120,12 @@ describe('proxy: the request (access) log @real', function () {
       assert.equal(failed!.level, 'warn');
       assert.match(JSON.stringify(failed), /ECONNREFUSED/, 'the warn line names the cause');
       assert.deepEqual(lines(await quiet.proxy.log()).filter((l) => l.message === 'request'), []);
+      // The failed manifest fetch is counted: as a request by route, code and project, and as
+      // upstream attempts that failed (a tag is resolved with HEAD first; retried, so several).
+      const metrics = await (await fetch(`${quiet.proxy.url}/metrics`)).text();
+      assert.match(metrics, /^berth_requests_total\{route="manifest",code="502",project="gone"\} 1$/m);
+      assert.match(metrics, /^berth_upstream_request_duration_seconds_count\{project="gone",method="HEAD",code="error"\} [1-9]/m);
+      assert.match((await stats(quiet.proxy.url)).projects.gone?.lastUpstreamError?.message ?? '', /ECONNREFUSED/);
     } finally {
       await quiet.dispose();
     }
