@@ -7,14 +7,21 @@ import type { Logger } from '../observe/logger.ts';
 
 const configMap = (name: string, resourceVersion: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', resourceVersion } });
 
-/** A stand-in apiserver for /api/v1/configmaps: the list fails `listFailures` times; the first watch ends with an
- *  ERROR event; later watches deliver ConfigMap b and stay open. */
+/** A stand-in apiserver for /api/v1/configmaps: the list fails `listFailures` times; the first watch is refused
+ *  with a 500, or (`holdFirstWatch`) held open until `breakFirstWatch()` cuts its connection; later watches deliver
+ *  ConfigMap b and stay open. (A watch the apiserver closes cleanly, client-node 2.x resumes by itself from its
+ *  resourceVersion: only a refused or broken one reaches the informer's error path.) */
 class FakeApiserver {
   listCalls = 0;
   watchCalls = 0;
   private server: Server | undefined;
+  private firstWatch: ServerResponse | undefined;
 
-  constructor(private readonly listFailures: number, private readonly onWatch: (call: number) => void = () => undefined) {}
+  constructor(private readonly listFailures: number, private readonly holdFirstWatch = false) {}
+
+  breakFirstWatch(): void {
+    this.firstWatch?.socket?.destroy();
+  }
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => this.handle(req, res));
@@ -44,9 +51,12 @@ class FakeApiserver {
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '10' }, items: [configMap('a', '10')] }));
     }
     this.watchCalls++;
-    this.onWatch(this.watchCalls);
+    if (this.watchCalls === 1 && this.holdFirstWatch) {
+      this.firstWatch = res;
+      return void res.writeHead(200, { 'content-type': 'application/json' }).flushHeaders();
+    }
+    if (this.watchCalls === 1) return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', code: 500, message: 'watch broke' }));
     res.writeHead(200, { 'content-type': 'application/json' });
-    if (this.watchCalls === 1) return void res.end(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 500, message: 'watch broke' } }) + '\n');
     res.write(JSON.stringify({ type: 'ADDED', object: configMap('b', '11') }) + '\n');
   }
 }
@@ -87,8 +97,9 @@ describe('ResilientInformer: restart with backoff', () => {
     await apiserver.stop();
   });
 
-  async function run(opts: { listFailures: number; clock: () => number; onWatch?: (call: number) => void }) {
-    apiserver = new FakeApiserver(opts.listFailures, opts.onWatch);
+  async function run(opts: { listFailures: number; clock: () => number; onFirstSync?: () => void }) {
+    apiserver = new FakeApiserver(opts.listFailures, opts.onFirstSync !== undefined);
+    let syncs = 0;
     const server = await apiserver.start();
     const delays: number[] = [];
     let restarts = 0;
@@ -102,6 +113,7 @@ describe('ResilientInformer: restart with backoff', () => {
       resetAfterMs: 60_000,
       now: opts.clock,
       onRestart: () => restarts++,
+      onSynced: () => (++syncs === 1 ? opts.onFirstSync?.() : undefined),
       onChange: (obj, verb) => {
         if (verb !== 'add') return;
         added.push(obj.metadata?.name ?? '');
@@ -125,9 +137,11 @@ describe('ResilientInformer: restart with backoff', () => {
 
   it('starts the backoff afresh after a watch that was healthy for a while', async () => {
     let now = 0;
-    // The first watch request reaches the apiserver after the informer has started: the watch then "runs" for
-    // two minutes before it breaks.
-    const result = await run({ listFailures: 2, clock: () => now, onWatch: (call) => (call === 1 ? (now = 120_000) : undefined) });
+    // Two failed lists, then a watch that runs for two minutes before its connection breaks.
+    const result = await run({ listFailures: 2, clock: () => now, onFirstSync: () => {
+      now = 120_000;
+      apiserver.breakFirstWatch();
+    } });
     assert.deepEqual(result.delays, [5, 10, 5]);
   });
 });

@@ -4,6 +4,7 @@
 // and restarts a closed watch without a resourceVersion (replaying every object and losing deletions).
 import { KubernetesObjectApi, makeInformer, type KubeConfig, type KubernetesObject, type Informer, type ObjectCache } from '@kubernetes/client-node';
 import { trimForCache, type CacheShape } from './cache-trim.ts';
+import { describeKubeError } from './kube-client.ts';
 import type { Logger } from '../observe/logger.ts';
 
 export interface WatchSpec {
@@ -23,6 +24,8 @@ export type WatchVerb = 'add' | 'update' | 'delete';
 export interface ResilientInformerOptions {
   onChange: (obj: KubernetesObject, verb: WatchVerb) => void;
   onRestart?: () => void;
+  /** Each time a start has listed and is watching (the first time: the cache is complete). */
+  onSynced?: () => void;
   log: Logger;
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -46,6 +49,9 @@ export class ResilientInformer<T extends KubernetesObject> {
   private synced = false;
   /** Set while the old watch is torn down: errors from its abort must not schedule another restart. */
   private tearingDown = false;
+  /** Whether the last list succeeded: client-node 2.x's start() resolves after a failed list too (it reports the
+   *  failure to the error callbacks only), so a resolved start() alone does not mean the cache is complete. */
+  private listed = false;
   private readonly log: Logger;
 
   constructor(kc: KubeConfig, readonly spec: WatchSpec, private readonly options: ResilientInformerOptions) {
@@ -53,9 +59,11 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.log = options.log.child({ watch: spec.kind, namespace: spec.namespace ?? '*' });
     const shape = spec.cache ?? 'full';
     const list = async () => {
+      this.listed = false;
       try {
         const listed = await objects.list<T>(spec.apiVersion, spec.kind, spec.namespace, undefined, undefined, undefined, undefined, spec.labelSelector);
-        for (const item of listed.body.items) trimForCache(item, shape);
+        for (const item of listed.items) trimForCache(item, shape);
+        this.listed = true;
         return listed;
       } catch (error) {
         // A re-list after a 410 runs inside client-node's watch callback, which has no error path of its own:
@@ -65,8 +73,8 @@ export class ResilientInformer<T extends KubernetesObject> {
       }
     };
     this.informer = makeInformer<T>(kc, watchPath(spec), list as never, spec.labelSelector);
-    // client-node 0.22.3 stores a watched object and then hands that same object to these callbacks: trimming it
-    // here trims the cache entry (listed objects were trimmed before they reached the cache).
+    // client-node 2.x stores a watched object and then hands that same object to these callbacks (cache.js,
+    // addOrUpdateObject): trimming it here trims the cache entry (listed objects were trimmed before they reached it).
     this.informer.on('add', (obj) => options.onChange(trimForCache(obj, shape), 'add'));
     this.informer.on('update', (obj) => options.onChange(trimForCache(obj, shape), 'update'));
     this.informer.on('delete', (obj) => options.onChange(obj, 'delete'));
@@ -117,10 +125,13 @@ export class ResilientInformer<T extends KubernetesObject> {
     if (this.stopped) return;
     try {
       await this.informer.start();
+      // A failed list, or a watch refused before start() resolved, has scheduled the restart already.
+      if (!this.listed || this.timer) return;
       this.synced = true;
       // Not on client-node's 'connect': it fires before every list, failing ones included, so resetting there
       // would keep the backoff at its first step forever.
       this.healthySince = this.now();
+      this.options.onSynced?.();
     } catch (error) {
       // The list failed (apiserver down, CRD missing, RBAC): scheduleRestart was called by the list wrapper.
       if (!this.timer) this.scheduleRestart(error);
@@ -137,16 +148,11 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.healthySince = undefined;
     this.failures++;
     const delay = Math.min(this.options.maxDelayMs ?? 30_000, (this.options.baseDelayMs ?? 500) * 2 ** Math.min(this.failures - 1, 16));
-    this.log.warn('watch stopped; restarting', { error: describe(error), retryInMs: delay });
+    this.log.warn('watch stopped; restarting', { error: describeKubeError(error), retryInMs: delay });
     this.options.onRestart?.();
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.restart();
     }, delay);
   }
-}
-
-function describe(error: unknown): string {
-  const e = error as { statusCode?: number; code?: number | string; message?: string; body?: { message?: string } };
-  return [e?.statusCode ?? e?.code, e?.body?.message ?? e?.message].filter((x) => x !== undefined).join(' ') || String(error);
 }

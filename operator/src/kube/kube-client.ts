@@ -1,13 +1,14 @@
 // The operator's one seam to the apiserver. Reconcilers see only this interface and the watches' caches
 // (object-cache.ts), so they run in unit tests against an in-memory fake (fake-kube.test-helper.ts) and here
-// against client-node 0.22.3.
+// against client-node 2.x (fetch-based: object parameters, promises that resolve to the body, ApiException errors).
 // Status and finalizers go through client-node's own API classes (not @dot-i/k8s-operator's gaxios calls, which
 // ignore the kubeconfig's TLS settings and report a failed finalizer patch as a success).
 import {
   CoreV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
-  PatchUtils,
+  PatchStrategy,
+  setHeaderOptions,
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
@@ -42,17 +43,38 @@ export interface KubeClient {
   event(input: EventInput): Promise<void>;
 }
 
-/** An apiserver error's HTTP status, for client-node 0.x errors (`statusCode`) and others (`code`). */
+/**
+ * An apiserver error's HTTP status: client-node 2.x's ApiException carries it as a numeric `code` (a Node system
+ * error's `code` is a string such as ECONNREFUSED, and is no status); the Status in a body says it too.
+ */
 export function statusCodeOf(error: unknown): number | undefined {
-  const e = error as { statusCode?: number; response?: { statusCode?: number }; body?: { code?: number } };
-  return e?.statusCode ?? e?.response?.statusCode ?? e?.body?.code;
+  const e = error as { code?: unknown; statusCode?: number; body?: unknown };
+  if (typeof e?.code === 'number') return e.code;
+  return e?.statusCode ?? statusBody(error)?.code;
 }
 
-/** A short, credential-free description of an apiserver error for logs and conditions. */
+/** The apiserver's Status document of an error: client-node 2.x hands the response body over as text. */
+function statusBody(error: unknown): { code?: number; message?: string } | undefined {
+  const body = (error as { body?: unknown })?.body;
+  if (typeof body === 'object' && body !== null) return body as { code?: number; message?: string };
+  if (typeof body !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as { code?: number; message?: string }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A short, credential-free description of an apiserver error for logs and conditions: the Status message when the
+ * apiserver sent one. Never ApiException's own message, which appends the response headers.
+ */
 export function describeKubeError(error: unknown): string {
-  const e = error as { body?: { message?: string }; message?: string };
   const code = statusCodeOf(error);
-  const message = e?.body?.message ?? e?.message ?? String(error);
+  const isApiException = typeof (error as { code?: unknown })?.code === 'number' && typeof (error as { headers?: unknown }).headers === 'object';
+  const fallback = isApiException ? /Message: (.*)/.exec((error as Error).message)?.[1] : (error as Error)?.message;
+  const message = statusBody(error)?.message ?? fallback ?? String(error);
   return code ? `${code}: ${message}` : message;
 }
 
@@ -65,13 +87,14 @@ export function kubeClient(kc: KubeConfig): KubeClient {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
-  const headers = (type: string) => ({ headers: { 'content-type': type } });
+  // client-node's generated patch calls pick JSON Patch as their content type: a merge patch says so in a header.
+  const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   const header = (ref: ObjectRef) => ({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } });
 
   return {
     async get<T = KubernetesObject>(ref: ObjectRef): Promise<T | undefined> {
       try {
-        return (await objects.read(header(ref) as never)).body as T;
+        return (await objects.read(header(ref) as never)) as T;
       } catch (error) {
         if (statusCodeOf(error) === 404) return undefined;
         throw error;
@@ -79,11 +102,10 @@ export function kubeClient(kc: KubeConfig): KubeClient {
     },
     async list<T = KubernetesObject>(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<T[]> {
       const res = await objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
-      return res.body.items as T[];
+      return res.items as T[];
     },
     async apply<T extends KubernetesObject>(obj: T): Promise<T> {
-      const res = await objects.patch<T>(obj, undefined, undefined, FIELD_MANAGER, true, headers(PatchUtils.PATCH_FORMAT_APPLY_YAML));
-      return res.body;
+      return await objects.patch<T>(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     },
     async delete(ref: ObjectRef): Promise<void> {
       try {
@@ -94,19 +116,20 @@ export function kubeClient(kc: KubeConfig): KubeClient {
     },
     async patchStatus(ref, status): Promise<void> {
       const { group, version } = groupVersion(ref.apiVersion);
-      await custom.patchNamespacedCustomObjectStatus(group, version, ref.namespace ?? '', ref.plural, ref.name, { status },
-        undefined, FIELD_MANAGER, undefined, headers(PatchUtils.PATCH_FORMAT_JSON_MERGE_PATCH));
+      await custom.patchNamespacedCustomObjectStatus(
+        { group, version, namespace: ref.namespace ?? '', plural: ref.plural, name: ref.name, body: { status }, fieldManager: FIELD_MANAGER }, mergePatch);
     },
     async setFinalizers(ref, finalizers, resourceVersion): Promise<void> {
       const { group, version } = groupVersion(ref.apiVersion);
-      await custom.patchNamespacedCustomObject(group, version, ref.namespace ?? '', ref.plural, ref.name,
-        { metadata: { finalizers, ...(resourceVersion ? { resourceVersion } : {}) } },
-        undefined, FIELD_MANAGER, undefined, headers(PatchUtils.PATCH_FORMAT_JSON_MERGE_PATCH));
+      await custom.patchNamespacedCustomObject({
+        group, version, namespace: ref.namespace ?? '', plural: ref.plural, name: ref.name, fieldManager: FIELD_MANAGER,
+        body: { metadata: { finalizers, ...(resourceVersion ? { resourceVersion } : {}) } },
+      }, mergePatch);
     },
     async event({ regarding, type, reason, message }): Promise<void> {
       const namespace = regarding.metadata?.namespace ?? 'default';
       const now = new Date();
-      await core.createNamespacedEvent(namespace, {
+      await core.createNamespacedEvent({ namespace, body: {
         metadata: { generateName: `${regarding.metadata?.name ?? 'berth'}.`, namespace },
         involvedObject: {
           apiVersion: regarding.apiVersion,
@@ -125,7 +148,7 @@ export function kubeClient(kc: KubeConfig): KubeClient {
         firstTimestamp: now,
         lastTimestamp: now,
         count: 1,
-      });
+      } });
     },
   };
 }

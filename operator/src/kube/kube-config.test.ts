@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import { KeepAliveKubeConfig } from './kube-config.ts';
 
 function config(): KeepAliveKubeConfig {
@@ -12,18 +13,26 @@ function config(): KeepAliveKubeConfig {
   return kc;
 }
 
+const call = () => new RequestContext('https://127.0.0.1:6443/api/v1/secrets', HttpMethod.GET);
+
 describe('KeepAliveKubeConfig', () => {
-  it('asks request for kept-alive connections, with the kubeconfig\'s own settings still applied', async () => {
-    const opts: Record<string, unknown> = { uri: 'https://127.0.0.1:6443/api/v1/secrets' };
-    await config().applyToRequest(opts as never);
-    assert.equal(opts.forever, true);
-    assert.equal((opts.headers as Record<string, string>).Authorization, 'Bearer a-token');
-    assert.equal(String(opts.ca), 'not a real CA');
+  it('sends every call through one kept connection pool, with the kubeconfig\'s own settings still applied', async () => {
+    const kc = config();
+    const [first, second] = [call(), call()];
+    await kc.applySecurityAuthentication(first);
+    await kc.applySecurityAuthentication(second);
+    assert.ok(first.getDispatcher(), 'a dispatcher with the kubeconfig\'s CA');
+    assert.equal(second.getDispatcher(), first.getDispatcher());
+    assert.equal(second.getHeaders().Authorization, 'Bearer a-token');
+    await kc.close();
   });
 
-  it('leaves a watch (pool: false) on a connection of its own', async () => {
-    const opts: Record<string, unknown> = { pool: false };
-    await config().applyToRequest(opts as never);
-    assert.equal(opts.forever, undefined);
+  it('keeps one pool per kubeconfig: another KubeConfig has its own', async () => {
+    const [a, b] = [config(), config()];
+    const [first, second] = [call(), call()];
+    await a.applySecurityAuthentication(first);
+    await b.applySecurityAuthentication(second);
+    assert.notEqual(second.getDispatcher(), first.getDispatcher());
+    await Promise.all([a.close(), b.close()]);
   });
 });

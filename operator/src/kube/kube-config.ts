@@ -1,21 +1,39 @@
-// The operator's KubeConfig: client-node 0.22.3's, with keep-alive connections to the apiserver.
-// client-node sends every call through `request`, which, unless told `forever`, gives each call its own TLS
-// connection; with the kubeconfig's CA each one also builds a fresh TLS context. Reconciling 200 projects is
-// thousands of calls, and those contexts and sockets live in native memory until V8 happens to collect their
-// wrappers: measured, most of the operator's RSS above its heap (operator/test/operator-memory.ts).
-// `forever` reuses a few kept-alive connections instead. Watches ask for `pool: false` (a connection of their own,
-// held open for the watch) and keep it.
+// The operator's KubeConfig: client-node 2.x's, with one kept-alive connection pool to the apiserver.
+// client-node 2.x sends every call through undici's fetch, and with TLS material in the kubeconfig (in a pod: the
+// service account's CA) it makes a new undici Agent for every call (config.js, applySecurityAuthentication →
+// createDispatcher, not cached as its https.Agent is): each call then gets its own TLS connection and context, which
+// live in native memory until V8 collects the Agent. Reconciling 200 projects is thousands of calls: measured with
+// 0.22's `request`, the same pattern was most of the operator's RSS above its heap (operator/test/operator-memory.ts).
+// Here the first Agent made for a cluster and user is kept and used for every later call, watches included (an
+// undici Agent opens as many connections per origin as requests in flight, so a held watch blocks no other call).
+// The TLS material is read once: a kubeconfig whose client certificate rotates needs a new KubeConfig.
 import { KubeConfig } from '@kubernetes/client-node';
+import type { Dispatcher } from 'undici';
 
-interface RequestOptions {
-  pool?: unknown;
-  forever?: boolean;
-}
+type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
 
 export class KeepAliveKubeConfig extends KubeConfig {
-  override async applyToRequest(opts: Parameters<KubeConfig['applyToRequest']>[0]): Promise<void> {
-    await super.applyToRequest(opts);
-    const options = opts as RequestOptions;
-    if (options.pool !== false) options.forever = true;
+  private readonly dispatchers = new Map<string, Dispatcher>();
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const made = context.getDispatcher() as Dispatcher | undefined;
+    if (!made) return;
+    const key = JSON.stringify([this.getCurrentCluster()?.name ?? '', this.getCurrentCluster()?.server ?? '', this.getCurrentUser()?.name ?? '']);
+    const kept = this.dispatchers.get(key);
+    if (!kept) {
+      this.dispatchers.set(key, made);
+      return;
+    }
+    context.setDispatcher(kept as never);
+    // Never used: it has opened no connection; closing it lets it go at once.
+    void made.close().catch(() => undefined);
+  }
+
+  /** Closes the kept connections (at shutdown). */
+  async close(): Promise<void> {
+    const dispatchers = [...this.dispatchers.values()];
+    this.dispatchers.clear();
+    await Promise.all(dispatchers.map((d) => d.close().catch(() => undefined)));
   }
 }

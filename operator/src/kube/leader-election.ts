@@ -30,23 +30,23 @@ export function apiLeaseStore(kc: KubeConfig, namespace: string, name: string): 
   return {
     async get() {
       try {
-        return (await api.readNamespacedLease(name, namespace)).body;
+        return await api.readNamespacedLease({ name, namespace });
       } catch (error) {
         if (statusCodeOf(error) === 404) return undefined;
         throw error;
       }
     },
     async create(lease) {
-      return (await api.createNamespacedLease(namespace, lease)).body;
+      return await api.createNamespacedLease({ namespace, body: lease });
     },
     async replace(lease) {
-      return (await api.replaceNamespacedLease(name, namespace, lease)).body;
+      return await api.replaceNamespacedLease({ name, namespace, body: lease });
     },
   };
 }
 
-/** A Lease's MicroTime: RFC 3339 with exactly six fraction digits, which the apiserver insists on (client-node
- *  would send a Date as milliseconds, which it refuses). */
+/** A Lease's MicroTime: RFC 3339 with exactly six fraction digits, which the apiserver insists on (a Date would go
+ *  out with milliseconds, which it refuses). client-node 2.x passes a MicroTime string through as it is, both ways. */
 function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }

@@ -1,7 +1,7 @@
 // The webhook's few writes to the apiserver, each behind the narrow interface its user declares: the TLS Secret
 // (cert-keeper.ts), the caBundle of the MutatingWebhookConfiguration (cert-keeper.ts) and the project's
-// status.podImageRewrite (status-reporter.ts). client-node 0.22.3's generated API classes, as kube-client.ts uses.
-import { AdmissionregistrationV1Api, CoreV1Api, CustomObjectsApi, PatchUtils, type KubeConfig, type V1MutatingWebhookConfiguration, type V1Secret } from '@kubernetes/client-node';
+// status.podImageRewrite (status-reporter.ts). client-node 2.x's generated API classes, as kube-client.ts uses.
+import { AdmissionregistrationV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1MutatingWebhookConfiguration, type V1Secret } from '@kubernetes/client-node';
 import { FIELD_MANAGER, GROUP, PROXY_CACHE_PROJECT, VERSION, type PodImageRewriteStatus } from '../api/index.ts';
 import { statusCodeOf } from '../kube/kube-client.ts';
 import { ConflictError, type CaBundleTarget, type StoredTls, type TlsSecretStore } from './cert-keeper.ts';
@@ -18,7 +18,7 @@ export function kubeTlsSecretStore(kc: KubeConfig, namespace: string, name: stri
   return {
     async read(): Promise<StoredTls | undefined> {
       try {
-        const { body } = await core.readNamespacedSecret(name, namespace);
+        const body = await core.readNamespacedSecret({ name, namespace });
         const data = Object.fromEntries(Object.entries(body.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
         return { data, resourceVersion: body.metadata?.resourceVersion ?? '' };
       } catch (error) {
@@ -35,8 +35,8 @@ export function kubeTlsSecretStore(kc: KubeConfig, namespace: string, name: stri
         stringData: data as Record<string, string>,
       };
       try {
-        if (resourceVersion) await core.replaceNamespacedSecret(name, namespace, secret, undefined, undefined, FIELD_MANAGER);
-        else await core.createNamespacedSecret(namespace, secret, undefined, undefined, FIELD_MANAGER);
+        if (resourceVersion) await core.replaceNamespacedSecret({ name, namespace, body: secret, fieldManager: FIELD_MANAGER });
+        else await core.createNamespacedSecret({ namespace, body: secret, fieldManager: FIELD_MANAGER });
       } catch (error) {
         conflict(error);
       }
@@ -51,7 +51,7 @@ export function kubeCaBundleTarget(kc: KubeConfig, configName: string): CaBundle
     async sync(bundle): Promise<boolean> {
       let config: V1MutatingWebhookConfiguration;
       try {
-        config = (await admission.readMutatingWebhookConfiguration(configName)).body;
+        config = await admission.readMutatingWebhookConfiguration({ name: configName });
       } catch (error) {
         if (statusCodeOf(error) === 404) throw new Error(`MutatingWebhookConfiguration ${configName} not found: the chart creates it (webhook.enabled)`);
         throw error;
@@ -64,8 +64,8 @@ export function kubeCaBundleTarget(kc: KubeConfig, configName: string): CaBundle
       if (ops.length === 0) return false;
       // The resourceVersion test keeps the indexes valid: a configuration changed meanwhile is patched next round.
       const patch = [{ op: 'test', path: '/metadata/resourceVersion', value: config.metadata?.resourceVersion }, ...ops];
-      await admission.patchMutatingWebhookConfiguration(configName, patch, undefined, undefined, FIELD_MANAGER, undefined, undefined,
-        { headers: { 'content-type': PatchUtils.PATCH_FORMAT_JSON_PATCH } });
+      await admission.patchMutatingWebhookConfiguration({ name: configName, body: patch, fieldManager: FIELD_MANAGER },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
       return true;
     },
   };
@@ -76,7 +76,7 @@ export function kubeProjectStatusStore(kc: KubeConfig): ProjectStatusStore {
   return {
     async read(namespace, name) {
       try {
-        const { body } = await custom.getNamespacedCustomObjectStatus(GROUP, VERSION, namespace, PROXY_CACHE_PROJECT.plural, name);
+        const body: unknown = await custom.getNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PROXY_CACHE_PROJECT.plural, name });
         const obj = body as { metadata?: { resourceVersion?: string }; status?: { podImageRewrite?: PodImageRewriteStatus } };
         return { resourceVersion: obj.metadata?.resourceVersion ?? '', ...(obj.status?.podImageRewrite ? { status: obj.status.podImageRewrite } : {}) };
       } catch (error) {
@@ -88,9 +88,10 @@ export function kubeProjectStatusStore(kc: KubeConfig): ProjectStatusStore {
       try {
         // A merge patch that carries the resourceVersion is refused with 409 when the object moved on: the counts
         // of several replicas add up instead of overwriting each other.
-        await custom.patchNamespacedCustomObjectStatus(GROUP, VERSION, namespace, PROXY_CACHE_PROJECT.plural, name,
-          { metadata: { resourceVersion }, status: { podImageRewrite: status } },
-          undefined, FIELD_MANAGER, undefined, { headers: { 'content-type': PatchUtils.PATCH_FORMAT_JSON_MERGE_PATCH } });
+        await custom.patchNamespacedCustomObjectStatus({
+          group: GROUP, version: VERSION, namespace, plural: PROXY_CACHE_PROJECT.plural, name,
+          body: { metadata: { resourceVersion }, status: { podImageRewrite: status } }, fieldManager: FIELD_MANAGER,
+        }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
       } catch (error) {
         conflict(error);
       }

@@ -62,7 +62,7 @@ describe('index summary', () => {
   it('reads again sooner after the cache stored, evicted or found a delete', async () => {
     let now = 0;
     let reads = 0;
-    const summaries = new IndexSummaries({ records: async function* () { reads++; }, minAgeMs: 10, maxAgeMs: 1000, now: () => now, onError: (err) => assert.fail(err) });
+    const summaries = new IndexSummaries({ records: async function* () { reads++; yield* []; }, minAgeMs: 10, maxAgeMs: 1000, now: () => now, onError: (err) => assert.fail(err) });
     const stats: ProxyStats = { ...counts, projects: {} };
     await summaries.refresh();
     const observer = summaries.observing(NO_OBSERVER);

@@ -113,12 +113,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
         route = 'metrics';
         res.writeHead(200, { 'content-type': opts.metrics.registry.contentType }).end(await opts.metrics.registry.metrics());
         return;
-      case '/_berth/stats':
+      case '/_berth/stats': {
         route = 'stats';
         // Read without credentials: a protected project's upstream errors show only their kind, never its names.
         const counts = opts.metrics.stats({ withhold: new Set(access.keys()) });
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(opts.indexSummaries?.addTo(counts) ?? counts));
         return;
+      }
     }
     // URL parsing resolves `..` (`/v2/x/../../etc` becomes `/etc`): refuse such paths as sent, before they are
     // resolved into something else. No path reaches the store anyway (paths.ts builds them from checked digests).
