@@ -11,7 +11,7 @@ import { operatorVersion, parseOptions, USAGE, UsageError, type OperatorOptions 
 import { kubeClient } from './kube/kube-client.ts';
 import { PodImageWebhook } from './webhook/webhook.ts';
 
-function loadKubeConfig(options: OperatorOptions): KubeConfig {
+function loadKubeConfig(options: OperatorOptions): KeepAliveKubeConfig {
   const kc = new KeepAliveKubeConfig();
   if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
   else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
@@ -125,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
   await webhook?.stop();
   await webhookStarted;
   await health.close();
+  await kc.close();
   return 0;
 }
 

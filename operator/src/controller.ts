@@ -1,6 +1,6 @@
 // The operator's control loop: watches feed one per-object work queue; each key is reconciled level-based.
 // What is relied on and what is replaced:
-// - client-node 0.22.3: KubeConfig, informers (list + watch + 410 re-list), KubernetesObjectApi (server-side
+// - client-node 2.x: KubeConfig, informers (list + watch + 410 re-list), KubernetesObjectApi (server-side
 //   apply), CustomObjectsApi (status, finalizers), CoordinationV1Api (Lease).
 // - @dot-i/k8s-operator is not used: its watch loop exits the process on errors, its single global queue neither
 //   coalesces per object nor retries, and its status/finalizer calls ignore kubeconfig TLS settings and hide
