@@ -1,5 +1,4 @@
 // berth-operator's entry point: the only place that touches process-wide state (signals, exit code).
-import type { KubeConfig } from '@kubernetes/client-node';
 import { pathToFileURL } from 'node:url';
 import { Controller } from './controller.ts';
 import { KeepAliveKubeConfig } from './kube/kube-config.ts';
