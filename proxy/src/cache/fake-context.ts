@@ -1,6 +1,7 @@
 // A CacheContext for unit tests of the pull-through's parts: an in-memory catalog, a clock the test moves, one
-// upstream for every project, and the observer's events as strings.
+// upstream for every project, and the observer's events as strings; and two projects to run them for.
 import { Catalog } from '../index/catalog.ts';
+import { resolveProjects, type Project } from '../project.ts';
 import { UsageIndex } from '../retention/usage.ts';
 import type { BlobStore } from '../store/blobstore.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
@@ -47,4 +48,19 @@ export function fakeContext(opts: { upstream?: UpstreamRegistry; store?: BlobSto
       return opts.upstream;
     },
   };
+}
+
+/**
+ * Two projects as the config validator resolves them: `keep` keeps content the upstream deleted (the default),
+ * `follow` follows deletes. `keep` takes the extra settings given (tagTTL, notFoundTTL, …).
+ */
+export function keepAndFollow(keepSettings: Record<string, string> = {}): { keep: Project; follow: Project } {
+  const [keep, follow] = resolveProjects({
+    listen: '127.0.0.1:0', storage: { directory: '/unused' },
+    projects: [
+      { name: 'keep', registry: 'keep.test', upstream: 'http://keep.invalid', ...keepSettings },
+      { name: 'follow', registry: 'follow.test', upstream: 'http://follow.invalid', keepAfterUpstreamDelete: false },
+    ],
+  }) as [Project, Project];
+  return { keep, follow };
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { OciError } from '../oci/errors.ts';
 import type { RepositoryName } from '../oci/names.ts';
-import { resolveProjects, type Project } from '../project.ts';
+import type { Project } from '../project.ts';
 import { UpstreamError } from '../upstream/errors.ts';
 import { CountingUpstream, FakeUpstream } from '../upstream/fake.ts';
 import { OciUpstream } from '../upstream/oci-upstream.ts';
-import { fakeContext, type FakeContext } from './fake-context.ts';
+import { fakeContext, keepAndFollow, type FakeContext } from './fake-context.ts';
 import { TagLists } from './tag-lists.ts';
 
 const APP = 'library/app' as RepositoryName;
@@ -24,13 +24,7 @@ describe('TagLists', () => {
     counting = new CountingUpstream(fake);
     ctx = fakeContext({ upstream: new OciUpstream(counting) });
     lists = new TagLists(ctx);
-    [keep, follow] = resolveProjects({
-      listen: '127.0.0.1:0', storage: { directory: '/unused' },
-      projects: [
-        { name: 'keep', registry: 'keep.test', upstream: 'http://keep.invalid', notFoundTTL: '1m' },
-        { name: 'follow', registry: 'follow.test', upstream: 'http://follow.invalid', keepAfterUpstreamDelete: false },
-      ],
-    }) as [Project, Project];
+    ({ keep, follow } = keepAndFollow({ notFoundTTL: '1m' }));
     fake.putManifest(APP, { schemaVersion: 2 }, { tag: 'v1' });
     fake.putManifest(GONE, { schemaVersion: 2, n: 1 }, { tag: 'old' });
   });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { OciError } from '../oci/errors.ts';
-import { resolveProjects, type Project } from '../project.ts';
+import type { Project } from '../project.ts';
 import { UpstreamError } from '../upstream/errors.ts';
-import { fakeContext, type FakeContext } from './fake-context.ts';
+import { fakeContext, keepAndFollow, type FakeContext } from './fake-context.ts';
 import { onUpstreamFailure, STALE_RECHECK_MS } from './upstream-failure.ts';
 
 describe('onUpstreamFailure', () => {
@@ -14,13 +14,7 @@ describe('onUpstreamFailure', () => {
   beforeEach(() => {
     ctx = fakeContext();
     events = ctx.events;
-    [keep, follow] = resolveProjects({
-      listen: '127.0.0.1:0', storage: { directory: '/unused' },
-      projects: [
-        { name: 'keep', registry: 'keep.test', upstream: 'http://keep.invalid', tagTTL: '10s' },
-        { name: 'follow', registry: 'follow.test', upstream: 'http://follow.invalid', keepAfterUpstreamDelete: false },
-      ],
-    }) as [Project, Project];
+    ({ keep, follow } = keepAndFollow({ tagTTL: '10s' }));
   });
 
   const handling = (cached: string | undefined) => ({
