@@ -42,6 +42,7 @@ export interface RegistryOptions {
   /**
    * Storage in a bucket of an S3-compatible server instead of the filesystem. Blob GETs are then answered with a
    * redirect to a presigned URL of that server — another origin, as Docker Hub's CDN and every S3-backed registry do.
+   * `dataDir` and `blobDataPath` then name nothing.
    */
   s3?: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string };
 }
