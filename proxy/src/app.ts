@@ -7,6 +7,7 @@ import { resolveProjects } from './project.ts';
 import { openStore } from './store/open.ts';
 import { Catalog } from './index/catalog.ts';
 import { UpstreamClient } from './upstream/client.ts';
+import { OciUpstream } from './upstream/oci-upstream.ts';
 import { resolveUpstreamTimeouts } from './upstream/timeouts.ts';
 import { PullThrough } from './cache/pullthrough.ts';
 import { InUse } from './cache/inuse.ts';
@@ -53,10 +54,10 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   const usage = await UsageIndex.load(catalog);
   for (const p of usage.projects()) metrics.setStored(p, usage.count(p), usage.bytes(p));
   const timeouts = resolveUpstreamTimeouts(config.upstreamTimeouts);
-  const upstreams = new Map(projects.map((p) => [p.name, new UpstreamClient(p.config, {
+  const upstreams = new Map(projects.map((p) => [p.name, new OciUpstream(new UpstreamClient(p.config, {
     connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs, deadlineMs: timeouts.deadlineMs,
     onResponse: (method, code, seconds) => metrics.upstreamResponse(p.name, method, code, seconds),
-  })]));
+  }))]));
   const inUse = new InUse();
   const accessLog = new AccessLog(logger, config.log?.access === true);
   const indexSummaries = new IndexSummaries({ records: () => catalog.records(), onError: (err) => logger.warn('index summary failed', { error: err.message }) });
@@ -77,6 +78,8 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     onError: (err) => logger.error('retention pass failed', { error: err.message }),
     ...(opts.retentionIntervalMs ? { intervalMs: opts.retentionIntervalMs } : {}),
   });
+  // A download that takes a project past its maxSize starts a pass; wired here so that no part subscribes itself.
+  usage.onAdd((project) => evictor.added(project));
   evictor.start();
   let ready = false;
   const serverOptions = { projects, service, metrics, logger, accessLog, repositories: catalog, indexSummaries, isReady: () => ready };

@@ -11,7 +11,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import bcrypt from 'bcryptjs';
-import { Memo } from '../cache/memo.ts';
+import { Memo } from '../util/memo.ts';
 import { parseBasic } from './basic.ts';
 import { Limiter, type LimiterOptions } from './limiter.ts';
 

@@ -30,8 +30,4 @@ export class InFlight<T> {
     projects.delete(project);
     if (projects.size === 0) this.byDigest.delete(digest);
   }
-
-  digests(): Set<Digest> {
-    return new Set(this.byDigest.keys());
-  }
 }

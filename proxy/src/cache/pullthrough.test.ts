@@ -12,7 +12,10 @@ import { sha256Of, type Digest } from '../oci/digest.ts';
 import type { RepositoryName, Tag } from '../oci/names.ts';
 import { CountingUpstream, FakeUpstream, type FakeFailure } from '../upstream/fake.ts';
 import { NO_OBSERVER, type CacheObserver } from './observer.ts';
-import { PullThrough, STALE_RECHECK_MS } from './pullthrough.ts';
+import { PullThrough } from './pullthrough.ts';
+import { STALE_RECHECK_MS } from './upstream-failure.ts';
+import { OciUpstream } from '../upstream/oci-upstream.ts';
+import { toOciError } from '../server/errors.ts';
 import { DOCKER_LIST, DOCKER_MANIFEST, OCI_MANIFEST } from '../oci/mediatypes.ts';
 
 const MINUTE = 60_000;
@@ -54,7 +57,7 @@ describe('PullThrough, against an in-memory upstream', () => {
     catalog = Catalog.inMemory();
     cache = new PullThrough({
       store, catalog, observer, now: () => now,
-      upstreams: new Map([['hub', upstream], ['follow', upstream]]),
+      upstreams: new Map([['hub', new OciUpstream(upstream)], ['follow', new OciUpstream(upstream)]]),
     });
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -174,14 +177,17 @@ describe('PullThrough, against an in-memory upstream', () => {
   it('nothing cached and the upstream says 429: TOOMANYREQUESTS with its Retry-After', async () => {
     image();
     fake.failure = { kind: 'status', status: 429, retryAfter: '42' };
-    await assert.rejects(cache.getManifest(hub, APP, V1), (e: unknown) =>
-      e instanceof OciError && e.code === 'TOOMANYREQUESTS' && e.status === 429 && e.headers['retry-after'] === '42');
+    await assert.rejects(cache.getManifest(hub, APP, V1), (e: unknown) => {
+      // The cache lets the upstream's failure through; what a client sees of it is the HTTP layer's mapping.
+      const oci = toOciError(e);
+      return oci?.code === 'TOOMANYREQUESTS' && oci.status === 429 && oci.headers['retry-after'] === '42';
+    });
   });
 
   it('nothing cached and the upstream down: an OCI error with a 5xx status', async () => {
     image();
     fake.failure = { kind: 'down' };
-    await assert.rejects(cache.getManifest(hub, APP, V1), (e: unknown) => e instanceof OciError && e.status >= 500);
+    await assert.rejects(cache.getManifest(hub, APP, V1), (e: unknown) => (toOciError(e)?.status ?? 0) >= 500);
   });
 
   it('a fetch that fails verification stores nothing; the next fetch from a healthy upstream succeeds', async () => {
@@ -253,7 +259,7 @@ describe('PullThrough, against an in-memory upstream', () => {
     assert.deepEqual((await cache.tags(hub, APP)).sort(), ['v1', 'v2']);
     fake.failure = { kind: 'status', status: 502 };
     assert.deepEqual((await cache.tags(hub, APP)).sort(), ['v1', 'v2']);
-    await assert.rejects(cache.tags(hub, 'library/never' as RepositoryName), (e: unknown) => e instanceof OciError && e.status >= 500);
+    await assert.rejects(cache.tags(hub, 'library/never' as RepositoryName), (e: unknown) => (toOciError(e)?.status ?? 0) >= 500);
   });
 
   describe('with the store full', () => {
@@ -264,7 +270,7 @@ describe('PullThrough, against an in-memory upstream', () => {
       const fullStore = new FileBlobStore(dir, { minFreeBytes: Number.MAX_SAFE_INTEGER });
       warnings = [];
       full = new PullThrough({
-        store: fullStore, catalog: Catalog.inMemory(), now: () => now, upstreams: new Map([['hub', upstream]]),
+        store: fullStore, catalog: Catalog.inMemory(), now: () => now, upstreams: new Map([['hub', new OciUpstream(upstream)]]),
         warn: (message, fields) => warnings.push(`${message} ${String(fields.cause)}`),
       });
     });

@@ -18,17 +18,23 @@ export interface BlobBody {
   stream: Readable;
 }
 
+/**
+ * Besides the OciErrors named below (the cache's own verdicts, an upstream 404 among them), every method rejects
+ * with UpstreamError when the upstream failed and nothing is kept to serve, and getManifest with ManifestTooLarge:
+ * the HTTP layer (server/errors.ts) turns those into protocol errors.
+ */
 export interface ArtifactService {
   /**
    * `accept`: the manifest types the client takes (undefined: any). Rejects with OciError MANIFEST_UNKNOWN (also when
-   * no acceptable type can be had), TOOMANYREQUESTS or UPSTREAM_UNAVAILABLE.
+   * no acceptable type can be had) or MANIFEST_INVALID (bytes that do not match their digest).
    */
   getManifest(project: Project, name: RepositoryName, reference: Tag | Digest, accept?: readonly string[]): Promise<Manifest>;
-  /** Size of a blob; rejects with OciError BLOB_UNKNOWN or an upstream error. */
+  /** Size of a blob; rejects with OciError BLOB_UNKNOWN. */
   statBlob(project: Project, name: RepositoryName, digest: Digest): Promise<number>;
-  /** Rejects with OciError BLOB_UNKNOWN, RANGE_INVALID or an upstream error. */
+  /** Rejects with OciError BLOB_UNKNOWN or RANGE_INVALID. */
   openBlob(project: Project, name: RepositoryName, digest: Digest, range?: ByteRange): Promise<BlobBody>;
-  /** Rejects with OciError NAME_UNKNOWN, TOOMANYREQUESTS or UPSTREAM_UNAVAILABLE (when nothing is kept). */
+  /** Rejects with OciError NAME_UNKNOWN (an upstream failure only when no list is kept). */
   tags(project: Project, name: RepositoryName): Promise<string[]>;
+  /** The upstream's referrers index as sent; undefined when the upstream has none to give (never rejects for that). */
   referrers(project: Project, name: RepositoryName, digest: Digest): Promise<Buffer | undefined>;
 }

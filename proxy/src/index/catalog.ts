@@ -1,12 +1,14 @@
-// What the proxy knows about cached artifacts, kept in keyv (embedded sqlite, or Redis for shared stores):
-//   tag:<project>/<repo>:<tag>         → TagRecord       which digest a tag pointed at, when that was checked
-//   manifest:<project>/<repo>@<digest> → ManifestRecord  media type, size, references, last pulled, upstream-deleted
-//   blob:<project>@<digest>            → BlobRecord      size and last pulled; links a blob to the project that fetched it
-//   tags:<project>/<repo>              → string[]        the upstream's last tags/list answer
+// What the proxy knows about cached artifacts, kept in keyv (embedded sqlite, or Redis for shared stores), under the
+// keys of keys.ts:
+//   tag      → TagRecord       which digest a tag pointed at, when that was checked
+//   manifest → ManifestRecord  media type, size, references, last pulled, upstream-deleted
+//   blob     → BlobRecord      size and last pulled; links a blob to the project that fetched it
+//   tags     → string[]        the upstream's last tags/list answer
 import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import type { Digest } from '../oci/digest.ts';
 import { SqliteKeyvStore } from './sqlite-store.ts';
+import { blobKey, manifestKey, parseKey, tagKey, tagListKey } from './keys.ts';
 
 export interface TagRecord {
   digest: Digest;
@@ -27,31 +29,12 @@ export interface BlobRecord {
   lastPulled: number;
 }
 
-function tagKey(project: string, repo: string, tag: string): string {
-  return `tag:${project}/${repo}:${tag}`;
-}
-
-/** The catalog key of a manifest in one repository of a project. */
-export function manifestKey(project: string, repo: string, digest: string): string {
-  return `manifest:${project}/${repo}@${digest}`;
-}
-
-/** The catalog key of a blob linked to a project. */
-export function blobKey(project: string, digest: string): string {
-  return `blob:${project}@${digest}`;
-}
-
 export type CatalogArtifact =
   | { key: string; kind: 'manifest'; project: string; repo: string; digest: Digest; record: ManifestRecord }
   | { key: string; kind: 'blob'; project: string; digest: Digest; record: BlobRecord };
 
 /** A tag record with its place, as `records()` yields it beside manifests and blobs. */
 export type CatalogTag = { key: string; kind: 'tag'; project: string; repo: string; tag: string; record: TagRecord };
-
-const TAG_PARTS = /^tag:([a-z0-9-]+)\/(.+):([^:/]+)$/;
-const MANIFEST_KEY = /^manifest:([a-z0-9-]+)\/(.+)@([a-z0-9]+:[a-f0-9]+)$/;
-const TAG_KEY = /^tag:([a-z0-9-]+\/.+):[^:/]+$/;
-const BLOB_KEY = /^blob:([a-z0-9-]+)@([a-z0-9]+:[a-f0-9]+)$/;
 
 export class Catalog {
   private readonly kv: Keyv;
@@ -83,15 +66,15 @@ export class Catalog {
   }
 
   /**
-   * Removes every tag record that points at one of these manifests (`<project>/<repo>@<digest>`): retention evicted
-   * them, and a tag must not name what is gone. One scan of the index per retention pass, not per eviction.
+   * Removes every tag record that points at one of these manifests (their catalog keys): retention evicted them, and
+   * a tag must not name what is gone. One scan of the index per retention pass, not per eviction.
    */
-  async deleteTagsOf(manifests: readonly string[]): Promise<number> {
-    const gone = new Set(manifests);
+  async deleteTagsOf(manifestKeys: readonly string[]): Promise<number> {
+    const gone = new Set(manifestKeys);
     const stale: string[] = [];
     for await (const [key, value] of this.entries()) {
-      const m = TAG_KEY.exec(key);
-      if (m && gone.has(`${m[1]}@${(value as TagRecord).digest}`)) stale.push(key);
+      const tag = parseKey(key);
+      if (tag?.kind === 'tag' && gone.has(manifestKey(tag.project, tag.repo, (value as TagRecord).digest))) stale.push(key);
     }
     for (const key of stale) await this.kv.delete(key);
     return stale.length;
@@ -99,10 +82,10 @@ export class Catalog {
 
   /** The last tag list the upstream gave for a repository (served when the upstream fails). */
   getTagList(project: string, repo: string): Promise<string[] | undefined> {
-    return this.kv.get<string[]>(`tags:${project}/${repo}`);
+    return this.kv.get<string[]>(tagListKey(project, repo));
   }
   async setTagList(project: string, repo: string, tags: string[]): Promise<void> {
-    await this.kv.set(`tags:${project}/${repo}`, tags);
+    await this.kv.set(tagListKey(project, repo), tags);
   }
 
   getManifest(project: string, repo: string, digest: Digest): Promise<ManifestRecord | undefined> {
@@ -142,32 +125,28 @@ export class Catalog {
   async repositories(project: string): Promise<string[]> {
     const names = new Set<string>();
     for await (const [key] of this.entries()) {
-      const m = MANIFEST_KEY.exec(key);
-      if (m && m[1] === project) names.add(m[2]!);
+      const parsed = parseKey(key);
+      if (parsed?.kind === 'manifest' && parsed.project === project) names.add(parsed.repo);
     }
     return [...names].sort();
-  }
-
-  /** Every manifest and blob record, parsed; for rebuilding retention's view at start. */
-  async *artifacts(): AsyncGenerator<CatalogArtifact> {
-    for await (const r of this.records()) if (r.kind !== 'tag') yield r;
   }
 
   /** Every manifest, blob and tag record, parsed (for the stats' summary of what is cached). */
   async *records(): AsyncGenerator<CatalogArtifact | CatalogTag> {
     for await (const [key, value] of this.entries()) {
-      const t = TAG_PARTS.exec(key);
-      if (t) {
-        yield { key, kind: 'tag', project: t[1]!, repo: t[2]!, tag: t[3]!, record: value as TagRecord };
-        continue;
-      }
-      const m = MANIFEST_KEY.exec(key);
-      if (m) {
-        yield { key, kind: 'manifest', project: m[1]!, repo: m[2]!, digest: m[3] as Digest, record: value as ManifestRecord };
-        continue;
-      }
-      const b = BLOB_KEY.exec(key);
-      if (b) yield { key, kind: 'blob', project: b[1]!, digest: b[2] as Digest, record: value as BlobRecord };
+      const parsed = parseKey(key);
+      if (parsed?.kind === 'tag') yield { key, ...parsed, record: value as TagRecord };
+      else if (parsed?.kind === 'manifest') yield { key, ...parsed, record: value as ManifestRecord };
+      else if (parsed?.kind === 'blob') yield { key, ...parsed, record: value as BlobRecord };
+    }
+  }
+
+  /** Every manifest and blob record, parsed; for rebuilding retention's view at start. */
+  async *artifacts(): AsyncGenerator<CatalogArtifact> {
+    for await (const [key, value] of this.entries()) {
+      const parsed = parseKey(key);
+      if (parsed?.kind === 'manifest') yield { key, ...parsed, record: value as ManifestRecord };
+      else if (parsed?.kind === 'blob') yield { key, ...parsed, record: value as BlobRecord };
     }
   }
 

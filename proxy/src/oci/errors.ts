@@ -56,7 +56,3 @@ export class OciError extends Error {
     return JSON.stringify({ errors: [{ code: this.wireCode, message: this.message, detail: null }] });
   }
 }
-
-export function isOciError(err: unknown): err is OciError {
-  return err instanceof OciError;
-}

@@ -11,8 +11,3 @@ export function parseRepositoryName(text: string): RepositoryName {
   return text;
 }
 
-/** Throws TAG_INVALID (MANIFEST_INVALID per older registries; TAG_INVALID is the spec's). */
-export function parseTag(text: string): Tag {
-  if (!isTag(text)) throw new OciError('TAG_INVALID', `invalid tag: ${text.slice(0, 200)}`);
-  return text;
-}

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileBlobStore } from '../store/file-store.ts';
-import { blobKey, Catalog, manifestKey } from '../index/catalog.ts';
+import { Catalog } from '../index/catalog.ts';
+import { blobKey, manifestKey } from '../index/keys.ts';
 import { sha256Of, type Digest } from '../oci/digest.ts';
 import { InUse } from '../cache/inuse.ts';
 import { Evictor, type RetentionPolicy } from './evictor.ts';
@@ -183,6 +184,7 @@ describe('Evictor', () => {
 
   it('runs when a new artifact takes the project past maxSize', async () => {
     const e = evictor({ maxSizeBytes: 4 });
+    usage.onAdd((project) => e.added(project));
     const first = await blob('1111');
     now += 1;
     await blob('2222');

@@ -8,15 +8,11 @@
 // record of any project needs it. A request that loses the race finds no record or no file and fetches again.
 // Tag records that pointed at an evicted manifest are removed after the pass, so the index keeps no dangling tags.
 import type { Catalog } from '../index/catalog.ts';
+import { blobKey } from '../index/keys.ts';
 import type { BlobStore } from '../store/blobstore.ts';
 import type { InUse } from '../cache/inuse.ts';
 import type { Digest } from '../oci/digest.ts';
 import type { Artifact, UsageIndex } from './usage.ts';
-
-/** `<project>/<repo>@<digest>` of a manifest artifact, from its catalog key. */
-function manifestRef(a: Artifact): string {
-  return a.key.slice('manifest:'.length);
-}
 
 export interface RetentionPolicy {
   project: string;
@@ -57,10 +53,15 @@ export class Evictor {
     this.opts = opts;
     this.now = opts.now ?? Date.now;
     this.policies = new Map(opts.policies.map((p) => [p.project, p]));
-    opts.usage.onAdd((project) => {
-      const max = this.policies.get(project)?.maxSizeBytes;
-      if (max !== undefined && opts.usage.bytes(project) > max) void this.run().catch((err: Error) => opts.onError?.(err));
-    });
+  }
+
+  /**
+   * A new artifact was stored for `project`: a pass starts when it took the project past its maxSize. The composition
+   * root wires this to `UsageIndex.onAdd`; the evictor subscribes to nothing itself.
+   */
+  added(project: string): void {
+    const max = this.policies.get(project)?.maxSizeBytes;
+    if (max !== undefined && this.opts.usage.bytes(project) > max) void this.run().catch((err: Error) => this.opts.onError?.(err));
   }
 
   /** Starts the periodic passes. */
@@ -130,7 +131,7 @@ export class Evictor {
         if (!progress) return evicted;
       }
     } finally {
-      if (manifests.length > 0) await this.opts.catalog.deleteTagsOf(manifests.map(manifestRef));
+      if (manifests.length > 0) await this.opts.catalog.deleteTagsOf(manifests.map((m) => m.key));
     }
   }
 
@@ -159,7 +160,7 @@ export class Evictor {
   private async evictOrphans(manifest: Artifact): Promise<number> {
     let evicted = 0;
     for (const digest of new Set(manifest.references)) {
-      const orphan = this.opts.usage.get(`blob:${manifest.project}@${digest}`);
+      const orphan = this.opts.usage.get(blobKey(manifest.project, digest));
       if (orphan && !this.mustKeep(orphan) && (await this.evict(orphan))) evicted++;
     }
     return evicted;
@@ -174,8 +175,7 @@ export class Evictor {
     let freed = 0;
     for (const digest of new Set(manifest.references)) {
       if (this.opts.usage.referenceCount(manifest.project, digest) !== 1) continue;
-      const key = `blob:${manifest.project}@${digest}`;
-      const child = this.opts.usage.get(key);
+      const child = this.opts.usage.get(blobKey(manifest.project, digest));
       if (child && !this.opts.inUse.has(digest) && !(this.opts.pinned?.().has(`${manifest.project}@${digest}`) ?? false)) freed += child.size;
     }
     return freed;

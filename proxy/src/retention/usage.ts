@@ -6,9 +6,10 @@
 // O(1) per pull and per eviction — no scan per request, no heap rebalancing (distribution's scheduler keeps a
 // similar ordered list). Last-pulled times are written to the catalog in batches (`takeDirty`), not per request.
 import type { Catalog, CatalogArtifact } from '../index/catalog.ts';
+import { projectOfKey } from '../index/keys.ts';
 
 export interface Artifact {
-  /** The catalog key (`manifest:<project>/<repo>@<digest>` or `blob:<project>@<digest>`). */
+  /** The catalog key of the manifest or blob (index/keys.ts). */
   key: string;
   kind: 'manifest' | 'blob';
   project: string;
@@ -64,7 +65,7 @@ export class UsageIndex {
 
   /** A pull served this artifact: it becomes the most recently pulled. */
   touch(key: string, now: number): void {
-    const project = projectOf(key);
+    const project = projectOfKey(key);
     const entries = project === undefined ? undefined : this.byProject.get(project);
     const artifact = entries?.get(key);
     if (!entries || !artifact) return;
@@ -76,7 +77,7 @@ export class UsageIndex {
 
   /** Forgets an artifact; gives it back, or undefined when it was not known. */
   remove(key: string): Artifact | undefined {
-    const project = projectOf(key);
+    const project = projectOfKey(key);
     const entries = project === undefined ? undefined : this.byProject.get(project);
     const artifact = entries?.get(key);
     if (!entries || !artifact) return undefined;
@@ -89,7 +90,7 @@ export class UsageIndex {
   }
 
   get(key: string): Artifact | undefined {
-    const project = projectOf(key);
+    const project = projectOfKey(key);
     return project === undefined ? undefined : this.byProject.get(project)?.get(key);
   }
 
@@ -131,10 +132,6 @@ export class UsageIndex {
     this.dirty = new Set();
     return [...keys].map((k) => this.get(k)).filter((a): a is Artifact => a !== undefined);
   }
-}
-
-function projectOf(key: string): string | undefined {
-  return /^(?:manifest|blob):([a-z0-9-]+)[/@]/.exec(key)?.[1];
 }
 
 function bump(counts: Map<string, number>, key: string, by: number): void {

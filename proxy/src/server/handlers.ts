@@ -6,6 +6,7 @@ import type { OciRequest } from './route.ts';
 import { OciError } from '../oci/errors.ts';
 import { OCI_INDEX, acceptedManifestTypes } from '../oci/mediatypes.ts';
 import { parseRange } from './respond.ts';
+import { tagPage } from './tag-page.ts';
 import { readBuffers } from '../store/read-buffers.ts';
 
 type Req<K extends OciRequest['kind']> = Extract<OciRequest, { kind: K }>;
@@ -113,12 +114,9 @@ async function writeBody(stream: Readable, res: ServerResponse): Promise<number>
 }
 
 export async function handleTags(svc: ArtifactService, r: Req<'tags'>, res: ServerResponse): Promise<void> {
-  let tags = (await svc.tags(r.project, r.name)).sort();
-  if (r.last !== undefined) tags = tags.filter((t) => t > r.last!);
-  const more = r.n !== undefined && tags.length > r.n;
-  if (r.n !== undefined) tags = tags.slice(0, r.n);
+  const { tags, more } = tagPage(await svc.tags(r.project, r.name), r.n, r.last);
   const headers: Record<string, string> = { ...API_HEADER, 'content-type': 'application/json' };
-  if (more && tags.length > 0) headers.link = `<${nextPage(r.target, r.n!, tags[tags.length - 1]!)}>; rel="next"`;
+  if (more) headers.link = `<${nextPage(r.target, r.n!, tags[tags.length - 1]!)}>; rel="next"`;
   res.writeHead(200, headers);
   res.end(JSON.stringify({ name: r.name, tags }));
 }

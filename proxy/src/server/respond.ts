@@ -1,9 +1,11 @@
-// The one place that turns errors into responses: OciError → the spec's JSON; anything else → 500 without detail.
+// The one place that turns errors into responses: a protocol error (errors.ts) → the spec's JSON; anything else →
+// 500 without detail.
 import type { ServerResponse } from 'node:http';
 import { OciError } from '../oci/errors.ts';
+import { toOciError } from './errors.ts';
 
 export function sendError(res: ServerResponse, err: unknown): OciError {
-  const oci = err instanceof OciError ? err : new OciError('UPSTREAM_UNAVAILABLE', 'internal error', { status: 500 });
+  const oci = toOciError(err) ?? new OciError('UPSTREAM_UNAVAILABLE', 'internal error', { status: 500 });
   if (res.headersSent) {
     // Bytes already went out: the only honest signal left is a broken connection.
     res.destroy(err instanceof Error ? err : undefined);

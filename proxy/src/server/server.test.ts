@@ -13,6 +13,7 @@ import { ProxyMetrics, type ProxyStats } from '../observe/metrics.ts';
 import { createLogger } from '../observe/log.ts';
 import { DOCKER_LIST, OCI_MANIFEST } from '../oci/mediatypes.ts';
 import { FakeUpstream } from '../upstream/fake.ts';
+import { OciUpstream } from '../upstream/oci-upstream.ts';
 import { createProxyServer, hasDotSegment } from './server.ts';
 
 describe('proxy HTTP server (in process, in-memory upstream)', () => {
@@ -45,7 +46,7 @@ describe('proxy HTTP server (in process, in-memory upstream)', () => {
       ],
     });
     const metrics = new ProxyMetrics(['hub', 'private']);
-    const service = new PullThrough({ store, catalog: Catalog.inMemory(), upstreams: new Map([['hub', fake], ['private', fake]]), observer: metrics });
+    const service = new PullThrough({ store, catalog: Catalog.inMemory(), upstreams: new Map([['hub', new OciUpstream(fake)], ['private', new OciUpstream(fake)]]), observer: metrics });
     server = createProxyServer({
       projects, service, metrics, logger: createLogger('error'), isReady: () => true,
     });

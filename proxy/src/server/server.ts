@@ -10,6 +10,7 @@ import type { Logger } from '../observe/log.ts';
 import { AccessLog } from '../observe/access-log.ts';
 import { parseOciRequest, type OciRequest } from './route.ts';
 import { sendError } from './respond.ts';
+import { toOciError } from './errors.ts';
 import { handleBlob, handleManifest, handleReferrers, handleTags } from './handlers.ts';
 import { parseTarget } from './target.ts';
 import { handleCatalog, type RepositoryLister } from './catalog.ts';
@@ -160,7 +161,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     }
   } catch (err) {
     const oci = sendError(res, err);
-    if (!(err instanceof OciError)) opts.logger.error('request failed', { requestId: id, method, path, error: (err as Error).message });
+    if (!toOciError(err)) opts.logger.error('request failed', { requestId: id, method, path, error: (err as Error).message });
     else if (oci.status >= 500) {
       const cause = oci.cause instanceof Error ? { cause: oci.cause.message } : {};
       opts.logger.warn('request failed', { requestId: id, method, path, code: oci.code, detail: oci.message, ...cause });

@@ -2,7 +2,7 @@
 // instead of being read from the file for every request: nginx hands files to the socket with sendfile, which Node
 // cannot do, and reading the same 10 MB again per request (plus the buffers and garbage of it) halved our
 // throughput. Only verified blobs from the store get here, and content by digest never changes.
-import { Memo } from '../cache/memo.ts';
+import { Memo } from '../util/memo.ts';
 
 export interface HotBlobsOptions {
   /** Total bytes held (default DEFAULT_HOT_BYTES); 0 turns the memory off. */

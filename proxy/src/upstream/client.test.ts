@@ -1,5 +1,6 @@
 // The upstream client against a local HTTP server that misbehaves on purpose: the deadline bounds every attempt
-// before the headers and never cuts a body; a redirect loop is final.
+// before the headers and never cuts a body; a redirect loop is final; a redirect to another origin (a CDN, a
+// presigned storage URL) does not carry the registry's Authorization there.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -67,5 +68,52 @@ describe('UpstreamClient: deadline, retries and redirects', () => {
     assert.ok(err instanceof UpstreamError, String(err));
     assert.match(err.message, /too many redirects/);
     assert.equal(seen.length, 6);
+  });
+
+  describe('Authorization and redirects', () => {
+    let other: Server;
+    let otherSeen: { url: string; authorization: string | undefined }[];
+    before(async () => {
+      other = createServer((req, res) => {
+        otherSeen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+        res.writeHead(200, { 'content-length': 5 }).end('bytes');
+      });
+      await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    });
+    after(() => new Promise((resolve) => other.close(resolve)));
+
+    const authorizations: Record<string, string | undefined> = {};
+    /** A registry behind an anonymous Bearer token service that redirects blob GETs to `location(req)`. */
+    const registryRedirectingTo = (location: (req: IncomingMessage) => string) => {
+      otherSeen = [];
+      const { port } = server.address() as AddressInfo;
+      handler = (req, res) => {
+        authorizations[req.url ?? ''] = req.headers.authorization;
+        if (req.url?.startsWith('/token')) {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'registry-token', expires_in: 300 }));
+        } else if (req.headers.authorization !== 'Bearer registry-token') {
+          res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="test"`, 'content-length': 0 }).end();
+        } else if (req.url === '/v2/app/blobs/x') {
+          res.writeHead(307, { location: location(req), 'content-length': 0 }).end();
+        } else {
+          res.writeHead(200, { 'content-length': 5 }).end('local');
+        }
+      };
+    };
+
+    it('a redirect to another origin goes there without the registry\'s Authorization', async () => {
+      const { port } = other.address() as AddressInfo;
+      registryRedirectingTo(() => `http://127.0.0.1:${port}/storage/x?signature=abc`);
+      const res = await get();
+      assert.equal(Buffer.from(await res.body.arrayBuffer()).toString(), 'bytes');
+      assert.deepEqual(otherSeen, [{ url: '/storage/x?signature=abc', authorization: undefined }]);
+    });
+
+    it('a redirect within the registry\'s own origin keeps its Authorization', async () => {
+      registryRedirectingTo(() => '/v2/app/blobs/x-moved');
+      const res = await get();
+      assert.equal(Buffer.from(await res.body.arrayBuffer()).toString(), 'local');
+      assert.equal(authorizations['/v2/app/blobs/x-moved'], 'Bearer registry-token');
+    });
   });
 });

@@ -9,8 +9,10 @@ import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { ProjectConfig } from '@berth/contracts/proxy-config';
 import { basicHeader, credentialSource, type CredentialSource } from './credentials.ts';
 import { parseChallenge } from './challenge.ts';
+import { header } from './headers.ts';
 import { describeError, errorForStatus, UpstreamError } from './errors.ts';
 import { retryableStatus } from './retry.ts';
+import { TokenCache, type TokenAnswer } from './tokens.ts';
 import { DEFAULT_UPSTREAM_TIMEOUTS } from './timeouts.ts';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from './types.ts';
 
@@ -26,18 +28,16 @@ export interface UpstreamClientOptions {
   deadlineMs?: number;
   /** Observes each upstream exchange (for latency metrics). */
   onResponse?: (method: string, status: number | 'error', seconds: number) => void;
-}
-
-interface CachedToken {
-  header: string;
-  expiresAt: number;
+  /** The clock tokens expire by; default Date.now. */
+  now?: () => number;
 }
 
 export class UpstreamClient implements Upstream {
   readonly base: URL;
   private readonly dispatcher: Dispatcher;
   private readonly credentials: CredentialSource;
-  private readonly tokens = new Map<string, CachedToken>();
+  private readonly tokens: TokenCache;
+  private readonly now: () => number;
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly deadlineMs: number;
@@ -49,6 +49,8 @@ export class UpstreamClient implements Upstream {
     this.backoffMs = opts.backoffMs ?? 200;
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_UPSTREAM_TIMEOUTS.deadlineMs;
     this.onResponse = opts.onResponse;
+    this.now = opts.now ?? Date.now;
+    this.tokens = new TokenCache(this.now);
     this.credentials = credentialSource(project.credentials, project.registry, this.base.host);
     const connect = {
       timeout: opts.connectTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUTS.connectMs,
@@ -122,9 +124,7 @@ export class UpstreamClient implements Upstream {
 
   private async authenticated(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
     const scope = `repository:${req.repository}:pull`;
-    const cached = this.tokens.get(scope);
-    const authorization = cached && cached.expiresAt > Date.now() ? cached.header : undefined;
-    const first = await this.follow(req, authorization, signal);
+    const first = await this.follow(req, this.tokens.valid(scope), signal);
     if (first.status !== 401) return first;
     const challenge = parseChallenge(header(first.headers, 'www-authenticate'));
     await first.body.dump().catch(() => undefined);
@@ -141,7 +141,7 @@ export class UpstreamClient implements Upstream {
     const realm = new URL(challenge.params.realm);
     if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
     realm.searchParams.set('scope', challenge.params.scope || scope);
-    const started = Date.now();
+    const requestedAt = this.now();
     const res = await request(realm, {
       method: 'GET',
       dispatcher: this.dispatcher,
@@ -152,14 +152,8 @@ export class UpstreamClient implements Upstream {
       await res.body.dump().catch(() => undefined);
       throw errorForStatus(res.statusCode === 401 ? 401 : res.statusCode, 'token request');
     }
-    const doc = (await res.body.json()) as { token?: string; access_token?: string; expires_in?: number; issued_at?: string };
-    const token = doc.token ?? doc.access_token;
-    if (!token) throw new UpstreamError('unavailable', 'token service answered without a token');
-    const issued = doc.issued_at ? Date.parse(doc.issued_at) : started;
-    // Refresh a little early so a token does not expire between our check and the upstream's.
-    const lifetimeMs = Math.max(0, (doc.expires_in ?? 60) * 1000 - 10_000);
-    const value = `Bearer ${token}`;
-    this.tokens.set(scope, { header: value, expiresAt: (Number.isNaN(issued) ? started : Math.min(issued, started)) + lifetimeMs });
+    const value = this.tokens.keep(scope, (await res.body.json()) as TokenAnswer, requestedAt);
+    if (!value) throw new UpstreamError('unavailable', 'token service answered without a token');
     return value;
   }
 
@@ -190,9 +184,4 @@ export class UpstreamClient implements Upstream {
     // Final, not retried: a loop answers the same way every time (only the client's wait would grow).
     throw new UpstreamError('invalid', `${req.method} ${req.path}: too many redirects`);
   }
-}
-
-export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -1,5 +1,10 @@
 // What can go wrong upstream, as kinds the pull-through decides on (serve stale, follow a delete, pass a 429 on).
+// Which protocol error a client then sees is decided in the HTTP layer (server/errors.ts), nowhere else.
 
+/**
+ * `invalid`: an answer that breaks the API's promise (a redirect loop, a body that is not JSON). Unlike `unavailable`
+ * without a status, it is final: asking again gets the same answer (client.ts does not retry it).
+ */
 export type UpstreamErrorKind = 'not-found' | 'unavailable' | 'rate-limited' | 'unauthorized' | 'denied' | 'invalid';
 
 export class UpstreamError extends Error {
@@ -12,6 +17,14 @@ export class UpstreamError extends Error {
     this.kind = kind;
     this.status = opts.status;
     this.retryAfter = opts.retryAfter;
+  }
+}
+
+/** A manifest upstream past the size the proxy takes (the spec lets a registry set a limit; clients get 400). */
+export class ManifestTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`manifest is larger than ${limit} bytes`);
+    this.name = 'ManifestTooLarge';
   }
 }
 

@@ -1,5 +1,6 @@
-// The seam between the pull-through cache and an upstream registry. UpstreamClient implements it over HTTP;
-// unit tests put an in-memory registry behind it (cache/testing/fake-upstream.ts).
+// The HTTP seam beneath the OCI-level upstream (registry.ts): one GET or HEAD to a registry, authenticated.
+// UpstreamClient (client.ts) implements it; unit tests put an in-memory registry behind it (fake.ts), and
+// OciUpstream (oci-upstream.ts) turns it into the distribution API the cache speaks.
 import type { Readable } from 'node:stream';
 
 /** A response body: a byte stream with undici's helpers (consume it, `dump()` it, or `destroy()` it). */

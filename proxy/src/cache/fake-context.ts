@@ -1,0 +1,66 @@
+// A CacheContext for unit tests of the pull-through's parts: an in-memory catalog, a clock the test moves, one
+// upstream for every project, and the observer's events as strings; and two projects to run them for.
+import { Catalog } from '../index/catalog.ts';
+import { resolveProjects, type Project } from '../project.ts';
+import { UsageIndex } from '../retention/usage.ts';
+import type { BlobStore } from '../store/blobstore.ts';
+import type { UpstreamRegistry } from '../upstream/registry.ts';
+import type { CacheContext } from './context.ts';
+import { InUse } from './inuse.ts';
+import { Misses } from './misses.ts';
+import type { CacheObserver } from './observer.ts';
+
+export interface FakeContext extends CacheContext {
+  /** What the observer heard: `hit manifest`, `error <project>`, `deleted <project>`, … */
+  readonly events: string[];
+  /** Moves the clock. */
+  advance(ms: number): void;
+}
+
+export function fakeContext(opts: { upstream?: UpstreamRegistry; store?: BlobStore } = {}): FakeContext {
+  let now = 1_700_000_000_000;
+  const events: string[] = [];
+  const observer: CacheObserver = {
+    hit: (_p, kind) => events.push(`hit ${kind}`),
+    miss: (_p, kind) => events.push(`miss ${kind}`),
+    coalesced: (_p, kind) => events.push(`coalesced ${kind}`),
+    upstreamDeleted: (p) => events.push(`deleted ${p}`),
+    upstreamError: (p) => events.push(`error ${p}`),
+    stored: (p) => events.push(`stored ${p}`),
+    evicted: (p) => events.push(`evicted ${p}`),
+  };
+  const clock = () => now;
+  return {
+    // A part that reaches for a store the test gave none of fails loudly.
+    store: opts.store ?? new Proxy({} as BlobStore, { get: () => { throw new Error('no store in this test'); } }),
+    catalog: Catalog.inMemory(),
+    usage: new UsageIndex(),
+    inUse: new InUse(),
+    now: clock,
+    warn: () => undefined,
+    misses: new Misses(clock),
+    servedStale: new Misses(clock),
+    observer,
+    events,
+    advance: (ms) => void (now += ms),
+    upstream: () => {
+      if (!opts.upstream) throw new Error('no upstream in this test');
+      return opts.upstream;
+    },
+  };
+}
+
+/**
+ * Two projects as the config validator resolves them: `keep` keeps content the upstream deleted (the default),
+ * `follow` follows deletes. `keep` takes the extra settings given (tagTTL, notFoundTTL, …).
+ */
+export function keepAndFollow(keepSettings: Record<string, string> = {}): { keep: Project; follow: Project } {
+  const [keep, follow] = resolveProjects({
+    listen: '127.0.0.1:0', storage: { directory: '/unused' },
+    projects: [
+      { name: 'keep', registry: 'keep.test', upstream: 'http://keep.invalid', ...keepSettings },
+      { name: 'follow', registry: 'follow.test', upstream: 'http://follow.invalid', keepAfterUpstreamDelete: false },
+    ],
+  }) as [Project, Project];
+  return { keep, follow };
+}
