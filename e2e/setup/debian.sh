@@ -7,9 +7,10 @@
 #   buildah, mmdebstrap: Berth's own images, on a base made here from Debian's archive (./dev images)
 #   containernetworking-plugins, iptables, conntrack: the real node's pod network and kube-proxy
 #   lua5.1:          runs the Argo CD health check in examples/gitops (Argo CD's gopher-lua is a Lua 5.1)
+#   libjemalloc2:    the allocator the proxy image runs with, so bench/ and the soak run the proxy with it too
 set -euo pipefail
 pkgs=(docker-registry skopeo umoci containerd redis-server nginx-light wrk openssl iproute2 procps
-  buildah mmdebstrap containernetworking-plugins iptables conntrack runc busybox-static lua5.1)
+  buildah mmdebstrap containernetworking-plugins iptables conntrack runc busybox-static lua5.1 libjemalloc2)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -114,6 +114,9 @@ describe('Berth images @real', function () {
       assert.match(status, /^Gid:\s+65532\s+65532\s+65532\s+65532$/m);
       const mounts = await readFile(`/proc/${pid}/mounts`, 'utf8');
       assert.match(mounts.split('\n').find((m) => m.split(' ')[1] === '/') ?? '', /\sro[\s,]/);
+      // The allocator the image preloads (proxy/Dockerfile) is mapped: a missing one would only be a warning.
+      assert.match(await readFile(`/proc/${pid}/maps`, 'utf8'), /\/app\/lib\/libjemalloc\.so\.2$/m);
+      assert.doesNotMatch(await readFile(logFile, 'utf8').catch(() => ''), /cannot be preloaded/);
     } finally {
       await containerd.ctr(['task', 'kill', '--signal', 'SIGKILL', id]).catch(() => undefined);
       await waitFor(async () => !(await containerd.ctr(['task', 'ls'])).includes(id) || (await containerd.ctr(['task', 'delete', id]).then(() => true, () => false)), {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { imageEnv } from './image-env.ts';
 
 describe('imageEnv', () => {
@@ -7,9 +8,16 @@ describe('imageEnv', () => {
     assert.deepEqual(imageEnv(text), { NODE_ENV: 'production', X: '1', Y: '2', Z: '3' });
   });
 
-  it("gives the proxy image's allocator settings", () => {
+  it("gives the proxy image's memory settings, with this host's copy of the allocator it preloads", () => {
     const env = imageEnv();
     assert.equal(env.NODE_ENV, 'production');
-    assert.ok(env.MALLOC_ARENA_MAX, 'proxy/Dockerfile sets MALLOC_ARENA_MAX');
+    assert.match(env.NODE_OPTIONS ?? '', /--max-semi-space-size=/);
+    assert.match(env.LD_PRELOAD ?? '', /^\/usr\/lib\/.*libjemalloc\.so\.2$/);
+    assert.ok(existsSync(env.LD_PRELOAD!));
+  });
+
+  it('refuses a preloaded library the host lacks, saying how to get it', () => {
+    const text = ['FROM b', 'ENV LD_PRELOAD=/app/lib/libnothere.so.1'].join('\n');
+    assert.throws(() => imageEnv(text, ['/nonexistent']), /libnothere\.so\.1, which this host lacks/);
   });
 });

@@ -1,12 +1,32 @@
 // The environment the proxy image gives the proxy (the last stage's ENV lines of proxy/Dockerfile), so that bench/
 // and the soak measure the process as it runs in production — its allocator settings included — from one source.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dockerfile = fileURLToPath(new URL('../../../proxy/Dockerfile', import.meta.url));
 
-/** KEY=VALUE pairs of the ENV lines after the last FROM (the runtime stage). */
-export function imageEnv(text: string = readFileSync(dockerfile, 'utf8')): Record<string, string> {
+/** Where this host keeps the shared libraries the image ships in /app/lib (Debian's, as the image's are). */
+const HOST_LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib'];
+
+/**
+ * KEY=VALUE pairs of the ENV lines after the last FROM (the runtime stage). A library the image preloads from
+ * /app/lib (jemalloc) is this host's copy of it: the proxy here runs with the allocator it has in production.
+ */
+export function imageEnv(text: string = readFileSync(dockerfile, 'utf8'), libDirs: readonly string[] = HOST_LIB_DIRS): Record<string, string> {
+  const env = runtimeEnv(text);
+  if (env.LD_PRELOAD) env.LD_PRELOAD = env.LD_PRELOAD.split(/[: ]/).filter(Boolean).map((lib) => hostLibrary(lib, libDirs)).join(':');
+  return env;
+}
+
+function hostLibrary(path: string, libDirs: readonly string[]): string {
+  if (!path.startsWith('/app/lib/')) return path;
+  const found = libDirs.map((dir) => join(dir, basename(path))).find((candidate) => existsSync(candidate));
+  if (!found) throw new Error(`the proxy image preloads ${basename(path)}, which this host lacks (./dev setup installs Debian's libjemalloc2)`);
+  return found;
+}
+
+function runtimeEnv(text: string): Record<string, string> {
   const lines = text.replace(/\\\n/g, ' ').split('\n');
   const runtime = lines.slice(lines.findLastIndex((l) => /^FROM\s/i.test(l)));
   const env: Record<string, string> = {};
