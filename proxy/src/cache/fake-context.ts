@@ -3,7 +3,7 @@
 import { Catalog } from '../index/catalog.ts';
 import { resolveProjects, type Project } from '../project.ts';
 import { UsageIndex } from '../retention/usage.ts';
-import type { BlobStore } from '../store/blobstore.ts';
+import { StoreFullError, type BlobStore } from '../store/blobstore.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { CacheContext } from './context.ts';
 import { InUse } from './inuse.ts';
@@ -63,4 +63,13 @@ export function keepAndFollow(keepSettings: Record<string, string> = {}): { keep
     ],
   }) as [Project, Project];
   return { keep, follow };
+}
+
+/** `store` with no room left: every new writer is refused with StoreFullError; what it holds stays readable. */
+export function fullStore(store: BlobStore): BlobStore {
+  return Object.assign(Object.create(store) as BlobStore, {
+    writer: async () => {
+      throw new StoreFullError('no room in this test');
+    },
+  });
 }

@@ -7,11 +7,11 @@ import { OciError } from '../oci/errors.ts';
 import { DOCKER_MANIFEST, OCI_MANIFEST } from '../oci/mediatypes.ts';
 import type { RepositoryName, Tag } from '../oci/names.ts';
 import type { Project } from '../project.ts';
-import { StoreFullError, type BlobStore } from '../store/blobstore.ts';
+import type { BlobStore } from '../store/blobstore.ts';
 import { FileBlobStore } from '../store/file-store.ts';
 import { CountingUpstream, FakeUpstream } from '../upstream/fake.ts';
 import { OciUpstream } from '../upstream/oci-upstream.ts';
-import { fakeContext, keepAndFollow, type FakeContext } from './fake-context.ts';
+import { fakeContext, fullStore, keepAndFollow, type FakeContext } from './fake-context.ts';
 import { Manifests } from './manifests.ts';
 
 const APP = 'library/app' as RepositoryName;
@@ -95,7 +95,7 @@ describe('Manifests', () => {
   });
 
   it('a full store: the manifest is served but neither stored nor recorded', async () => {
-    using({ ...bound(store), writer: async () => { throw new StoreFullError('test'); } });
+    using(fullStore(store));
     assert.equal((await manifests.byDigest(keep, APP, digest)).digest, digest);
     assert.equal(await store.stat(digest), undefined);
     assert.equal(await ctx.catalog.getManifest('keep', APP, digest), undefined);
@@ -119,10 +119,3 @@ describe('Manifests', () => {
   });
 });
 
-/** The store's methods bound to it, to override one of them in a spread. */
-function bound(store: BlobStore): BlobStore {
-  return {
-    stat: (d) => store.stat(d), open: (d, r) => store.open(d, r), read: (d) => store.read(d),
-    writer: (d, s) => store.writer(d, s), delete: (d) => store.delete(d),
-  };
-}
