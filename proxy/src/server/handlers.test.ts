@@ -25,6 +25,8 @@ class FakeArtifacts implements ArtifactService {
   chunkMemory: () => Buffer = () => Buffer.allocUnsafe(this.chunk);
   /** Makes the blob stream fail after this many bytes. */
   failAfter: number | undefined;
+  /** Gives each piece in a later turn of the event loop, as the bytes of a file or a socket come; false: at once. */
+  laterTurns = true;
 
   async getManifest(_p: unknown, _n: unknown, reference: string): Promise<Manifest> {
     const m = this.manifests.get(reference);
@@ -43,24 +45,22 @@ class FakeArtifacts implements ArtifactService {
     const bytes = range ? whole.subarray(range.start, range.end + 1) : whole;
     const { chunk, failAfter } = this;
     let at = 0;
-    // Each piece comes in a later turn of the event loop, as the bytes of a file or a socket do.
-    const stream = new Readable({
-      read: () => setImmediate(() => {
-        if (failAfter !== undefined && at >= failAfter) {
-          stream.destroy(new Error('upstream connection reset'));
-          return;
-        }
-        if (at >= bytes.length) {
-          stream.push(null);
-          return;
-        }
-        const piece = bytes.subarray(at, at + chunk);
-        const memory = this.chunkMemory();
-        piece.copy(memory);
-        at += piece.length;
-        stream.push(memory.subarray(0, piece.length));
-      }),
-    });
+    const next = () => {
+      if (failAfter !== undefined && at >= failAfter) {
+        stream.destroy(new Error('upstream connection reset'));
+        return;
+      }
+      if (at >= bytes.length) {
+        stream.push(null);
+        return;
+      }
+      const piece = bytes.subarray(at, at + chunk);
+      const memory = this.chunkMemory();
+      piece.copy(memory);
+      at += piece.length;
+      stream.push(memory.subarray(0, piece.length));
+    };
+    const stream = new Readable({ read: () => (this.laterTurns ? setImmediate(next) : next()) });
     return { size: bytes.length, source: this.source, stream };
   }
   async tags(): Promise<string[]> {
@@ -214,6 +214,15 @@ describe('OCI handlers (a loopback server over a fake ArtifactService)', () => {
       const res = await fetch(`${base}/blobs/${digest}`);
       assert.equal(res.status, 502);
       assert.equal(((await res.json()) as { errors: { code: string }[] }).errors[0]?.code, 'UPSTREAM_UNAVAILABLE');
+    });
+
+    it('a download whose bytes and failure were all there at once breaks the connection instead of hanging', async () => {
+      // The stream fails before the body is piped: a download of corrupt bytes, buffered whole before the client
+      // came (a full store serves it through a Passthrough, which fails at its end).
+      svc.source = 'upstream';
+      svc.failAfter = 3000;
+      svc.laterTurns = false;
+      await assert.rejects(fetch(`${base}/blobs/${digest}`).then((res) => res.arrayBuffer()));
     });
 
     it('a download that fails after its headers breaks the connection', async () => {
