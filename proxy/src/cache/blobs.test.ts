@@ -1,24 +1,21 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { sha256Of, type Digest } from '../oci/digest.ts';
 import { OciError } from '../oci/errors.ts';
 import type { RepositoryName } from '../oci/names.ts';
 import type { Project } from '../project.ts';
-import { FileBlobStore } from '../store/file-store.ts';
-import { CountingUpstream, FakeUpstream } from '../upstream/fake.ts';
+import type { FileBlobStore } from '../store/file-store.ts';
+import type { CountingUpstream, FakeUpstream } from '../upstream/fake.ts';
 import { OciUpstream } from '../upstream/oci-upstream.ts';
 import { Blobs } from './blobs.ts';
-import { fakeContext, fullStore, keepAndFollow, type FakeContext } from './fake-context.ts';
+import { fakeContext, fakeContextWithStore, fullStore, keepAndFollow, type FakeContext } from './fake-context.ts';
 
 const APP = 'library/app' as RepositoryName;
 const isCode = (code: string) => (e: unknown) => e instanceof OciError && e.code === code;
 
 describe('Blobs', () => {
-  let dir: string;
+  let dispose: () => Promise<void>;
   let store: FileBlobStore;
   let fake: FakeUpstream;
   let counting: CountingUpstream;
@@ -30,18 +27,13 @@ describe('Blobs', () => {
   let digest: Digest;
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-blobs-'));
-    store = new FileBlobStore(dir);
-    await store.init();
-    fake = new FakeUpstream();
-    counting = new CountingUpstream(fake);
-    ctx = fakeContext({ upstream: new OciUpstream(counting), store });
+    ({ ctx, store, fake, counting, dispose } = await fakeContextWithStore());
     blobs = new Blobs(ctx);
     ({ keep, follow } = keepAndFollow({ notFoundTTL: '1m' }));
     bytes = randomBytes(20_000);
     digest = fake.putBlob(bytes) as Digest;
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(() => dispose());
 
   /** Resolves when the observer hears that the next blob was stored (linked in the catalog and retention). */
   function nextStored(): Promise<void> {

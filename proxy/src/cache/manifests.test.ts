@@ -1,24 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { unlink } from 'node:fs/promises';
 import { sha256Of, type Digest } from '../oci/digest.ts';
 import { OciError } from '../oci/errors.ts';
 import { DOCKER_MANIFEST, OCI_MANIFEST } from '../oci/mediatypes.ts';
 import type { RepositoryName, Tag } from '../oci/names.ts';
 import type { Project } from '../project.ts';
 import type { BlobStore } from '../store/blobstore.ts';
-import { FileBlobStore } from '../store/file-store.ts';
-import { CountingUpstream, FakeUpstream } from '../upstream/fake.ts';
+import type { FileBlobStore } from '../store/file-store.ts';
+import type { CountingUpstream, FakeUpstream } from '../upstream/fake.ts';
 import { OciUpstream } from '../upstream/oci-upstream.ts';
-import { fakeContext, fullStore, keepAndFollow, type FakeContext } from './fake-context.ts';
+import { fakeContext, fakeContextWithStore, fullStore, keepAndFollow, type FakeContext } from './fake-context.ts';
 import { Manifests } from './manifests.ts';
 
 const APP = 'library/app' as RepositoryName;
 const isCode = (code: string) => (e: unknown) => e instanceof OciError && e.code === code;
 
 describe('Manifests', () => {
-  let dir: string;
+  let dispose: () => Promise<void>;
   let store: FileBlobStore;
   let fake: FakeUpstream;
   let counting: CountingUpstream;
@@ -34,16 +32,12 @@ describe('Manifests', () => {
   }
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-manifests-'));
-    store = new FileBlobStore(dir);
-    await store.init();
-    fake = new FakeUpstream();
-    counting = new CountingUpstream(fake);
-    using(store);
+    ({ ctx, store, fake, counting, dispose } = await fakeContextWithStore());
+    manifests = new Manifests(ctx);
     ({ keep, follow } = keepAndFollow({ notFoundTTL: '1m' }));
     digest = fake.putManifest(APP, { schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [] }, { tag: 'v1' }) as Digest;
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(() => dispose());
 
   it('fetches a digest once, stores and records it, and serves it from then on without the upstream', async () => {
     const first = await manifests.byDigest(keep, APP, digest);

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { OciError } from '../oci/errors.ts';
 import { OCI_MANIFEST } from '../oci/mediatypes.ts';
 import type { RepositoryName, Tag } from '../oci/names.ts';
 import type { Project } from '../project.ts';
-import { FileBlobStore } from '../store/file-store.ts';
-import { CountingUpstream, FakeUpstream } from '../upstream/fake.ts';
-import { OciUpstream } from '../upstream/oci-upstream.ts';
-import { fakeContext, keepAndFollow, type FakeContext } from './fake-context.ts';
+import type { CountingUpstream, FakeUpstream } from '../upstream/fake.ts';
+import { fakeContextWithStore, keepAndFollow, type FakeContext } from './fake-context.ts';
 import { Manifests } from './manifests.ts';
 import { TagFreshness } from './tag-freshness.ts';
 
@@ -18,7 +13,7 @@ const V1 = 'v1' as Tag;
 const MINUTE = 60_000;
 
 describe('TagFreshness', () => {
-  let dir: string;
+  let dispose: () => Promise<void>;
   let fake: FakeUpstream;
   let counting: CountingUpstream;
   let ctx: FakeContext;
@@ -31,16 +26,11 @@ describe('TagFreshness', () => {
   const asked = () => counting.calls.filter((c) => c.includes('/manifests/')).map((c) => c.split(' ')[0]);
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-tag-freshness-'));
-    const store = new FileBlobStore(dir);
-    await store.init();
-    fake = new FakeUpstream();
-    counting = new CountingUpstream(fake);
-    ctx = fakeContext({ upstream: new OciUpstream(counting), store });
+    ({ ctx, fake, counting, dispose } = await fakeContextWithStore());
     tags = new TagFreshness(ctx, new Manifests(ctx));
     ({ keep, follow } = keepAndFollow({ tagTTL: '5m', notFoundTTL: '1m' }));
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(() => dispose());
 
   it('trusts a tag for its TTL without asking; then one HEAD, and no GET while the digest is unchanged', async () => {
     const digest = push(1);
