@@ -10,7 +10,7 @@ function problem(read: () => unknown): string {
     assert.ok(err instanceof ConfigError);
     return err.message;
   }
-  assert.fail('no ConfigError');
+  return assert.fail('no ConfigError');
 }
 
 describe('proxy config fields', () => {
