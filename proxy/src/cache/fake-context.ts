@@ -1,9 +1,15 @@
 // A CacheContext for unit tests of the pull-through's parts: an in-memory catalog, a clock the test moves, one
 // upstream for every project, and the observer's events as strings; and two projects to run them for.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Catalog } from '../index/catalog.ts';
 import { resolveProjects, type Project } from '../project.ts';
 import { UsageIndex } from '../retention/usage.ts';
-import type { BlobStore } from '../store/blobstore.ts';
+import { StoreFullError, type BlobStore } from '../store/blobstore.ts';
+import { FileBlobStore } from '../store/file-store.ts';
+import { CountingUpstream, FakeUpstream } from '../upstream/fake.ts';
+import { OciUpstream } from '../upstream/oci-upstream.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { CacheContext } from './context.ts';
 import { InUse } from './inuse.ts';
@@ -63,4 +69,35 @@ export function keepAndFollow(keepSettings: Record<string, string> = {}): { keep
     ],
   }) as [Project, Project];
   return { keep, follow };
+}
+
+/** `store` with no room left: every new writer is refused with StoreFullError; what it holds stays readable. */
+export function fullStore(store: BlobStore): BlobStore {
+  return Object.assign(Object.create(store) as BlobStore, {
+    writer: async () => {
+      throw new StoreFullError('no room in this test');
+    },
+  });
+}
+
+export interface StoredFakeContext {
+  ctx: FakeContext;
+  /** A file store in a temp folder. */
+  store: FileBlobStore;
+  /** The in-memory upstream, and the counter of what reached it. */
+  fake: FakeUpstream;
+  counting: CountingUpstream;
+  /** Removes the temp folder. */
+  dispose(): Promise<void>;
+}
+
+/** A fake context over a file store in a new temp folder and a counted in-memory upstream. */
+export async function fakeContextWithStore(): Promise<StoredFakeContext> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-cache-part-'));
+  const store = new FileBlobStore(dir);
+  await store.init();
+  const fake = new FakeUpstream();
+  const counting = new CountingUpstream(fake);
+  const ctx = fakeContext({ upstream: new OciUpstream(counting), store });
+  return { ctx, store, fake, counting, dispose: () => rm(dir, { recursive: true, force: true }) };
 }

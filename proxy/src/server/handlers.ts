@@ -88,6 +88,9 @@ async function writeBody(stream: Readable, res: ServerResponse): Promise<number>
     cleanups.push(() => emitter.off(event, listener as (...args: unknown[]) => void));
   };
   try {
+    // A stream that failed before this point (its bytes and its failure were all buffered when the client came)
+    // emits no 'error', 'end' or 'close' again: listening would wait for ever.
+    if (stream.errored) throw stream.errored;
     // Flowing mode hands over each chunk as it was pushed (read() may concatenate buffered chunks into new memory).
     await new Promise<void>((resolve, reject) => {
       on(stream, 'data', (chunk: Buffer) => {
