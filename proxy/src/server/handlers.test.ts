@@ -216,13 +216,15 @@ describe('OCI handlers (a loopback server over a fake ArtifactService)', () => {
       assert.equal(((await res.json()) as { errors: { code: string }[] }).errors[0]?.code, 'UPSTREAM_UNAVAILABLE');
     });
 
-    it('a download whose bytes and failure were all there at once breaks the connection instead of hanging', async () => {
-      // The stream fails before the body is piped: a download of corrupt bytes, buffered whole before the client
-      // came (a full store serves it through a Passthrough, which fails at its end).
+    it('a download whose bytes and failure were all there at once is answered 502 instead of hanging', async () => {
+      // The stream failed before the handler looked at it: a download of corrupt bytes, buffered whole before the
+      // client came (a full store serves it through a Passthrough, which fails at its end). No header has gone out.
       svc.source = 'upstream';
       svc.failAfter = 3000;
       svc.laterTurns = false;
-      await assert.rejects(fetch(`${base}/blobs/${digest}`).then((res) => res.arrayBuffer()));
+      const res = await fetch(`${base}/blobs/${digest}`);
+      assert.equal(res.status, 502);
+      assert.equal(((await res.json()) as { errors: { code: string }[] }).errors[0]?.code, 'UPSTREAM_UNAVAILABLE');
     });
 
     it('a download that fails after its headers breaks the connection', async () => {

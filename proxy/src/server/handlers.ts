@@ -62,6 +62,12 @@ export async function handleBlob(svc: ArtifactService, r: Req<'blob'>, method: s
  */
 function firstBytesOrFailure(stream: Readable): Promise<void> {
   return new Promise((resolve, reject) => {
+    const failed = (err: Error) => new OciError('UPSTREAM_UNAVAILABLE', 'the download from the upstream registry failed', { status: 502, cause: err });
+    // Already failed (a short body buffered whole in one turn): its 'error' has been emitted and will not come again.
+    if (stream.errored) {
+      reject(failed(stream.errored));
+      return;
+    }
     const ready = () => {
       stream.off('readable', ready);
       resolve();
@@ -69,7 +75,7 @@ function firstBytesOrFailure(stream: Readable): Promise<void> {
     // Stays on: an error between here and the piping must not go unhandled; after resolve() it changes nothing.
     stream.on('error', (err) => {
       stream.off('readable', ready);
-      reject(new OciError('UPSTREAM_UNAVAILABLE', 'the download from the upstream registry failed', { status: 502, cause: err }));
+      reject(failed(err));
     });
     stream.once('readable', ready);
   });
