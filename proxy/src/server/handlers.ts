@@ -60,25 +60,30 @@ export async function handleBlob(svc: ArtifactService, r: Req<'blob'>, method: s
  * before it (the range a client resumes from lies past the point where the upstream broke) can then still be answered
  * with a status, not with a connection closed without any answer (the fault matrix found that).
  */
-function firstBytesOrFailure(stream: Readable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const failed = (err: Error) => new OciError('UPSTREAM_UNAVAILABLE', 'the download from the upstream registry failed', { status: 502, cause: err });
-    // Already failed (a short body buffered whole in one turn): its 'error' has been emitted and will not come again.
-    if (stream.errored) {
-      reject(failed(stream.errored));
-      return;
-    }
-    const ready = () => {
-      stream.off('readable', ready);
-      resolve();
-    };
-    // Stays on: an error between here and the piping must not go unhandled; after resolve() it changes nothing.
-    stream.on('error', (err) => {
-      stream.off('readable', ready);
-      reject(failed(err));
-    });
-    stream.once('readable', ready);
+async function firstBytesOrFailure(stream: Readable): Promise<void> {
+  let ready: () => void = () => undefined;
+  let failed: (err: Error) => void = () => undefined;
+  const settled = new Promise<void>((resolve, reject) => {
+    ready = resolve;
+    failed = (err) => reject(downloadFailed(err));
   });
+  // Stays on: an error between here and the piping must not go unhandled; after the first bytes it changes nothing.
+  stream.on('error', (err) => failed(err));
+  // A failure known before any header goes out is answered 502: one already emitted (its 'error' will not come
+  // again), or one that came in the same turn as the bytes (a short body buffered whole).
+  if (stream.errored) throw downloadFailed(stream.errored);
+  const onReadable = () => ready();
+  stream.once('readable', onReadable);
+  try {
+    await settled;
+  } finally {
+    stream.off('readable', onReadable);
+  }
+  if (stream.errored) throw downloadFailed(stream.errored);
+}
+
+function downloadFailed(cause: Error): OciError {
+  return new OciError('UPSTREAM_UNAVAILABLE', 'the download from the upstream registry failed', { status: 502, cause });
 }
 
 /**
