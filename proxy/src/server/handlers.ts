@@ -61,24 +61,16 @@ export async function handleBlob(svc: ArtifactService, r: Req<'blob'>, method: s
  * with a status, not with a connection closed without any answer (the fault matrix found that).
  */
 async function firstBytesOrFailure(stream: Readable): Promise<void> {
-  let ready: () => void = () => undefined;
-  let failed: (err: Error) => void = () => undefined;
-  const settled = new Promise<void>((resolve, reject) => {
+  let ready: (() => void) | undefined;
+  await new Promise<void>((resolve, reject) => {
+    // Stays on: an error between here and the piping must not go unhandled; after resolve() it changes nothing.
+    stream.on('error', (err) => reject(downloadFailed(err)));
+    // Already failed: its 'error' may have been emitted before this listener, and will not come again.
+    if (stream.errored) return reject(downloadFailed(stream.errored));
     ready = resolve;
-    failed = (err) => reject(downloadFailed(err));
-  });
-  // Stays on: an error between here and the piping must not go unhandled; after the first bytes it changes nothing.
-  stream.on('error', (err) => failed(err));
-  // A failure known before any header goes out is answered 502: one already emitted (its 'error' will not come
-  // again), or one that came in the same turn as the bytes (a short body buffered whole).
-  if (stream.errored) throw downloadFailed(stream.errored);
-  const onReadable = () => ready();
-  stream.once('readable', onReadable);
-  try {
-    await settled;
-  } finally {
-    stream.off('readable', onReadable);
-  }
+    stream.once('readable', ready);
+  }).finally(() => ready && stream.off('readable', ready));
+  // Failed in the same turn as its first bytes (a short body buffered whole): still before any header.
   if (stream.errored) throw downloadFailed(stream.errored);
 }
 

@@ -3,11 +3,10 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StorageConfig } from '@berth/contracts/proxy-config';
+import { parseQuantity, type StorageConfig } from '@berth/contracts/proxy-config';
 import type { BlobStore } from './blobstore.ts';
 import { FileBlobStore } from './file-store.ts';
 import { HotBlobs } from './hotblobs.ts';
-import { parseQuantity } from '@berth/contracts/proxy-config';
 import { storePaths } from './paths.ts';
 import { createS3Client } from './s3/client.ts';
 import { bucketKeys } from './s3/keys.ts';
