@@ -1,0 +1,239 @@
+// The node agent on k3s nodes, checked by k3s's own code: the agent merges its entries into a site's
+// registries.yaml, k3s v1.32's SetupContainerdConfig (e2e/toolchain/k3s-hosts) renders the hosts.toml tree from it
+// as a restarted k3s would, and a real containerd pulls with that tree — through a Berth proxy in front of a real
+// registry, and from the fallback when Berth is down. The agent's second run reads what k3s rendered, so its
+// report is checked against k3s's files, and the pulls check those files against containerd.
+//
+// Two nodes: a site's node (its own 0600 registries.yaml with credentials for the cache host, Berth at an
+// https://host:443 mirror with a private CA, non-default upstreams) and a node whose k3s runs with
+// --disable-default-registry-endpoint (docker.io's default upstream, quay.io's non-default one).
+import assert from 'node:assert/strict';
+import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import type { NodeAgentReport, RuntimeResult } from '@berth/contracts/node-agent';
+import type { ProxyStats } from '@berth/contracts/stats';
+import {
+  buildImage, CommandError, createTestCa, freePort, proxyCliCommand, pushImage, renderAsK3s, run, startContainerd, startProxy,
+  startRegistry, tempDir, type Containerd, type K3sRendered, type Registry, type RunningProxy, type TempDir, type TestCa,
+  type TestImage,
+} from '@berth/e2e';
+
+const REGISTRIES = '/etc/rancher/k3s/registries.yaml';
+const K3S_CONTAINERD = '/var/lib/rancher/k3s/agent/etc/containerd';
+const STATE = '/var/lib/berth/node-agent';
+const PASSWORD = 'k3s-S1te-secret';
+const HUB_REF = 'docker.io/library/app:v1';
+const QUAY_REF = 'quay.io/team/tool:v1';
+/**
+ * `ctr` fetches with Go's HTTP client: a public host (k3s's default endpoint registry-1.docker.io) goes to this
+ * closed local port and fails here instead of leaving the machine. Loopback IPs never use the proxy.
+ */
+const NO_EGRESS = { ...process.env, HTTPS_PROXY: 'http://127.0.0.1:1', HTTP_PROXY: 'http://127.0.0.1:1', NO_PROXY: '' };
+
+const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The `[host."URL"]` tables of a hosts.toml, in file order: the order containerd tries them in. */
+const hostTables = (toml: string) => [...toml.matchAll(/^\[host\."([^"]+)"\]$/gm)].map((m) => m[1]);
+
+/** A k3s node: a host root the agent writes, and what k3s rendered from it. */
+interface Node {
+  root: TempDir;
+  configFile: string;
+  rendered?: K3sRendered;
+}
+
+describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls through Berth @real', function () {
+  let upstream: Registry; // what Berth mirrors
+  let fallback: Registry; // the upstream the agent lists after Berth: what nodes reach when Berth is down
+  let image: TestImage;
+  let ca: TestCa;
+  let proxy: RunningProxy | undefined;
+  let proxyDir: TempDir;
+  let containerd: Containerd;
+  let tlsAddress: string; // a loopback address of this test's own, so that port 443 is free on it
+  let site: Node;
+  let noDefault: Node;
+
+  const at = (n: Node, p: string) => join(n.root.path, p);
+  const manifestGets = async (r: Registry, repo: string) =>
+    (await r.accessLog()).filter((e) => e.method === 'GET' && e.path.startsWith(`/v2/${repo}/manifests/`)).length;
+  const berthServed = async (project: string) => {
+    const stats = (await (await fetch(`${proxy?.url}/_berth/stats`)).json()) as ProxyStats;
+    const p = stats.projects[project];
+    return (p?.hits ?? 0) + (p?.misses ?? 0);
+  };
+  /** `--once`; exit 3 (a registry not mirrored yet: k3s not restarted) prints the report all the same. */
+  const runAgent = async (n: Node): Promise<NodeAgentReport> => {
+    const cli = proxyCliCommand();
+    const args = [...cli.args, 'node-agent', '--config', n.configFile, '--host-root', n.root.path, '--state-dir', STATE, '--once'];
+    try {
+      return JSON.parse(await run(cli.command, args, { cwd: cli.cwd })) as NodeAgentReport;
+    } catch (err) {
+      if (err instanceof CommandError && err.exitCode === 3) return JSON.parse(err.stdout) as NodeAgentReport;
+      throw err;
+    }
+  };
+  const k3sResult = (report: NodeAgentReport, registry: string): RuntimeResult | undefined =>
+    report.registries.find((r) => r.registry === registry)?.results.find((r) => r.runtime === 'k3s');
+  /** The agent writes, k3s restarts (renders), the agent looks again: its report on what k3s now runs with. */
+  const applyAndRestartK3s = async (n: Node, disableDefaultEndpoint: boolean) => {
+    const first = await runAgent(n);
+    n.rendered = await renderAsK3s({ registries: at(n, REGISTRIES), out: at(n, K3S_CONTAINERD), disableDefaultEndpoint });
+    return { first, second: await runAgent(n) };
+  };
+  const hostsToml = (n: Node, registry: string) => readFile(join(n.rendered?.certsDir as string, registry, 'hosts.toml'), 'utf8');
+  const pull = async (n: Node, ref: string) => {
+    await containerd.forgetImages();
+    await containerd.pull(ref, { hostsDir: n.rendered?.certsDir as string, env: NO_EGRESS });
+  };
+  const newNode = async (name: string, files: Record<string, string>, registries: unknown[]): Promise<Node> => {
+    const root = await tempDir(`berth-k3s-${name}`);
+    for (const [p, text] of Object.entries(files)) {
+      await mkdir(dirname(join(root.path, p)), { recursive: true });
+      await writeFile(join(root.path, p), text);
+    }
+    const configFile = join(root.path, 'agent.yaml');
+    await writeFile(configFile, stringify({ registries }));
+    return { root, configFile };
+  };
+
+  before(async function () {
+    [upstream, fallback, image, containerd, ca, proxyDir] = await Promise.all([
+      startRegistry(), startRegistry(), buildImage({ layerSizes: [150_000] }), startContainerd(), createTestCa(), tempDir('berth-proxy'),
+    ]);
+    for (const r of [upstream, fallback]) {
+      await pushImage(image, `${r.host}/library/app:v1`);
+      await pushImage(image, `${r.host}/team/tool:v1`);
+    }
+    const octet = () => 2 + Math.floor(Math.random() * 250);
+    tlsAddress = `127.${octet()}.${octet()}.${octet()}`;
+    const cert = await ca.issue('berth', [`IP:${tlsAddress}`]);
+    const proxyConfig = join(proxyDir.path, 'proxy.yaml');
+    await writeFile(proxyConfig, stringify({
+      listen: `127.0.0.1:${await freePort()}`,
+      tls: { listen: `${tlsAddress}:443`, certFile: cert.cert, keyFile: cert.key },
+      storage: { directory: join(proxyDir.path, 'storage') },
+      projects: [
+        { name: 'docker-hub', registry: 'docker.io', upstream: upstream.url, default: true },
+        { name: 'quay', registry: 'quay.io', upstream: upstream.url },
+      ],
+    }));
+    proxy = await startProxy({ configFile: proxyConfig });
+    const mirror = `https://${tlsAddress}:443`;
+
+    // The site's node: its registries.yaml has its own mirror and the credentials k3s uses for the cache host.
+    const siteYaml = [
+      '# site registries: k3s reads this file on start',
+      'mirrors:',
+      '  ghcr.io:',
+      '    endpoint:',
+      '      - https://ghcr-mirror.corp.example.com',
+      'configs:',
+      `  "${tlsAddress}:443":`,
+      '    auth:',
+      '      username: robot',
+      `      password: ${PASSWORD}`,
+      '',
+    ].join('\n');
+    site = await newNode('site', { [REGISTRIES]: siteYaml }, [
+      { registry: 'docker.io', project: 'team-a/docker-hub', mirror, upstream: fallback.url, runtimes: ['k3s'], tls: { caFile: ca.caCert } },
+      { registry: 'quay.io', project: 'team-a/quay', mirror: proxy.url, upstream: fallback.url, runtimes: ['k3s'] },
+    ]);
+    await chmod(at(site, REGISTRIES), 0o600);
+    await chown(at(site, REGISTRIES), 1234, 1234);
+
+    // A node whose k3s runs with --disable-default-registry-endpoint (set in a config drop-in).
+    noDefault = await newNode('no-default', { '/etc/rancher/k3s/config.yaml.d/50-registries.yaml': 'disable-default-registry-endpoint: true\n' }, [
+      { registry: 'docker.io', project: 'team-a/docker-hub', mirror: proxy.url, upstream: 'https://registry-1.docker.io', runtimes: ['k3s'] },
+      { registry: 'quay.io', project: 'team-a/quay', mirror: proxy.url, upstream: fallback.url, runtimes: ['k3s'] },
+    ]);
+  });
+
+  after(async function () {
+    const proxyGone = Promise.allSettled([proxy?.stop()]).then(() => proxyDir?.remove());
+    await Promise.allSettled([
+      proxyGone, containerd?.stop(), upstream?.stop(), fallback?.stop(), image?.dispose(), ca?.dispose(), site?.root.remove(),
+      noDefault?.root.remove(),
+    ]);
+  });
+
+  it('site node: k3s loads the merged file, renders Berth first with the CA under host:443, and the report matches', async function () {
+    const { first, second } = await applyAndRestartK3s(site, false);
+    assert.equal(k3sResult(first, 'docker.io')?.reason, 'RestartRequired', 'before k3s restarts, nothing is in force');
+    const hub = await hostsToml(site, 'docker.io');
+    assert.match(hub, /^server = "https:\/\/registry-1\.docker\.io\/v2"$/m, 'k3s keeps the public host as `server`');
+    const berthHost = `[host."https://${tlsAddress}:443/v2/docker.io"]\n  capabilities = ["pull", "resolve"]\n  override_path = true\n  ca = [${JSON.stringify(ca.caCert)}]`;
+    assert.ok(hub.includes(berthHost), `the CA under the :443 endpoint:\n${hub}`);
+    assert.deepEqual(hostTables(hub), [`https://${tlsAddress}:443/v2/docker.io`, `${fallback.url}/v2`], 'Berth first, then the upstream the agent listed');
+    const quay = await hostsToml(site, 'quay.io');
+    assert.match(quay, /^server = "https:\/\/quay\.io\/v2"$/m);
+    assert.deepEqual(hostTables(quay), [`${proxy?.url}/v2/quay.io`, `${fallback.url}/v2`]);
+    assert.ok(quay.includes(`[host."${proxy?.url}/v2/quay.io"]\n  capabilities = ["pull", "resolve"]\n  override_path = true\n`), quay);
+    for (const registry of ['docker.io', 'quay.io']) {
+      const r = k3sResult(second, registry);
+      assert.equal(r?.verdict, 'mirrored', `${registry}: ${r?.message}`);
+      // What k3s rendered: the registry's own host as `server`, after the agent's endpoints. The report says so.
+      assert.match(r?.message ?? '', new RegExp(`adds ${esc(registry)}'s own host as the last fallback`));
+    }
+  });
+
+  it('site node: the site\'s credentials, entries and file modes survive, in k3s\'s eyes too', async function () {
+    const yaml = parse(await readFile(at(site, REGISTRIES), 'utf8')) as { mirrors: Record<string, unknown>; configs: Record<string, unknown> };
+    assert.deepEqual(yaml.configs[`${tlsAddress}:443`], { auth: { username: 'robot', password: PASSWORD }, tls: { ca_file: ca.caCert } });
+    assert.deepEqual(yaml.mirrors['ghcr.io'], { endpoint: ['https://ghcr-mirror.corp.example.com'] });
+    const st = await stat(at(site, REGISTRIES));
+    assert.deepEqual([st.mode & 0o777, st.uid, st.gid], [0o600, 1234, 1234], 'registries.yaml keeps its mode and owner');
+    // k3s hands the site's auth for the cache host to containerd's CRI (config.toml), keyed as the endpoint spells it.
+    const config = await readFile(site.rendered?.configToml as string, 'utf8');
+    assert.match(config, new RegExp(`registry\\.configs\\."${esc(tlsAddress)}:443"\\.auth\\]\\n\\s*username = "robot"\\n\\s*password = "${PASSWORD}"`));
+    // No file the agent keeps (registries.yaml, its manifest, its backups) lets anyone but its owner read the password.
+    const leaks: string[] = [];
+    for (const e of await readdir(site.root.path, { recursive: true, withFileTypes: true })) {
+      const path = join(e.parentPath, e.name);
+      if (!e.isFile() || path.startsWith(at(site, K3S_CONTAINERD))) continue;
+      if (((await stat(path)).mode & 0o044) !== 0 && (await readFile(path, 'utf8')).includes(PASSWORD)) leaks.push(path);
+    }
+    assert.deepEqual(leaks, []);
+    assert.equal((await stat(at(site, STATE))).mode & 0o777, 0o700);
+  });
+
+  it('site node: containerd pulls through Berth over https://host:443, trusting the CA k3s rendered', async function () {
+    const hub = [await berthServed('docker-hub'), await manifestGets(fallback, 'library/app')];
+    await pull(site, HUB_REF);
+    assert.ok((await berthServed('docker-hub')) > (hub[0] as number), 'Berth served the pull');
+    assert.equal(await manifestGets(fallback, 'library/app'), hub[1], 'the fallback was not asked');
+    const quay = await berthServed('quay');
+    await pull(site, QUAY_REF);
+    assert.ok((await berthServed('quay')) > quay, 'Berth served quay.io');
+  });
+
+  it('--disable-default-registry-endpoint: k3s renders no `server`, the agent\'s listed upstream is the fallback', async function () {
+    const { second } = await applyAndRestartK3s(noDefault, true);
+    assert.equal(second.runtimes.find((r) => r.name === 'k3s')?.defaultEndpointDisabled, true);
+    for (const [registry, upstreamEndpoint] of [['docker.io', 'https://registry-1.docker.io/v2'], ['quay.io', `${fallback.url}/v2`]] as const) {
+      const toml = await hostsToml(noDefault, registry);
+      assert.doesNotMatch(toml, /^server =/m, `${registry}: k3s drops its default endpoint`);
+      assert.deepEqual(hostTables(toml), [`${proxy?.url}/v2/${registry}`, upstreamEndpoint], `${registry}: Berth, then the upstream`);
+      const r = k3sResult(second, registry);
+      assert.equal(r?.verdict, 'mirrored', `${registry}: ${r?.message}`);
+      assert.doesNotMatch(r?.message ?? '', /own host/, 'no public fallback is claimed');
+    }
+    const before = await berthServed('docker-hub');
+    await pull(noDefault, HUB_REF);
+    assert.ok((await berthServed('docker-hub')) > before, 'Berth served the pull');
+  });
+
+  it('with Berth down, containerd falls back to the upstream k3s rendered from the agent\'s entries', async function () {
+    await proxy?.stop();
+    proxy = undefined;
+    for (const [n, ref, repo] of [[site, HUB_REF, 'library/app'], [site, QUAY_REF, 'team/tool'], [noDefault, QUAY_REF, 'team/tool']] as const) {
+      const before = await manifestGets(fallback, repo);
+      await pull(n, ref);
+      assert.ok((await manifestGets(fallback, repo)) > before, `${ref} came from the fallback`);
+    }
+    // docker.io's default upstream is the public host, listed by the agent since k3s drops its own: containerd
+    // tries it (and the no-egress proxy stops it here).
+    await assert.rejects(pull(noDefault, HUB_REF), (err: Error) => /registry-1\.docker\.io/.test(err.message) && /127\.0\.0\.1:1/.test(err.message));
+  });
+});
