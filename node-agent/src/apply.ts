@@ -220,8 +220,12 @@ async function effect(run: Run, plan: Plan, r: MirroredRegistry, rt: DetectedRun
       if (!rendered?.includes(`"${endpoint}"`) || !caRendered) {
         return pending('RestartRequired', `${rt.configFile} was updated: restart ${rt.name} so it renders the mirror into containerd's hosts.toml`, `systemctl restart ${rt.name === 'k3s' ? 'k3s (or k3s-agent)' : 'rke2-server (or rke2-agent)'}`);
       }
-      if (k3sAddsPublicFallback(r, { defaultEndpointDisabled: rt.defaultEndpointDisabled === true })) {
-        return { ...configured, message: `${configured.message}, then ${r.upstream}; ${rt.name} adds ${registry}'s own host as the last fallback unless it runs with --disable-default-registry-endpoint` };
+      const yaml = await readIfExists(host(run, rt.configFile as string));
+      if (k3sAddsPublicFallback(r, { defaultEndpointDisabled: rt.defaultEndpointDisabled === true }, yaml)) {
+        const why = rt.defaultEndpointDisabled
+          ? `even with --disable-default-registry-endpoint, because ${rt.configFile} has configs.${registry}`
+          : 'unless it runs with --disable-default-registry-endpoint';
+        return { ...configured, message: `${configured.message}, then ${r.upstream}; ${rt.name} adds ${registry}'s own host as the last fallback ${why}` };
       }
       break;
     }

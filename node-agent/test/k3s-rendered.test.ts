@@ -6,7 +6,8 @@
 //
 // Two nodes: a site's node (its own 0600 registries.yaml with credentials for the cache host, Berth at an
 // https://host:443 mirror with a private CA, non-default upstreams) and a node whose k3s runs with
-// --disable-default-registry-endpoint (docker.io's default upstream, quay.io's non-default one).
+// --disable-default-registry-endpoint (docker.io's default upstream; quay.io's non-default one, with the site's
+// credentials for quay.io itself).
 import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -87,6 +88,19 @@ describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls t
     await containerd.forgetImages();
     await containerd.pull(ref, { hostsDir: n.rendered?.certsDir as string, env: NO_EGRESS });
   };
+  /**
+   * Files of the node that hold the password and that anyone but their owner may read — leaving out what k3s
+   * itself writes (it copies configs.*.auth into containerd's config.toml, 0644, in its own data dir).
+   */
+  const readableLeaks = async (n: Node) => {
+    const leaks: string[] = [];
+    for (const e of await readdir(n.root.path, { recursive: true, withFileTypes: true })) {
+      const path = join(e.parentPath, e.name);
+      if (!e.isFile() || path.startsWith(at(n, K3S_CONTAINERD))) continue;
+      if (((await stat(path)).mode & 0o044) !== 0 && (await readFile(path, 'utf8')).includes(PASSWORD)) leaks.push(path);
+    }
+    return leaks;
+  };
   const newNode = async (name: string, files: Record<string, string>, registries: unknown[]): Promise<Node> => {
     const root = await tempDir(`berth-k3s-${name}`);
     for (const [p, text] of Object.entries(files)) {
@@ -143,11 +157,16 @@ describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls t
     await chmod(at(site, REGISTRIES), 0o600);
     await chown(at(site, REGISTRIES), 1234, 1234);
 
-    // A node whose k3s runs with --disable-default-registry-endpoint (set in a config drop-in).
-    noDefault = await newNode('no-default', { '/etc/rancher/k3s/config.yaml.d/50-registries.yaml': 'disable-default-registry-endpoint: true\n' }, [
+    // A node whose k3s runs with --disable-default-registry-endpoint (set in a config drop-in), with the site's
+    // credentials for quay.io itself in its registries.yaml.
+    noDefault = await newNode('no-default', {
+      '/etc/rancher/k3s/config.yaml.d/50-registries.yaml': 'disable-default-registry-endpoint: true\n',
+      [REGISTRIES]: `configs:\n  quay.io:\n    auth:\n      username: robot\n      password: ${PASSWORD}\n`,
+    }, [
       { registry: 'docker.io', project: 'team-a/docker-hub', mirror: proxy.url, upstream: 'https://registry-1.docker.io', runtimes: ['k3s'] },
       { registry: 'quay.io', project: 'team-a/quay', mirror: proxy.url, upstream: fallback.url, runtimes: ['k3s'] },
     ]);
+    await chmod(at(noDefault, REGISTRIES), 0o600);
   });
 
   after(async function () {
@@ -187,14 +206,7 @@ describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls t
     // k3s hands the site's auth for the cache host to containerd's CRI (config.toml), keyed as the endpoint spells it.
     const config = await readFile(site.rendered?.configToml as string, 'utf8');
     assert.match(config, new RegExp(`registry\\.configs\\."${esc(tlsAddress)}:443"\\.auth\\]\\n\\s*username = "robot"\\n\\s*password = "${PASSWORD}"`));
-    // No file the agent keeps (registries.yaml, its manifest, its backups) lets anyone but its owner read the password.
-    const leaks: string[] = [];
-    for (const e of await readdir(site.root.path, { recursive: true, withFileTypes: true })) {
-      const path = join(e.parentPath, e.name);
-      if (!e.isFile() || path.startsWith(at(site, K3S_CONTAINERD))) continue;
-      if (((await stat(path)).mode & 0o044) !== 0 && (await readFile(path, 'utf8')).includes(PASSWORD)) leaks.push(path);
-    }
-    assert.deepEqual(leaks, []);
+    assert.deepEqual(await readableLeaks(site), []);
     assert.equal((await stat(at(site, STATE))).mode & 0o777, 0o700);
   });
 
@@ -208,17 +220,19 @@ describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls t
     assert.ok((await berthServed('quay')) > quay, 'Berth served quay.io');
   });
 
-  it('--disable-default-registry-endpoint: k3s renders no `server`, the agent\'s listed upstream is the fallback', async function () {
+  it('--disable-default-registry-endpoint: the agent\'s listed upstream is the fallback; configs.<registry> keeps k3s\'s', async function () {
     const { second } = await applyAndRestartK3s(noDefault, true);
     assert.equal(second.runtimes.find((r) => r.name === 'k3s')?.defaultEndpointDisabled, true);
     for (const [registry, upstreamEndpoint] of [['docker.io', 'https://registry-1.docker.io/v2'], ['quay.io', `${fallback.url}/v2`]] as const) {
-      const toml = await hostsToml(noDefault, registry);
-      assert.doesNotMatch(toml, /^server =/m, `${registry}: k3s drops its default endpoint`);
-      assert.deepEqual(hostTables(toml), [`${proxy?.url}/v2/${registry}`, upstreamEndpoint], `${registry}: Berth, then the upstream`);
-      const r = k3sResult(second, registry);
-      assert.equal(r?.verdict, 'mirrored', `${registry}: ${r?.message}`);
-      assert.doesNotMatch(r?.message ?? '', /own host/, 'no public fallback is claimed');
+      assert.deepEqual(hostTables(await hostsToml(noDefault, registry)), [`${proxy?.url}/v2/${registry}`, upstreamEndpoint], `${registry}: Berth, then the upstream`);
+      assert.equal(k3sResult(second, registry)?.verdict, 'mirrored', `${registry}: ${k3sResult(second, registry)?.message}`);
     }
+    assert.deepEqual(await readableLeaks(noDefault), [], 'the site\'s quay.io password stays private');
+    assert.doesNotMatch(await hostsToml(noDefault, 'docker.io'), /^server =/m, 'k3s drops its default endpoint');
+    assert.doesNotMatch(k3sResult(second, 'docker.io')?.message ?? '', /own host/, 'and the report claims none');
+    // The site's configs.quay.io makes k3s keep quay.io's default endpoint despite the flag: the report must say so.
+    assert.match(await hostsToml(noDefault, 'quay.io'), /^server = "https:\/\/quay\.io\/v2"$/m);
+    assert.match(k3sResult(second, 'quay.io')?.message ?? '', /adds quay\.io's own host as the last fallback even with --disable-default-registry-endpoint/);
     const before = await berthServed('docker-hub');
     await pull(noDefault, HUB_REF);
     assert.ok((await berthServed('docker-hub')) > before, 'Berth served the pull');

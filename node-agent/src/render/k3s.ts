@@ -9,7 +9,10 @@
 // - https://<registry>/v2 (registry-1.docker.io for docker.io) is added as `server`, the last fallback, unless
 //   k3s runs with --disable-default-registry-endpoint. Then the agent lists the upstream itself, so nodes still
 //   pull when the cache is down. A non-default upstream is listed after the cache in both cases; with the default
-//   endpoint on, k3s still adds the registry's own host after it (k3s has no per-registry switch for that).
+//   endpoint on, k3s still adds the registry's own host after it (k3s has no per-registry switch for that) — and
+//   so it does with the flag when the file has a configs.<registry> entry (the site's credentials for the registry
+//   itself): getHostConfigs builds that registry's config from configs first and only drops the default of a
+//   mirror it had not seen there.
 import { Document, isMap, isScalar, parseDocument } from 'yaml';
 import type { MirroredRegistry } from '@berth/contracts/node-agent';
 import { isDefaultUpstream } from './crio.ts';
@@ -46,9 +49,18 @@ export function endpointHost(url: string): string {
   return (m[1] as string).replace(/^[^@]*@/, '');
 }
 
-/** Whether k3s will add https://<registry>/v2 after the endpoints the agent lists (see the header). */
-export function k3sAddsPublicFallback(r: MirroredRegistry, opts: K3sOptions): boolean {
-  return !opts.defaultEndpointDisabled && !isDefaultUpstream(r.registry, new URL(r.upstream));
+/**
+ * Whether k3s will add https://<registry>/v2 after the endpoints the agent lists (see the header); `registriesYaml`
+ * is the file as k3s will read it.
+ */
+export function k3sAddsPublicFallback(r: MirroredRegistry, opts: K3sOptions, registriesYaml: string | undefined): boolean {
+  if (isDefaultUpstream(r.registry, new URL(r.upstream))) return false;
+  return !opts.defaultEndpointDisabled || k3sKeepsDefaultEndpoint(r.registry, registriesYaml);
+}
+
+/** configs.<registry> is there (even empty): k3s keeps the registry's default endpoint despite the flag. */
+export function k3sKeepsDefaultEndpoint(registry: string, registriesYaml: string | undefined): boolean {
+  return readYamlKey(registriesYaml, ['configs', registry]) !== undefined;
 }
 
 /** Reads the value at key, or undefined when the file or the key is absent. */

@@ -135,7 +135,18 @@ configs:
       assert.deepEqual(k3sEntries(entry(), { defaultEndpointDisabled: false })[0]?.value, { endpoint: ['http://10.96.0.50:5000/v2/docker.io'] });
       assert.deepEqual(k3sEntries(entry(), { defaultEndpointDisabled: true })[0]?.value, { endpoint: ['http://10.96.0.50:5000/v2/docker.io', 'https://registry-1.docker.io'] });
       const quay = entry({ registry: 'quay.io', upstream: 'https://quay-proxy.example.com' });
-      assert.deepEqual([k3sAddsPublicFallback(quay, { defaultEndpointDisabled: false }), k3sAddsPublicFallback(quay, { defaultEndpointDisabled: true }), k3sAddsPublicFallback(entry(), { defaultEndpointDisabled: false })], [true, false, false]);
+      assert.deepEqual([k3sAddsPublicFallback(quay, { defaultEndpointDisabled: false }, undefined), k3sAddsPublicFallback(quay, { defaultEndpointDisabled: true }, undefined), k3sAddsPublicFallback(entry(), { defaultEndpointDisabled: false }, undefined)], [true, false, false]);
+    });
+
+    it('knows k3s keeps a registry\'s own host despite --disable-default-registry-endpoint when configs.<registry> is set', () => {
+      // k3s v1.32 getHostConfigs: a registry under configs gets its default endpoint there, and the flag only drops
+      // the default of a mirror that configs did not name (checked with k3s's code in node-agent/test/k3s-rendered.test.ts).
+      const quay = entry({ registry: 'quay.io', upstream: 'https://quay-proxy.example.com' });
+      const disabled = { defaultEndpointDisabled: true };
+      assert.equal(k3sAddsPublicFallback(quay, disabled, 'configs:\n  quay.io:\n    auth: { username: u, password: p }\n'), true);
+      assert.equal(k3sAddsPublicFallback(quay, disabled, 'configs:\n  quay.io:\n'), true, 'an empty entry is still an entry');
+      assert.equal(k3sAddsPublicFallback(quay, disabled, 'configs:\n  quay-proxy.example.com:\n    auth: { username: u }\n'), false);
+      assert.equal(k3sAddsPublicFallback(entry(), disabled, 'configs:\n  docker.io:\n    auth: { username: u }\n'), false, 'the upstream is the own host: nothing more');
     });
 
     it('sets a key below an empty `configs:` and takes it back without leaving empty maps', () => {
