@@ -63,6 +63,22 @@ export function k3sKeepsDefaultEndpoint(registry: string, registriesYaml: string
   return readYamlKey(registriesYaml, ['configs', registry]) !== undefined;
 }
 
+/**
+ * Whether the hosts.toml k3s rendered for r's registry lists the agent's endpoint with the TLS settings the agent
+ * asked for (k3s writes `ca` and `skip_verify` into that endpoint's own table): a k3s that has not restarted since
+ * runs an older file.
+ */
+export function k3sRenderedEndpoint(r: MirroredRegistry, hostsToml: string | undefined): boolean {
+  const header = `[host.${JSON.stringify(r.mirror + r.pathPrefix)}]`;
+  const start = hostsToml?.indexOf(header) ?? -1;
+  if (hostsToml === undefined || start < 0) return false;
+  const next = hostsToml.indexOf('\n[host.', start + header.length);
+  const table = hostsToml.slice(start, next < 0 ? undefined : next);
+  if (!r.mirror.startsWith('https://')) return true;
+  const ca = r.tls.caFile === undefined || table.includes(`ca = [${JSON.stringify(r.tls.caFile)}]`);
+  return ca && (!r.tls.insecureSkipVerify || /^\s*skip_verify = true$/m.test(table));
+}
+
 /** Reads the value at key, or undefined when the file or the key is absent. */
 export function readYamlKey(text: string | undefined, key: YamlKey): unknown {
   if (text === undefined) return undefined;
