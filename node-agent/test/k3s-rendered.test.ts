@@ -90,7 +90,8 @@ describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls t
   };
   /**
    * Files of the node that hold the password and that anyone but their owner may read — leaving out what k3s
-   * itself writes (it copies configs.*.auth into containerd's config.toml, 0644, in its own data dir).
+   * itself writes: it copies configs.*.auth into containerd's config.toml, 0644, but under its agent directory,
+   * which k3s creates 0700 (pkg/agent/run.go).
    */
   const readableLeaks = async (n: Node) => {
     const leaks: string[] = [];
