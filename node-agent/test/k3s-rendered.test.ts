@@ -4,10 +4,10 @@
 // registry, and from the fallback when Berth is down. The agent's second run reads what k3s rendered, so its
 // report is checked against k3s's files, and the pulls check those files against containerd.
 //
-// Two nodes: a site's node (its own 0600 registries.yaml with credentials for the cache host, Berth at an
-// https://host:443 mirror with a private CA, non-default upstreams) and a node whose k3s runs with
-// --disable-default-registry-endpoint (docker.io's default upstream; quay.io's non-default one, with the site's
-// credentials for quay.io itself).
+// Two nodes: a k3s node of a site (its own 0600 registries.yaml with credentials for the cache host, Berth at an
+// https://host:443 mirror with a private CA, non-default upstreams) and an RKE2 node — RKE2 runs k3s's agent code,
+// with its own paths — run with --disable-default-registry-endpoint (docker.io's default upstream; quay.io's
+// non-default one, with the site's credentials for quay.io itself).
 import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -20,8 +20,11 @@ import {
   type TestImage,
 } from '@berth/e2e';
 
-const REGISTRIES = '/etc/rancher/k3s/registries.yaml';
-const K3S_CONTAINERD = '/var/lib/rancher/k3s/agent/etc/containerd';
+type Distro = 'k3s' | 'rke2';
+
+/** Where k3s (RKE2: rke2) reads registries.yaml, and where it writes containerd's config. */
+const registriesYaml = (distro: Distro) => `/etc/rancher/${distro}/registries.yaml`;
+const renderedDir = (distro: Distro) => `/var/lib/rancher/${distro}/agent/etc/containerd`;
 const STATE = '/var/lib/berth/node-agent';
 const PASSWORD = 'k3s-S1te-secret';
 const HUB_REF = 'docker.io/library/app:v1';
@@ -30,21 +33,26 @@ const QUAY_REF = 'quay.io/team/tool:v1';
  * `ctr` fetches with Go's HTTP client: a public host (k3s's default endpoint registry-1.docker.io) goes to this
  * closed local port and fails here instead of leaving the machine. Loopback IPs never use the proxy.
  */
-const NO_EGRESS = { ...process.env, HTTPS_PROXY: 'http://127.0.0.1:1', HTTP_PROXY: 'http://127.0.0.1:1', NO_PROXY: '' };
+const NO_EGRESS: NodeJS.ProcessEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(https?|no|all)_proxy$/i.test(k))),
+  HTTPS_PROXY: 'http://127.0.0.1:1',
+  HTTP_PROXY: 'http://127.0.0.1:1',
+};
 
 const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The `[host."URL"]` tables of a hosts.toml, in file order: the order containerd tries them in. */
 const hostTables = (toml: string) => [...toml.matchAll(/^\[host\."([^"]+)"\]$/gm)].map((m) => m[1]);
 
-/** A k3s node: a host root the agent writes, and what k3s rendered from it. */
+/** A k3s or RKE2 node (RKE2 runs k3s's agent code): a host root the agent writes, and what k3s rendered from it. */
 interface Node {
+  distro: Distro;
   root: TempDir;
   configFile: string;
   rendered?: K3sRendered;
 }
 
-describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls through Berth @real', function () {
+describe('node agent on k3s and RKE2: k3s renders its registries.yaml, containerd pulls through Berth @real', function () {
   let upstream: Registry; // what Berth mirrors
   let fallback: Registry; // the upstream the agent lists after Berth: what nodes reach when Berth is down
   let image: TestImage;
@@ -76,11 +84,11 @@ describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls t
     }
   };
   const k3sResult = (report: NodeAgentReport, registry: string): RuntimeResult | undefined =>
-    report.registries.find((r) => r.registry === registry)?.results.find((r) => r.runtime === 'k3s');
+    report.registries.find((r) => r.registry === registry)?.results.find((r) => r.runtime === 'k3s' || r.runtime === 'rke2');
   /** The agent writes, k3s restarts (renders), the agent looks again: its report on what k3s now runs with. */
   const applyAndRestartK3s = async (n: Node, disableDefaultEndpoint: boolean) => {
     const first = await runAgent(n);
-    n.rendered = await renderAsK3s({ registries: at(n, REGISTRIES), out: at(n, K3S_CONTAINERD), disableDefaultEndpoint });
+    n.rendered = await renderAsK3s({ registries: at(n, registriesYaml(n.distro)), out: at(n, renderedDir(n.distro)), disableDefaultEndpoint });
     return { first, second: await runAgent(n) };
   };
   const hostsToml = (n: Node, registry: string) => readFile(join(n.rendered?.certsDir as string, registry, 'hosts.toml'), 'utf8');
@@ -97,20 +105,20 @@ describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls t
     const leaks: string[] = [];
     for (const e of await readdir(n.root.path, { recursive: true, withFileTypes: true })) {
       const path = join(e.parentPath, e.name);
-      if (!e.isFile() || path.startsWith(at(n, K3S_CONTAINERD))) continue;
+      if (!e.isFile() || path.startsWith(at(n, renderedDir(n.distro)))) continue;
       if (((await stat(path)).mode & 0o044) !== 0 && (await readFile(path, 'utf8')).includes(PASSWORD)) leaks.push(path);
     }
     return leaks;
   };
-  const newNode = async (name: string, files: Record<string, string>, registries: unknown[]): Promise<Node> => {
-    const root = await tempDir(`berth-k3s-${name}`);
+  const newNode = async (distro: Distro, files: Record<string, string>, registries: unknown[]): Promise<Node> => {
+    const root = await tempDir(`berth-${distro}`);
     for (const [p, text] of Object.entries(files)) {
       await mkdir(dirname(join(root.path, p)), { recursive: true });
       await writeFile(join(root.path, p), text);
     }
     const configFile = join(root.path, 'agent.yaml');
     await writeFile(configFile, stringify({ registries }));
-    return { root, configFile };
+    return { distro, root, configFile };
   };
 
   before(async function () {
@@ -151,23 +159,23 @@ describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls t
       `      password: ${PASSWORD}`,
       '',
     ].join('\n');
-    site = await newNode('site', { [REGISTRIES]: siteYaml }, [
+    site = await newNode('k3s', { [registriesYaml('k3s')]: siteYaml }, [
       { registry: 'docker.io', project: 'team-a/docker-hub', mirror, upstream: fallback.url, runtimes: ['k3s'], tls: { caFile: ca.caCert } },
       { registry: 'quay.io', project: 'team-a/quay', mirror: proxy.url, upstream: fallback.url, runtimes: ['k3s'] },
     ]);
-    await chmod(at(site, REGISTRIES), 0o600);
-    await chown(at(site, REGISTRIES), 1234, 1234);
+    await chmod(at(site, registriesYaml('k3s')), 0o600);
+    await chown(at(site, registriesYaml('k3s')), 1234, 1234);
 
-    // A node whose k3s runs with --disable-default-registry-endpoint (set in a config drop-in), with the site's
+    // An RKE2 node run with --disable-default-registry-endpoint (set in a config drop-in), with the site's
     // credentials for quay.io itself in its registries.yaml.
-    noDefault = await newNode('no-default', {
-      '/etc/rancher/k3s/config.yaml.d/50-registries.yaml': 'disable-default-registry-endpoint: true\n',
-      [REGISTRIES]: `configs:\n  quay.io:\n    auth:\n      username: robot\n      password: ${PASSWORD}\n`,
+    noDefault = await newNode('rke2', {
+      '/etc/rancher/rke2/config.yaml.d/50-registries.yaml': 'disable-default-registry-endpoint: true\n',
+      [registriesYaml('rke2')]: `configs:\n  quay.io:\n    auth:\n      username: robot\n      password: ${PASSWORD}\n`,
     }, [
-      { registry: 'docker.io', project: 'team-a/docker-hub', mirror: proxy.url, upstream: 'https://registry-1.docker.io', runtimes: ['k3s'] },
-      { registry: 'quay.io', project: 'team-a/quay', mirror: proxy.url, upstream: fallback.url, runtimes: ['k3s'] },
+      { registry: 'docker.io', project: 'team-a/docker-hub', mirror: proxy.url, upstream: 'https://registry-1.docker.io', runtimes: ['rke2'] },
+      { registry: 'quay.io', project: 'team-a/quay', mirror: proxy.url, upstream: fallback.url, runtimes: ['rke2'] },
     ]);
-    await chmod(at(noDefault, REGISTRIES), 0o600);
+    await chmod(at(noDefault, registriesYaml('rke2')), 0o600);
   });
 
   after(async function () {
@@ -178,7 +186,7 @@ describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls t
     ]);
   });
 
-  it('site node: k3s loads the merged file, renders Berth first with the CA under host:443, and the report matches', async function () {
+  it('k3s node: k3s loads the merged file, renders Berth first with the CA under host:443, and the report matches', async function () {
     const { first, second } = await applyAndRestartK3s(site, false);
     assert.equal(k3sResult(first, 'docker.io')?.reason, 'RestartRequired', 'before k3s restarts, nothing is in force');
     const hub = await hostsToml(site, 'docker.io');
@@ -198,11 +206,11 @@ describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls t
     }
   });
 
-  it('site node: the site\'s credentials, entries and file modes survive, in k3s\'s eyes too', async function () {
-    const yaml = parse(await readFile(at(site, REGISTRIES), 'utf8')) as { mirrors: Record<string, unknown>; configs: Record<string, unknown> };
+  it('k3s node: the site\'s credentials, entries and file modes survive, in k3s\'s eyes too', async function () {
+    const yaml = parse(await readFile(at(site, registriesYaml('k3s')), 'utf8')) as { mirrors: Record<string, unknown>; configs: Record<string, unknown> };
     assert.deepEqual(yaml.configs[`${tlsAddress}:443`], { auth: { username: 'robot', password: PASSWORD }, tls: { ca_file: ca.caCert } });
     assert.deepEqual(yaml.mirrors['ghcr.io'], { endpoint: ['https://ghcr-mirror.corp.example.com'] });
-    const st = await stat(at(site, REGISTRIES));
+    const st = await stat(at(site, registriesYaml('k3s')));
     assert.deepEqual([st.mode & 0o777, st.uid, st.gid], [0o600, 1234, 1234], 'registries.yaml keeps its mode and owner');
     // k3s hands the site's auth for the cache host to containerd's CRI (config.toml), keyed as the endpoint spells it.
     const config = await readFile(site.rendered?.configToml as string, 'utf8');
@@ -211,7 +219,7 @@ describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls t
     assert.equal((await stat(at(site, STATE))).mode & 0o777, 0o700);
   });
 
-  it('site node: containerd pulls through Berth over https://host:443, trusting the CA k3s rendered', async function () {
+  it('k3s node: containerd pulls through Berth over https://host:443, trusting the CA k3s rendered', async function () {
     const hub = [await berthServed('docker-hub'), await manifestGets(fallback, 'library/app')];
     await pull(site, HUB_REF);
     assert.ok((await berthServed('docker-hub')) > (hub[0] as number), 'Berth served the pull');
@@ -221,9 +229,9 @@ describe('node agent on k3s: k3s renders its registries.yaml, containerd pulls t
     assert.ok((await berthServed('quay')) > quay, 'Berth served quay.io');
   });
 
-  it('--disable-default-registry-endpoint: the agent\'s listed upstream is the fallback; configs.<registry> keeps k3s\'s', async function () {
+  it('RKE2 node, --disable-default-registry-endpoint: the agent\'s listed upstream is the fallback; configs.<registry> keeps k3s\'s', async function () {
     const { second } = await applyAndRestartK3s(noDefault, true);
-    assert.equal(second.runtimes.find((r) => r.name === 'k3s')?.defaultEndpointDisabled, true);
+    assert.equal(second.runtimes.find((r) => r.name === 'rke2')?.defaultEndpointDisabled, true);
     for (const [registry, upstreamEndpoint] of [['docker.io', 'https://registry-1.docker.io/v2'], ['quay.io', `${fallback.url}/v2`]] as const) {
       assert.deepEqual(hostTables(await hostsToml(noDefault, registry)), [`${proxy?.url}/v2/${registry}`, upstreamEndpoint], `${registry}: Berth, then the upstream`);
       assert.equal(k3sResult(second, registry)?.verdict, 'mirrored', `${registry}: ${k3sResult(second, registry)?.message}`);
