@@ -9,6 +9,7 @@ import { ROLLOUT_HASH_ANNOTATION } from './rollout-hash.ts';
 import { CACHE_LABEL, desiredSharedChildren } from './shared-cache.ts';
 import { resolveEndpoint } from './provider-defaults.ts';
 import { defaultMaxSize } from './default-retention.ts';
+import { instanceSettings } from '../project/cache-groups.ts';
 
 function memberInputs(name: string, registry: string, spec: Partial<ProxyCacheProjectSpec> = {}, ep: Partial<RegistryEndpointSpec> = {}, over: Partial<ProjectInputs> = {}): ProjectInputs {
   const e = endpoint({ provider: 'oci', url: `https://${registry}`, ...ep });
@@ -22,7 +23,7 @@ const quay = () => memberInputs('quay', 'quay.io', { access: { htpasswdSecretRef
 const ghcr = () => memberInputs('ghcr', 'ghcr.io', { nodeMirror: { enabled: true, address: 'nodePort' } }, { credentialsSecretRef: { name: 'ghcr-creds' } }, { credentials: secret('ghcr-creds', 'kubernetes.io/basic-auth', ['username', 'password']) });
 
 function render(members = [hub(), quay(), ghcr()], root = members[0]!) {
-  const children = desiredSharedChildren({ cache: 'harbor', members, root });
+  const children = desiredSharedChildren({ cache: 'harbor', members, root, settings: instanceSettings(members.map((m) => m.project)).spec });
   const of = <T>(kind: string) => children.apply.find((o) => o.kind === kind) as T;
   const configMap = of<V1ConfigMap>('ConfigMap');
   return { children, of, config: validateProxyConfig(parse(configMap.data?.['config.yaml'] ?? '')) };

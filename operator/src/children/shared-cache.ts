@@ -1,7 +1,8 @@
-// The children of a shared cache (project/cache-groups.ts): one Deployment, Service, PVC and ConfigMap (and the
-// leader's Ingress and PDB) serving several projects. The single-project builders make them from the leader's
-// instance settings; then every member is added: its proxy project in the config, its Secrets mounted under a
+// The children of a shared cache (project/cache-groups.ts): one Deployment, Service, PVC and ConfigMap (and an
+// Ingress and PDB when asked for) serving several projects. The single-project builders make them from the oldest
+// member with the cache's instance settings laid over its spec; then every member is added: its proxy project in the config, its Secrets mounted under a
 // folder of its own, its owner reference on every child (the garbage collector removes a child with its last owner).
+import type { ProxyCacheProjectSpec } from '../api/index.ts';
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1OwnerReference, V1PersistentVolumeClaim, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { renderProxyConfig, type ProjectConfig, type ProxyConfig } from '@berth/contracts/proxy-config';
 import { CONFIG_KEY } from './configmap.ts';
@@ -18,9 +19,10 @@ export const CACHE_LABEL = 'berth.dev/cache';
 
 export interface SharedCacheInputs {
   cache: string;
-  /** Oldest first: the first one's instance settings (replicas, storage, tls…) are the cache's. Each member's
-   *  inputs are read as for a project of its own; members that could not be read are left out by the caller. */
+  /** Oldest first, each read as for a project of its own; members that could not be read are left out by the caller. */
   members: ProjectInputs[];
+  /** The instance settings (replicas, storage, tls…) the cache runs with (cache-groups.ts instanceSettings). */
+  settings: Partial<ProxyCacheProjectSpec>;
   /** The member served at /v2/ (cache-groups.ts rootMember). */
   root: ProjectInputs;
 }
@@ -33,9 +35,9 @@ const MEMBERS_DIR = '/etc/berth/projects';
 export function desiredSharedChildren(shared: SharedCacheInputs, existingPvc?: V1PersistentVolumeClaim): DesiredChildren {
   const leader = shared.members[0];
   if (!leader) throw new Error(`shared cache ${shared.cache} has no member`);
-  const instance = instanceInputs(leader);
+  const instance = instanceInputs(leader, shared.settings);
   const base = desiredChildren(instance, existingPvc);
-  const config: ProxyConfig = { ...desiredProxyConfig(instance), projects: shared.members.map((m) => memberEntry(m, leader, m === shared.root)) };
+  const config: ProxyConfig = { ...desiredProxyConfig(instance), projects: shared.members.map((m) => memberEntry(m, instance, m === shared.root)) };
   const configText = renderProxyConfig(config);
   // The instance's own hash too: whatever the builders hash for the pods besides the members' Secrets.
   const hash = rolloutHash(configText + base.rolloutHash, shared.members.flatMap((m) => [m.credentials, m.ca, m.htpasswd]));
@@ -50,18 +52,19 @@ export function desiredSharedChildren(shared: SharedCacheInputs, existingPvc?: V
   return { ...base, rolloutHash: hash };
 }
 
-/** The leader without anything of its own upstream or access: what the instance is built from. */
-function instanceInputs(leader: ProjectInputs): ProjectInputs {
+/** The oldest member with the cache's settings and without anything of its own upstream or access: what the
+ *  instance is built from. */
+function instanceInputs(leader: ProjectInputs, settings: Partial<ProxyCacheProjectSpec>): ProjectInputs {
   const { credentials: _credentials, ca: _ca, htpasswd: _htpasswd, ...rest } = leader;
   const { access: _access, ...spec } = leader.project.spec;
   const { credentialsSecretRef: _ref, tls: _tls, ...endpointSpec } = leader.endpoint.spec;
-  return { ...rest, project: { ...leader.project, spec }, endpoint: { ...leader.endpoint, spec: endpointSpec } };
+  return { ...rest, project: { ...leader.project, spec: { ...spec, ...settings } }, endpoint: { ...leader.endpoint, spec: endpointSpec } };
 }
 
 /** The member's proxy project as it would be alone, its files moved into its own folder; retention sized by the
- *  cache's volume (the leader's storage), and `default` only for the root member. */
-function memberEntry(member: ProjectInputs, leader: ProjectInputs, root: boolean): ProjectConfig {
-  const sized = { ...member, project: { ...member.project, spec: { ...member.project.spec, storage: leader.project.spec.storage } } };
+ *  cache's volume, and `default` only for the root member. */
+function memberEntry(member: ProjectInputs, instance: ProjectInputs, root: boolean): ProjectConfig {
+  const sized = { ...member, project: { ...member.project, spec: { ...member.project.spec, storage: instance.project.spec.storage } } };
   const [entry] = desiredProxyConfig(sized).projects;
   const dir = memberDir(member);
   const moved = JSON.parse(JSON.stringify(entry), (_key, value: unknown) => (typeof value === 'string' ? movedPath(value, dir) : value)) as ProjectConfig;

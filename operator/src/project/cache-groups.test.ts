@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ProxyCacheProject, ProxyCacheProjectSpec } from '../api/index.ts';
-import { cacheMembers, CacheMembership, conflictMessage, rootMember, servedAtRoot, settingsConflicts } from './cache-groups.ts';
+import { cacheMembers, CacheMembership, conflictMessage, instanceSettings, rootMember, servedAtRoot, settingsConflicts } from './cache-groups.ts';
 
 function member(name: string, created: string, spec: Partial<ProxyCacheProjectSpec> = {}, namespace = 'cache'): ProxyCacheProject {
   return {
@@ -23,24 +23,40 @@ describe('shared caches: grouping and conflicts', () => {
     assert.deepEqual(cacheMembers(projects, 'cache', 'harbor').map((p) => p.metadata.name), ['hub', 'ghcr', 'quay']);
   });
 
-  it('conflicts: an unset field takes the cache\'s; a default agrees with no value; a different value is named', () => {
-    const leader = member('hub', '2026-01-01T00:00:00Z', { replicas: 2, storage: { size: '100Gi', accessMode: 'ReadWriteMany' }, index: { redis: { url: 'redis://r:6379' } } });
-    assert.deepEqual(settingsConflicts(member('quay', '2026-01-02T00:00:00Z'), leader), []);
-    assert.deepEqual(settingsConflicts(member('quay', '2026-01-02T00:00:00Z', { replicas: 2, storage: { size: '100Gi' }, index: { redis: { url: 'redis://r:6379' } } }), leader), []);
-    assert.deepEqual(
-      settingsConflicts(member('quay', '2026-01-02T00:00:00Z', { replicas: 1, storage: { size: '20Gi', accessMode: 'ReadWriteMany' }, image: 'x:1', ingress: { host: 'q.example.com' } }), leader),
-      ['replicas', 'storage.size', 'image', 'ingress'],
-    );
-    // The apiserver's defaults (replicas 1, accessMode ReadWriteOnce) agree with a leader that set neither.
-    const plain = member('hub', '2026-01-01T00:00:00Z');
-    assert.deepEqual(settingsConflicts(member('quay', '2026-01-02T00:00:00Z', { replicas: 1, storage: { accessMode: 'ReadWriteOnce', size: '20Gi' } }), plain), []);
-    // Per-project fields never conflict.
-    assert.deepEqual(settingsConflicts(member('quay', '2026-01-02T00:00:00Z', { registry: 'quay.io', access: { anonymous: true }, cache: { tagTTL: '1m' }, nodeMirror: { enabled: true } }), plain), []);
+  it('instance settings: each from the oldest member that sets it; defaults set nothing', () => {
+    const hub = member('hub', '2026-01-01T00:00:00Z', { replicas: 1, storage: { accessMode: 'ReadWriteOnce' } });
+    const quay = member('quay', '2026-01-02T00:00:00Z', { replicas: 2, storage: { size: '100Gi', accessMode: 'ReadWriteMany' }, index: { redis: { url: 'redis://r:6379' } } });
+    const ghcr = member('ghcr', '2026-01-03T00:00:00Z', { storage: { size: '50Gi', storageClassName: 'fast' }, resources: { limits: { memory: '1Gi' } } });
+    const settings = instanceSettings([hub, quay, ghcr]);
+    assert.deepEqual(settings.spec, {
+      replicas: 2,
+      storage: { size: '100Gi', accessMode: 'ReadWriteMany', storageClassName: 'fast' },
+      index: { redis: { url: 'redis://r:6379' } },
+      resources: { limits: { memory: '1Gi' } },
+    });
+    assert.deepEqual(Object.fromEntries([...settings.from].map(([path, p]) => [path, p.metadata.name])), {
+      replicas: 'quay', 'storage.size': 'quay', 'storage.accessMode': 'quay', index: 'quay', 'storage.storageClassName': 'ghcr', resources: 'ghcr',
+    });
+    assert.deepEqual(instanceSettings([member('hub', '2026-01-01T00:00:00Z', { replicas: 1 })]).spec, {});
   });
 
-  it('conflict message: names every field, the oldest member and the cache', () => {
-    const message = conflictMessage(['replicas', 'storage.size'], member('hub', '2026-01-01T00:00:00Z'));
-    assert.match(message, /^spec\.replicas, spec\.storage\.size differ from ProxyCacheProject hub, the oldest member of shared cache harbor/);
+  it('conflicts: a setting another member already gives otherwise is named with that member; unset, default or equal is none', () => {
+    const hub = member('hub', '2026-01-01T00:00:00Z', { replicas: 2, storage: { size: '100Gi', accessMode: 'ReadWriteMany' }, index: { redis: { url: 'redis://r:6379' } } });
+    const agreeing = member('quay', '2026-01-02T00:00:00Z', { replicas: 1, storage: { size: '100Gi' }, index: { redis: { url: 'redis://r:6379' } } });
+    const differing = member('ghcr', '2026-01-03T00:00:00Z', { replicas: 3, storage: { size: '50Gi', accessMode: 'ReadWriteMany' }, image: 'x:1', ingress: { host: 'q.example.com' } });
+    const perProject = member('gcr', '2026-01-04T00:00:00Z', { registry: 'gcr.io', access: { anonymous: true }, cache: { tagTTL: '1m' }, nodeMirror: { enabled: true } });
+    const settings = instanceSettings([hub, agreeing, differing, perProject]);
+    assert.deepEqual(settingsConflicts(hub, settings), []);
+    assert.deepEqual(settingsConflicts(agreeing, settings), []);
+    assert.deepEqual(settingsConflicts(perProject, settings), []);
+    // image and ingress: ghcr is the oldest that sets them, so they are the cache's, not a conflict.
+    assert.deepEqual(settingsConflicts(differing, settings).map((c) => `${c.field}:${c.from.metadata.name}`), ['replicas:hub', 'storage.size:hub']);
+  });
+
+  it('conflict message: names every field and whose value the cache runs with', () => {
+    const hub = member('hub', '2026-01-01T00:00:00Z');
+    const message = conflictMessage([{ field: 'replicas', from: hub }, { field: 'storage.size', from: hub }]);
+    assert.match(message, /^spec\.replicas differs from ProxyCacheProject hub's, spec\.storage\.size differs from ProxyCacheProject hub's, which shared cache harbor runs with/);
   });
 
   it('root member: the docker.io one (Docker asks a mirror for /v2/<repo>), else the oldest', () => {

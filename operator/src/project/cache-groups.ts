@@ -1,6 +1,6 @@
 // Many projects, one cache (issue 16): the ProxyCacheProjects of one namespace that name the same spec.sharedCache
-// are served by one proxy instance. Pure decisions over the projects: who is in a cache, whose instance settings
-// it runs with (the oldest member's), which members disagree with them, and which member the proxy serves at /v2/.
+// are served by one proxy instance. Pure decisions over the projects: who is in a cache, which instance settings it
+// runs with (each from the oldest member that sets it), which members disagree, and which one is served at /v2/.
 import { isDeepStrictEqual } from 'node:util';
 import type { ProxyCacheProject, ProxyCacheProjectSpec } from '../api/index.ts';
 import { DEFAULT_STORAGE_SIZE } from '../children/pvc.ts';
@@ -13,46 +13,73 @@ import { olderFirst, projectKey, projectRegistry } from '../nodemirror/conflicts
  */
 export const INSTANCE_FIELDS = ['replicas', 'storage', 'index', 'resources', 'image', 'tls', 'ingress', 'log'] as const satisfies readonly (keyof ProxyCacheProjectSpec)[];
 
-/** The values the apiserver or the builders use when a field is unset, so that `unset` and `the default` agree. */
-const STORAGE_DEFAULTS: Record<string, unknown> = { size: DEFAULT_STORAGE_SIZE, accessMode: 'ReadWriteOnce' };
+/** Values the apiserver or the builders fill in when a field is unset: a member at the default sets nothing. */
+const DEFAULTS: Record<string, unknown> = { replicas: 1, 'storage.size': DEFAULT_STORAGE_SIZE, 'storage.accessMode': 'ReadWriteOnce' };
 
-/** The live members of a cache, oldest first: the first is the one whose instance settings win. */
+/** The live members of a cache, oldest first. */
 export function cacheMembers(projects: Iterable<ProxyCacheProject>, namespace: string, cache: string): ProxyCacheProject[] {
   const members = [...projects].filter((p) => p.metadata.namespace === namespace && p.spec.sharedCache === cache && !p.metadata.deletionTimestamp);
   return members.sort(olderFirst);
 }
 
-/**
- * The instance fields a member sets to something else than the cache runs with (the leader's values), as spec
- * paths (`replicas`, `storage.size`). A field the member leaves unset takes the cache's and is no conflict.
- */
-export function settingsConflicts(member: ProxyCacheProject, leader: ProxyCacheProject): string[] {
-  const fields: string[] = [];
+/** The instance settings a member sets, by spec path (`replicas`, `storage.size`, `ingress`): defaults left out. */
+function settingsOf(project: ProxyCacheProject): Map<string, unknown> {
+  const set = new Map<string, unknown>();
   for (const field of INSTANCE_FIELDS) {
-    const mine = member.spec[field];
-    if (mine === undefined) continue;
-    const theirs = leader.spec[field];
-    if (field === 'storage') {
-      // Leaf by leaf, with the defaults: storage {accessMode: ReadWriteOnce} agrees with no storage at all.
-      const own = mine as Record<string, unknown>;
-      const cached = (theirs ?? {}) as Record<string, unknown>;
-      for (const key of Object.keys(own).sort()) {
-        if (!isDeepStrictEqual(own[key], cached[key] ?? STORAGE_DEFAULTS[key])) fields.push(`storage.${key}`);
-      }
-    } else if (field === 'replicas') {
-      if (mine !== (theirs ?? 1)) fields.push(field);
-    } else if (!isDeepStrictEqual(mine, theirs)) {
-      fields.push(field);
+    const value = project.spec[field];
+    if (value === undefined) continue;
+    // Storage leaf by leaf: one member may name the size, another the class.
+    const leaves = field === 'storage' ? Object.entries(value as Record<string, unknown>).map(([k, v]) => [`storage.${k}`, v] as const) : [[field, value] as const];
+    for (const [path, v] of leaves) if (v !== undefined && !isDeepStrictEqual(v, DEFAULTS[path])) set.set(path, v);
+  }
+  return set;
+}
+
+export interface InstanceSettings {
+  /** The spec fields the shared instance runs with, to lay over its leader's spec. */
+  spec: Pick<ProxyCacheProjectSpec, (typeof INSTANCE_FIELDS)[number]>;
+  /** Which member each setting came from (spec path → project name). */
+  from: Map<string, ProxyCacheProject>;
+}
+
+/**
+ * What the instance runs with: each setting from the oldest member that sets it, so that settings written on one
+ * member only (whichever was created first) hold for the cache; unset everywhere, the defaults.
+ */
+export function instanceSettings(members: readonly ProxyCacheProject[]): InstanceSettings {
+  const from = new Map<string, ProxyCacheProject>();
+  const values = new Map<string, unknown>();
+  for (const member of members) {
+    for (const [path, value] of settingsOf(member)) {
+      if (from.has(path)) continue;
+      from.set(path, member);
+      values.set(path, value);
     }
   }
-  return fields;
+  const spec: Record<string, unknown> = {};
+  for (const [path, value] of values) {
+    const [field, leaf] = path.split('.') as [string, string | undefined];
+    if (leaf === undefined) spec[field] = value;
+    else spec[field] = { ...(spec[field] as object | undefined), [leaf]: value };
+  }
+  return { spec: spec as InstanceSettings['spec'], from };
+}
+
+/** The instance settings a member sets to something else than the cache runs with, as spec paths. */
+export function settingsConflicts(member: ProxyCacheProject, settings: InstanceSettings): { field: string; from: ProxyCacheProject }[] {
+  const conflicts: { field: string; from: ProxyCacheProject }[] = [];
+  for (const [path, value] of settingsOf(member)) {
+    const holder = settings.from.get(path);
+    if (holder && holder.metadata.uid !== member.metadata.uid && !isDeepStrictEqual(value, settingsOf(holder).get(path))) conflicts.push({ field: path, from: holder });
+  }
+  return conflicts;
 }
 
 /** What a member whose instance settings disagree is told: which fields, and whose values to copy. */
-export function conflictMessage(fields: string[], leader: ProxyCacheProject): string {
-  const cache = leader.spec.sharedCache ?? '';
-  const list = fields.map((f) => `spec.${f}`).join(', ');
-  return `${list} differ${fields.length === 1 ? 's' : ''} from ProxyCacheProject ${leader.metadata.name ?? ''}, the oldest member of shared cache ${cache}, whose instance settings the cache runs with: set ${fields.length === 1 ? 'it' : 'them'} as there, or leave ${fields.length === 1 ? 'it' : 'them'} unset`;
+export function conflictMessage(conflicts: { field: string; from: ProxyCacheProject }[]): string {
+  const parts = conflicts.map((c) => `spec.${c.field} differs from ProxyCacheProject ${c.from.metadata.name ?? ''}'s`);
+  const cache = conflicts[0]?.from.spec.sharedCache ?? '';
+  return `${parts.join(', ')}, which shared cache ${cache} runs with (each instance setting comes from the oldest member that sets it): set ${conflicts.length === 1 ? 'it' : 'them'} the same, or leave ${conflicts.length === 1 ? 'it' : 'them'} unset`;
 }
 
 /**

@@ -4,13 +4,13 @@
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { ConfigError } from '@berth/contracts/proxy-config';
 import type { ProxyCacheProject } from '../api/index.ts';
-import { SecretShapeError, type ProjectInputs } from '../children/index.ts';
+import { SecretShapeError, type ProjectInputs, type StorageRefusal } from '../children/index.ts';
 import { ownChildName, proxyProjectName, selectorLabels, sharedChildName } from '../children/names.ts';
 import { renderedProxyConfig } from '../children/proxy-config.ts';
 import { CACHE_LABEL, desiredSharedChildren } from '../children/shared-cache.ts';
 import type { Logger } from '../observe/logger.ts';
 import { Blocked } from './blocked.ts';
-import { cacheMembers, conflictMessage, rootMember, settingsConflicts } from './cache-groups.ts';
+import { cacheMembers, conflictMessage, instanceSettings, rootMember, settingsConflicts, type InstanceSettings } from './cache-groups.ts';
 import type { ChildWriter } from './child-writer.ts';
 import { readInputs, type InputSources } from './inputs.ts';
 import type { ProjectCaches } from './reconciler.ts';
@@ -46,9 +46,8 @@ export class SharedCaches {
     observation.endpoint = mine.inputs.endpoint;
     observation.registry = project.spec.registry ?? mine.inputs.resolved.registry;
     if (applied.storageRefusal) observation.storageRefusal = applied.storageRefusal;
-    const leader = members[0];
-    const fields = leader && leader.metadata.uid !== project.metadata.uid ? settingsConflicts(project, leader) : [];
-    if (leader && fields.length) observation.settingsConflict = { reason: 'CacheSettingsConflict', message: conflictMessage(fields, leader) };
+    const conflicts = applied.settings ? settingsConflicts(project, applied.settings) : [];
+    if (conflicts.length) observation.settingsConflict = { reason: 'CacheSettingsConflict', message: conflictMessage(conflicts) };
     return applied.children;
   }
 
@@ -83,7 +82,7 @@ export class SharedCaches {
     }
   }
 
-  private async writeCache(namespace: string, cache: string, members: ProxyCacheProject[]) {
+  private async writeCache(namespace: string, cache: string, members: ProxyCacheProject[]): Promise<{ reads: MemberRead[]; children: Map<string, KubernetesObject>; settings?: InstanceSettings; storageRefusal?: StorageRefusal }> {
     const reads = await Promise.all(members.map((m) => this.readMember(m)));
     const taken = this.nameTakenBy(namespace, cache);
     if (taken) {
@@ -94,16 +93,18 @@ export class SharedCaches {
     const served = reads.flatMap((r) => ('inputs' in r ? [r.inputs] : []));
     const root = rootMember(served, registryOf);
     if (!root) return { reads, children: new Map<string, KubernetesObject>() };
+    // From the members served only: a member left out must not hand the pods a Secret that is not there.
+    const settings = instanceSettings(served.map((m) => m.project));
     const name = sharedChildName(cache);
     let desired;
     try {
-      desired = desiredSharedChildren({ cache, members: served, root }, this.deps.caches.pvcs.get(name, namespace));
+      desired = desiredSharedChildren({ cache, members: served, root, settings: settings.spec }, this.deps.caches.pvcs.get(name, namespace));
     } catch (error) {
       if (error instanceof ConfigError || error instanceof SecretShapeError) throw new Blocked('InvalidConfiguration', `shared cache ${cache}: ${error.message}`);
       throw error;
     }
     const children = await this.deps.children.write(desired, namespace, name);
-    return { reads, children, ...(desired.storageRefusal ? { storageRefusal: desired.storageRefusal } : {}) };
+    return { reads, children, settings, ...(desired.storageRefusal ? { storageRefusal: desired.storageRefusal } : {}) };
   }
 
   /** One member's inputs, and whether the proxy would take it alone: a member that cannot be served is left out. */
