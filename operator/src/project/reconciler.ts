@@ -76,8 +76,6 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
       // The serving certificate first: TLSReady says what became of it whatever else blocks the project.
       const certificate = await readServingTls(sources, project);
       if (certificate) observation.servingTls = certificate;
-      // A project that joined, left or changed a shared cache leaves children behind under another name.
-      await shared.releaseStale(project, child);
       if (project.spec.sharedCache) {
         applied = await shared.write(project, observation);
       } else {
@@ -88,6 +86,9 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
         applied = await children.write(desired, namespace, child);
         if (desired.storageRefusal) observation.storageRefusal = desired.storageRefusal;
       }
+      // A project that joined, left or changed a shared cache left children under another name: removed once it is
+      // served by these (not before: until then the old ones still serve it).
+      await shared.releaseStale(project, child);
       // Only projects that mirror (or did, until now) change what the node agent renders.
       if (project.spec.nodeMirror?.enabled || project.status?.urls?.nodeMirror) await deps.nodeMirror.projectsChanged();
     } catch (error) {

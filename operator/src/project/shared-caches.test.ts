@@ -127,12 +127,18 @@ describe('shared caches (in-memory apiserver)', () => {
     assert.deepEqual(left, []);
   });
 
-  it('a project that joins a cache leaves its own instance: its own children are removed once', async () => {
+  it('a project that joins a cache leaves its own instance once the cache serves it: its own children are removed once', async () => {
     const { kube, reconcile } = setup();
     add(kube, 'hub', 'docker.io', 1, { sharedCache: undefined });
     await reconcile('cache', 'hub');
     assert.ok(get(kube, 'Deployment', 'berth-hub'));
     projectOf(kube, 'hub')!.spec.sharedCache = 'harbor';
+    // Not before the cache serves it: while it cannot (its Secret missing), its own instance keeps serving.
+    projectOf(kube, 'hub')!.spec.access = { htpasswdSecretRef: { name: 'users' } };
+    await reconcile('cache', 'hub');
+    assert.equal(ready(kube, 'hub')?.reason, 'SecretNotFound');
+    assert.ok(get(kube, 'Deployment', 'berth-hub'));
+    delete projectOf(kube, 'hub')!.spec.access;
     await reconcile('cache', 'hub');
     assert.equal(get(kube, 'Deployment', 'berth-hub'), undefined);
     assert.equal(get(kube, 'PersistentVolumeClaim', 'berth-hub'), undefined);
@@ -140,6 +146,23 @@ describe('shared caches (in-memory apiserver)', () => {
     const deletes = kube.calls.filter((c) => c.startsWith('delete'));
     await reconcile('cache', 'hub');
     assert.deepEqual(kube.calls.filter((c) => c.startsWith('delete')), deletes, 'nothing more to remove');
+  });
+
+  it('a member that leaves: its own instance, the cache rewritten without it; the last to leave takes the children with it', async () => {
+    const { kube, reconcile } = await threeMembers();
+    for (const name of ['hub', 'quay']) {
+      delete projectOf(kube, name)!.spec.sharedCache;
+      await reconcile('cache', name);
+      assert.ok(get(kube, 'Deployment', `berth-${name}`));
+    }
+    // The controller wakes the members of the cache a project left: ghcr's reconcile drops them.
+    await reconcile('cache', 'ghcr');
+    assert.deepEqual(configured(kube), ['ghcr']);
+    assert.deepEqual(owners(kube), ['ghcr']);
+    delete projectOf(kube, 'ghcr')!.spec.sharedCache;
+    await reconcile('cache', 'ghcr');
+    assert.ok(get(kube, 'Deployment', 'berth-ghcr'));
+    assert.deepEqual([...kube.objects.values()].filter((o) => o.metadata?.name === NAME).map((o) => o.kind), []);
   });
 
   it('a cache name whose children a project of its own already uses is refused, naming that project', async () => {
