@@ -10,6 +10,11 @@ export type NodeMirrorAddress = 'clusterIP' | 'nodePort' | 'ingress' | (string &
 export interface ProxyCacheProjectSpec {
   endpointRef: SecretRef;
   registry?: string;
+  /**
+   * The shared cache this project joins (a DNS label): projects of one namespace naming the same one are served by
+   * one proxy Deployment, Service, volume and config (project/cache-groups.ts). Absent: an instance of its own.
+   */
+  sharedCache?: string;
   replicas?: number;
   storage?: { size?: string; storageClassName?: string; accessMode?: 'ReadWriteOnce' | 'ReadWriteMany' };
   /** Omitted: the embedded index on the volume. The CRD requires redis when replicas > 1 (they share one store). */
