@@ -73,6 +73,9 @@ describe('node agent DaemonSet and config', () => {
     const hostPaths = Object.fromEntries((pod?.volumes ?? []).filter((v) => v.hostPath).map((v) => [v.hostPath?.path, v.hostPath?.type]));
     for (const p of ['/etc/containerd', '/etc/rancher', '/etc/containers', '/etc/docker']) assert.equal(hostPaths[p], 'DirectoryOrCreate', p);
     assert.ok(c?.volumeMounts?.some((m) => m.mountPath === '/host/etc/containerd' && !m.readOnly));
+    // Read, never written: the units whose flags decide what k3s/RKE2 and the kubelet do (issue 17).
+    assert.equal(hostPaths['/etc/systemd/system'], 'DirectoryOrCreate');
+    assert.ok(c?.volumeMounts?.some((m) => m.mountPath === '/host/etc/systemd/system' && m.readOnly === true));
     assert.deepEqual(c?.securityContext, { runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     assert.equal(pod?.hostNetwork, undefined);
     assert.equal(pod?.hostPID, undefined);

@@ -95,7 +95,11 @@ export function desiredNodeAgent(projects: ProxyCacheProject[], opts: NodeAgentO
   return { configMap, daemonSet: daemonSet(opts, mirrored), conflicts, refused };
 }
 
-/** Host folders the agent reads or writes; Or-Create so one DaemonSet fits nodes of every runtime. */
+/**
+ * Host folders the agent reads or writes; Or-Create so one DaemonSet fits nodes of every runtime. The systemd
+ * units are read for the flags the runtimes and the kubelet take on their command line (k3s's and RKE2's
+ * --disable-default-registry-endpoint, kubeadm's kubelet drop-in): without them the agent reports the default.
+ */
 const HOST_PATHS: { name: string; path: string; readOnly: boolean }[] = [
   { name: 'etc-containerd', path: '/etc/containerd', readOnly: false },
   { name: 'etc-docker', path: '/etc/docker', readOnly: false },
@@ -103,6 +107,7 @@ const HOST_PATHS: { name: string; path: string; readOnly: boolean }[] = [
   { name: 'etc-containers', path: '/etc/containers', readOnly: false },
   { name: 'etc-crio', path: '/etc/crio', readOnly: true },
   { name: 'var-lib-rancher', path: '/var/lib/rancher', readOnly: true },
+  { name: 'etc-systemd-system', path: '/etc/systemd/system', readOnly: true },
   { name: 'state', path: STATE_DIR, readOnly: false },
 ];
 
