@@ -81,6 +81,22 @@ describe('node agent DaemonSet and config', () => {
     assert.equal(pod?.hostPID, undefined);
   });
 
+  it('mounts the host folders the admin adds, read-only, at their node path under the host root (issue 17)', () => {
+    const { daemonSet } = desiredNodeAgent([project('hub')], {
+      ...opts, resolved: { 'team-a/hub': { address: 'http://10.0.0.1:5000' } }, pod: { extraHostPaths: ['/opt/containerd-conf', '/var/lib/x'] },
+    });
+    const pod = daemonSet.spec?.template.spec;
+    const volumes = (pod?.volumes ?? []).filter((v) => v.name.startsWith('extra-host-'));
+    assert.deepEqual(volumes, [
+      { name: 'extra-host-0', hostPath: { path: '/opt/containerd-conf', type: 'DirectoryOrCreate' } },
+      { name: 'extra-host-1', hostPath: { path: '/var/lib/x', type: 'DirectoryOrCreate' } },
+    ]);
+    assert.deepEqual(pod?.containers[0]?.volumeMounts?.filter((m) => m.name.startsWith('extra-host-')), [
+      { name: 'extra-host-0', mountPath: '/host/opt/containerd-conf', readOnly: true },
+      { name: 'extra-host-1', mountPath: '/host/var/lib/x', readOnly: true },
+    ]);
+  });
+
   it('schedules on the union of the projects\' nodeSelectors', () => {
     const a = project('a', { nodeSelector: { pool: 'gpu' } });
     const b = project('b', { registry: 'ghcr.io', nodeSelector: { pool: 'cpu', zone: 'z1' } });

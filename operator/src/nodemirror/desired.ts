@@ -112,15 +112,18 @@ const HOST_PATHS: { name: string; path: string; readOnly: boolean }[] = [
 ];
 
 function daemonSet(opts: NodeAgentOptions, projects: ProxyCacheProject[]): V1DaemonSet {
+  const pod = opts.pod ?? {};
+  // The admin's own (nodeAgent.extraHostPaths), only read.
+  const extra = (pod.extraHostPaths ?? []).map((path, i) => ({ name: `extra-host-${i}`, path, readOnly: true }));
+  const hostPaths = [...HOST_PATHS, ...extra];
   const volumes: V1Volume[] = [
     { name: 'config', configMap: { name: NODE_AGENT_NAME } },
-    ...HOST_PATHS.map((h) => ({ name: h.name, hostPath: { path: h.path, type: 'DirectoryOrCreate' } })),
+    ...hostPaths.map((h) => ({ name: h.name, hostPath: { path: h.path, type: 'DirectoryOrCreate' } })),
   ];
   const mounts: V1VolumeMount[] = [
     { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-    ...HOST_PATHS.map((h) => ({ name: h.name, mountPath: `${HOST_ROOT}${h.path}`, readOnly: h.readOnly })),
+    ...hostPaths.map((h) => ({ name: h.name, mountPath: `${HOST_ROOT}${h.path}`, readOnly: h.readOnly })),
   ];
-  const pod = opts.pod ?? {};
   const nodeAffinity = combineNodeAffinity(projectsAffinity(projects), pod.affinity?.nodeAffinity);
   const affinity = { ...pod.affinity, ...(nodeAffinity ? { nodeAffinity } : {}) };
   if (!nodeAffinity) delete affinity.nodeAffinity;
