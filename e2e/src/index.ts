@@ -16,6 +16,8 @@ export { buildImage, buildMultiArchImage, type TestImage, type PlatformImage, ty
 export { skopeo, pushImage, pullImage, type PulledImage, type PullOptions } from './images/skopeo.ts';
 export { startContainerd, type Containerd, type ContainerdPullOptions } from './containerd/containerd.ts';
 export { writeHostsToml, type MirrorHost } from './containerd/hosts.ts';
+export { startNodeContainerd, ContainerdRefusedToStart, type NodeContainerd, type NodeContainerdOptions } from './containerd/node-containerd.ts';
+export { createNetworkNamespace, type NetworkNamespace } from './netns/netns.ts';
 export { startRedis, type Redis } from './redis/redis.ts';
 export { startVersitygw, versitygwBinary, type S3Server } from './s3/versitygw.ts';
 export { startFaultyUpstream, type Fault, type FaultRule, type FaultyUpstream, type SeenRequest } from './faults/faulty-upstream.ts';
@@ -26,5 +28,5 @@ export { useCluster, releaseCluster, type Cluster } from './cluster/index.ts';
 export { kubeletPullSeconds } from './install/workloads.ts';
 export { createTestCa, type TestCa, type IssuedCertificate } from './tls/test-ca.ts';
 export { secretVolume, type SecretVolume } from './tls/secret-volume.ts';
-export { conformanceBinary, k3sHostsBinary, toolchainBinDir, toolchainVersions } from './testbed/toolchain.ts';
+export { conformanceBinary, containerdBinDir, containerdVersions, crictlBinary, k3sHostsBinary, toolchainBinDir, toolchainVersions } from './testbed/toolchain.ts';
 export { renderAsK3s, type K3sRenderOptions, type K3sRendered } from './k3s/render.ts';

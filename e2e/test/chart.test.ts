@@ -179,7 +179,8 @@ describe('Helm chart charts/berth @real', function () {
       '--set', 'global.imageRegistry=registry.example.com/mirror', '--set', 'global.imagePullSecrets={shared}',
       '--set-json', 'operator.imagePullSecrets=[{"name":"operator-only"},{"name":"shared"}]', '--set', 'proxy.imagePullSecrets={proxies-only}',
       '--set', 'proxy.nodeSelector.disk=ssd', '--set', 'proxy.resources.requests.cpu=250m', '--set', 'proxy.priorityClassName=cache',
-      '--set', 'nodeAgent.priorityClassName=system-node-critical', '--set-json', 'nodeAgent.tolerations=[{"key":"gpu","operator":"Exists"}]']));
+      '--set', 'nodeAgent.priorityClassName=system-node-critical', '--set-json', 'nodeAgent.tolerations=[{"key":"gpu","operator":"Exists"}]',
+      '--set', 'nodeAgent.extraHostPaths={/opt/containerd-conf}']));
     const pod = (docs.find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc).spec.template.spec;
     const container = pod.containers[0];
     assert.equal(container?.image, 'registry.example.com/mirror/berth-dev/berth-operator:0.1.0', 'the registry host replaced');
@@ -187,7 +188,9 @@ describe('Helm chart charts/berth @real', function () {
     const options = await operatorOptions(container?.args ?? []);
     assert.equal(options.proxyImage, 'registry.example.com/mirror/berth-dev/berth-proxy:0.1.0');
     assert.deepEqual(options.proxyPod, { imagePullSecrets: ['shared', 'proxies-only'], nodeSelector: { disk: 'ssd' }, resources: { requests: { cpu: '250m' } }, priorityClassName: 'cache' });
-    assert.deepEqual(options.nodeAgentPod, { imagePullSecrets: ['shared', 'proxies-only'], priorityClassName: 'system-node-critical', tolerations: [{ key: 'gpu', operator: 'Exists' }] });
+    assert.deepEqual(options.nodeAgentPod, {
+      imagePullSecrets: ['shared', 'proxies-only'], priorityClassName: 'system-node-critical', tolerations: [{ key: 'gpu', operator: 'Exists' }], extraHostPaths: ['/opt/containerd-conf'],
+    });
     // a repository without a registry host gets the registry in front; by default nothing changes and no pod flag is passed
     const bare = (parseManifests(await helm(['template', 'x', chartDir, '--set', 'global.imageRegistry=mirror.local:5000', '--set', 'operator.image.repository=berth-operator']))
       .find((d) => d.kind === 'Deployment') as unknown as DeploymentDoc).spec.template.spec.containers[0];
@@ -196,6 +199,7 @@ describe('Helm chart charts/berth @real', function () {
     assert.deepEqual(plain.containers[0]?.args.filter((a) => /^--(proxy-pod|node-agent-pod|image-pull-secret)/.test(a)), []);
     assert.equal(plain.imagePullSecrets, undefined);
     await assert.rejects(helm(['template', 'x', chartDir, '--set', 'nodeAgent.priorityClass=x']), /priorityClass/);
+    await assert.rejects(helm(['template', 'x', chartDir, '--set', 'nodeAgent.extraHostPaths={etc/x}']), /extraHostPaths/);
   });
 
   it('renders as a subchart: a parent\'s global values (Berth\'s and its own) pass the schema and apply', async () => {

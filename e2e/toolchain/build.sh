@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the Go-made test tooling (control plane, etcd, kwok, helm, kubeconform, crane, versitygw, the OCI
-# conformance suite) into a cache outside the work tree, keyed by version, so every later run finds them in seconds.
+# conformance suite, containerd 1.7/2.1/2.2 and crictl) into a cache outside the work tree, keyed by version, so
+# every later run finds them in seconds.
 # Go is test tooling only: nothing here ships in Berth.
 #
-#   e2e/toolchain/build.sh [all|k8s|etcd|kwok|tools|s3|conformance|pause|k3s]   (default: all)
+#   e2e/toolchain/build.sh [all|k8s|etcd|kwok|tools|s3|conformance|pause|containerd|k3s]   (default: all)
 #   prints nothing but progress; the binaries' directory is `e2e/toolchain/build.sh --bin-dir`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -69,6 +70,38 @@ build_pause() {
   seal "$out" "$key"
 }
 
+# containerd VERSION: the daemon and its runc shim, into $bin/containerd-VERSION/. `go install` refuses containerd (its
+# go.mod has exclude directives), so this builds inside a writable copy of the module source. The version is set by
+# ldflags as containerd's own Makefile does: the node agent's tests read it back from the daemon. no_btrfs: the
+# btrfs snapshotter needs C headers this machine lacks, and no test uses it. -p=2 as for versitygw (~5 min cold).
+build_containerd_version() {
+  local version=$1 module=github.com/containerd/containerd
+  case "$version" in v1.*) ;; *) module=$module/v2 ;; esac
+  local out=$bin/containerd-$version
+  fresh "$out" "$module@$version" && return 0
+  log "building containerd $version from $module (cold: about 5 minutes)"
+  local dir work
+  work=$(mktemp -d)
+  # Outside any module (an empty folder): the module cache's read-only copy of the source.
+  dir=$(cd "$work" && go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$dir" ] || { log "go mod download gave no directory for $module@$version"; rm -rf "$work"; return 1; }
+  cp -r "$dir/." "$work/" && chmod -R u+w "$work"
+  mkdir -p "$out"
+  (cd "$work" && GOFLAGS="$GOFLAGS -p=2 -buildvcs=false" go build -trimpath -tags no_btrfs -o "$out/" \
+      -ldflags "-s -w -X $module/version.Version=$version -X $module/version.Revision=$version" \
+      ./cmd/containerd ./cmd/containerd-shim-runc-v2) || { rm -rf "$work"; return 1; }
+  rm -rf "$work"
+  seal "$out" "$module@$version"
+}
+
+build_containerd() {
+  local version
+  for version in "$CONTAINERD_1_7_VERSION" "$CONTAINERD_2_1_VERSION" "$CONTAINERD_2_2_VERSION"; do
+    build_containerd_version "$version"
+  done
+  go_install crictl sigs.k8s.io/cri-tools/cmd/crictl "$CRICTL_VERSION"
+}
+
 # versitygw, a real S3-compatible server for the proxy's object-storage tests. -trimpath and -p=2: a 61 MB binary
 # instead of ~90, and a build that leaves the second core to whoever shares the machine (~5 min cold).
 build_s3() {
@@ -120,7 +153,7 @@ build_k3s() {
 }
 
 case "${1:-all}" in
-  all) build_etcd; build_pause; build_tools; build_s3; build_conformance; build_k8s; build_k3s ;;
+  all) build_etcd; build_pause; build_tools; build_s3; build_conformance; build_k8s; build_containerd; build_k3s ;;
   k8s) build_k8s ;;
   etcd) build_etcd ;;
   kwok) build_kwok ;;
@@ -128,6 +161,7 @@ case "${1:-all}" in
   s3) build_s3 ;;
   conformance) build_conformance ;;
   pause) build_pause ;;
+  containerd) build_containerd ;;
   k3s) build_k3s ;;
-  *) echo "usage: $0 [all|k8s|etcd|kwok|tools|s3|conformance|pause|k3s|--bin-dir]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|k8s|etcd|kwok|tools|s3|conformance|pause|containerd|k3s|--bin-dir]" >&2; exit 2 ;;
 esac

@@ -65,4 +65,14 @@ describe('operator options', () => {
     refused(['--proxy-pod', '{"resources":{"request":{}}}'], /resources must have only requests and limits/);
     refused(['--image-pull-secret', 'Bad_Name'], /--image-pull-secret must name a Secret/);
   });
+
+  it('takes host folders for the node agent to read (a containerd imports folder elsewhere), never for the proxy (issue 17)', () => {
+    const o = parseOptions(['--node-agent-pod={"extraHostPaths":["/opt/containerd-conf","/opt/containerd-conf","/var/lib/x"]}'], {});
+    assert.deepEqual(o.nodeAgentPod, { extraHostPaths: ['/opt/containerd-conf', '/var/lib/x'] });
+    const refused = (args: string[], pattern: RegExp) => assert.throws(() => parseOptions(args, {}), (e: Error) => e instanceof UsageError && pattern.test(e.message));
+    refused(['--proxy-pod={"extraHostPaths":["/etc/x"]}'], /--proxy-pod: unknown key\(s\) extraHostPaths/);
+    for (const bad of ['"etc/x"', '"/"', '"/a/../etc/shadow"', '"/a/"', '"/a//b"', '1']) {
+      refused([`--node-agent-pod={"extraHostPaths":[${bad}]}`], /extraHostPaths must be a list of absolute host folders/);
+    }
+  });
 });

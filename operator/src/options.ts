@@ -23,7 +23,8 @@ operator, which writes its CA into the MutatingWebhookConfiguration --webhook-co
 --image-pull-secret names a Secret every proxy and node agent pod pulls its image with (it must exist in each
 project's namespace and in the operator's). --proxy-pod and --node-agent-pod set those pods' resources,
 nodeSelector, tolerations, affinity, podAnnotations and priorityClassName, as a JSON object (the chart's proxy.* and
-nodeAgent.* values); a project's spec.resources wins over --proxy-pod's.
+nodeAgent.* values); a project's spec.resources wins over --proxy-pod's. --node-agent-pod also takes extraHostPaths,
+host folders the agent reads (mounted read-only).
 Runs in-cluster when no --kubeconfig is given and KUBERNETES_SERVICE_HOST is set; otherwise uses $KUBECONFIG or ~/.kube/config.`;
 
 export interface OperatorOptions {
@@ -152,7 +153,7 @@ function podOptions(v: Record<string, string | string[] | boolean | undefined>):
     const withSecrets = (settings: PodSettings): PodSettings => (secrets.length ? { ...settings, imagePullSecrets: secrets } : settings);
     return {
       proxyPod: withSecrets(parsePodSettings((v['proxy-pod'] as string | undefined) ?? '', 'proxy-pod')),
-      nodeAgentPod: withSecrets(parsePodSettings((v['node-agent-pod'] as string | undefined) ?? '', 'node-agent-pod')),
+      nodeAgentPod: withSecrets(parsePodSettings((v['node-agent-pod'] as string | undefined) ?? '', 'node-agent-pod', { hostPaths: true })),
     };
   } catch (error) {
     if (error instanceof PodSettingsError) throw new UsageError(error.message);

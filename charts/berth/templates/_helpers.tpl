@@ -81,7 +81,7 @@ empty ones left out; "" when every one is empty (the flag is then not passed).
 */}}
 {{- define "berth.podSettings" -}}
 {{- $out := dict -}}
-{{- range $key := list "resources" "nodeSelector" "tolerations" "affinity" "podAnnotations" "priorityClassName" -}}
+{{- range $key := list "resources" "nodeSelector" "tolerations" "affinity" "podAnnotations" "priorityClassName" "extraHostPaths" -}}
 {{- with get $ $key -}}{{- $_ := set $out $key . -}}{{- end -}}
 {{- end -}}
 {{- if $out -}}{{- toJson $out -}}{{- end -}}

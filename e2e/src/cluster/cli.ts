@@ -1,8 +1,10 @@
-// `pnpm cluster up|down|status`: the local Kubernetes control plane of the test bed.
+// `pnpm cluster up [--containerd system|1.7|2.1|2.2] | down | status`: the local Kubernetes control plane of the
+// test bed; --containerd picks the real node's containerd (Debian's 1.6 by default; BERTH_CONTAINERD does the same).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { clusterLayout, requireBinaries, toolchainDir, type Binaries } from './layout.ts';
-import { down, up } from './lifecycle.ts';
+import { chosenContainerd, down, up } from './lifecycle.ts';
 import { clusterStatus, formatStatus } from './status.ts';
 
 /** The CLI builds what is missing (idempotent; seconds when cached) where the test helpers only complain. */
@@ -15,10 +17,20 @@ function ensureBinaries(): Binaries {
   }
 }
 
+/** `--containerd 2.1` (or =2.1): the real node's containerd, for `up` and the tests it runs (BERTH_CONTAINERD). */
+function chooseContainerd(args: string[]): void {
+  const at = args.findIndex((a) => a === '--containerd' || a.startsWith('--containerd='));
+  if (at < 0) return;
+  const arg = args[at] as string;
+  process.env.BERTH_CONTAINERD = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (args[at + 1] ?? '');
+  if (!existsSync(chosenContainerd().command)) execFileSync(join(toolchainDir(), 'build.sh'), ['containerd'], { stdio: 'inherit' });
+}
+
 async function main(argv: string[]): Promise<number> {
   const layout = clusterLayout();
   switch (argv[0]) {
     case 'up': {
+      chooseContainerd(argv.slice(1));
       const started = Date.now();
       const { alreadyUp } = await up(layout, ensureBinaries());
       console.log(alreadyUp ? 'already up' : `up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -36,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       return status.ready || !status.recorded ? 0 : 1;
     }
     default:
-      console.error('usage: pnpm cluster up|down|status');
+      console.error('usage: pnpm cluster up [--containerd system|1.7|2.1|2.2] | down | status');
       return 2;
   }
 }

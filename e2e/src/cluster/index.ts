@@ -41,6 +41,8 @@ export interface RealNode {
   certsDir: string;
   /** the node's containerd socket (ctr --address … -n k8s.io) */
   containerdSocket: string;
+  /** its release: 'system' (Debian's 1.6) or the bed's build chosen by `up --containerd` (BERTH_CONTAINERD), e.g. v2.1.9 */
+  containerd: string;
   /** a host folder for hostPath PersistentVolumes on the node (removed by `down`) */
   volumesDir: string;
   /** removes an image from the node's containerd: every reference the CRI keeps (tag, repo@digest, sha256:<config>)
@@ -121,6 +123,7 @@ async function open(): Promise<Session> {
       labels: { [realNodeLabel.key]: realNodeLabel.value },
       certsDir: containerdCertsDir,
       containerdSocket: socket,
+      containerd: state.realNode.containerd ?? 'system',
       volumesDir: realNodeVolumesDir(layout),
       removeImage: async (ref) => {
         const rows = (await ctr(['images', 'ls'])).split('\n').slice(1).map((l) => l.split(/\s+/)).filter((r) => r.length >= 3);

@@ -1,13 +1,14 @@
 // `up`, `down` and the apiserver restart: start the control plane's processes detached, in order, each waited
 // for on its own health signal, and stop every one of them by pid.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { apiserverUrl, componentKubeconfig, componentNames, components, kwokConfig, kwokConfigFile, type Component, type ComponentName, type Ports } from './components.ts';
 import { apiGet, apiserverReady, componentHealthy, etcdHealthy, type ClientTls } from './health.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { runKubectl } from './kubectl.ts';
-import type { Binaries, ClusterLayout } from './layout.ts';
+import { parseVersionsEnv, toolchainDir, type Binaries, type ClusterLayout } from './layout.ts';
 import { fakeNodeList, fakeNodeNames, isNodeReady, type NodeLike } from './nodes.ts';
 import { withLock } from './lock.ts';
 import { ensurePki, pkiFiles } from './pki.ts';
@@ -30,6 +31,7 @@ import {
   nodeComponentNames,
   nodeComponents,
   nodePaths,
+  realNodeContainerd,
   realNodeName,
   realNodePorts,
   realNodeTaint,
@@ -37,6 +39,7 @@ import {
   registryConfig,
   resolvConf,
   type NodeComponent,
+  type RealNodeContainerd,
 } from './realnode.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -51,6 +54,12 @@ export const nodeCount = 2;
  */
 export function realNodeWanted(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.BERTH_REAL_NODE !== '0';
+}
+
+/** The real node's containerd: BERTH_CONTAINERD=1.7|2.1|2.2 (`pnpm cluster up --containerd 2.1`), else Debian's. */
+export function chosenContainerd(env: NodeJS.ProcessEnv = process.env): RealNodeContainerd {
+  const pins = parseVersionsEnv(readFileSync(join(toolchainDir(), 'versions.env'), 'utf8'));
+  return realNodeContainerd(env.BERTH_CONTAINERD, pins, env.BERTH_CACHE ?? join(homedir(), '.cache', 'berth'));
 }
 const startTimeoutMs = 120_000;
 
@@ -92,7 +101,7 @@ async function waitFor(layout: ClusterLayout, what: string, check: () => Promise
 }
 
 async function start(layout: ClusterLayout, c: Component | NodeComponent): Promise<ProcessRecord> {
-  const { pid } = startDetached(c.command, c.args, logFile(layout, c.name));
+  const { pid } = startDetached(c.command, c.args, logFile(layout, c.name), 'env' in c ? c.env : undefined);
   await recordPid(layout, c.name, pid, c.command);
   return { pid, command: c.command, args: c.args, port: c.port };
 }
@@ -242,6 +251,8 @@ async function prepareRealNodeHost(layout: ClusterLayout, bins: Binaries, state:
  */
 async function startRealNode(layout: ClusterLayout, bins: Binaries, state: ClusterState, watchedSoFar: () => [ProcessRecord[], string[]]): Promise<void> {
   const p = nodePaths(layout);
+  const containerd = chosenContainerd();
+  if (!existsSync(containerd.command)) throw new Error(`no containerd ${containerd.version} at ${containerd.command}: run e2e/toolchain/build.sh containerd`);
   await rm(p.dir, { recursive: true, force: true });
   for (const d of [p.dir, p.cniConfDir, p.cniIpamDir, p.kubeletRoot, p.containerdRoot, p.containerdState, p.volumePluginDir, layout.registryData]) await mkdir(d, { recursive: true });
   await writeFile(p.registryConfig, registryConfig(layout));
@@ -251,10 +262,11 @@ async function startRealNode(layout: ClusterLayout, bins: Binaries, state: Clust
   await writeFile(p.kubeProxyConfig, kubeProxyConfig(layout));
   await rm(etcContainerd, { recursive: true, force: true });
   await mkdir(containerdCertsDir, { recursive: true });
-  await writeFile(containerdConfigFile, containerdConfig(p));
+  state.realNode = { ...(state.realNode ?? { name: realNodeName, registry: registryAddress }), containerd: containerd.version };
+  await writeFile(containerdConfigFile, containerdConfig(p, containerd.configVersion));
   await writeTree(containerdCertsDir, certsDFiles());
 
-  const byName = new Map(nodeComponents(layout, bins).map((c) => [c.name, c]));
+  const byName = new Map(nodeComponents(layout, bins, containerd).map((c) => [c.name, c]));
   const launch = async (n: (typeof nodeComponentNames)[number]): Promise<void> => {
     state.processes[n] = await start(layout, byName.get(n)!);
     await writeState(layout, state);

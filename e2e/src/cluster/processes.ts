@@ -10,10 +10,10 @@ export interface Started {
 }
 
 /** Starts `command` in its own process group, detached from the caller, stdout and stderr appended to `logFile`. */
-export function startDetached(command: string, args: string[], logFile: string): Started {
+export function startDetached(command: string, args: string[], logFile: string, env?: Record<string, string>): Started {
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], ...(env ? { env: { ...process.env, ...env } } : {}) });
     if (child.pid === undefined) throw new Error(`could not start ${command}`);
     // Spawn failures (ENOENT) arrive as an event; record them rather than crash the caller: the pid check fails.
     child.on('error', () => undefined);

@@ -10,6 +10,7 @@ import {
   kubeProxyConfig,
   nodeComponents,
   nodePaths,
+  realNodeContainerd,
   registryConfig,
 } from './realnode.ts';
 
@@ -30,6 +31,47 @@ describe('real node configuration', () => {
     assert.match(toml, /conf_dir = "\/state\/node\/cni\/net\.d"/);
     assert.match(toml, /Root = "\/state\/node\/containerd\/runc"/);
     assert.doesNotMatch(toml, /disabled_plugins = \[[^\]]*grpc\.v1\.cri/);
+  });
+
+  it('gives a containerd 2.x the same settings in a version-3 file, under the sections 2.x reads them from', () => {
+    const toml = containerdConfig(p, 3);
+    assert.match(toml, /^version = 3$/m);
+    // every setting once, and only in the section 2.x reads it from: a 1.x name would be ignored silently
+    const sectionOf = (key: string): string[] => {
+      const found: string[] = [];
+      let section = '';
+      for (const line of toml.split('\n')) {
+        const header = /^\[(.+)\]$/.exec(line);
+        if (header) section = header[1] as string;
+        else if (line.trim().startsWith(`${key} =`)) found.push(section);
+      }
+      return found;
+    };
+    const runtime = 'plugins."io.containerd.cri.v1.runtime"';
+    const images = 'plugins."io.containerd.cri.v1.images"';
+    assert.deepEqual(sectionOf('restrict_oom_score_adj'), [runtime]);
+    assert.deepEqual(sectionOf('SystemdCgroup'), [`${runtime}.containerd.runtimes.runc.options`]);
+    assert.deepEqual(sectionOf('bin_dirs'), [`${runtime}.cni`]);
+    assert.deepEqual(sectionOf('snapshotter'), [images]);
+    assert.deepEqual(sectionOf('sandbox'), [`${images}.pinned_images`]);
+    assert.deepEqual(sectionOf('config_path'), [`${images}.registry`]);
+    assert.deepEqual(sectionOf('stream_server_address'), ['plugins."io.containerd.grpc.v1.cri"']);
+    assert.deepEqual(sectionOf('disable'), ['plugins."io.containerd.nri.v1.nri"']);
+    assert.doesNotMatch(toml, /sandbox_image/);
+  });
+
+  it('runs Debian\'s containerd by default, or a release the bed builds with its own shim first on PATH', () => {
+    const pins = { CONTAINERD_1_7_VERSION: 'v1.7.35', CONTAINERD_2_1_VERSION: 'v2.1.9' };
+    assert.deepEqual(realNodeContainerd(undefined, pins, '/c'), { version: 'system', command: '/usr/bin/containerd', configVersion: 2 });
+    assert.deepEqual(realNodeContainerd('system', pins, '/c').command, '/usr/bin/containerd');
+    const two = realNodeContainerd('2.1', pins, '/c');
+    assert.deepEqual(two, { version: 'v2.1.9', command: '/c/bin/containerd-v2.1.9/containerd', binDir: '/c/bin/containerd-v2.1.9', configVersion: 3 });
+    assert.equal(realNodeContainerd('v1.7', pins, '/c').configVersion, 2);
+    assert.throws(() => realNodeContainerd('2.0', pins, '/c'), /no containerd "2.0" in the bed: choose system or one of 1.7, 2.1/);
+    const containerd = nodeComponents(layout, bins, two).find((c) => c.name === 'containerd')!;
+    assert.equal(containerd.command, '/c/bin/containerd-v2.1.9/containerd');
+    assert.match(containerd.env?.PATH ?? '', /^\/c\/bin\/containerd-v2\.1\.9:/);
+    assert.equal(nodeComponents(layout, bins).find((c) => c.name === 'containerd')!.env, undefined);
   });
 
   it('points the cluster registry at plain http and every other registry at a closed local port', () => {

@@ -127,13 +127,47 @@ export function nodePaths(layout: ClusterLayout): NodePaths {
 
 const q = JSON.stringify;
 
-/** containerd 1.6 (config version 2): CRI on, runc via cgroupfs, everything but /etc/containerd under the node dir. */
-export function containerdConfig(p: NodePaths): string {
+/**
+ * The real node's containerd: Debian's (1.6) by default, or a release the bed builds (e2e/toolchain/build.sh
+ * containerd) chosen by BERTH_CONTAINERD=1.7|2.1|2.2 (`pnpm cluster up --containerd 2.1`), so that Berth's node
+ * agent meets the runtime versions nodes run.
+ */
+export interface RealNodeContainerd {
+  /** 'system' (Debian's) or the release, e.g. v2.1.9. */
+  version: string;
+  command: string;
+  /** Put first on PATH: containerd starts the runc shim it finds there, its own release's. */
+  binDir?: string;
+  /** The config file generation: 2 for 1.x, 3 for 2.x. */
+  configVersion: 2 | 3;
+}
+
+/** `choice`: '' or 'system', or MAJOR.MINOR of a release pinned in versions.env (CONTAINERD_<MAJOR>_<MINOR>_VERSION). */
+export function realNodeContainerd(choice: string | undefined, pins: Record<string, string>, cache: string): RealNodeContainerd {
+  if (choice === undefined || choice === '' || choice === 'system') return { version: 'system', command: '/usr/bin/containerd', configVersion: 2 };
+  const m = /^v?(\d+)\.(\d+)$/.exec(choice);
+  const version = m ? pins[`CONTAINERD_${m[1]}_${m[2]}_VERSION`] : undefined;
+  if (!m || version === undefined) {
+    const known = Object.keys(pins).flatMap((k) => /^CONTAINERD_(\d+)_(\d+)_VERSION$/.exec(k)?.slice(1, 3).join('.') ?? []);
+    throw new Error(`no containerd ${JSON.stringify(choice)} in the bed: choose system or one of ${known.join(', ')}`);
+  }
+  const binDir = join(cache, 'bin', `containerd-${version}`);
+  return { version, command: join(binDir, 'containerd'), binDir, configVersion: m[1] === '1' ? 2 : 3 };
+}
+
+/**
+ * containerd's config: CRI on, runc via cgroupfs, everything but /etc/containerd under the node dir. Version 2 for
+ * 1.x; version 3 for 2.x, whose CRI settings are split into the runtime, images and server (grpc) sections.
+ */
+export function containerdConfig(p: NodePaths, configVersion: 2 | 3 = 2): string {
+  const v3 = configVersion === 3;
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
+  const runtime = v3 ? 'plugins."io.containerd.cri.v1.runtime"' : cri;
+  const images = v3 ? 'plugins."io.containerd.cri.v1.images"' : cri;
   return [
     '# Written by Berth\'s test bed (e2e/src/cluster/realnode.ts) for its real node; `pnpm cluster down` restores',
     '# what was here before.',
-    'version = 2',
+    `version = ${configVersion}`,
     `root = ${q(p.containerdRoot)}`,
     `state = ${q(p.containerdState)}`,
     'disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]',
@@ -144,28 +178,32 @@ export function containerdConfig(p: NodePaths): string {
     '[metrics]',
     '  address = ""',
     `[${cri}]`,
-    `  sandbox_image = ${q(pauseImage)}`,
-    // root here lacks CAP_SYS_RESOURCE: runc cannot lower oom_score_adj below containerd's own
-    '  restrict_oom_score_adj = true',
+    ...(v3 ? [] : [`  sandbox_image = ${q(pauseImage)}`]),
     '  stream_server_address = "127.0.0.1"',
     '  stream_server_port = "0"',
+    ...(v3 ? [`[${runtime}]`] : []),
+    // root here lacks CAP_SYS_RESOURCE: runc cannot lower oom_score_adj below containerd's own
+    '  restrict_oom_score_adj = true',
     '  enable_cdi = false',
-    `[${cri}.containerd]`,
-    '  snapshotter = "overlayfs"',
+    `[${runtime}.containerd]`,
+    ...(v3 ? [] : ['  snapshotter = "overlayfs"']),
     '  default_runtime_name = "runc"',
-    `[${cri}.containerd.runtimes.runc]`,
+    `[${runtime}.containerd.runtimes.runc]`,
     '  runtime_type = "io.containerd.runc.v2"',
-    `[${cri}.containerd.runtimes.runc.options]`,
+    `[${runtime}.containerd.runtimes.runc.options]`,
     '  SystemdCgroup = false',
     `  Root = ${q(p.runcRoot)}`,
-    `[${cri}.cni]`,
-    '  bin_dir = "/usr/lib/cni"',
+    `[${runtime}.cni]`,
+    v3 ? '  bin_dirs = ["/usr/lib/cni"]' : '  bin_dir = "/usr/lib/cni"',
     `  conf_dir = ${q(p.cniConfDir)}`,
     '  max_conf_num = 1',
-    `[${cri}.registry]`,
+    ...(v3 ? [`[${images}]`, '  snapshotter = "overlayfs"', `[${images}.pinned_images]`, `  sandbox = ${q(pauseImage)}`] : []),
+    `[${images}.registry]`,
     `  config_path = ${q(containerdCertsDir)}`,
     '[plugins."io.containerd.internal.v1.opt"]',
     `  path = ${q(p.optDir)}`,
+    // NRI (on by default from 2.0) would open its socket under the host's /var/run/nri
+    ...(v3 ? ['[plugins."io.containerd.nri.v1.nri"]', '  disable = true'] : []),
     '',
   ].join('\n');
 }
@@ -277,15 +315,24 @@ export interface NodeComponent {
   command: string;
   args: string[];
   port: number;
+  /** Added to the bed's environment. */
+  env?: Record<string, string>;
 }
 
-export function nodeComponents(layout: ClusterLayout, bins: Binaries): NodeComponent[] {
+export function nodeComponents(layout: ClusterLayout, bins: Binaries, containerd?: RealNodeContainerd): NodeComponent[] {
   const p = nodePaths(layout);
+  const ctd = containerd ?? realNodeContainerd(undefined, {}, '');
   return [
     { name: 'registry', command: '/usr/bin/docker-registry', args: ['serve', p.registryConfig], port: Number(registryAddress.split(':')[1]) },
     // socket, root and state repeat the config's: on the command line they name the node's folder, by which
     // `down` finds this containerd even when `up` died before recording it
-    { name: 'containerd', command: '/usr/bin/containerd', args: ['--config', containerdConfigFile, '--address', p.containerdSocket, '--root', p.containerdRoot, '--state', p.containerdState], port: 0 },
+    {
+      name: 'containerd',
+      command: ctd.command,
+      args: ['--config', containerdConfigFile, '--address', p.containerdSocket, '--root', p.containerdRoot, '--state', p.containerdState],
+      port: 0,
+      ...(ctd.binDir ? { env: { PATH: `${ctd.binDir}:${process.env.PATH ?? ''}` } } : {}),
+    },
     {
       name: 'kube-proxy',
       command: bins.kubeProxy,

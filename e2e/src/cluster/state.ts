@@ -21,7 +21,8 @@ export interface ClusterState {
   nodes: string[];
   startedAt: string;
   /** set when the cluster has the real node (realnode.ts) */
-  realNode?: { name: string; registry: string };
+  /** containerd: 'system' (Debian's) or the bed's release it runs (BERTH_CONTAINERD). */
+  realNode?: { name: string; registry: string; containerd?: string };
 }
 
 export function readState(layout: ClusterLayout): ClusterState | undefined {

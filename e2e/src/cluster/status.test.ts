@@ -20,7 +20,8 @@ describe('cluster status text', () => {
     assert.match(text, /^local control plane: up {2}https:\/\/127\.0\.0\.1:3$/m);
     assert.match(text, /kube-apiserver +running +pid 9 +port 127\.0\.0\.1:3/);
     assert.match(text, /berth-worker-1 +Ready +kwok/);
-    assert.match(text, /127\.0\.0\.1 +Ready +real/);
+    assert.match(text, /127\.0\.0\.1 +Ready +real \(kubelet, containerd\)$/m);
+    assert.match(formatStatus({ recorded: true, kubeconfig: '/k', ready: true, components: [], nodes: [{ name: '127.0.0.1', ready: true, real: true }], containerd: 'v2.1.9' }), /real \(kubelet, containerd v2\.1\.9\)/);
     assert.match(text, /cluster registry: 127\.0\.0\.1:5000/);
   });
 });

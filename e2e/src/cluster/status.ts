@@ -17,6 +17,8 @@ export interface ClusterStatus {
   nodes: { name: string; ready: boolean; real: boolean }[];
   /** the cluster registry (host:port) when the real node is up */
   registry?: string;
+  /** the real node's containerd: 'system' (Debian's) or the bed's release (`up --containerd`) */
+  containerd?: string;
 }
 
 export async function clusterStatus(layout: ClusterLayout): Promise<ClusterStatus> {
@@ -32,7 +34,7 @@ export async function clusterStatus(layout: ClusterLayout): Promise<ClusterStatu
   const ready = components.find((c) => c.name === 'kube-apiserver')!.running && (await apiserverReady(server, tls));
   const list = ready ? ((await apiGet(server, tls, '/api/v1/nodes')) as { items?: NodeLike[] } | undefined) : undefined;
   const nodes = (list?.items ?? []).map((n) => ({ name: n.metadata.name, ready: isNodeReady(n), real: n.metadata.name === state.realNode?.name }));
-  return { recorded: true, server, kubeconfig: layout.kubeconfig, ready, components, nodes, ...(state.realNode ? { registry: state.realNode.registry } : {}) };
+  return { recorded: true, server, kubeconfig: layout.kubeconfig, ready, components, nodes, ...(state.realNode ? { registry: state.realNode.registry } : {}), ...(state.realNode?.containerd ? { containerd: state.realNode.containerd } : {}) };
 }
 
 export function formatStatus(s: ClusterStatus): string {
@@ -44,6 +46,6 @@ export function formatStatus(s: ClusterStatus): string {
   }
   if (s.registry) lines.push(`cluster registry: ${s.registry}`);
   lines.push(`nodes:${s.nodes.length === 0 ? ' (none)' : ''}`);
-  for (const n of s.nodes) lines.push(`  ${n.name.padEnd(24)} ${(n.ready ? 'Ready' : 'NotReady').padEnd(8)} ${n.real ? 'real (kubelet, containerd)' : 'kwok'}`.trimEnd());
+  for (const n of s.nodes) lines.push(`  ${n.name.padEnd(24)} ${(n.ready ? 'Ready' : 'NotReady').padEnd(8)} ${n.real ? `real (kubelet, containerd${s.containerd && s.containerd !== 'system' ? ` ${s.containerd}` : ''})` : 'kwok'}`.trimEnd());
   return lines.join('\n');
 }

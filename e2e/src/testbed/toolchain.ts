@@ -32,3 +32,25 @@ export function k3sHostsBinary(): string {
   if (!existsSync(path)) throw new Error(`no k3s-hosts at ${path}: run e2e/toolchain/build.sh k3s`);
   return path;
 }
+
+/** The containerd releases the bed builds (versions.env CONTAINERD_<MAJOR>_<MINOR>_VERSION), oldest first. */
+export function containerdVersions(): string[] {
+  return Object.entries(toolchainVersions())
+    .filter(([name]) => /^CONTAINERD_\d+_\d+_VERSION$/.test(name))
+    .map(([, version]) => version)
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
+/** The folder holding `containerd` and `containerd-shim-runc-v2` of that release; throws how to build it. */
+export function containerdBinDir(version: string): string {
+  const dir = join(toolchainBinDir(), `containerd-${version}`);
+  if (!existsSync(join(dir, 'containerd'))) throw new Error(`no containerd ${version} at ${dir}: run e2e/toolchain/build.sh containerd`);
+  return dir;
+}
+
+/** crictl, the CRI client; throws how to build it when it is missing. */
+export function crictlBinary(): string {
+  const path = join(toolchainBinDir(), `crictl-${toolchainVersions().CRICTL_VERSION}`, 'crictl');
+  if (!existsSync(path)) throw new Error(`no crictl at ${path}: run e2e/toolchain/build.sh containerd`);
+  return path;
+}

@@ -67,7 +67,7 @@ export async function loadContainerdConfig(files: ConfigFiles, main: string, lin
     const text = known ?? (await readOrThrow(files, path));
     if (text === undefined) {
       // Missing on the node (containerd then refuses to start), or outside the host folders the agent's pod mounts.
-      throw new ContainerdConfigError('ConfigImportMissing', `${path} is imported but the agent cannot read it: if it is missing on the node, containerd does not start`, path);
+      throw new ContainerdConfigError('ConfigImportMissing', `${path} is imported but the agent cannot read it: if it is missing on the node, containerd does not start; if it exists, its folder is not mounted into the agent's pod (add it to the chart's nodeAgent.extraHostPaths)`, path);
     }
     const file = parseFile(text, path);
     let plugins = toTree(file.plugins, path);

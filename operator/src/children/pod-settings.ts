@@ -14,6 +14,11 @@ export interface PodSettings {
   /** Pod annotations; the operator's own (the rollout hash) win over these. */
   podAnnotations?: Record<string, string>;
   priorityClassName?: string;
+  /**
+   * Node agent only: more host folders it reads, mounted read-only at the same path under its host root (e.g. the
+   * folder of a containerd `imports` drop-in outside /etc/containerd, which it otherwise cannot read).
+   */
+  extraHostPaths?: string[];
 }
 
 export class PodSettingsError extends Error {
@@ -42,7 +47,7 @@ function quantities(value: unknown, what: string): Record<string, string> {
 }
 
 /** Parses one flag's JSON (the chart's toJson of proxy.* or nodeAgent.*); '' or {} means none. */
-export function parsePodSettings(json: string, flag: string): PodSettings {
+export function parsePodSettings(json: string, flag: string, opts: { hostPaths?: boolean } = {}): PodSettings {
   if (json.trim() === '') return {};
   let value: unknown;
   try {
@@ -51,8 +56,9 @@ export function parsePodSettings(json: string, flag: string): PodSettings {
     throw new PodSettingsError(`--${flag} must be a JSON object: ${(error as Error).message}`);
   }
   if (!isObject(value)) throw new PodSettingsError(`--${flag} must be a JSON object`);
-  const unknown = Object.keys(value).filter((k) => !(KEYS as readonly string[]).includes(k));
-  if (unknown.length) throw new PodSettingsError(`--${flag}: unknown key(s) ${unknown.join(', ')}; known: ${KEYS.join(', ')}`);
+  const known: readonly string[] = opts.hostPaths ? [...KEYS, 'extraHostPaths'] : KEYS;
+  const unknown = Object.keys(value).filter((k) => !known.includes(k));
+  if (unknown.length) throw new PodSettingsError(`--${flag}: unknown key(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const out: PodSettings = {};
   const where = (key: string) => `--${flag} ${key}`;
   if (value.resources !== undefined) {
@@ -78,7 +84,21 @@ export function parsePodSettings(json: string, flag: string): PodSettings {
     if (typeof p !== 'string' || (p !== '' && !DNS_SUBDOMAIN.test(p))) throw new PodSettingsError(`${where('priorityClassName')} must name a PriorityClass, got ${JSON.stringify(p)}`);
     if (p !== '') out.priorityClassName = p;
   }
+  if (value.extraHostPaths !== undefined) {
+    const paths = value.extraHostPaths;
+    if (!Array.isArray(paths) || !paths.every(isHostFolder)) {
+      throw new PodSettingsError(`${where('extraHostPaths')} must be a list of absolute host folders (not /, no . or .. parts), got ${JSON.stringify(paths)}`);
+    }
+    if (paths.length > 0) out.extraHostPaths = [...new Set(paths)];
+  }
   return out;
+}
+
+/** An absolute, clean path other than / itself: /etc/containerd-extra, not etc/x, /a/../b or /a/. */
+function isHostFolder(value: unknown): value is string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.length > 1024) return false;
+  const parts = value.slice(1).split('/');
+  return parts.every((p) => p !== '' && p !== '.' && p !== '..');
 }
 
 /** Checks one --image-pull-secret value: a Secret name. */

@@ -89,9 +89,28 @@ describe('node agent DaemonSet and config', () => {
     const hostPaths = Object.fromEntries((pod?.volumes ?? []).filter((v) => v.hostPath).map((v) => [v.hostPath?.path, v.hostPath?.type]));
     for (const p of ['/etc/containerd', '/etc/rancher', '/etc/containers', '/etc/docker']) assert.equal(hostPaths[p], 'DirectoryOrCreate', p);
     assert.ok(c?.volumeMounts?.some((m) => m.mountPath === '/host/etc/containerd' && !m.readOnly));
+    // Read, never written: the units whose flags decide what k3s/RKE2 and the kubelet do (issue 17).
+    assert.equal(hostPaths['/etc/systemd/system'], 'DirectoryOrCreate');
+    assert.ok(c?.volumeMounts?.some((m) => m.mountPath === '/host/etc/systemd/system' && m.readOnly === true));
     assert.deepEqual(c?.securityContext, { runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     assert.equal(pod?.hostNetwork, undefined);
     assert.equal(pod?.hostPID, undefined);
+  });
+
+  it('mounts the host folders the admin adds, read-only, at their node path under the host root (issue 17)', () => {
+    const { daemonSet } = desiredNodeAgent([project('hub')], {
+      ...opts, resolved: { 'team-a/hub': { address: 'http://10.0.0.1:5000' } }, pod: { extraHostPaths: ['/opt/containerd-conf', '/var/lib/x'] },
+    });
+    const pod = daemonSet.spec?.template.spec;
+    const volumes = (pod?.volumes ?? []).filter((v) => v.name.startsWith('extra-host-'));
+    assert.deepEqual(volumes, [
+      { name: 'extra-host-0', hostPath: { path: '/opt/containerd-conf', type: 'DirectoryOrCreate' } },
+      { name: 'extra-host-1', hostPath: { path: '/var/lib/x', type: 'DirectoryOrCreate' } },
+    ]);
+    assert.deepEqual(pod?.containers[0]?.volumeMounts?.filter((m) => m.name.startsWith('extra-host-')), [
+      { name: 'extra-host-0', mountPath: '/host/opt/containerd-conf', readOnly: true },
+      { name: 'extra-host-1', mountPath: '/host/var/lib/x', readOnly: true },
+    ]);
   });
 
   it('schedules on the union of the projects\' nodeSelectors', () => {

@@ -96,7 +96,11 @@ export function desiredNodeAgent(projects: ProxyCacheProject[], opts: NodeAgentO
   return { configMap, daemonSet: daemonSet(opts, mirrored), conflicts, refused };
 }
 
-/** Host folders the agent reads or writes; Or-Create so one DaemonSet fits nodes of every runtime. */
+/**
+ * Host folders the agent reads or writes; Or-Create so one DaemonSet fits nodes of every runtime. The systemd
+ * units are read for the flags the runtimes and the kubelet take on their command line (k3s's and RKE2's
+ * --disable-default-registry-endpoint, kubeadm's kubelet drop-in): without them the agent reports the default.
+ */
 const HOST_PATHS: { name: string; path: string; readOnly: boolean }[] = [
   { name: 'etc-containerd', path: '/etc/containerd', readOnly: false },
   { name: 'etc-docker', path: '/etc/docker', readOnly: false },
@@ -104,19 +108,23 @@ const HOST_PATHS: { name: string; path: string; readOnly: boolean }[] = [
   { name: 'etc-containers', path: '/etc/containers', readOnly: false },
   { name: 'etc-crio', path: '/etc/crio', readOnly: true },
   { name: 'var-lib-rancher', path: '/var/lib/rancher', readOnly: true },
+  { name: 'etc-systemd-system', path: '/etc/systemd/system', readOnly: true },
   { name: 'state', path: STATE_DIR, readOnly: false },
 ];
 
 function daemonSet(opts: NodeAgentOptions, projects: ProxyCacheProject[]): V1DaemonSet {
+  const pod = opts.pod ?? {};
+  // The admin's own (nodeAgent.extraHostPaths), only read.
+  const extra = (pod.extraHostPaths ?? []).map((path, i) => ({ name: `extra-host-${i}`, path, readOnly: true }));
+  const hostPaths = [...HOST_PATHS, ...extra];
   const volumes: V1Volume[] = [
     { name: 'config', configMap: { name: NODE_AGENT_NAME } },
-    ...HOST_PATHS.map((h) => ({ name: h.name, hostPath: { path: h.path, type: 'DirectoryOrCreate' } })),
+    ...hostPaths.map((h) => ({ name: h.name, hostPath: { path: h.path, type: 'DirectoryOrCreate' } })),
   ];
   const mounts: V1VolumeMount[] = [
     { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-    ...HOST_PATHS.map((h) => ({ name: h.name, mountPath: `${HOST_ROOT}${h.path}`, readOnly: h.readOnly })),
+    ...hostPaths.map((h) => ({ name: h.name, mountPath: `${HOST_ROOT}${h.path}`, readOnly: h.readOnly })),
   ];
-  const pod = opts.pod ?? {};
   const nodeAffinity = combineNodeAffinity(projectsAffinity(projects), pod.affinity?.nodeAffinity);
   const affinity = { ...pod.affinity, ...(nodeAffinity ? { nodeAffinity } : {}) };
   if (!nodeAffinity) delete affinity.nodeAffinity;
