@@ -17,7 +17,7 @@ export { skopeo, pushImage, pullImage, type PulledImage, type PullOptions } from
 export { startContainerd, type Containerd, type ContainerdPullOptions } from './containerd/containerd.ts';
 export { writeHostsToml, type MirrorHost } from './containerd/hosts.ts';
 export { startRedis, type Redis } from './redis/redis.ts';
-export { startVersitygw, versitygwBinary, type S3Server } from './s3/versitygw.ts';
+export { startVersitygw, versitygwBinary, type S3Keys, type S3Request, type S3Server, type VersitygwOptions } from './s3/versitygw.ts';
 export { startFaultyUpstream, type Fault, type FaultRule, type FaultyUpstream, type SeenRequest } from './faults/faulty-upstream.ts';
 export { pathKind, type PathKind } from './faults/path-kind.ts';
 export { exchange, type Exchange, type ExchangeOptions } from './faults/exchange.ts';

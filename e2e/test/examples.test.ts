@@ -64,18 +64,18 @@ describe('examples/ @real', function () {
     const ssa = ['apply', '--server-side', '--field-manager=berth-examples'];
     await cluster.kubectl([...ssa, '-k', join(root, 'examples', 'caches')]);
     // Each folder's Berth files together (the cert-manager ones of https/ left to kubeconform below).
-    for (const folder of ['private-upstream', 'k3s-node-mirror', 'https', 'scenarios', 'pod-image-rewrite']) {
+    for (const folder of ['private-upstream', 'k3s-node-mirror', 'https', 'scenarios', 'pod-image-rewrite', 'object-storage']) {
       const own = berthFiles.filter((f) => f.path.startsWith(`examples/${folder}/`)).flatMap((f) => ['-f', join(root, f.path)]);
       await cluster.kubectl([...ssa, ...own]);
     }
     const listed = await cluster.kubectl(['get', 'regep,pcp', '-n', namespace, '-o', 'name']);
     const scenarios = ['docker-hub-authenticated', 'k8s-gcr-io', 'gcr-via-proxy', 'internal-registry'];
-    for (const name of ['docker-hub', 'quay', 'ghcr', 'registry-k8s-io', 'gcr', 'private-registry', 'docker-hub-k3s', 'docker-hub-https', 'quay-rewrite', ...scenarios]) {
+    for (const name of ['docker-hub', 'quay', 'ghcr', 'registry-k8s-io', 'gcr', 'private-registry', 'docker-hub-k3s', 'docker-hub-https', 'quay-rewrite', 'docker-hub-s3', ...scenarios]) {
       assert.ok(listed.includes(`proxycacheproject.berth.dev/${name}`), `${name} not created:\n${listed}`);
       assert.ok(listed.includes(`registryendpoint.berth.dev/${name}`), `${name} endpoint not created:\n${listed}`);
     }
     const folders = new Set(berthFiles.map((f) => f.path.split('/')[1]));
-    assert.deepEqual([...folders].sort(), ['caches', 'https', 'k3s-node-mirror', 'pod-image-rewrite', 'private-upstream', 'scenarios'], 'a new example folder: apply it above');
+    assert.deepEqual([...folders].sort(), ['caches', 'https', 'k3s-node-mirror', 'object-storage', 'pod-image-rewrite', 'private-upstream', 'scenarios'], 'a new example folder: apply it above');
   });
 
   it('every example passes kubeconform -strict, Argo CD and Flux objects included', async () => {
