@@ -6,6 +6,7 @@ import { imageBytes, layer, type SeededImage } from './images/seeded-image.ts';
 import { measureColdPull } from './measures/cold-pull.ts';
 import { measureConcurrentPulls } from './measures/concurrent-pulls.ts';
 import { measureKubeletPull } from './measures/kubelet-pull.ts';
+import { largestLayer, measureStorageCase, STORAGE_CLIENTS, type StorageCase, type StorageFigures } from './measures/object-storage.ts';
 import { measureWarmBlob } from './measures/warm-blob.ts';
 import { measureWarmManifest } from './measures/warm-manifest.ts';
 import { warmUp } from './measures/warm-up.ts';
@@ -14,10 +15,13 @@ import { QUICK_NOTE, type BenchOptions } from './options.ts';
 import { startBerth } from './peers/berth.ts';
 import { registryPid, startDistributionProxy } from './peers/distribution.ts';
 import { startNginx, type StaticFile } from './peers/nginx.ts';
+import { berthOnS3, distributionOnS3, startObjectStore, type ObjectStore } from './peers/object-storage.ts';
 import type { Peer, PeerFactory } from './peers/peer.ts';
 import type { BenchResults, CachePeerName, PullPeerName, WarmBlobFigures } from './results.ts';
 
 export type Log = (line: string) => void;
+/** Runs one measure; a failure is recorded in the results and the run goes on. */
+type Attempt = (what: string, fn: () => Promise<void>) => Promise<void>;
 
 /** Berth's hot-memory cache keeps blobs up to this size (proxy/src/store/hotblobs.ts): a layer this small is its own row. */
 const HOT_MEMORY_MAX_BLOB = 16 * 1024 * 1024;
@@ -38,7 +42,7 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     coldPull: {},
     failures: [],
   };
-  const attempt = async (what: string, fn: () => Promise<void>) => {
+  const attempt: Attempt = async (what, fn) => {
     log(`- ${what}`);
     try {
       await fn();
@@ -56,7 +60,7 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     const wanted: ImageName[] = [];
     if (wants('warm-blob', 'manifest')) wanted.push('small', 'multi');
     if (wants('warm-blob', 'concurrent')) wanted.push('layers');
-    if (wants('cold-pull', 'kubelet')) wanted.push('big');
+    if (wants('cold-pull', 'kubelet', 'storage')) wanted.push('big');
     const images = await seedUpstream(upstream, opts.quick ? quickSizes : fullSizes, wanted);
     const direct: Peer = { name: 'direct', url: upstream.url, host: upstream.host, pid: await registryPid(upstream), stop: async () => {} };
     const berth: PeerFactory = () => startBerth({ upstreamUrl: upstream.url });
@@ -88,6 +92,10 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
         results.concurrentPulls = await measureConcurrentPulls(berth, largest, upstream, opts.concurrentPulls);
       });
     }
+    if (opts.measures.includes('storage')) {
+      log('- the store on a volume and on S3-compatible object storage');
+      await storageLoads(upstream.url, seeded(images.big), opts, results, attempt, log);
+    }
     if (opts.measures.includes('kubelet')) {
       const big = seeded(images.big);
       await attempt(`the real node's kubelet pulling the ${mb(imageBytes(big))} image: direct, through berth cold and warm`, async () => {
@@ -99,6 +107,40 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
   }
   results.seconds = (performance.now() - started) / 1000;
   return results;
+}
+
+/** Each cache on a volume, then on a real S3-compatible server (versitygw), in one run. */
+async function storageLoads(
+  upstreamUrl: string, image: SeededImage, opts: BenchOptions, results: BenchResults,
+  attempt: Attempt, log: Log,
+): Promise<void> {
+  let store: ObjectStore | undefined;
+  await attempt('start versitygw', async () => {
+    store = await startObjectStore();
+  });
+  if (!store) return;
+  try {
+    const cases: StorageCase[] = [];
+    if (opts.peers.includes('berth')) {
+      cases.push({ peer: 'berth', store: 'volume', fresh: () => startBerth({ upstreamUrl }) });
+      cases.push({ peer: 'berth', store: 's3', fresh: berthOnS3(store, upstreamUrl), ...(store.pid ? { storePid: store.pid } : {}) });
+    }
+    if (opts.peers.includes('distribution')) {
+      cases.push({ peer: 'distribution', store: 'volume', fresh: () => startDistributionProxy(upstreamUrl) });
+      cases.push({ peer: 'distribution', store: 's3-redirect', fresh: distributionOnS3(store, upstreamUrl), ...(store.pid ? { storePid: store.pid } : {}) });
+    }
+    const figures: StorageFigures = { imageBytes: imageBytes(image), layerBytes: largestLayer(image).size, clients: STORAGE_CLIENTS, rows: [] };
+    results.storage = figures;
+    for (const c of cases) {
+      await attempt(`${c.peer} on ${c.store}`, async () => {
+        const row = await measureStorageCase(c, image, opts.loadSeconds);
+        figures.rows.push(row);
+        log(`    ${c.peer} on ${c.store}: cold ${row.coldSeconds.toFixed(2)} s, warm ${Math.round(row.warmMegabytesPerSecond)} MB/s`);
+      });
+    }
+  } finally {
+    await store.stop();
+  }
 }
 
 function seeded(image: SeededImage | undefined): SeededImage {

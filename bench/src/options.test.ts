@@ -5,7 +5,7 @@ describe('parseOptions', () => {
   it('runs every measure against every peer by default, at full sizes, and writes the results', () => {
     const o = parseOptions([]);
     assert.deepEqual(o.peers, ['berth', 'distribution', 'nginx']);
-    assert.deepEqual(o.measures, ['warm-blob', 'manifest', 'cold-pull', 'concurrent', 'kubelet']);
+    assert.deepEqual(o.measures, ['warm-blob', 'manifest', 'cold-pull', 'concurrent', 'storage', 'kubelet']);
     assert.equal(o.loadSeconds, 5);
     assert.deepEqual(o.blobClients, [1, 16, 64]);
     assert.equal(o.concurrentPulls, 50);
@@ -22,7 +22,7 @@ describe('parseOptions', () => {
   });
 
   it('leaves the kubelet measure out of a quick run, unless asked by name', () => {
-    assert.deepEqual(parseOptions(['--quick']).measures, ['warm-blob', 'manifest', 'cold-pull', 'concurrent']);
+    assert.deepEqual(parseOptions(['--quick']).measures, ['warm-blob', 'manifest', 'cold-pull', 'concurrent', 'storage']);
     assert.deepEqual(parseOptions(['--quick', '--only', 'kubelet']).measures, ['kubelet']);
   });
 

@@ -6,7 +6,7 @@ import type { CachePeerName } from './results.ts';
  * Every measure. `kubelet` starts the local cluster's real node under the machine-wide lock (waiting for it), so a
  * quick run leaves it out unless asked by name.
  */
-export const MEASURES = ['warm-blob', 'manifest', 'cold-pull', 'concurrent', 'kubelet'] as const;
+export const MEASURES = ['warm-blob', 'manifest', 'cold-pull', 'concurrent', 'storage', 'kubelet'] as const;
 export type MeasureName = (typeof MEASURES)[number];
 const QUICK_MEASURES: readonly MeasureName[] = MEASURES.filter((m) => m !== 'kubelet');
 

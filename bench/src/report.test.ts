@@ -130,6 +130,21 @@ describe('report', () => {
     assert.match(md, /\| kubelet pulling the 200 MB image through Berth, warm ≤ 1.1 × direct \| 1.05× \| yes \|/);
   });
 
+  it('puts the store on S3 beside the store on a volume, with the object store\'s CPU in its own column', () => {
+    const row = (peer: 'berth' | 'distribution', store: 'volume' | 's3' | 's3-redirect', coldSeconds: number, warmMegabytesPerSecond: number) => ({
+      peer, store, coldSeconds, warmMegabytesPerSecond, cold: load(), warm: load(),
+      ...(store === 'volume' ? {} : { storeCores: { cold: 0.2, warm: 0.5 } }),
+    });
+    const md = renderReport({
+      ...results,
+      storage: { imageBytes: 200e6, layerBytes: 50e6, clients: 16, rows: [row('berth', 'volume', 2, 1000), row('berth', 's3', 2.5, 800), row('distribution', 's3-redirect', 3, 400)] },
+    });
+    assert.match(md, /### Where the store lives/);
+    assert.match(md, /\| Berth \| volume \| 2.00 \| 1000 \| 1.00× \| 1.00× \| — \|/);
+    assert.match(md, /\| Berth \| S3, streamed through the cache \| 2.50 \| 800 \| 1.25× \| 0.80× \| 0.20 \/ 0.50 \|/);
+    assert.match(md, /\| distribution \| S3, clients redirected to presigned URLs \| 3.00 \| 400 \| 1.50× \| 0.40× \| 0.20 \/ 0.50 \|/);
+  });
+
   it('says what a quick run shrank', () => {
     const md = renderReport({ ...results, quick: true, quickNote: 'one 50 MB layer' });
     assert.match(md, /^## Bench 2026-11-23 \(quick run: not a record\)\n\nQuick run: one 50 MB layer\.\n/);

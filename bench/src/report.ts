@@ -106,6 +106,36 @@ function concurrentSection(r: BenchResults): string[] {
   ];
 }
 
+const storeName = { volume: 'volume', s3: 'S3, streamed through the cache', 's3-redirect': 'S3, clients redirected to presigned URLs' } as const;
+
+function storageSection(r: BenchResults): string[] {
+  const st = r.storage;
+  if (!st) return [];
+  const base = st.rows.find((row) => row.peer === 'berth' && row.store === 'volume');
+  const cores = (n: number | undefined) => (n === undefined ? '—' : n.toFixed(2));
+  return [
+    `### Where the store lives: a volume or S3-compatible object storage (versitygw on this machine)`,
+    `A cold skopeo pull of the ${layerName(st.imageBytes)} image through a fresh instance, then ${st.clients} clients downloading its ` +
+      `${layerName(st.layerBytes)} layer at once, warm (curl, following redirects), round after round. The object store runs on the ` +
+      'same two cores: its CPU is in its own column, and counts under "other" in the limits table.',
+    table(
+      ['cache', 'store', 'cold pull, s', 'warm, MB/s', 'cold / Berth on a volume', 'warm / Berth on a volume', 'object store CPU, cores (cold / warm)'],
+      st.rows.map((row) => [
+        serverName[row.peer], storeName[row.store], formatNumber(row.coldSeconds), formatNumber(row.warmMegabytesPerSecond),
+        formatRatio(row.coldSeconds, base?.coldSeconds), formatRatio(row.warmMegabytesPerSecond, base?.warmMegabytesPerSecond),
+        row.storeCores ? `${cores(row.storeCores.cold)} / ${cores(row.storeCores.warm)}` : '—',
+      ]),
+    ),
+    'What limits it:',
+    limitsTable(
+      ['cache', 'store', 'load'],
+      st.rows.flatMap((row) => (['cold', 'warm'] as const).map((k) => ({
+        cells: [serverName[row.peer], storeName[row.store], k], load: row[k], server: serverName[row.peer], clients: k === 'cold' ? 'skopeo' : 'curl',
+      }))),
+    ),
+  ];
+}
+
 function kubeletSection(r: BenchResults): string[] {
   const k = r.kubeletPull;
   const title = `### The real node's kubelet pulling the ${k ? layerName(k.imageBytes) : '200 MB'} image, seconds ("Successfully pulled … in X")`;
@@ -179,6 +209,7 @@ export function renderReport(r: BenchResults): string {
   );
 
   parts.push(...concurrentSection(r));
+  parts.push(...storageSection(r));
   parts.push(...kubeletSection(r));
 
   parts.push('### Targets (issue 12)');

@@ -2,6 +2,7 @@
 import type { ConcurrentPullFigures } from './measures/concurrent-pulls.ts';
 import type { ColdPullFigures } from './measures/cold-pull.ts';
 import type { KubeletPullFigures } from './measures/kubelet-pull.ts';
+import type { StorageFigures } from './measures/object-storage.ts';
 import type { BlobLoadFigures } from './measures/warm-blob.ts';
 import type { LoadFigures } from './procfs/load-watch.ts';
 
@@ -48,6 +49,8 @@ export interface BenchResults {
   coldPull: Partial<Record<PullPeerName, ColdPullFigures>>;
   concurrentPulls?: ConcurrentPullFigures;
   kubeletPull?: KubeletPullFigures;
+  /** The store on a volume and on S3-compatible object storage, side by side. */
+  storage?: StorageFigures;
   /** Measures that failed, with why: their figures are missing from the tables. */
   failures: string[];
 }

@@ -26,4 +26,5 @@ export { useCluster, releaseCluster, type Cluster } from './cluster/index.ts';
 export { kubeletPullSeconds } from './install/workloads.ts';
 export { createTestCa, type TestCa, type IssuedCertificate } from './tls/test-ca.ts';
 export { secretVolume, type SecretVolume } from './tls/secret-volume.ts';
-export { conformanceBinary, toolchainBinDir, toolchainVersions } from './testbed/toolchain.ts';
+export { conformanceBinary, k3sHostsBinary, toolchainBinDir, toolchainVersions } from './testbed/toolchain.ts';
+export { renderAsK3s, type K3sRenderOptions, type K3sRendered } from './k3s/render.ts';

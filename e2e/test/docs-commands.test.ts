@@ -32,6 +32,7 @@ const INVENTORY: Record<string, Verdict> = {
   'kubectl apply -f examples/https/': { notHere: 'needs cert-manager, which the local bed does not run; e2e/test/examples.test.ts applies the folder\'s Berth objects and checks the cert-manager ones with kubeconform' },
   'CACHE=http://docker-hub.berth-caches.svc:5000   # status.urls.inCluster; or the Ingress URL': { runBy: 'proxy/test/catalog.test.ts (as written, with CACHE set to a real proxy\'s address: the Service is not reachable from the test host)' },
   'kubectl -n berth-caches get pcp -o wide': { runBy: 'this file' },
+  'kubectl apply -f examples/shared-cache/': { runBy: 'e2e/test/examples.test.ts (the folder, server-side) and operator/test/shared-cache.test.ts (three members of one cache on the local control plane, their `get pcp -o wide` and the children by `berth.dev/cache`)' },
   'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj /CN=my-cache-ca \\': { runBy: 'this file' },
   "kubectl -n berth-caches get secret docker-hub-https-tls -o jsonpath='{.data.ca\\.crt}' | base64 -d > ca.crt": { runBy: 'this file' },
 };

@@ -38,6 +38,7 @@ describe('examples/ @real', function () {
   after(async () => {
     await cluster?.kubectl(['delete', 'namespace', namespace, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => undefined);
     await cluster?.kubectl(['delete', 'pv', 'berth-examples-private', '--ignore-not-found']).catch(() => undefined);
+    await cluster?.kubectl(['delete', 'namespace', 'berth-shared', '--ignore-not-found', '--wait=false']).catch(() => undefined);
     // the opted-in namespace of examples/pod-image-rewrite
     await cluster?.kubectl(['delete', 'namespace', 'team-apps', '--ignore-not-found', '--wait=false']).catch(() => undefined);
     await work?.remove();
@@ -64,7 +65,7 @@ describe('examples/ @real', function () {
     const ssa = ['apply', '--server-side', '--field-manager=berth-examples'];
     await cluster.kubectl([...ssa, '-k', join(root, 'examples', 'caches')]);
     // Each folder's Berth files together (the cert-manager ones of https/ left to kubeconform below).
-    for (const folder of ['private-upstream', 'k3s-node-mirror', 'https', 'scenarios', 'pod-image-rewrite', 'object-storage']) {
+    for (const folder of ['private-upstream', 'k3s-node-mirror', 'https', 'scenarios', 'pod-image-rewrite', 'shared-cache', 'object-storage']) {
       const own = berthFiles.filter((f) => f.path.startsWith(`examples/${folder}/`)).flatMap((f) => ['-f', join(root, f.path)]);
       await cluster.kubectl([...ssa, ...own]);
     }
@@ -75,7 +76,10 @@ describe('examples/ @real', function () {
       assert.ok(listed.includes(`registryendpoint.berth.dev/${name}`), `${name} endpoint not created:\n${listed}`);
     }
     const folders = new Set(berthFiles.map((f) => f.path.split('/')[1]));
-    assert.deepEqual([...folders].sort(), ['caches', 'https', 'k3s-node-mirror', 'object-storage', 'pod-image-rewrite', 'private-upstream', 'scenarios'], 'a new example folder: apply it above');
+    assert.deepEqual([...folders].sort(), ['caches', 'https', 'k3s-node-mirror', 'object-storage', 'pod-image-rewrite', 'private-upstream', 'scenarios', 'shared-cache'], 'a new example folder: apply it above');
+    // examples/shared-cache: the five upstreams of caches/ as members of one shared cache, in a namespace of their own.
+    const shared = JSON.parse(await cluster.kubectl(['get', 'pcp', '-n', 'berth-shared', '-o', 'json'])) as { items: { metadata: { name: string }; spec: { sharedCache?: string } }[] };
+    assert.deepEqual(shared.items.map((p) => `${p.metadata.name}:${p.spec.sharedCache}`).sort(), ['docker-hub', 'gcr', 'ghcr', 'quay', 'registry-k8s-io'].map((n) => `${n}:harbor`));
   });
 
   it('every example passes kubeconform -strict, Argo CD and Flux objects included', async () => {

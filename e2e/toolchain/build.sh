@@ -3,7 +3,7 @@
 # conformance suite) into a cache outside the work tree, keyed by version, so every later run finds them in seconds.
 # Go is test tooling only: nothing here ships in Berth.
 #
-#   e2e/toolchain/build.sh [all|k8s|etcd|kwok|tools|s3|conformance|pause]   (default: all)
+#   e2e/toolchain/build.sh [all|k8s|etcd|kwok|tools|s3|conformance|pause|k3s]   (default: all)
 #   prints nothing but progress; the binaries' directory is `e2e/toolchain/build.sh --bin-dir`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -104,8 +104,23 @@ build_conformance() {
   seal "$out" "$CONFORMANCE_COMMIT"
 }
 
+# k3s-hosts (e2e/toolchain/k3s-hosts): k3s's own agent code rendering containerd's hosts.toml tree from a
+# registries.yaml, so the node agent's k3s files are checked by what k3s does with them. k3s is a big module
+# (~15 min cold on 2 cores); -p=2 and nice leave room for whoever shares the machine.
+build_k3s() {
+  local out=$bin/k3s-hosts-$K3S_VERSION key
+  key=$(key_of "$here/k3s-hosts/go.mod" "$here/k3s-hosts/go.sum" "$here/k3s-hosts/main.go")
+  fresh "$out" "$key" && return 0
+  log "building k3s-hosts with k3s $K3S_VERSION and wharfie $WHARFIE_VERSION (cold: about 15 minutes)"
+  grep -q "github.com/rancher/wharfie $WHARFIE_VERSION\$" "$here/k3s-hosts/go.mod" ||
+    { echo "e2e/toolchain/k3s-hosts/go.mod does not require wharfie $WHARFIE_VERSION" >&2; return 1; }
+  mkdir -p "$out"
+  (cd "$here/k3s-hosts" && GOFLAGS="$GOFLAGS -p=2" nice go build -trimpath -ldflags "-s -w" -o "$out/k3s-hosts" .)
+  seal "$out" "$key"
+}
+
 case "${1:-all}" in
-  all) build_etcd; build_pause; build_tools; build_s3; build_conformance; build_k8s ;;
+  all) build_etcd; build_pause; build_tools; build_s3; build_conformance; build_k8s; build_k3s ;;
   k8s) build_k8s ;;
   etcd) build_etcd ;;
   kwok) build_kwok ;;
@@ -113,5 +128,6 @@ case "${1:-all}" in
   s3) build_s3 ;;
   conformance) build_conformance ;;
   pause) build_pause ;;
-  *) echo "usage: $0 [all|k8s|etcd|kwok|tools|s3|conformance|pause|--bin-dir]" >&2; exit 2 ;;
+  k3s) build_k3s ;;
+  *) echo "usage: $0 [all|k8s|etcd|kwok|tools|s3|conformance|pause|k3s|--bin-dir]" >&2; exit 2 ;;
 esac

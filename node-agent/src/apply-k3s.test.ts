@@ -133,6 +133,15 @@ describe('k3s / RKE2 registries.yaml: the site\'s secrets, modes and fallbacks',
     assert.doesNotMatch(k3s(await apply([quay]), 'quay.io')?.message ?? '', /own host/);
   });
 
+  it('with the flag, a site\'s configs.<registry> keeps k3s\'s public fallback, and the report says why', async () => {
+    await put('/etc/rancher/k3s/config.yaml', 'disable-default-registry-endpoint: true\n');
+    await put(REGISTRIES, `configs:\n  quay.io:\n    auth:\n      username: robot\n      password: ${PASSWORD}\n`, 0o600);
+    await put('/var/lib/rancher/k3s/agent/etc/containerd/certs.d/quay.io/hosts.toml', 'server = "https://quay.io/v2"\n[host."http://10.96.0.50:5000/v2/quay.io"]\n');
+    const r = k3s(await apply([quay]), 'quay.io');
+    assert.equal(r?.verdict, 'mirrored');
+    assert.match(r?.message ?? '', /adds quay\.io's own host as the last fallback even with --disable-default-registry-endpoint, because \/etc\/rancher\/k3s\/registries\.yaml has configs\.quay\.io/);
+  });
+
   it('takes back an older agent\'s whole configs.<host> entry: the auth it held goes back into registries.yaml', async () => {
     await put(REGISTRIES, 'configs:\n  cache.example.com:443:\n    tls:\n      ca_file: /old/ca.crt\n', 0o600);
     const previous = { auth: { username: 'robot', password: PASSWORD } };

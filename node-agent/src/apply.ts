@@ -7,7 +7,7 @@ import { CHECK_ONLY, NODE_WRITES, PRIVATE_FILE, readIfExists, sha256, type NodeW
 import { entryId, loadManifest, saveManifest, type Manifest, type OwnedEntry } from './manifest.ts';
 import { planNodeMirror, type DesiredEntry, type Plan } from './plan.ts';
 import { mergeDaemonJson } from './render/docker.ts';
-import { k3sAddsPublicFallback, mergeYamlKeys, readYamlKey } from './render/k3s.ts';
+import { k3sAddsPublicFallback, k3sRenderedEndpoint, mergeYamlKeys, readYamlKey } from './render/k3s.ts';
 
 export interface ApplyOptions {
   /** The node's / as the agent sees it (`/host` in the DaemonSet, `/` by hand, a temp dir in tests). */
@@ -216,12 +216,15 @@ async function effect(run: Run, plan: Plan, r: MirroredRegistry, rt: DetectedRun
     case 'rke2': {
       // k3s renders registries.yaml into hosts.toml on start: what it rendered tells whether it runs with ours.
       const rendered = await readIfExists(host(run, join(rt.renderedHostsDir as string, registry, 'hosts.toml')));
-      const caRendered = r.tls.caFile === undefined || !r.mirror.startsWith('https://') || rendered?.includes(JSON.stringify(r.tls.caFile));
-      if (!rendered?.includes(`"${endpoint}"`) || !caRendered) {
+      if (!k3sRenderedEndpoint(r, rendered)) {
         return pending('RestartRequired', `${rt.configFile} was updated: restart ${rt.name} so it renders the mirror into containerd's hosts.toml`, `systemctl restart ${rt.name === 'k3s' ? 'k3s (or k3s-agent)' : 'rke2-server (or rke2-agent)'}`);
       }
-      if (k3sAddsPublicFallback(r, { defaultEndpointDisabled: rt.defaultEndpointDisabled === true })) {
-        return { ...configured, message: `${configured.message}, then ${r.upstream}; ${rt.name} adds ${registry}'s own host as the last fallback unless it runs with --disable-default-registry-endpoint` };
+      const yaml = await readIfExists(host(run, rt.configFile as string));
+      if (k3sAddsPublicFallback(r, { defaultEndpointDisabled: rt.defaultEndpointDisabled === true }, yaml)) {
+        const why = rt.defaultEndpointDisabled
+          ? `even with --disable-default-registry-endpoint, because ${rt.configFile} has configs.${registry}`
+          : 'unless it runs with --disable-default-registry-endpoint';
+        return { ...configured, message: `${configured.message}, then ${r.upstream}; ${rt.name} adds ${registry}'s own host as the last fallback ${why}` };
       }
       break;
     }

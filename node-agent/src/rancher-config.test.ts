@@ -10,6 +10,8 @@ describe('k3s / RKE2 --disable-default-registry-endpoint', () => {
     ['config.yaml', 'rke2', { '/etc/rancher/rke2/config.yaml': 'disable-default-registry-endpoint: true\n' }, { disabled: true, from: '/etc/rancher/rke2/config.yaml' }],
     ['a later drop-in wins', 'k3s', { '/etc/rancher/k3s/config.yaml': 'disable-default-registry-endpoint: true\n', '/etc/rancher/k3s/config.yaml.d/90-off.yaml': 'disable-default-registry-endpoint: false\n' }, { disabled: false, from: '/etc/rancher/k3s/config.yaml.d/90-off.yaml' }],
     ['the server unit\'s ExecStart', 'k3s', { '/etc/systemd/system/k3s.service': 'ExecStart=/usr/local/bin/k3s \\\n    server \\\n    --disable-default-registry-endpoint\n' }, { disabled: true, from: '/etc/systemd/system/k3s.service' }],
+    ['=false on the command line wins over the config file', 'k3s', { '/etc/rancher/k3s/config.yaml': 'disable-default-registry-endpoint: true\n', '/etc/systemd/system/k3s-agent.service': 'ExecStart=/usr/local/bin/k3s agent --disable-default-registry-endpoint=false\n' }, { disabled: false, from: '/etc/systemd/system/k3s-agent.service' }],
+    ['a drop-in named .YML counts (k3s matches the suffix in any case)', 'rke2', { '/etc/rancher/rke2/config.yaml.d/50-reg.YML': 'disable-default-registry-endpoint: true\n' }, { disabled: true, from: '/etc/rancher/rke2/config.yaml.d/50-reg.YML' }],
     ['a flag that only starts the same', 'k3s', { '/etc/systemd/system/k3s.service': "ExecStart=/usr/local/bin/k3s server '--disable-default-registry-endpoint-x'\n" }, { disabled: false }],
   ];
   for (const [what, distro, files, want] of cases) {

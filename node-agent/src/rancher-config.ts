@@ -1,7 +1,8 @@
 // Whether k3s or RKE2 runs with --disable-default-registry-endpoint, which removes the `server` fallback from every
 // hosts.toml it renders (k3s pkg/agent/containerd/config.go: `if noDefaultEndpoint { c.Default = nil }`). The flag
 // comes from the command line (the systemd unit the install script writes) or the config file: config.yaml, then
-// config.yaml.d/*.yaml in name order, the last file that sets a key winning (k3s pkg/configfilearg).
+// config.yaml.d/*.yaml (or .yml, any case) in name order, the last file that sets a key winning; the command line
+// wins over them all, `=false` included (k3s pkg/configfilearg puts the files' flags before the command line's).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -23,14 +24,15 @@ export async function defaultRegistryEndpoint(hostRoot: string, distro: 'k3s' | 
   let setting: DefaultEndpointSetting = { disabled: false };
   const dir = `/etc/rancher/${distro}`;
   const dropIns = await readdir(join(hostRoot, dir, 'config.yaml.d')).catch(() => [] as string[]);
-  const files = [`${dir}/config.yaml`, ...dropIns.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => `${dir}/config.yaml.d/${n}`)];
+  const files = [`${dir}/config.yaml`, ...dropIns.filter((n) => /\.ya?ml$/i.test(n)).sort().map((n) => `${dir}/config.yaml.d/${n}`)];
   for (const file of files) {
     const value = await configValue(join(hostRoot, file));
     if (value !== undefined) setting = { disabled: value, from: file };
   }
   for (const unit of UNITS[distro]) {
     const text = await readText(join(hostRoot, unit));
-    if (text !== undefined && new RegExp(`--${FLAG}(?:=true)?(?=['"\\s\\\\]|$)`, 'm').test(text)) return { disabled: true, from: unit };
+    const flag = text === undefined ? null : new RegExp(`--${FLAG}(?:=(true|false))?(?=['"\\s\\\\]|$)`, 'm').exec(text);
+    if (flag) return { disabled: flag[1] !== 'false', from: unit };
   }
   return setting;
 }

@@ -18,6 +18,7 @@ import type { OperatorMetrics } from './observe/metrics.ts';
 import { NodeMirrorSync } from './nodemirror/sync.ts';
 import { NODE_MIRROR_ALLOWED, NODE_MIRROR_LABEL } from './nodemirror/tenancy.ts';
 import { projectReconciler } from './project/reconciler.ts';
+import { CacheMembership } from './project/cache-groups.ts';
 import { httpStatsFetcher, type StatsFetcher } from './project/proxy-stats.ts';
 import { probeRegistry, type Prober } from './endpoint/registry-probe.ts';
 import { WorkQueue } from './kube/workqueue.ts';
@@ -60,6 +61,7 @@ export class Controller {
   private readonly deployments: ResilientInformer<V1Deployment>;
   private readonly pvcs: ResilientInformer<V1PersistentVolumeClaim>;
   private readonly seenGeneration = new Map<string, number>();
+  private readonly membership = new CacheMembership();
   private resyncTimer: NodeJS.Timeout | undefined;
   private running = false;
 
@@ -112,6 +114,7 @@ export class Controller {
       if (verb === 'delete') {
         this.seenGeneration.delete(key);
         this.queue.forget(key);
+        this.wakeCaches(p, true);
         return;
       }
       // Status writes come back as updates: only a new generation or a deletion is new work.
@@ -119,6 +122,7 @@ export class Controller {
       if (this.seenGeneration.get(key) === generation && !p.metadata?.deletionTimestamp) return;
       this.seenGeneration.set(key, generation);
       this.queue.add(key);
+      this.wakeCaches(p, false);
     });
     this.endpoints = watch({ apiVersion: API_VERSION, kind: REGISTRY_ENDPOINT.kind, plural: REGISTRY_ENDPOINT.plural, namespace: ns }, (e, verb) => {
       const namespace = e.metadata?.namespace ?? '';
@@ -230,8 +234,18 @@ export class Controller {
   }
 
   private ownerChanged(obj: KubernetesObject): void {
-    const owner = (obj.metadata?.ownerReferences ?? []).find((o: V1OwnerReference) => o.kind === PROXY_CACHE_PROJECT.kind && o.apiVersion === API_VERSION);
-    if (owner) this.queue.add(`pcp/${obj.metadata?.namespace}/${owner.name}`);
+    // Every owner: a shared cache's children are owned by each of its members.
+    const owners = (obj.metadata?.ownerReferences ?? []).filter((o: V1OwnerReference) => o.kind === PROXY_CACHE_PROJECT.kind && o.apiVersion === API_VERSION);
+    for (const owner of owners) this.queue.add(`pcp/${obj.metadata?.namespace}/${owner.name}`);
+  }
+
+  /** A project's spec changed: the members of the shared caches it is in, or was in, see their settings anew
+   *  (a new oldest member, a conflict gone) and the cache it left drops it. */
+  private wakeCaches(p: ProxyCacheProject, deleted: boolean): void {
+    for (const key of this.membership.changed(p, deleted)) {
+      const [namespace = '', cache] = key.split('/');
+      for (const member of this.projects.list(namespace)) if (member.spec.sharedCache === cache && member.metadata.name !== p.metadata.name) this.enqueueProject(member);
+    }
   }
 
   private nodeMirrorChanged(): void {

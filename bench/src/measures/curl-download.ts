@@ -8,9 +8,15 @@ export interface Download {
   bytes: number;
 }
 
+export interface DownloadOptions {
+  /** Follow a redirect (to a presigned object-storage URL), as a node's puller does. */
+  followRedirects?: boolean;
+}
+
 /** curl to /dev/null; --max-time bounds a stuck download, and curl still prints what it got by then. */
-export async function curlDownload(url: string, maxSeconds: number): Promise<Download> {
-  const child = spawn('curl', ['-s', '--max-time', String(maxSeconds), '-o', '/dev/null', '-w', '%{http_code} %{size_download}', url], {
+export async function curlDownload(url: string, maxSeconds: number, opts: DownloadOptions = {}): Promise<Download> {
+  const follow = opts.followRedirects ? ['-L'] : [];
+  const child = spawn('curl', ['-s', ...follow, '--max-time', String(maxSeconds), '-o', '/dev/null', '-w', '%{http_code} %{size_download}', url], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   let out = '';
@@ -21,8 +27,8 @@ export async function curlDownload(url: string, maxSeconds: number): Promise<Dow
 }
 
 /** `clients` downloads at once; throws unless every one got a 200 and all `size` bytes. */
-export async function concurrentDownloads(url: string, clients: number, size: number, maxSeconds: number): Promise<void> {
-  const results = await Promise.all(Array.from({ length: clients }, () => curlDownload(url, maxSeconds)));
+export async function concurrentDownloads(url: string, clients: number, size: number, maxSeconds: number, opts: DownloadOptions = {}): Promise<void> {
+  const results = await Promise.all(Array.from({ length: clients }, () => curlDownload(url, maxSeconds, opts)));
   const short = results.filter((r) => r.status !== '200' || r.bytes !== size);
   if (short.length > 0) {
     throw new Error(`${short.length} of ${clients} downloads of ${size} bytes fell short, e.g. ${JSON.stringify(short[0])}`);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, proxyCliCommand } from '@berth/e2e';
-import { renderProxyConfig, type ProjectConfig, type ProxyConfig } from '@berth/contracts/proxy-config';
+import { renderProxyConfig, type ProjectConfig, type ProxyConfig, type S3StorageConfig } from '@berth/contracts/proxy-config';
 import { startService, waitForHttpOk } from '../proc.ts';
 import { imageEnv } from './image-env.ts';
 import type { Peer } from './peer.ts';
@@ -21,6 +21,8 @@ export interface BerthOptions {
   fromSource?: boolean;
   /** Extra node flags, e.g. --cpu-prof while profiling. */
   nodeArgs?: string[];
+  /** Keep the store in this bucket instead of a directory (the directory is then only the working folder). */
+  s3?: S3StorageConfig;
 }
 
 export async function startBerth(opts: BerthOptions): Promise<Peer> {
@@ -29,7 +31,7 @@ export async function startBerth(opts: BerthOptions): Promise<Peer> {
     const port = await freePort();
     const config: ProxyConfig = {
       listen: `127.0.0.1:${port}`,
-      storage: { directory: join(dir, 'storage') },
+      storage: { directory: join(dir, 'storage'), ...(opts.s3 ? { s3: opts.s3 } : {}) },
       log: { level: 'warn' },
       projects: opts.projects ?? [{ name: 'docker-hub', registry: 'docker.io', upstream: opts.upstreamUrl, default: true }],
     };

@@ -16,6 +16,11 @@ export interface ContainerdPullOptions {
   allPlatforms?: boolean;
   /** user:password for the registry. */
   user?: string;
+  /**
+   * The environment of `ctr`, which does the fetching: e.g. HTTPS_PROXY at a closed local port, so that a pull
+   * falling back to a public host fails on this machine instead of leaving it (Go never proxies loopback IPs).
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Containerd {
@@ -54,7 +59,8 @@ export async function startContainerd(): Promise<Containerd> {
     args: ['--config', configFile],
     logFile: join(dir.path, 'containerd.log'),
   });
-  const ctr = (args: string[], secrets: string[] = []) => run('ctr', ['--address', address, '-n', NAMESPACE, ...args], { secrets });
+  const ctr = (args: string[], secrets: string[] = [], env?: NodeJS.ProcessEnv) =>
+    run('ctr', ['--address', address, '-n', NAMESPACE, ...args], { secrets, ...(env ? { env } : {}) });
   const stop = async () => {
     await daemon.stop();
     // Unpacking mounts nothing that outlives a pull with the default snapshotter, so the dir can go.
@@ -78,7 +84,7 @@ export async function startContainerd(): Promise<Containerd> {
       const platform = opts.allPlatforms ? ['--all-platforms'] : opts.platform ? ['--platform', opts.platform] : [];
       const user = opts.user ? ['--user', opts.user] : [];
       const secrets = opts.user ? [opts.user, opts.user.slice(opts.user.indexOf(':') + 1)] : [];
-      await ctr(['images', 'pull', '--hosts-dir', opts.hostsDir, ...platform, ...user, ref], secrets);
+      await ctr(['images', 'pull', '--hosts-dir', opts.hostsDir, ...platform, ...user, ref], secrets, opts.env);
     },
     forgetImages: async () => {
       const refs = (await ctr(['images', 'ls', '-q'])).split('\n').filter(Boolean);

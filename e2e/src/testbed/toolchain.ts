@@ -25,3 +25,10 @@ export function conformanceBinary(): string {
   if (!existsSync(path)) throw new Error(`no OCI conformance suite at ${path}: run e2e/toolchain/build.sh conformance`);
   return path;
 }
+
+/** k3s-hosts (e2e/toolchain/k3s-hosts): k3s's own agent code rendering hosts.toml; throws how to build it when missing. */
+export function k3sHostsBinary(): string {
+  const path = join(toolchainBinDir(), `k3s-hosts-${toolchainVersions().K3S_VERSION}`, 'k3s-hosts');
+  if (!existsSync(path)) throw new Error(`no k3s-hosts at ${path}: run e2e/toolchain/build.sh k3s`);
+  return path;
+}

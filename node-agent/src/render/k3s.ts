@@ -9,7 +9,10 @@
 // - https://<registry>/v2 (registry-1.docker.io for docker.io) is added as `server`, the last fallback, unless
 //   k3s runs with --disable-default-registry-endpoint. Then the agent lists the upstream itself, so nodes still
 //   pull when the cache is down. A non-default upstream is listed after the cache in both cases; with the default
-//   endpoint on, k3s still adds the registry's own host after it (k3s has no per-registry switch for that).
+//   endpoint on, k3s still adds the registry's own host after it (k3s has no per-registry switch for that) — and
+//   so it does with the flag when the file has a configs.<registry> entry (the site's credentials for the registry
+//   itself): getHostConfigs builds that registry's config from configs first and only drops the default of a
+//   mirror it had not seen there.
 import { Document, isMap, isScalar, parseDocument } from 'yaml';
 import type { MirroredRegistry } from '@berth/contracts/node-agent';
 import { isDefaultUpstream } from './crio.ts';
@@ -46,9 +49,34 @@ export function endpointHost(url: string): string {
   return (m[1] as string).replace(/^[^@]*@/, '');
 }
 
-/** Whether k3s will add https://<registry>/v2 after the endpoints the agent lists (see the header). */
-export function k3sAddsPublicFallback(r: MirroredRegistry, opts: K3sOptions): boolean {
-  return !opts.defaultEndpointDisabled && !isDefaultUpstream(r.registry, new URL(r.upstream));
+/**
+ * Whether k3s will add https://<registry>/v2 after the endpoints the agent lists (see the header); `registriesYaml`
+ * is the file as k3s will read it.
+ */
+export function k3sAddsPublicFallback(r: MirroredRegistry, opts: K3sOptions, registriesYaml: string | undefined): boolean {
+  if (isDefaultUpstream(r.registry, new URL(r.upstream))) return false;
+  return !opts.defaultEndpointDisabled || k3sKeepsDefaultEndpoint(r.registry, registriesYaml);
+}
+
+/** configs.<registry> is there (even empty): k3s keeps the registry's default endpoint despite the flag. */
+export function k3sKeepsDefaultEndpoint(registry: string, registriesYaml: string | undefined): boolean {
+  return readYamlKey(registriesYaml, ['configs', registry]) !== undefined;
+}
+
+/**
+ * Whether the hosts.toml k3s rendered for r's registry lists the agent's endpoint with the TLS settings the agent
+ * asked for (k3s writes `ca` and `skip_verify` into that endpoint's own table): a k3s that has not restarted since
+ * runs an older file.
+ */
+export function k3sRenderedEndpoint(r: MirroredRegistry, hostsToml: string | undefined): boolean {
+  const header = `[host.${JSON.stringify(r.mirror + r.pathPrefix)}]`;
+  const start = hostsToml?.indexOf(header) ?? -1;
+  if (hostsToml === undefined || start < 0) return false;
+  const next = hostsToml.indexOf('\n[host.', start + header.length);
+  const table = hostsToml.slice(start, next < 0 ? undefined : next);
+  if (!r.mirror.startsWith('https://')) return true;
+  const ca = r.tls.caFile === undefined || table.includes(`ca = [${JSON.stringify(r.tls.caFile)}]`);
+  return ca && (!r.tls.insecureSkipVerify || /^\s*skip_verify = true$/m.test(table));
 }
 
 /** Reads the value at key, or undefined when the file or the key is absent. */

@@ -10,6 +10,11 @@ export type NodeMirrorAddress = 'clusterIP' | 'nodePort' | 'ingress' | (string &
 export interface ProxyCacheProjectSpec {
   endpointRef: SecretRef;
   registry?: string;
+  /**
+   * The shared cache this project joins (a DNS label): projects of one namespace naming the same one are served by
+   * one proxy Deployment, Service, volume and config (project/cache-groups.ts). Absent: an instance of its own.
+   */
+  sharedCache?: string;
   replicas?: number;
   /** A volume (size, storageClassName, accessMode) or object storage (s3): the CRD lets a project have one kind. */
   storage?: { size?: string; storageClassName?: string; accessMode?: 'ReadWriteOnce' | 'ReadWriteMany'; s3?: S3Storage };

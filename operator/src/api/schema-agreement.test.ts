@@ -60,6 +60,7 @@ const project: Omit<DeepRequired<ProxyCacheProject>, 'metadata'> & { metadata: t
       },
     },
     index: { redis: { url: 'redis://berth-redis:6379/0' } },
+    sharedCache: 'harbor',
     cache: { tagTTL: '5m', keepAfterUpstreamDelete: true, retention: { unusedFor: '720h', maxSize: '10Gi' }, pinned: ['library/nginx:1.27'] },
     access: { anonymous: false, htpasswdSecretRef: { name: 'users', key: 'htpasswd' } },
     tls: { secretName: 'cache-serving-tls' },

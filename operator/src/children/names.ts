@@ -10,8 +10,21 @@ export const PROXY_TLS_PORT = 5443;
 export const SERVICE_HTTPS_PORT = 443;
 export const MANAGED_BY = 'berth-operator';
 
+/** The name of the children serving the project: its own (berth-<project>) or its shared cache's (berth-cache-<cache>). */
 export function childName(project: ProxyCacheProject): string {
-  const base = `berth-${project.metadata.name ?? ''}`.replace(/\./g, '-');
+  return project.spec.sharedCache ? sharedChildName(project.spec.sharedCache) : ownChildName(project);
+}
+
+/** The children's name of a project served by an instance of its own. */
+export function ownChildName(project: ProxyCacheProject): string {
+  return fitLabel(`berth-${project.metadata.name ?? ''}`.replace(/\./g, '-'));
+}
+
+export function sharedChildName(cache: string): string {
+  return fitLabel(`berth-cache-${cache}`);
+}
+
+function fitLabel(base: string): string {
   if (base.length <= 63) return base;
   const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
   return `${base.slice(0, 54).replace(/-+$/, '')}-${hash}`;

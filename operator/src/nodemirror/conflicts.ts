@@ -20,7 +20,7 @@ export interface RegistryAssignment {
 
 export function assignRegistries(projects: ProxyCacheProject[]): RegistryAssignment {
   const enabled = projects.filter((p) => p.spec.nodeMirror?.enabled === true && !p.metadata.deletionTimestamp && projectRegistry(p));
-  const ordered = [...enabled].sort((a, b) => created(a) - created(b) || projectKey(a).localeCompare(projectKey(b)));
+  const ordered = [...enabled].sort(olderFirst);
   const owners = new Map<string, ProxyCacheProject>();
   const conflicts = new Map<string, string>();
   for (const p of ordered) {
@@ -30,6 +30,11 @@ export function assignRegistries(projects: ProxyCacheProject[]): RegistryAssignm
     else owners.set(registry, p);
   }
   return { owners, conflicts };
+}
+
+/** Oldest first by creationTimestamp, then namespace/name for a tie: who keeps what several projects ask for. */
+export function olderFirst(a: ProxyCacheProject, b: ProxyCacheProject): number {
+  return created(a) - created(b) || projectKey(a).localeCompare(projectKey(b));
 }
 
 function created(p: ProxyCacheProject): number {

@@ -29,6 +29,22 @@ describe('node agent DaemonSet and config', () => {
     assert.match(configMap.metadata?.annotations?.['berth.dev/config-hash'] ?? '', /^[0-9a-f]{16}$/);
   });
 
+  it('members of one shared cache: every registry under its path prefix at the one address; only the root member at /v2/', () => {
+    const shared = (name: string, registry: string, created: string) => {
+      const p = project(name, { registry, created });
+      p.spec.sharedCache = 'harbor';
+      return p;
+    };
+    const quay = shared('quay', 'quay.io', '2024-01-01T00:00:00Z');
+    const hub = shared('hub', 'docker.io', '2025-01-01T00:00:00Z');
+    const address = { address: 'http://10.96.0.60:5000' };
+    const { configMap } = desiredNodeAgent([quay, hub], { ...opts, resolved: { 'team-a/quay': address, 'team-a/hub': address } });
+    assert.deepEqual(
+      parseNodeAgentConfig(configMap.data?.[AGENT_CONFIG_KEY] ?? '').registries.map((r) => [r.registry, r.mirror + r.pathPrefix, r.rootMirror]),
+      [['docker.io', 'http://10.96.0.60:5000/v2/docker.io', true], ['quay.io', 'http://10.96.0.60:5000/v2/quay.io', false]],
+    );
+  });
+
   it('leaves a project out until its address is known', () => {
     const { configMap } = desiredNodeAgent([project('hub')], opts);
     assert.deepEqual(parseNodeAgentConfig(configMap.data?.[AGENT_CONFIG_KEY] ?? '').registries, []);

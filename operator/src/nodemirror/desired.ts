@@ -7,6 +7,7 @@ import { configHash, renderNodeAgentConfig, validateNodeAgentConfig } from '@ber
 import type { ProxyCacheProject } from '../api/index.ts';
 import { assignRegistries, projectKey, projectRegistry } from './conflicts.ts';
 import { partitionByPolicy, type NodeMirrorPolicy } from './tenancy.ts';
+import { servedAtRoot } from '../project/cache-groups.ts';
 import { combineNodeAffinity, layerResources, podSpecFields, type PodSettings, type Resources } from '../children/pod-settings.ts';
 
 export const NODE_AGENT_NAME = 'berth-node-agent';
@@ -77,8 +78,8 @@ export function desiredNodeAgent(projects: ProxyCacheProject[], opts: NodeAgentO
       mirror: address,
       pathPrefix: `/v2/${registry}`,
       upstream: r?.upstream ?? defaultUpstream(registry),
-      // Each project has its own proxy, where it is the default project: it serves its registry at /v2/ too.
-      rootMirror: true,
+      // A project's own proxy serves its registry at /v2/ too; a shared cache, only its root member's (cache-groups.ts).
+      rootMirror: servedAtRoot(p, projects),
       ...(nm.runtimes?.length ? { runtimes: [...nm.runtimes] } : {}),
       ...(nm.nodeSelector && Object.keys(nm.nodeSelector).length > 0 ? { nodeSelector: { ...nm.nodeSelector } } : {}),
     });

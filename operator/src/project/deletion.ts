@@ -2,19 +2,18 @@
 // (the nodes must not keep pulling from a cache about to go), then the children go, then the finalizer.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { FINALIZER, type ProxyCacheProject } from '../api/index.ts';
-import { childName } from '../children/names.ts';
 import { mergeConditions, sameConditions } from '../kube/conditions.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { HandlerResult } from '../kube/workqueue.ts';
 import type { Logger } from '../observe/logger.ts';
-import type { ChildWriter } from './child-writer.ts';
 import type { NodeMirrorView } from './node-mirror-view.ts';
 import { statusRef } from './status-write.ts';
 
 export interface DeletionDeps {
   kube: KubeClient;
   nodeMirror: NodeMirrorView;
-  children: ChildWriter;
+  /** Removes the project's children, or, for a member of a shared cache with others left, rewrites the cache without it. */
+  releaseChildren: (project: ProxyCacheProject) => Promise<void>;
   log: Logger;
   now: () => Date;
 }
@@ -38,7 +37,7 @@ export async function finalizeProject(deps: DeletionDeps, project: ProxyCachePro
     deps.log.warn('releasing the finalizer without node mirror cleanup', { namespace, name, nodes: cleanup.abandoned });
     await deps.kube.event({ regarding: project, type: 'Warning', reason: 'NodeMirrorCleanupAbandoned', message }).catch(() => undefined);
   }
-  await deps.children.deleteAll(namespace, childName(project));
+  await deps.releaseChildren(project);
   await deps.kube.setFinalizers(statusRef(project), finalizers.filter((f) => f !== FINALIZER), project.metadata.resourceVersion);
   deps.log.info('project deleted: children removed, finalizer released', { namespace, name });
   return {};

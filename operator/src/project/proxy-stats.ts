@@ -1,9 +1,10 @@
 // The proxy's cache figures (contract 3: GET /_berth/stats), fetched for a project's status. Injectable: the
 // reconciler takes any StatsFetcher, so tests and out-of-cluster runs can supply their own.
-import type { CacheCounts } from '@berth/contracts/stats';
-import type { ProxyCacheProjectStatus } from '../api/index.ts';
+import type { CacheCounts, ProxyStats as ProxyStatsBody } from '@berth/contracts/stats';
+import type { ProxyCacheProject, ProxyCacheProjectStatus } from '../api/index.ts';
+import { proxyProjectName } from '../children/names.ts';
 
-/** The totals of the proxy's stats are what a project's status needs; the per-project part is not read. */
+/** The totals of the proxy's stats are what a project of its own needs; a member of a shared cache reads its part. */
 export type ProxyStats = CacheCounts;
 
 /** Fetches the stats of the proxy at `baseUrl`; rejects when it cannot. */
@@ -17,6 +18,12 @@ export const httpStatsFetcher: StatsFetcher = async (baseUrl) => {
   }
   return (await res.json()) as ProxyStats;
 };
+
+/** A shared cache's member shows its own figures, not those of every project the proxy serves. */
+export function memberStats(stats: ProxyStats, project: ProxyCacheProject): ProxyStats {
+  if (!project.spec.sharedCache) return stats;
+  return (stats as Partial<ProxyStatsBody>).projects?.[proxyProjectName(project)] ?? stats;
+}
 
 const UNITS = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
 

@@ -17,7 +17,8 @@ import { ChildWriter } from './child-writer.ts';
 import { finalizeProject } from './deletion.ts';
 import { endpointOf, readInputs, readServingTls } from './inputs.ts';
 import type { NodeMirrorView } from './node-mirror-view.ts';
-import type { ProxyStats, StatsFetcher } from './proxy-stats.ts';
+import { memberStats, type ProxyStats, type StatsFetcher } from './proxy-stats.ts';
+import { SharedCaches } from './shared-caches.ts';
 import { projectStatus, type ProjectObservation } from './status.ts';
 import { recordTransition, statusRef, writeStatus } from './status-write.ts';
 
@@ -54,13 +55,14 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
   const pendingMs = deps.pendingMs ?? 30_000;
   const children = new ChildWriter(deps.kube);
   const sources = { kube: deps.kube, endpoints: deps.caches.endpoints, defaultImage: deps.defaultImage, ...(deps.proxyPod ? { proxyPod: deps.proxyPod } : {}) };
+  const shared = new SharedCaches({ sources, caches: deps.caches, children, log: deps.log });
 
   return async (namespace, name) => {
     const cached = deps.caches.projects.get(name, namespace);
     if (!cached) return {};
     // The cache's own object is shared with the watch: this reconcile works on a copy.
     const project = structuredClone(cached);
-    if (project.metadata.deletionTimestamp) return finalizeProject({ kube: deps.kube, nodeMirror: deps.nodeMirror, children, log: deps.log, now }, project);
+    if (project.metadata.deletionTimestamp) return finalizeProject({ kube: deps.kube, nodeMirror: deps.nodeMirror, releaseChildren: (p) => shared.release(p), log: deps.log, now }, project);
     const finalizers = project.metadata.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) {
       await deps.kube.setFinalizers(statusRef(project), [...finalizers, FINALIZER], project.metadata.resourceVersion);
@@ -74,12 +76,19 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
       // The serving certificate first: TLSReady says what became of it whatever else blocks the project.
       const certificate = await readServingTls(sources, project);
       if (certificate) observation.servingTls = certificate;
-      const inputs = await readInputs(sources, project);
-      observation.endpoint = inputs.endpoint;
-      observation.registry = project.spec.registry ?? inputs.resolved.registry;
-      const desired = render(inputs, deps.caches.pvcs.get(child, namespace));
-      applied = await children.write(desired, namespace, child);
-      if (desired.storageRefusal) observation.storageRefusal = desired.storageRefusal;
+      if (project.spec.sharedCache) {
+        applied = await shared.write(project, observation);
+      } else {
+        const inputs = await readInputs(sources, project);
+        observation.endpoint = inputs.endpoint;
+        observation.registry = project.spec.registry ?? inputs.resolved.registry;
+        const desired = render(inputs, deps.caches.pvcs.get(child, namespace));
+        applied = await children.write(desired, namespace, child);
+        if (desired.storageRefusal) observation.storageRefusal = desired.storageRefusal;
+      }
+      // A project that joined, left or changed a shared cache left children under another name: removed once it is
+      // served by these (not before: until then the old ones still serve it).
+      await shared.releaseStale(project, child);
       // Only projects that mirror (or did, until now) change what the node agent renders.
       if (project.spec.nodeMirror?.enabled || project.status?.urls?.nodeMirror) await deps.nodeMirror.projectsChanged();
     } catch (error) {
@@ -117,7 +126,7 @@ export function projectReconciler(deps: ProjectReconcilerDeps): (namespace: stri
   async function fetchStats(project: ProxyCacheProject, service: V1Service | undefined): Promise<ProxyStats | undefined> {
     const url = operatorProxyUrl(project, service, deps.proxyUrls);
     try {
-      return await deps.stats(url);
+      return memberStats(await deps.stats(url), project);
     } catch (error) {
       deps.log.debug('proxy stats not available', { namespace: project.metadata.namespace, name: project.metadata.name, error: String(error) });
       return undefined;

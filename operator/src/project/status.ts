@@ -19,6 +19,8 @@ export interface ProjectObservation {
   endpoint?: RegistryEndpoint;
   registry?: string;
   storageRefusal?: StorageRefusal;
+  /** A member of a shared cache whose instance settings differ from the cache's: served, but not as its spec says. */
+  settingsConflict?: { reason: string; message: string };
   deployment?: V1Deployment;
   pvc?: V1PersistentVolumeClaim;
   service?: V1Service;
@@ -49,12 +51,13 @@ export function projectStatus(obs: ProjectObservation): ProjectVerdict {
 
   let ready: ConditionInput;
   if (obs.blocked) ready = c('Ready', 'False', obs.blocked.reason, obs.blocked.message);
+  else if (obs.settingsConflict) ready = c('Ready', 'False', obs.settingsConflict.reason, obs.settingsConflict.message);
   else if (endpointReady.status !== 'True') ready = c('Ready', 'False', 'EndpointNotReady', endpointReady.message);
   else if (storage.status !== 'True') ready = c('Ready', 'False', storage.reason, storage.message);
   else if (!rollout.available) ready = c('Ready', 'False', rollout.reason, rollout.message);
   else ready = c('Ready', 'True', 'Available', rollout.message);
 
-  const stalled = obs.blocked ?? obs.storageRefusal;
+  const stalled = obs.blocked ?? obs.settingsConflict ?? obs.storageRefusal;
   const progressing = !stalled && ready.status !== 'True';
   const tls = tlsCondition(obs);
   const degraded = obs.storageRefusal
