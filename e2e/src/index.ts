@@ -19,7 +19,7 @@ export { writeHostsToml, type MirrorHost } from './containerd/hosts.ts';
 export { startNodeContainerd, ContainerdRefusedToStart, type NodeContainerd, type NodeContainerdOptions } from './containerd/node-containerd.ts';
 export { createNetworkNamespace, type NetworkNamespace } from './netns/netns.ts';
 export { startRedis, type Redis } from './redis/redis.ts';
-export { startVersitygw, versitygwBinary, type S3Server } from './s3/versitygw.ts';
+export { startVersitygw, versitygwBinary, type S3Keys, type S3Request, type S3Server, type VersitygwOptions } from './s3/versitygw.ts';
 export { startFaultyUpstream, type Fault, type FaultRule, type FaultyUpstream, type SeenRequest } from './faults/faulty-upstream.ts';
 export { pathKind, type PathKind } from './faults/path-kind.ts';
 export { exchange, type Exchange, type ExchangeOptions } from './faults/exchange.ts';

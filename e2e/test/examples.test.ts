@@ -65,18 +65,18 @@ describe('examples/ @real', function () {
     const ssa = ['apply', '--server-side', '--field-manager=berth-examples'];
     await cluster.kubectl([...ssa, '-k', join(root, 'examples', 'caches')]);
     // Each folder's Berth files together (the cert-manager ones of https/ left to kubeconform below).
-    for (const folder of ['private-upstream', 'k3s-node-mirror', 'https', 'scenarios', 'pod-image-rewrite', 'shared-cache']) {
+    for (const folder of ['private-upstream', 'k3s-node-mirror', 'https', 'scenarios', 'pod-image-rewrite', 'shared-cache', 'object-storage']) {
       const own = berthFiles.filter((f) => f.path.startsWith(`examples/${folder}/`)).flatMap((f) => ['-f', join(root, f.path)]);
       await cluster.kubectl([...ssa, ...own]);
     }
     const listed = await cluster.kubectl(['get', 'regep,pcp', '-n', namespace, '-o', 'name']);
     const scenarios = ['docker-hub-authenticated', 'k8s-gcr-io', 'gcr-via-proxy', 'internal-registry'];
-    for (const name of ['docker-hub', 'quay', 'ghcr', 'registry-k8s-io', 'gcr', 'private-registry', 'docker-hub-k3s', 'docker-hub-https', 'quay-rewrite', ...scenarios]) {
+    for (const name of ['docker-hub', 'quay', 'ghcr', 'registry-k8s-io', 'gcr', 'private-registry', 'docker-hub-k3s', 'docker-hub-https', 'quay-rewrite', 'docker-hub-s3', ...scenarios]) {
       assert.ok(listed.includes(`proxycacheproject.berth.dev/${name}`), `${name} not created:\n${listed}`);
       assert.ok(listed.includes(`registryendpoint.berth.dev/${name}`), `${name} endpoint not created:\n${listed}`);
     }
     const folders = new Set(berthFiles.map((f) => f.path.split('/')[1]));
-    assert.deepEqual([...folders].sort(), ['caches', 'https', 'k3s-node-mirror', 'pod-image-rewrite', 'private-upstream', 'scenarios', 'shared-cache'], 'a new example folder: apply it above');
+    assert.deepEqual([...folders].sort(), ['caches', 'https', 'k3s-node-mirror', 'object-storage', 'pod-image-rewrite', 'private-upstream', 'scenarios', 'shared-cache'], 'a new example folder: apply it above');
     // examples/shared-cache: the five upstreams of caches/ as members of one shared cache, in a namespace of their own.
     const shared = JSON.parse(await cluster.kubectl(['get', 'pcp', '-n', 'berth-shared', '-o', 'json'])) as { items: { metadata: { name: string }; spec: { sharedCache?: string } }[] };
     assert.deepEqual(shared.items.map((p) => `${p.metadata.name}:${p.spec.sharedCache}`).sort(), ['docker-hub', 'gcr', 'ghcr', 'quay', 'registry-k8s-io'].map((n) => `${n}:harbor`));

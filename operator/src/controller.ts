@@ -23,6 +23,7 @@ import { httpStatsFetcher, type StatsFetcher } from './project/proxy-stats.ts';
 import { probeRegistry, type Prober } from './endpoint/registry-probe.ts';
 import { WorkQueue } from './kube/workqueue.ts';
 import type { PodSettings } from './children/pod-settings.ts';
+import { s3SecretNames } from './children/s3-storage.ts';
 
 export interface ControllerOptions {
   kc: KubeConfig;
@@ -228,7 +229,7 @@ export class Controller {
     for (const p of this.projects.list(namespace)) {
       // The serving certificate's Secret too: not to roll the pods (they reload it) but for TLSReady and to unblock
       // a project that waited for cert-manager to issue it.
-      if (endpointNames.has(p.spec.endpointRef.name) || p.spec.access?.htpasswdSecretRef?.name === name || p.spec.tls?.secretName === name) this.enqueueProject(p);
+      if (endpointNames.has(p.spec.endpointRef.name) || p.spec.access?.htpasswdSecretRef?.name === name || p.spec.tls?.secretName === name || s3SecretNames(p).includes(name ?? '')) this.enqueueProject(p);
     }
   }
 

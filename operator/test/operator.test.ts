@@ -60,6 +60,14 @@ spec:
   storage: { size: 1Gi, storageClassName: ${NS} }
 ${extra}`;
 
+  const s3ProjectYaml = (name: string, s3: string, extra = '') => `apiVersion: berth.dev/v1alpha1
+kind: ProxyCacheProject
+metadata: { name: ${name} }
+spec:
+  endpointRef: { name: upstream }
+  storage: { s3: ${s3} }
+${extra}`;
+
   async function deploymentHash(name: string): Promise<string | undefined> {
     return (await getJson<Deployment>(cluster, ['-n', NS, 'deployment', `berth-${name}`]))?.spec.template.metadata.annotations?.[HASH];
   }
@@ -128,6 +136,13 @@ ${extra}`;
       [projectYaml('redis-creds', 'upstream', '  index: { redis: { url: "redis://:hunter2@redis:6379" } }'),
         /index\.redis\.url must not carry a user or password/],
       [projectYaml('redis-scheme', 'upstream', '  index: { redis: { url: "http://redis:6379" } }'), /index\.redis\.url must be redis:\/\/host\[:port\]\[\/db\]/],
+      [projectYaml('s3-and-volume', 'upstream', '  storage: { size: 1Gi, s3: { bucket: berth-cache } }').replace(/ {2}storage: \{ size: 1Gi, storageClassName: [^}]*\}\n/, ''),
+        /storage\.s3 keeps the cache in a bucket, without a volume: remove storage\.size/],
+      [s3ProjectYaml('s3-bucket', '{ bucket: Berth_Cache }'), /storage\.s3\.bucket must be a bucket name/],
+      [s3ProjectYaml('s3-creds', '{ bucket: berth-cache, endpoint: "https://key:hunter2@minio:9000" }'), /storage\.s3\.endpoint must not carry a user or password/],
+      [s3ProjectYaml('s3-ca-http', '{ bucket: berth-cache, endpoint: "http://minio:9000", ca: { secretKeyRef: { name: ca } } }'), /storage\.s3\.ca checks a TLS certificate: set storage\.s3\.endpoint to an https:\/\/ URL/],
+      [s3ProjectYaml('s3-ca-both', '{ bucket: berth-cache, endpoint: "https://minio:9000", ca: { secretKeyRef: { name: ca }, configMapKeyRef: { name: ca } } }'), /storage\.s3\.ca takes one of secretKeyRef and configMapKeyRef/],
+      [s3ProjectYaml('s3-prefix', '{ bucket: berth-cache, prefix: "a/../b" }'), /storage\.s3\.prefix must be segments/],
       [endpointYaml('bad-harbor').replace('provider: oci', 'provider: harbor').replace(/ {2}url: .*\n/, ''), /spec\.url is required for provider harbor/],
       [endpointYaml('bad-secret', '  credentialsSecretRef: { name: Not_A_Name }'), /credentialsSecretRef\.name must be a Secret name/],
     ];
@@ -136,6 +151,16 @@ ${extra}`;
       assert.match(refusal, message);
       assert.ok(!refusal.includes('hunter2'), 'the refusal repeats a password from the Redis URL');
     }
+  });
+
+  it('accepts two replicas on a bucket, and refuses moving an existing project between a volume and a bucket', async () => {
+    const yaml = s3ProjectYaml('on-s3', '{ bucket: berth-cache, endpoint: "https://minio:9000", credentialsSecretRef: { name: berth-s3 } }', '  replicas: 2\n  index: { redis: { url: redis://berth-redis:6379/0 } }');
+    const out = await kubectl(['apply', '--dry-run=server', '-o', 'json', '-n', NS, '-f', '-'], yaml);
+    // the Secret's keys are defaulted, and no volume field is
+    const storage = (JSON.parse(out) as { spec: { storage: Record<string, unknown> } }).spec.storage;
+    assert.deepEqual(storage, { s3: { bucket: 'berth-cache', endpoint: 'https://minio:9000', forcePathStyle: false, redirect: false, credentialsSecretRef: { name: 'berth-s3', accessKeyIdKey: 'accessKeyId', secretAccessKeyKey: 'secretAccessKey' } } });
+    const moved = await kubectl(['patch', 'pcp', 'web', '-n', NS, '--type=json', '--dry-run=server', '-p', '[{"op":"replace","path":"/spec/storage","value":{"s3":{"bucket":"berth-cache"}}}]']).then(() => '', (err: Error) => err.message);
+    assert.match(moved, /storage\.s3 cannot be added to or removed from an existing project/);
   });
 
   it('accepts several replicas that share a Redis index', async () => {

@@ -120,4 +120,6 @@ export interface ProjectConfig {
   /** `repo:tag` or `repo@digest`, fetched at start and never evicted. */
   pinned?: string[];
   access?: AccessConfig;
+  /** With `storage.s3`: answer a GET of a stored blob with a redirect to a presigned URL of it; default false. */
+  redirectToStorage?: boolean;
 }

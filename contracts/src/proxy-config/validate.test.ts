@@ -34,6 +34,12 @@ describe('validateProxyConfig', () => {
     assert.equal(out.tls?.listen, '127.0.0.1:0');
   });
 
+  it('redirectToStorage: a boolean, kept when set', () => {
+    assert.equal(validateProxyConfig(config({ redirectToStorage: true })).projects[0]?.redirectToStorage, true);
+    assert.equal(validateProxyConfig(config({})).projects[0]?.redirectToStorage, undefined);
+    refuses(config({ redirectToStorage: 'yes' }), /^projects\[0\]\.redirectToStorage: /);
+  });
+
   it('access: anonymous or an htpasswd file, exactly one', () => {
     assert.deepEqual(validateProxyConfig(config({ access: { anonymous: true } })).projects[0]?.access, { anonymous: true });
     assert.deepEqual(validateProxyConfig(config({ access: { htpasswdFile: '/h', anonymous: false } })).projects[0]?.access, { htpasswdFile: '/h' });

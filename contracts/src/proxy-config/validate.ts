@@ -49,7 +49,7 @@ function access(value: unknown, path: string): AccessConfig {
 
 const PROJECT_KEYS = [
   'name', 'registry', 'upstream', 'default', 'libraryPrefix', 'credentials', 'tls', 'httpProxy', 'tagTTL',
-  'notFoundTTL', 'keepAfterUpstreamDelete', 'retention', 'pinned', 'access',
+  'notFoundTTL', 'keepAfterUpstreamDelete', 'retention', 'pinned', 'access', 'redirectToStorage',
 ] as const;
 
 function project(value: unknown, path: string): ProjectConfig {
@@ -110,6 +110,8 @@ function project(value: unknown, path: string): ProjectConfig {
   if (pinned) result.pinned = pinned;
   const acc = optional(obj, 'access', () => access(obj.access, join(path, 'access')));
   if (acc) result.access = acc;
+  const redirect = optional(obj, 'redirectToStorage', () => boolean(obj, 'redirectToStorage', path));
+  if (redirect !== undefined) result.redirectToStorage = redirect;
   return result;
 }
 

@@ -9,16 +9,16 @@ import { tempDir } from '../testbed/temp.ts';
 import { waitFor } from '../testbed/wait.ts';
 
 export interface Redis {
-  /** redis://127.0.0.1:PORT */
+  /** redis://ADDRESS:PORT */
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
 }
 
 /** True when a RESP PING on `port` answers +PONG (the server accepts commands, not just connections). */
-function pongs(port: number): Promise<boolean> {
+function pongs(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
+    const socket = createConnection({ host, port });
     socket.setTimeout(2_000);
     let answer = '';
     socket.once('connect', () => socket.write('PING\r\n'));
@@ -35,14 +35,20 @@ function pongs(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(): Promise<Redis> {
+/** `address`: the one to bind, default 127.0.0.1 (pods on the real node reach the cluster's hostAddress). */
+export async function startRedis(opts: { address?: string } = {}): Promise<Redis> {
+  const address = opts.address ?? '127.0.0.1';
   const dir = await tempDir('berth-redis');
   const port = await freePort();
   const daemon = startDaemon({
     name: `redis-server :${port}`,
     command: 'redis-server',
-    // No config file: every setting on the command line. No RDB/AOF, loopback only, no protected-mode surprises.
-    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir.path, '--daemonize', 'no'],
+    // No config file: every setting on the command line. No RDB/AOF. Off the loopback, protected mode would refuse
+    // every other host (there is no password): the pod bridge stays inside this machine.
+    args: [
+      '--port', String(port), '--bind', address, ...(address === '127.0.0.1' ? [] : ['--protected-mode', 'no']),
+      '--save', '', '--appendonly', 'no', '--dir', dir.path, '--daemonize', 'no',
+    ],
     logFile: join(dir.path, 'redis.log'),
   });
   const stop = async () => {
@@ -50,11 +56,11 @@ export async function startRedis(): Promise<Redis> {
     await dir.remove();
   };
   try {
-    await waitFor(() => pongs(port), { what: `redis-server on 127.0.0.1:${port}`, abort: daemon.exitReason });
+    await waitFor(() => pongs(address, port), { what: `redis-server on ${address}:${port}`, abort: daemon.exitReason });
   } catch (err) {
     const tail = await logTail(daemon);
     await stop();
     throw new Error(`${(err as Error).message}\n${tail}`);
   }
-  return { url: `redis://127.0.0.1:${port}`, port, stop };
+  return { url: `redis://${address}:${port}`, port, stop };
 }

@@ -3,7 +3,7 @@
 // the way a mounted Secret holds them. Stopped by the test (or, at the latest, by the test bed's cleanup).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client,
@@ -12,6 +12,7 @@ import { logTail, startDaemon } from '../testbed/daemon.ts';
 import { freePort } from '../testbed/ports.ts';
 import { tempDir } from '../testbed/temp.ts';
 import { toolchainBinDir, toolchainVersions } from '../testbed/toolchain.ts';
+import { run } from '../testbed/run.ts';
 import { waitFor } from '../testbed/wait.ts';
 
 export interface S3Server {
@@ -30,7 +31,33 @@ export interface S3Server {
   listKeys(bucket: string, prefix?: string): Promise<string[]>;
   /** Multipart uploads in progress under `prefix`: their keys. */
   listUploads(bucket: string, prefix?: string): Promise<string[]>;
+  /** With `users`: a new account of the admin role (every bucket), to rotate keys to; its keys. */
+  createUser(): Promise<S3Keys>;
+  /** With `users`: removes the account; requests signed with its keys are refused from then on. */
+  deleteUser(accessKeyId: string): Promise<void>;
+  /** With `users`: who sent each request so far (the S3 access log), oldest first. */
+  requests(): Promise<S3Request[]>;
   stop(): Promise<void>;
+}
+
+export interface S3Keys {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface S3Request {
+  remoteIp: string;
+  /** The access key id the request was signed with. */
+  requester: string;
+  operation: string;
+  status: number;
+}
+
+export interface VersitygwOptions {
+  /** The address to bind; default 127.0.0.1 (pods on the real node reach the cluster's hostAddress). */
+  address?: string;
+  /** Accounts besides root (the gateway's internal IAM) and the access log that names each request's key. */
+  users?: boolean;
 }
 
 /** The versitygw binary the toolchain built; throws how to build it when it is missing. */
@@ -40,8 +67,9 @@ export function versitygwBinary(): string {
   return path;
 }
 
-export async function startVersitygw(): Promise<S3Server> {
+export async function startVersitygw(opts: VersitygwOptions = {}): Promise<S3Server> {
   const binary = versitygwBinary();
+  const address = opts.address ?? '127.0.0.1';
   const dir = await tempDir('berth-s3');
   const port = await freePort();
   const dataDir = join(dir.path, 'data');
@@ -55,12 +83,17 @@ export async function startVersitygw(): Promise<S3Server> {
   const daemon = startDaemon({
     name: `versitygw :${port}`,
     command: binary,
-    args: ['--port', `127.0.0.1:${port}`, '--quiet', 'posix', dataDir],
+    args: [
+      '--port', `${address}:${port}`, '--quiet',
+      ...(opts.users ? ['--iam-dir', join(dir.path, 'iam'), '--access-log', join(dir.path, 'access.log')] : []),
+      'posix', dataDir,
+    ],
     // The keys go by environment, not arguments: arguments show in `ps`.
     env: { ...process.env, ROOT_ACCESS_KEY: accessKeyId, ROOT_SECRET_KEY: secretAccessKey },
     logFile: join(dir.path, 'versitygw.log'),
   });
-  const endpoint = `http://127.0.0.1:${port}`;
+  if (opts.users) await mkdir(join(dir.path, 'iam'));
+  const endpoint = `http://${address}:${port}`;
   const region = 'us-east-1';
   const client = new S3Client({
     endpoint, region, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey },
@@ -98,6 +131,29 @@ export async function startVersitygw(): Promise<S3Server> {
       const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
       return (page.Uploads ?? []).map((u) => u.Key!).sort();
     },
+    async createUser() {
+      const keys = { accessKeyId: `berth${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(24).toString('base64url') };
+      await admin(['create-user', '--access', keys.accessKeyId, '--secret', keys.secretAccessKey, '--role', 'admin'], [keys.secretAccessKey]);
+      return keys;
+    },
+    async deleteUser(id) {
+      await admin(['delete-user', '--access', id]);
+    },
+    async requests() {
+      const text = await readFile(join(dir.path, 'access.log'), 'utf8').catch(() => '');
+      return text.split('\n').flatMap((line) => {
+        // owner bucket [time] remote-ip requester request-id operation key uri status …
+        const m = /^\S+ \S+ \[[^\]]*\] (\S+) (\S+) \S+ (\S+) \S+ \S+ (\d{3})/.exec(line);
+        return m ? [{ remoteIp: m[1]!, requester: m[2]!, operation: m[3]!, status: Number(m[4]) }] : [];
+      });
+    },
     stop,
   };
+
+  /** `versitygw admin …` as root (its keys by environment); `secrets` are masked in an error. */
+  async function admin(args: string[], secrets: string[] = []): Promise<void> {
+    await run(binary, ['admin', '--endpoint-url', endpoint, ...args], {
+      env: { ...process.env, ADMIN_ACCESS_KEY: accessKeyId, ADMIN_SECRET_KEY: secretAccessKey }, secrets: [secretAccessKey, ...secrets],
+    });
+  }
 }

@@ -16,7 +16,8 @@ export interface ProxyCacheProjectSpec {
    */
   sharedCache?: string;
   replicas?: number;
-  storage?: { size?: string; storageClassName?: string; accessMode?: 'ReadWriteOnce' | 'ReadWriteMany' };
+  /** A volume (size, storageClassName, accessMode) or object storage (s3): the CRD lets a project have one kind. */
+  storage?: { size?: string; storageClassName?: string; accessMode?: 'ReadWriteOnce' | 'ReadWriteMany'; s3?: S3Storage };
   /** Omitted: the embedded index on the volume. The CRD requires redis when replicas > 1 (they share one store). */
   index?: { redis?: { url: string } };
   cache?: {
@@ -44,6 +45,22 @@ export interface ProxyCacheProjectSpec {
   /** The proxy's `log.access` (observe/access-log.ts in the proxy). */
   log?: { access?: boolean };
   image?: string;
+}
+
+/** spec.storage.s3: the store in an S3-compatible bucket (the proxy's storage.s3), shared by every replica. */
+export interface S3Storage {
+  /** Omitted: AWS for the region. */
+  endpoint?: string;
+  bucket: string;
+  region?: string;
+  prefix?: string;
+  forcePathStyle?: boolean;
+  /** Omitted: the SDK's default chain (IRSA's web identity, the instance role, the pod's environment). */
+  credentialsSecretRef?: { name: string; accessKeyIdKey?: string; secretAccessKeyKey?: string };
+  /** The CA bundle the endpoint's certificate is checked against: one of a Secret's or a ConfigMap's key. */
+  ca?: { secretKeyRef?: SecretKeyRef; configMapKeyRef?: SecretKeyRef };
+  /** Answer warm blob GETs with a redirect to a presigned URL of the bucket (the proxy's redirectToStorage). */
+  redirect?: boolean;
 }
 
 export interface ProxyCacheProjectStatus {

@@ -50,7 +50,15 @@ const project: Omit<DeepRequired<ProxyCacheProject>, 'metadata'> & { metadata: t
     endpointRef: { name: 'hub' },
     registry: 'docker.io',
     replicas: 2,
-    storage: { size: '20Gi', storageClassName: 'fast', accessMode: 'ReadWriteMany' },
+    storage: {
+      size: '20Gi', storageClassName: 'fast', accessMode: 'ReadWriteMany',
+      s3: {
+        endpoint: 'https://minio.storage.svc:9000', bucket: 'berth-cache', region: 'us-east-1', prefix: 'berth/hub/', forcePathStyle: true,
+        credentialsSecretRef: { name: 'berth-s3', accessKeyIdKey: 'accessKeyId', secretAccessKeyKey: 'secretAccessKey' },
+        ca: { secretKeyRef: { name: 'minio-ca', key: 'ca.crt' }, configMapKeyRef: { name: 'minio-ca', key: 'ca.crt' } },
+        redirect: false,
+      },
+    },
     index: { redis: { url: 'redis://berth-redis:6379/0' } },
     sharedCache: 'harbor',
     cache: { tagTTL: '5m', keepAfterUpstreamDelete: true, retention: { unusedFor: '720h', maxSize: '10Gi' }, pinned: ['library/nginx:1.27'] },

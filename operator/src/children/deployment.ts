@@ -8,6 +8,8 @@ import { credentialsKind, MOUNTS, type ProjectInputs } from './inputs.ts';
 import { ROLLOUT_HASH_ANNOTATION } from './rollout-hash.ts';
 import { CONFIG_KEY } from './configmap.ts';
 import { layerResources, podSpecFields, type Resources } from './pod-settings.ts';
+import { s3Of, s3Volumes } from './s3-storage.ts';
+import { DRAIN, sharedStorage } from './rollout.ts';
 
 const RUN_AS = 65532;
 const DEFAULT_RESOURCES: Resources = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } };
@@ -17,7 +19,7 @@ export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V
   const name = childName(project);
   const replicas = project.spec.replicas ?? 1;
   const { volumes, mounts } = volumesOf(inputs, name);
-  const shared = project.spec.storage?.accessMode === 'ReadWriteMany';
+  const shared = sharedStorage(project);
   const pod = inputs.pod ?? {};
   return {
     apiVersion: 'apps/v1',
@@ -26,13 +28,15 @@ export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V
     spec: {
       replicas,
       selector: { matchLabels: selectorLabels(project) },
-      // A ReadWriteOnce volume cannot be attached to a second pod on another node: replace, do not surge.
+      // A ReadWriteOnce volume cannot be attached to a second pod on another node: replace, do not surge. A shared
+      // store (a bucket, a ReadWriteMany volume) lets a new pod start beside the old: one at a time, never fewer.
       strategy: shared ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } : { type: 'Recreate' },
       template: {
         metadata: { labels: childLabels(project), annotations: { ...pod.podAnnotations, [ROLLOUT_HASH_ANNOTATION]: rolloutHash } },
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
+          terminationGracePeriodSeconds: DRAIN.terminationGracePeriodSeconds,
           ...podSpecFields(pod),
           ...(pod.nodeSelector && Object.keys(pod.nodeSelector).length ? { nodeSelector: { ...pod.nodeSelector } } : {}),
           ...(pod.tolerations?.length ? { tolerations: pod.tolerations } : {}),
@@ -55,6 +59,8 @@ export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V
               ],
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
               livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 6 },
+              // Keep serving while the pod leaves the Service's endpoints; SIGTERM then drains what is in flight.
+              lifecycle: { preStop: { sleep: { seconds: DRAIN.preStopSeconds } } },
               // The project's resources over the cluster admin's (the chart's proxy.resources) over the built-in defaults.
               resources: layerResources(layerResources(DEFAULT_RESOURCES, pod.resources), project.spec.resources),
               securityContext: {
@@ -76,7 +82,7 @@ export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V
 function volumesOf(inputs: ProjectInputs, name: string): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
   const volumes: V1Volume[] = [
     { name: 'config', configMap: { name, items: [{ key: CONFIG_KEY, path: 'config.yaml' }] } },
-    { name: 'storage', persistentVolumeClaim: { claimName: name } },
+    s3Of(inputs.project) ? { name: 'storage', emptyDir: {} } : { name: 'storage', persistentVolumeClaim: { claimName: name } },
     { name: 'tmp', emptyDir: {} },
   ];
   const mounts: V1VolumeMount[] = [
@@ -105,5 +111,11 @@ function volumesOf(inputs: ProjectInputs, name: string): { volumes: V1Volume[]; 
   // the kubelet updates the files and the proxy reloads them. A new secretName changes this template and rolls.
   const tls = inputs.project.spec.tls;
   if (tls) secretVolume('serving-tls', tls.secretName, [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], MOUNTS.tlsDir);
+  const s3 = s3Of(inputs.project);
+  if (s3) {
+    const bucket = s3Volumes(s3);
+    volumes.push(...bucket.volumes);
+    mounts.push(...bucket.mounts);
+  }
   return { volumes, mounts };
 }

@@ -9,6 +9,7 @@ import { desiredIngress } from './ingress.ts';
 import { desiredPodDisruptionBudget } from './pdb.ts';
 import { rolloutHash } from './rollout-hash.ts';
 import type { ProjectInputs } from './inputs.ts';
+import { s3Of } from './s3-storage.ts';
 
 export interface DesiredChildren {
   /** In apply order: the PVC and ConfigMap before the Deployment that mounts them. */
@@ -22,10 +23,12 @@ export interface DesiredChildren {
 /** Throws the proxy's ConfigError or SecretShapeError when the inputs cannot make a valid proxy. */
 export function desiredChildren(inputs: ProjectInputs, existingPvc?: V1PersistentVolumeClaim): DesiredChildren {
   const configText = renderedProxyConfig(inputs);
-  const hash = rolloutHash(configText, [inputs.credentials, inputs.ca, inputs.htpasswd]);
-  const pvcPlan = desiredPvc(inputs.project, existingPvc);
+  // Not inputs.s3Credentials: the proxy reads its key files again every minute, a rotation rolls nothing.
+  const hash = rolloutHash(configText, [inputs.credentials, inputs.ca, inputs.htpasswd, inputs.s3Ca]);
+  // A bucket needs no claim (and an existing one is kept: the CRD refuses moving a project between the two).
+  const pvcPlan = s3Of(inputs.project) ? undefined : desiredPvc(inputs.project, existingPvc);
   const apply: KubernetesObject[] = [];
-  if ('pvc' in pvcPlan) apply.push(pvcPlan.pvc);
+  if (pvcPlan && 'pvc' in pvcPlan) apply.push(pvcPlan.pvc);
   apply.push(desiredConfigMap(inputs, configText), desiredService(inputs.project), desiredDeployment(inputs, hash));
   const absent: DesiredChildren['absent'] = [];
   const ingress = desiredIngress(inputs.project);
@@ -34,7 +37,7 @@ export function desiredChildren(inputs: ProjectInputs, existingPvc?: V1Persisten
   const pdb = desiredPodDisruptionBudget(inputs.project);
   if (pdb) apply.push(pdb);
   else absent.push({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' });
-  return { apply, absent, rolloutHash: hash, ...('refusal' in pvcPlan ? { storageRefusal: pvcPlan.refusal } : {}) };
+  return { apply, absent, rolloutHash: hash, ...(pvcPlan && 'refusal' in pvcPlan ? { storageRefusal: pvcPlan.refusal } : {}) };
 }
 
 export { childName, childLabels, selectorLabels, PROXY_PORT } from './names.ts';

@@ -1,6 +1,6 @@
 // Everything a project's children are built from: the project, its endpoint, and the Secrets they reference.
 // The reconciler reads these from the cluster; the builders are pure functions of them.
-import type { V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { ProxyCacheProject, RegistryEndpoint } from '../api/index.ts';
 import type { ResolvedEndpoint } from './provider-defaults.ts';
 import type { PodSettings } from './pod-settings.ts';
@@ -15,6 +15,9 @@ export interface ProjectInputs {
   ca?: V1Secret;
   /** The project's access.htpasswdSecretRef, when set. */
   htpasswd?: V1Secret;
+  /** The project's storage.s3.credentialsSecretRef and its CA (a Secret or a ConfigMap), when set. */
+  s3Credentials?: V1Secret;
+  s3Ca?: V1Secret | V1ConfigMap;
   /** The proxy image to use when the project names none. */
   defaultImage: string;
   /** The cluster admin's settings for every proxy pod (the chart's proxy.* values). */

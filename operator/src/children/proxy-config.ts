@@ -4,6 +4,7 @@ import { renderProxyConfig, type ProjectConfig, type ProxyConfig } from '@berth/
 import { proxyProjectName, PROXY_PORT, PROXY_TLS_PORT } from './names.ts';
 import { credentialsKind, MOUNTS, type ProjectInputs } from './inputs.ts';
 import { defaultMaxSize } from './default-retention.ts';
+import { s3Of, s3StorageConfig } from './s3-storage.ts';
 
 export function desiredProxyConfig(inputs: ProjectInputs): ProxyConfig {
   const { project, endpoint, resolved } = inputs;
@@ -34,15 +35,19 @@ export function desiredProxyConfig(inputs: ProjectInputs): ProxyConfig {
   }
   if (spec.cache?.tagTTL) entry.tagTTL = spec.cache.tagTTL;
   const retention = spec.cache?.retention;
-  entry.retention = { maxSize: retention?.maxSize ?? defaultMaxSize(spec.storage?.size) };
-  if (retention?.unusedFor) entry.retention = { unusedFor: retention.unusedFor, ...entry.retention };
+  const s3 = s3Of(project);
+  // A bucket has no size to take a share of: its cap is the one the project sets, if any.
+  const maxSize = retention?.maxSize ?? (s3 ? undefined : defaultMaxSize(spec.storage?.size));
+  if (maxSize || retention?.unusedFor) entry.retention = { ...(retention?.unusedFor ? { unusedFor: retention.unusedFor } : {}), ...(maxSize ? { maxSize } : {}) };
   if (spec.cache?.pinned?.length) entry.pinned = [...spec.cache.pinned];
+  if (s3?.redirect) entry.redirectToStorage = true;
   entry.access = spec.access?.htpasswdSecretRef && spec.access.anonymous !== true
     ? { htpasswdFile: `${MOUNTS.accessDir}/htpasswd` }
     : { anonymous: true };
   const config: ProxyConfig = {
     listen: `0.0.0.0:${PROXY_PORT}`,
-    storage: { directory: MOUNTS.storageDir },
+    // With a bucket, the directory is the pod's emptyDir: downloads in progress, and the index without Redis.
+    storage: s3 ? { directory: MOUNTS.storageDir, s3: s3StorageConfig(s3) } : { directory: MOUNTS.storageDir },
     log: { level: 'info', ...(spec.log?.access ? { access: true } : {}) },
     projects: [entry],
   };

@@ -88,4 +88,17 @@ describe('shared cache children', () => {
     const { config } = render(members, members[1]);
     assert.deepEqual(config.projects.map((p) => [p.name, p.default === true]), [['quay', false], ['hub', true]]);
   });
+
+  it('on a bucket (storage.s3 of the oldest member): no claim, the S3 keys mounted once, every member on it, redirect for all', () => {
+    const s3 = { bucket: 'berth-cache', endpoint: 'https://minio:9000', credentialsSecretRef: { name: 'berth-s3' }, redirect: true };
+    const a = memberInputs('hub', 'docker.io', { replicas: 2, storage: { s3 }, index: { redis: { url: 'redis://r:6379/0' } } }, {}, { s3Credentials: secret('berth-s3', 'Opaque', ['accessKeyId', 'secretAccessKey']) });
+    const { children, of, config } = render([a, quay()]);
+    assert.ok(!children.apply.some((o) => o.kind === 'PersistentVolumeClaim'));
+    assert.deepEqual(config.storage.s3?.accessKeyIdFile, '/etc/berth/s3/accessKeyId');
+    assert.deepEqual(config.projects.map((p) => [p.name, p.redirectToStorage, p.retention]), [['hub', true, undefined], ['quay', true, undefined]]);
+    const volumes = of<V1Deployment>('Deployment').spec?.template.spec?.volumes ?? [];
+    assert.deepEqual(volumes.filter((v) => v.secret?.secretName === 'berth-s3').map((v) => v.name), ['s3-credentials']);
+    assert.deepEqual(volumes.find((v) => v.name === 'storage'), { name: 'storage', emptyDir: {} });
+    assert.equal(of<V1Deployment>('Deployment').spec?.strategy?.type, 'RollingUpdate');
+  });
 });

@@ -61,4 +61,17 @@ describe('project inputs', () => {
     kube.put(secret('hub-tls', 'kubernetes.io/tls', ['tls.crt']));
     await assert.rejects(readServingTls(sourcesOf(kube), withTls), blocked('TLSSecretInvalid', /has no tls\.key/));
   });
+
+  it('spec.storage.s3: SecretNotFound or ConfigMapNotFound naming the field, InvalidConfiguration for a missing key', async () => {
+    kube.put(endpoint());
+    const s3 = project({ storage: { s3: { bucket: 'berth-cache', endpoint: 'https://s3.local', credentialsSecretRef: { name: 'berth-s3' }, ca: { configMapKeyRef: { name: 'minio-ca' } } } } });
+    await assert.rejects(readInputs(sourcesOf(kube), s3), blocked('SecretNotFound', /^Secret berth-s3 \(spec\.storage\.s3\.credentialsSecretRef\) not found in namespace cache: create it with the keys accessKeyId and secretAccessKey/));
+    kube.put(secret('berth-s3', 'Opaque', ['accessKeyId']));
+    await assert.rejects(readInputs(sourcesOf(kube), s3), blocked('InvalidConfiguration', /has no key secretAccessKey/));
+    kube.put(secret('berth-s3', 'Opaque', ['accessKeyId', 'secretAccessKey']));
+    await assert.rejects(readInputs(sourcesOf(kube), s3), blocked('ConfigMapNotFound', /^ConfigMap minio-ca \(spec\.storage\.s3\.ca\.configMapKeyRef\)/));
+    kube.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'minio-ca', namespace: 'cache' }, data: { 'ca.crt': 'PEM' } });
+    const inputs = await readInputs(sourcesOf(kube), s3);
+    assert.deepEqual([inputs.s3Credentials?.metadata?.name, inputs.s3Ca?.metadata?.name], ['berth-s3', 'minio-ca']);
+  });
 });

@@ -8,6 +8,7 @@ import type { PodSettings } from '../children/pod-settings.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { ObjectCache } from '../kube/object-cache.ts';
 import { Blocked } from './blocked.ts';
+import { readS3Inputs } from './s3-inputs.ts';
 
 export interface InputSources {
   kube: KubeClient;
@@ -63,5 +64,5 @@ export async function readInputs(sources: InputSources, project: ProxyCacheProje
   if (endpoint.spec.tls?.caSecretRef) inputs.ca = await secret(endpoint.spec.tls.caSecretRef.name, `RegistryEndpoint ${endpointName} spec.tls.caSecretRef`);
   const access = project.spec.access;
   if (access?.htpasswdSecretRef && access.anonymous !== true) inputs.htpasswd = await secret(access.htpasswdSecretRef.name, 'spec.access.htpasswdSecretRef');
-  return inputs;
+  return { ...inputs, ...(await readS3Inputs(sources.kube, project)) };
 }

@@ -18,6 +18,16 @@ function verdict(over: Partial<ProjectObservation>) {
 const cond = (v: ReturnType<typeof verdict>, type: string) => v.status.conditions?.find((x) => x.type === type);
 
 describe('project status', () => {
+  it('with storage.s3: Ready without a claim, StorageBound names the bucket; a missing S3 Secret is Ready=False with its reason', () => {
+    const s3 = project({ storage: { s3: { bucket: 'berth-cache', prefix: 'hub/', endpoint: 'http://minio:9000', credentialsSecretRef: { name: 'berth-s3' } } } });
+    const v = projectStatus({ project: s3, endpoint: readyEndpoint(), deployment: available(2), registry: 'docker.io', now });
+    assert.equal(v.ready.status, 'True');
+    assert.deepEqual(cond(v, 'StorageBound'), { ...cond(v, 'StorageBound'), status: 'True', reason: 'ObjectStorage', message: 'bucket berth-cache, prefix hub/ at http://minio:9000: no volume' });
+    const missing = projectStatus({ project: s3, endpoint: readyEndpoint(), registry: 'docker.io', now, blocked: { reason: 'SecretNotFound', message: 'Secret berth-s3 (spec.storage.s3.credentialsSecretRef) not found' } });
+    assert.deepEqual([missing.ready.status, missing.ready.reason], ['False', 'SecretNotFound']);
+    assert.equal(cond(missing, 'Stalled')?.status, 'True');
+  });
+
   it('is Ready when the endpoint is ready, the volume bound and the pods available', () => {
     const v = verdict({});
     assert.equal(v.ready.status, 'True');

@@ -125,6 +125,9 @@ function tlsCondition(obs: ProjectObservation): ConditionInput {
 
 function storageCondition(obs: ProjectObservation): ConditionInput {
   const name = childName(obs.project);
+  const s3 = obs.project.spec.storage?.s3;
+  // No claim to bind: whether the bucket answers shows in the pods' readiness (the proxy does not start without it).
+  if (s3) return c('StorageBound', 'True', 'ObjectStorage', `bucket ${s3.bucket}${s3.prefix ? `, prefix ${s3.prefix}` : ''} at ${s3.endpoint ?? `AWS S3 ${s3.region ?? 'us-east-1'}`}: no volume`);
   const phase = obs.pvc?.status?.phase;
   if (!obs.pvc) return c('StorageBound', 'Unknown', 'Creating', `PersistentVolumeClaim ${name} not created yet`);
   if (phase === 'Bound') return c('StorageBound', 'True', 'Bound', `PersistentVolumeClaim ${name} is bound`);
