@@ -11,6 +11,7 @@ import { OciUpstream } from './upstream/oci-upstream.ts';
 import { resolveUpstreamTimeouts } from './upstream/timeouts.ts';
 import { PullThrough } from './cache/pullthrough.ts';
 import { InUse } from './cache/inuse.ts';
+import { coordinateReplicas } from './replicas/coordination.ts';
 import { UsageIndex } from './retention/usage.ts';
 import { Evictor } from './retention/evictor.ts';
 import { Pinner } from './retention/pinner.ts';
@@ -59,10 +60,11 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     onResponse: (method, code, seconds) => metrics.upstreamResponse(p.name, method, code, seconds),
   }))]));
   const inUse = new InUse();
+  const replicas = config.index?.redis ? await coordinateReplicas(config.index.redis, { logger, metrics }) : undefined;
   const accessLog = new AccessLog(logger, config.log?.access === true);
   const indexSummaries = new IndexSummaries({ records: () => catalog.records(), onError: (err) => logger.warn('index summary failed', { error: err.message }) });
   void indexSummaries.refresh();
-  const service = new PullThrough({ store, catalog, upstreams, observer: indexSummaries.observing(accessLog.observing(metrics)), usage, inUse, warn: (message, fields) => logger.warn(message, fields) });
+  const service = new PullThrough({ store, catalog, upstreams, observer: indexSummaries.observing(accessLog.observing(metrics)), usage, inUse, ...(replicas ? { fills: replicas.fills } : {}), warn: (message, fields) => logger.warn(message, fields) });
   const pinner = new Pinner({
     projects, service, catalog,
     onError: (ref, err) => logger.warn('pinned image not fetched; retrying later', { image: ref, error: err.message }),
@@ -119,6 +121,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
       await Promise.all([...upstreams.values()].map((u) => u.close().catch(() => undefined)));
       await pinning;
       await catalog.close().catch(() => undefined);
+      await replicas?.close();
       opened.close();
     },
   };

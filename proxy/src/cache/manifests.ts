@@ -102,7 +102,26 @@ export class Manifests {
     );
   }
 
+  /**
+   * A manifest by digest is fetched by one replica of those sharing the store (fill-leases.ts); the others serve
+   * what it stored. A tag names no content until the upstream answers, so each replica asks for tags itself.
+   */
   private async download(project: Project, name: RepositoryName, reference: Tag | Digest, accept: string): Promise<Manifest> {
+    if (!isDigest(reference)) return this.downloadOnce(project, name, reference, accept);
+    let stored: Manifest | undefined;
+    const claim = await this.ctx.fills.claim(manifestKey(project.name, name, reference), { project: project.name, kind: 'manifest' }, async () => {
+      stored = await this.local(project, name, reference);
+      return stored !== undefined;
+    });
+    if (!claim && stored) return stored;
+    try {
+      return await this.downloadOnce(project, name, reference, accept);
+    } finally {
+      await claim?.release().catch(() => undefined);
+    }
+  }
+
+  private async downloadOnce(project: Project, name: RepositoryName, reference: Tag | Digest, accept: string): Promise<Manifest> {
     const { ctx } = this;
     const answer = await ctx.upstream(project).getManifest(name, reference, accept);
     const { body } = answer;

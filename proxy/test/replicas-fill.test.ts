@@ -1,0 +1,151 @@
+// Three proxy replicas sharing one bucket (versitygw) and one index (redis-server), in front of a real docker-registry
+// whose requests are counted: concurrent cold pulls spread over the replicas fetch each blob and each manifest by
+// digest from the upstream once (fill leases in Redis); a replica killed mid-fill is taken over by another, and no
+// client gets unverified bytes, nothing corrupt lands in the bucket.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import {
+  pullImage, startFaultyUpstream, startRedis, startRegistry, startVersitygw,
+  type FaultyUpstream, type Redis, type Registry, type S3Server,
+} from '@berth/e2e';
+import { fetchAll, hexOf, proxyWith, sha256, type ProjectSpec, type ProxyPlacement, type ProxyUnderTest } from './fixture.ts';
+import { pushBlob, pushHandmadeImage, pushManifest } from './handmade.ts';
+
+const MB = 1_000_000;
+const BUCKET = 'berth-replicas';
+const INDEX = 'application/vnd.oci.image.index.v1+json';
+
+/** Peak resident memory of a process (VmHWM), in MiB. */
+async function peakRssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+describe('proxy: three replicas, one bucket, one Redis index: one upstream fetch @real', function () {
+  this.timeout(600_000);
+  let upstream: Registry;
+  let faulty: FaultyUpstream;
+  let s3: S3Server;
+  let redis: Redis;
+  let replicas: ProxyUnderTest[] = [];
+  const projects = (): ProjectSpec[] => [{ name: 'docker-hub', registry: 'docker.io', upstream: faulty.url }];
+  const placement = (): ProxyPlacement => ({
+    s3: { endpoint: s3.endpoint, bucket: BUCKET, prefix: 'cache/', accessKeyIdFile: s3.accessKeyIdFile, secretAccessKeyFile: s3.secretAccessKeyFile },
+    redis: redis.url,
+    log: { level: 'info' },
+  });
+  /** Upstream requests of one method and path, as the registry served them, from the `since`-th on. */
+  const upstreamCount = async (method: string, path: string, since = 0) =>
+    (await upstream.accessLog()).slice(since).filter((e) => e.method === method && e.path === path).length;
+  const upstreamGets = (path: string, since = 0) => upstreamCount('GET', path, since);
+
+  before(async () => {
+    [upstream, s3, redis] = await Promise.all([startRegistry(), startVersitygw(), startRedis()]);
+    await s3.createBucket(BUCKET);
+    faulty = await startFaultyUpstream(upstream.url);
+    replicas = await Promise.all([0, 1, 2].map(() => proxyWith(projects(), placement())));
+  });
+  after(async () => {
+    await Promise.all(replicas.map((r) => r.dispose().catch(() => undefined)));
+    await faulty?.close();
+    await Promise.all([upstream?.stop(), s3?.stop(), redis?.stop()]);
+  });
+
+  it('30 concurrent cold pulls over 3 replicas: 1 upstream GET per blob and per manifest by digest', async () => {
+    // An index (by tag) with one linux/amd64 image: clients fetch the tag, then the image manifest by digest.
+    const layers = [randomBytes(16 * MB), randomBytes(4 * MB), randomBytes(300_000)];
+    const image = await pushHandmadeImage(upstream.url, 'library/fleet', 'amd64-only', layers);
+    const imageManifest = Buffer.from(await (await fetch(`${upstream.url}/v2/library/fleet/manifests/${image.digest}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).arrayBuffer());
+    const index = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: INDEX,
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: image.digest, size: imageManifest.byteLength, platform: { architecture: 'amd64', os: 'linux' } }],
+    }));
+    const indexDigest = await pushManifest(upstream.url, 'library/fleet', 'v1', index, INDEX);
+    const before = (await upstream.accessLog()).length;
+
+    const started = Date.now();
+    const results = await Promise.allSettled(Array.from({ length: 30 }, async (_, i) => {
+      const pulled = await pullImage(`${replicas[i % 3]!.proxy.host}/docker.io/library/fleet:v1`);
+      try {
+        return await pulled.blobDigests();
+      } finally {
+        await pulled.dir.remove();
+      }
+    }));
+    const wallMs = Date.now() - started;
+    const failed = results.filter((r) => r.status === 'rejected');
+    assert.deepEqual(failed.map((r) => String((r as PromiseRejectedResult).reason).slice(0, 300)), [], 'every pull succeeds');
+    for (const r of results) {
+      const blobs = (r as PromiseFulfilledResult<string[]>).value;
+      for (const layer of image.layers) assert.ok(blobs.includes(layer), `layer ${layer}`);
+    }
+
+    const counts: Record<string, number> = {};
+    for (const digest of [indexDigest, image.digest, image.config, ...image.layers]) {
+      const kind = digest === image.digest || digest === indexDigest ? 'manifests' : 'blobs';
+      counts[`${kind}/${digest.slice(0, 19)}`] = await upstreamGets(`/v2/library/fleet/${kind}/${digest}`, before);
+    }
+    // The proxy asks for a tag with a HEAD (then fetches the digest it names, under a lease).
+    const tagAsks = await upstreamCount('HEAD', '/v2/library/fleet/manifests/v1', before) + await upstreamGets('/v2/library/fleet/manifests/v1', before);
+    const rss = await Promise.all(replicas.map((r) => peakRssMiB(r.proxy.process.pid!)));
+    // The figures of issue 16, for the report.
+    console.log(`      30 pulls over 3 replicas: ${wallMs} ms; upstream GETs ${JSON.stringify(counts)}, tag HEADs/GETs ${tagAsks}; peak RSS MiB per replica ${rss.join(', ')}; upstream requests ${(await upstream.accessLog()).length - before}`);
+    for (const [path, n] of Object.entries(counts)) assert.equal(n, 1, `upstream GETs of ${path}`);
+    // A tag names no content until the upstream answers: each replica asks for it itself (once, single-flight).
+    assert.ok(tagAsks >= 1 && tagAsks <= 3, `tag HEADs/GETs ${tagAsks}`);
+  });
+
+  it('the filling replica killed mid-fill: another takes over and completes, no client gets wrong bytes', async () => {
+    const bytes = randomBytes(48 * MB);
+    const digest = await pushBlob(upstream.url, 'library/big', bytes);
+    const path = `/v2/docker.io/library/big/blobs/${digest}`;
+    // The first upstream GET sends half the blob, then stalls: the fill is mid-way when its replica dies.
+    faulty.inject({ kind: 'blob', method: 'GET', fault: { kind: 'stall-body' }, times: 1 });
+    const [filler, ...others] = replicas as [ProxyUnderTest, ProxyUnderTest, ProxyUnderTest];
+    const first = await fetch(`${filler.proxy.url}${path}`);
+    assert.equal(first.status, 200);
+    const reader = first.body!.getReader();
+    assert.ok((await reader.read()).value?.length, 'the filler streams while it downloads');
+    // Two clients of each other replica: they wait on the filler's lease.
+    const waiting = others.flatMap((r) => [fetchAll(`${r.proxy.url}${path}`), fetchAll(`${r.proxy.url}${path}`)]);
+    await filler.proxy.stop('SIGKILL');
+    const firstOutcome = await (async () => {
+      const chunks: Buffer[] = [];
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return Buffer.concat(chunks);
+          chunks.push(Buffer.from(value));
+        }
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    assert.ok(firstOutcome instanceof Error, 'the killed replica\'s client sees a broken body, not a clean end');
+    faulty.clear();
+    faulty.disconnect();
+
+    const answers = await Promise.all(waiting);
+    for (const a of answers) {
+      if (a.status === 200 && a.body) assert.equal(sha256(a.body), digest, 'a served body is the verified blob');
+      else assert.ok(a.status >= 500 || a.bodyError, `a clean error: ${a.status}`);
+    }
+    const served = answers.filter((a) => a.status === 200 && a.body).length;
+    const logs = (await Promise.all(others.map((r) => r.proxy.log()))).join('\n');
+    const takeovers = logs.split('\n').filter((l) => l.includes('took over a fill')).length;
+    const blobGets = await upstreamGets(`/v2/library/big/blobs/${digest}`);
+    console.log(`      kill mid-fill: ${served}/4 waiting clients served verified bytes; takeovers logged ${takeovers}; upstream GETs of the blob ${blobGets}`);
+    // The killed filler's, and the one that took over.
+    assert.equal(blobGets, 2);
+    assert.equal(served, 4, 'the replica that took over served every waiting client');
+    assert.equal(takeovers, 1, 'one replica took over');
+    // What the bucket holds under the blob's key is the verified blob.
+    const key = `cache/v1/blobs/sha256/${hexOf(digest).slice(0, 2)}/${hexOf(digest)}`;
+    const object = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    assert.equal(sha256(Buffer.from(await object.Body!.transformToByteArray())), digest);
+    replicas[0] = await filler.restart();
+  });
+});
