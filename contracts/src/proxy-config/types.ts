@@ -120,4 +120,9 @@ export interface ProjectConfig {
   /** `repo:tag` or `repo@digest`, fetched at start and never evicted. */
   pinned?: string[];
   access?: AccessConfig;
+  /**
+   * Warm blob GETs are answered with a redirect (307) to a short-lived presigned URL of the object, so the bytes go
+   * from object storage to the client, not through the proxy. Only with `storage.s3`. Default false.
+   */
+  redirectToStorage?: boolean;
 }

@@ -49,7 +49,7 @@ function access(value: unknown, path: string): AccessConfig {
 
 const PROJECT_KEYS = [
   'name', 'registry', 'upstream', 'default', 'libraryPrefix', 'credentials', 'tls', 'httpProxy', 'tagTTL',
-  'notFoundTTL', 'keepAfterUpstreamDelete', 'retention', 'pinned', 'access',
+  'notFoundTTL', 'keepAfterUpstreamDelete', 'retention', 'pinned', 'access', 'redirectToStorage',
 ] as const;
 
 function project(value: unknown, path: string): ProjectConfig {
@@ -110,6 +110,8 @@ function project(value: unknown, path: string): ProjectConfig {
   if (pinned) result.pinned = pinned;
   const acc = optional(obj, 'access', () => access(obj.access, join(path, 'access')));
   if (acc) result.access = acc;
+  const redirect = optional(obj, 'redirectToStorage', () => boolean(obj, 'redirectToStorage', path));
+  if (redirect !== undefined) result.redirectToStorage = redirect;
   return result;
 }
 
@@ -176,6 +178,12 @@ export function validateProxyConfig(value: unknown): ProxyConfig {
       const other = seen.get(`${kind}:${key}`);
       if (other) throw new ConfigError(`projects[${i}].${kind}`, `${show(key)} is already used by ${other}`);
       seen.set(`${kind}:${key}`, `projects[${i}]`);
+    }
+  });
+  config.projects.forEach((p, i) => {
+    // A volume has no URL a client could be sent to: only object storage can answer a blob GET itself.
+    if (p.redirectToStorage && !config.storage.s3) {
+      throw new ConfigError(`projects[${i}].redirectToStorage`, 'needs storage.s3: only object storage can serve a blob to a client directly (a volume has no URL to redirect to)');
     }
   });
   if (config.projects.filter((p) => p.default).length > 1) throw new ConfigError('projects', 'at most one project may be default: true');

@@ -30,6 +30,12 @@ class StoredElsewhere {
  */
 type Download = Fill | Passthrough | StoredElsewhere;
 
+/**
+ * How long a presigned URL works: enough for a client to follow the redirect at once (S3 checks expiry when a
+ * request starts, not while its body streams), short because the URL is a credential for that object.
+ */
+const PRESIGNED_URL_SECONDS = 120;
+
 export class Blobs {
   /** Blob downloads by digest and the project that started each: joined only as `runningFill` allows. */
   private readonly fills = new InFlight<Promise<Download>>();
@@ -84,6 +90,19 @@ export class Blobs {
     }
     const size = range ? range.end - range.start + 1 : download.size;
     return { size: size ?? -1, source: 'upstream', stream };
+  }
+
+  /**
+   * A presigned URL of the stored blob, for a project that redirects to storage; undefined when it is not stored
+   * (for this project, or any more: the object is looked at, as another replica may have evicted it).
+   */
+  async locate(project: Project, digest: Digest): Promise<string | undefined> {
+    const { ctx } = this;
+    if (!project.redirectToStorage || !ctx.store.presignGet) return undefined;
+    if ((await this.localSize(project, digest)) === undefined || (await ctx.store.stat(digest)) === undefined) return undefined;
+    const url = await ctx.store.presignGet(digest, PRESIGNED_URL_SECONDS);
+    ctx.observer.hit(project.name, 'blob');
+    return url;
   }
 
   /** A blob is served locally only to the project that fetched it (or after the upstream confirmed it to another). */

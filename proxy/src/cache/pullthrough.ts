@@ -83,6 +83,10 @@ export class PullThrough implements ArtifactService {
     return this.blobs.stat(project, name, digest);
   }
 
+  locateBlob(project: Project, _name: RepositoryName, digest: Digest): Promise<string | undefined> {
+    return this.blobs.locate(project, digest);
+  }
+
   openBlob(project: Project, name: RepositoryName, digest: Digest, range?: ByteRange): Promise<BlobBody> {
     return this.blobs.open(project, name, digest, range);
   }
