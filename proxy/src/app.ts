@@ -59,8 +59,8 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs, deadlineMs: timeouts.deadlineMs,
     onResponse: (method, code, seconds) => metrics.upstreamResponse(p.name, method, code, seconds),
   }))]));
-  const inUse = new InUse();
-  const replicas = config.index?.redis ? await coordinateReplicas(config.index.redis, { logger, metrics }) : undefined;
+  const replicas = config.index?.redis ? await coordinateReplicas(config.index.redis, { logger, metrics, catalog }) : undefined;
+  const inUse = replicas?.inUse ?? new InUse();
   const accessLog = new AccessLog(logger, config.log?.access === true);
   const indexSummaries = new IndexSummaries({ records: () => catalog.records(), onError: (err) => logger.warn('index summary failed', { error: err.message }) });
   void indexSummaries.refresh();
@@ -78,6 +78,13 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     pinned: () => pinner.pinnedKeys(),
     observer: indexSummaries.observing(metrics),
     onError: (err) => logger.error('retention pass failed', { error: err.message }),
+    ...(replicas ? {
+      shared: replicas.retention,
+      // The replica that ran the pass shows the whole cache's stored counts.
+      onView: (view: UsageIndex) => {
+        for (const p of projects) metrics.setStored(p.name, view.count(p.name), view.bytes(p.name));
+      },
+    } : {}),
     ...(opts.retentionIntervalMs ? { intervalMs: opts.retentionIntervalMs } : {}),
   });
   // A download that takes a project past its maxSize starts a pass; wired here so that no part subscribes itself.

@@ -1,10 +1,17 @@
 // What replicas sharing one store and one Redis index coordinate, built in one place for the composition root:
-// fill leases (one upstream fetch across replicas). Without `index.redis` none of it exists and each part keeps its
-// in-process default.
+// fill leases (one upstream fetch across replicas), in-use marks and the retention lock (one retention for the
+// cache as a whole). Without `index.redis` none of it exists and each part keeps its in-process default.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Catalog } from '../index/catalog.ts';
 import type { Logger } from '../observe/log.ts';
 import type { ProxyMetrics } from '../observe/metrics.ts';
 import { SharedFillLeases, type FillLeases } from '../cache/fill-leases.ts';
+import { InUse } from '../cache/inuse.ts';
+import type { SharedRetention } from '../retention/evictor.ts';
+import { InUseMarks } from './inuse-marks.ts';
 import { RedisLeases } from './lease.ts';
+import { RedisRetention } from './shared-retention.ts';
 import { connectRedis, type RedisClient } from './redis.ts';
 
 /**
@@ -14,13 +21,22 @@ import { connectRedis, type RedisClient } from './redis.ts';
  */
 export const FILL_LEASE_TTL_MS = 10_000;
 
+/**
+ * How long the retention lock lasts unrenewed: a replica that died mid-pass holds up the next pass this long at
+ * most (passes run every minute, or a second after a download).
+ */
+export const RETENTION_LOCK_TTL_MS = 30_000;
+
 export interface ReplicaCoordination {
   readonly fills: FillLeases;
+  /** Digests busy on this replica, marked in the shared index too. */
+  readonly inUse: InUse;
+  readonly retention: SharedRetention;
   close(): Promise<void>;
 }
 
-export async function coordinateReplicas(redisUrl: string, deps: { logger: Logger; metrics: ProxyMetrics }): Promise<ReplicaCoordination> {
-  const { logger, metrics } = deps;
+export async function coordinateReplicas(redisUrl: string, deps: { logger: Logger; metrics: ProxyMetrics; catalog: Catalog }): Promise<ReplicaCoordination> {
+  const { logger, metrics, catalog } = deps;
   const client: RedisClient = await connectRedis(redisUrl, (err) => logger.warn('replica coordination: Redis error', { error: err.message }));
   const fillLeases = new RedisLeases(client, {
     ttlMs: FILL_LEASE_TTL_MS,
@@ -40,9 +56,26 @@ export async function coordinateReplicas(redisUrl: string, deps: { logger: Logge
       },
     },
   });
+  // Unique per process: replicas of one pod name (a restart) or of one host (tests) must not share marks.
+  const replica = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+  const marks: InUseMarks = new InUseMarks({
+    // Called on the refresh timer, once `inUse` below exists.
+    client, replica, busy: (): Iterable<string> => inUse.digests(),
+    onError: (err) => logger.warn('in-use marks not written to Redis', { error: err.message }),
+  });
+  const inUse: InUse = new InUse(marks);
+  marks.start();
+  const retention = new RedisRetention({
+    catalog, marks,
+    leases: new RedisLeases(client, {
+      ttlMs: RETENTION_LOCK_TTL_MS,
+      onLost: (key, err) => logger.warn('retention lock lost mid-pass', { lock: key, ...(err ? { error: err.message } : {}) }),
+    }),
+  });
   return {
-    fills,
+    fills, inUse, retention,
     async close() {
+      marks.stop();
       await client.close().catch(() => undefined);
     },
   };

@@ -1,17 +1,19 @@
 // Three proxy replicas sharing one bucket (versitygw) and one index (redis-server), in front of a real docker-registry
 // whose requests are counted: concurrent cold pulls spread over the replicas fetch each blob and each manifest by
 // digest from the upstream once (fill leases in Redis); a replica killed mid-fill is taken over by another, and no
-// client gets unverified bytes, nothing corrupt lands in the bucket.
+// client gets unverified bytes, nothing corrupt lands in the bucket; retention keeps maxSize for the cache as a
+// whole and never evicts a blob another replica is serving.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import {
-  pullImage, startFaultyUpstream, startRedis, startRegistry, startVersitygw,
+  pullImage, startFaultyUpstream, startRedis, startRegistry, startVersitygw, waitFor,
   type FaultyUpstream, type Redis, type Registry, type S3Server,
 } from '@berth/e2e';
+import { connectRedis, type RedisClient } from '../src/replicas/redis.ts';
 import { fetchAll, hexOf, proxyWith, sha256, type ProjectSpec, type ProxyPlacement, type ProxyUnderTest } from './fixture.ts';
-import { pushBlob, pushHandmadeImage, pushManifest } from './handmade.ts';
+import { pushBlob, pushHandmadeImage, pushManifest, type Handmade } from './handmade.ts';
 
 const MB = 1_000_000;
 const BUCKET = 'berth-replicas';
@@ -31,7 +33,12 @@ describe('proxy: three replicas, one bucket, one Redis index: one upstream fetch
   let s3: S3Server;
   let redis: Redis;
   let replicas: ProxyUnderTest[] = [];
-  const projects = (): ProjectSpec[] => [{ name: 'docker-hub', registry: 'docker.io', upstream: faulty.url }];
+  const projects = (): ProjectSpec[] => [
+    { name: 'docker-hub', registry: 'docker.io', upstream: faulty.url },
+    { name: 'kept', registry: 'kept.test', upstream: upstream.url, retention: { maxSize: '40M' } },
+  ];
+  /** The bucket key of a blob. */
+  const objectKey = (digest: string) => `cache/v1/blobs/sha256/${hexOf(digest).slice(0, 2)}/${hexOf(digest)}`;
   const placement = (): ProxyPlacement => ({
     s3: { endpoint: s3.endpoint, bucket: BUCKET, prefix: 'cache/', accessKeyIdFile: s3.accessKeyIdFile, secretAccessKeyFile: s3.secretAccessKeyFile },
     redis: redis.url,
@@ -143,9 +150,54 @@ describe('proxy: three replicas, one bucket, one Redis index: one upstream fetch
     assert.equal(served, 4, 'the replica that took over served every waiting client');
     assert.equal(takeovers, 1, 'one replica took over');
     // What the bucket holds under the blob's key is the verified blob.
-    const key = `cache/v1/blobs/sha256/${hexOf(digest).slice(0, 2)}/${hexOf(digest)}`;
-    const object = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const object = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: objectKey(digest) }));
     assert.equal(sha256(Buffer.from(await object.Body!.transformToByteArray())), digest);
     replicas[0] = await filler.restart();
+  });
+
+  it('shared retention: maxSize holds for the whole cache, and a blob another replica serves is not evicted', async () => {
+    const [a, b, c] = replicas as [ProxyUnderTest, ProxyUnderTest, ProxyUnderTest];
+    const images = [];
+    // 18 MB layers: above the 16 MiB a replica holds in memory, so serving one streams it from the bucket.
+    for (const name of ['r1', 'r2', 'r3']) images.push(await pushHandmadeImage(upstream.url, `library/${name}`, 'v1', [randomBytes(18 * MB)]));
+    const [r1, r2, r3] = images as [Handmade, Handmade, Handmade];
+    const pull = async (replica: ProxyUnderTest, name: string) => (await pullImage(`${replica.proxy.host}/kept.test/library/${name}:v1`)).dir.remove();
+    // 36 MB of the project's 40M: A holds r1, B holds r2; neither replica alone is anywhere near maxSize.
+    await pull(a, 'r1');
+    await pull(b, 'r2');
+    // C serves r1's layer (the least recently pulled) to a client that reads slowly.
+    const slow = await fetch(`${c.proxy.url}/v2/kept.test/library/r1/blobs/${r1.layers[0]}`);
+    assert.equal(slow.status, 200);
+    const reader = slow.body!.getReader();
+    const chunks: Buffer[] = [Buffer.from((await reader.read()).value!)];
+    const redisClient: RedisClient = await connectRedis(redis.url, () => undefined);
+    try {
+      await waitFor(async () => Object.keys(await redisClient.hGetAll(`berth:replicas:inuse:${r1.layers[0]}`)).length > 0, { what: "C's in-use mark in Redis" });
+    } finally {
+      await redisClient.close();
+    }
+    // A third image takes the cache past 40M: a pass (whichever replica gets the lock) evicts r2, not the served r1.
+    await pull(a, 'r3');
+    await waitFor(async () => !(await s3.listKeys(BUCKET)).includes(objectKey(r2.layers[0]!)), { what: "r2's layer evicted", timeoutMs: 60_000 });
+    const keys = new Set(await s3.listKeys(BUCKET));
+    assert.ok(keys.has(objectKey(r1.layers[0]!)), 'the layer C is serving stays');
+    assert.ok(keys.has(objectKey(r3.layers[0]!)) && keys.has(objectKey(r3.digest)), 'the newest image stays');
+    assert.ok(!keys.has(objectKey(r2.digest)) && !keys.has(objectKey(r2.config)), 'r2 went whole');
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(Buffer.from(value));
+    }
+    assert.equal(sha256(Buffer.concat(chunks)), r1.layers[0], 'the slow client got the whole, verified layer');
+    // What the project keeps in the bucket now: within its 40M.
+    const kept = [r1, r2, r3].flatMap((r) => [r.digest, r.config, ...r.layers]).filter((d) => keys.has(objectKey(d)));
+    let bytes = 0;
+    for (const d of kept) bytes += (await s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: objectKey(d) }))).ContentLength ?? 0;
+    assert.ok(bytes <= 40_000_000, `${bytes} bytes kept`);
+    const evictions = await Promise.all(replicas.map(async (r) => {
+      const metrics = await (await fetch(`${r.proxy.url}/metrics`)).text();
+      return metrics.split('\n').filter((l) => l.startsWith('berth_evictions_total{project="kept"')).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    }));
+    console.log(`      shared retention: ${bytes} bytes kept of 40M; evictions per replica ${evictions.join(', ')} (one pass, by whichever replica held the lock)`);
   });
 });
