@@ -120,6 +120,8 @@ export class Blobs {
     if (size === undefined) return undefined;
     const record = await ctx.catalog.getBlob(project.name, digest);
     if (!record) return undefined;
+    // Stored by another replica sharing the index (or known here already).
+    ctx.usage.adopt({ key, kind: 'blob', project: project.name, digest, size, references: [], lastPulled: ctx.now() });
     ctx.usage.touch(key, ctx.now());
     return size;
   }

@@ -84,6 +84,8 @@ export class Manifests {
     if (!record) return undefined;
     const body = await ctx.store.read(digest).catch(() => undefined);
     if (!body) return undefined;
+    // Stored by another replica sharing the index (or known here already).
+    ctx.usage.adopt({ key, kind: 'manifest', project: project.name, digest, size: record.size, references: record.references, lastPulled: ctx.now() });
     ctx.usage.touch(key, ctx.now());
     const manifest = { digest, mediaType: record.mediaType, body };
     this.memo.set(key, manifest);
