@@ -83,6 +83,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
       // The replica that ran the pass shows the whole cache's stored counts.
       onView: (view: UsageIndex) => {
         for (const p of projects) metrics.setStored(p.name, view.count(p.name), view.bytes(p.name));
+        logger.debug('shared retention pass', { bytes: Object.fromEntries(projects.map((p) => [p.name, view.bytes(p.name)])) });
       },
     } : {}),
     ...(opts.retentionIntervalMs ? { intervalMs: opts.retentionIntervalMs } : {}),

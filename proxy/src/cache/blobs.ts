@@ -189,7 +189,8 @@ export class Blobs {
       }
       // The lease ends only after the blob is linked in the index: a replica that waited finds it there.
       fill.done.then(
-        () => this.link(project, digest, fill.written),
+        // Stored but not indexed: served this once, fetched again next time (and no one hears why but the log).
+        () => this.link(project, digest, fill.written).catch((err: Error) => ctx.warn('blob stored but not indexed', { project: project.name, digest, cause: describeError(err) })),
         (err: Error) => this.downloadFailed(project, digest, err),
       ).finally(() => {
         release();

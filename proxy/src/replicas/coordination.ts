@@ -58,10 +58,16 @@ export async function coordinateReplicas(redisUrl: string, deps: { logger: Logge
   });
   // Unique per process: replicas of one pod name (a restart) or of one host (tests) must not share marks.
   const replica = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+  let lastMarkWarning = 0;
   const marks: InUseMarks = new InUseMarks({
     // Called on the refresh timer, once `inUse` below exists.
     client, replica, busy: (): Iterable<string> => inUse.digests(),
-    onError: (err) => logger.warn('in-use marks not written to Redis', { error: err.message }),
+    onError: (err) => {
+      // Once a minute at most: every stream starting or ending writes a mark, and Redis may be down for a while.
+      if (Date.now() - lastMarkWarning < 60_000) return;
+      lastMarkWarning = Date.now();
+      logger.warn('in-use marks not written to Redis (retention on other replicas may evict what this one serves)', { error: err.message });
+    },
   });
   const inUse: InUse = new InUse(marks);
   marks.start();

@@ -255,6 +255,37 @@ describe('Evictor', () => {
       assert.equal(await stored(old), true);
     });
 
+    it('a download while another replica holds the lock gets its pass once the lock is free', async () => {
+      const state = { lockHeld: true, busy: new Set<string>() };
+      let refused!: () => void;
+      const wasRefused = new Promise<void>((resolve) => (refused = resolve));
+      const base = shared(state);
+      let passed!: () => void;
+      const didPass = new Promise<void>((resolve) => (passed = resolve));
+      const lock: SharedRetention = {
+        ...base,
+        exclusive: async (pass) => {
+          if (state.lockHeld) {
+            refused();
+            return undefined;
+          }
+          const result = await pass();
+          passed();
+          return result;
+        },
+      };
+      const e = new Evictor({ usage, catalog, store, inUse, policies: [{ project: 'hub', maxSizeBytes: 4 }], now: () => now, shared: lock, sharedDelayMs: 1 });
+      usage.onAdd((project) => e.added(project));
+      const old = await theirBlob('1111');
+      now += 1;
+      await blob('2222');
+      await wasRefused;
+      state.lockHeld = false;
+      await didPass;
+      await e.stop();
+      assert.equal(await stored(old), false, 'evicted by the retried pass');
+    });
+
     it('keeps a blob when whether another replica serves it cannot be known', async () => {
       const old = await theirBlob('old');
       now += 10 * HOUR;

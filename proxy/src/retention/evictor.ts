@@ -70,6 +70,9 @@ export class Evictor {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private soon: NodeJS.Timeout | undefined;
+  /** With `shared`: an artifact was added since this replica's last pass began (a pass is owed for it). */
+  private addedSincePass = false;
+  private stopped = false;
   /** What a pass plans over: this replica's usage, or during a shared pass the whole cache's. */
   private usage: UsageIndex;
   /** During a shared pass: the digests other replicas serve, which the plan leaves out. */
@@ -89,16 +92,23 @@ export class Evictor {
   added(project: string): void {
     if (this.opts.shared) {
       // This replica's bytes are not the cache's: whether it is over its size only the shared view tells.
-      if (this.policies.get(project)?.maxSizeBytes === undefined || this.soon) return;
-      this.soon = setTimeout(() => {
-        this.soon = undefined;
-        void this.run().catch((err: Error) => this.opts.onError?.(err));
-      }, this.opts.sharedDelayMs ?? 1_000);
-      this.soon.unref();
+      if (this.policies.get(project)?.maxSizeBytes === undefined) return;
+      this.addedSincePass = true;
+      this.passSoon();
       return;
     }
     const max = this.policies.get(project)?.maxSizeBytes;
     if (max !== undefined && this.opts.usage.bytes(project) > max) void this.run().catch((err: Error) => this.opts.onError?.(err));
+  }
+
+  /** A shared pass in a moment: a burst of downloads makes one pass, not one each. */
+  private passSoon(): void {
+    if (this.soon || this.stopped) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      void this.run().catch((err: Error) => this.opts.onError?.(err));
+    }, this.opts.sharedDelayMs ?? 1_000);
+    this.soon.unref();
   }
 
   /** Starts the periodic passes. */
@@ -109,6 +119,7 @@ export class Evictor {
 
   /** Stops the passes, waits for one in progress, and writes the last-pulled times still pending. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     clearTimeout(this.soon);
@@ -132,8 +143,17 @@ export class Evictor {
         do {
           this.again = false;
           await this.flush();
-          if (this.opts.shared) evicted += (await this.opts.shared.exclusive(() => this.sharedPasses(this.opts.shared!))) ?? 0;
-          else for (const policy of this.policies.values()) evicted += await this.pass(policy);
+          if (this.opts.shared) {
+            const shared = this.opts.shared;
+            const done = await shared.exclusive(() => {
+              this.addedSincePass = false;
+              return this.sharedPasses(shared);
+            });
+            // Another replica's pass holds the lock, and may have read the index before this replica's additions:
+            // try again in a moment rather than wait for the next periodic pass.
+            if (done === undefined && this.addedSincePass) this.passSoon();
+            evicted += done ?? 0;
+          } else for (const policy of this.policies.values()) evicted += await this.pass(policy);
         } while (this.again);
       } finally {
         this.running = undefined;
