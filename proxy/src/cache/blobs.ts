@@ -66,8 +66,11 @@ export class Blobs {
     return size;
   }
 
-  /** Rejects with OciError BLOB_UNKNOWN or RANGE_INVALID, or UpstreamError. */
-  async open(project: Project, name: RepositoryName, digest: Digest, range?: ByteRange): Promise<BlobBody> {
+  /**
+   * Rejects with OciError BLOB_UNKNOWN or RANGE_INVALID, or UpstreamError. `rounds`: how many more times a caller
+   * sent back to the store (see below) looks again, so that a store that lists a blob it cannot read ends in an error.
+   */
+  async open(project: Project, name: RepositoryName, digest: Digest, range?: ByteRange, rounds = 3): Promise<BlobBody> {
     const { ctx } = this;
     const fromStore = await this.openLocal(project, digest, range);
     if (fromStore) return fromStore;
@@ -79,7 +82,10 @@ export class Blobs {
     const stream = download.reader(range);
     // A download the store had no room for serves one client: one who joined it fetches on its own. A blob another
     // replica stored is served from the store.
-    if (!stream) return this.open(project, name, digest, range);
+    if (!stream) {
+      if (rounds === 0) throw new OciError('UPSTREAM_UNAVAILABLE', `blob ${digest} is listed in the store but cannot be read`, { status: 503 });
+      return this.open(project, name, digest, range, rounds - 1);
+    }
     if (download.size !== undefined) {
       try {
         checkRange(range, download.size);
