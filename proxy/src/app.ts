@@ -11,6 +11,7 @@ import { OciUpstream } from './upstream/oci-upstream.ts';
 import { resolveUpstreamTimeouts } from './upstream/timeouts.ts';
 import { PullThrough } from './cache/pullthrough.ts';
 import { InUse } from './cache/inuse.ts';
+import { coordinateReplicas } from './replicas/coordination.ts';
 import { UsageIndex } from './retention/usage.ts';
 import { Evictor } from './retention/evictor.ts';
 import { Pinner } from './retention/pinner.ts';
@@ -58,11 +59,12 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: timeouts.headersMs, bodyTimeoutMs: timeouts.bodyMs, deadlineMs: timeouts.deadlineMs,
     onResponse: (method, code, seconds) => metrics.upstreamResponse(p.name, method, code, seconds),
   }))]));
-  const inUse = new InUse();
+  const replicas = config.index?.redis ? await coordinateReplicas(config.index.redis, { logger, metrics, catalog }) : undefined;
+  const inUse = replicas?.inUse ?? new InUse();
   const accessLog = new AccessLog(logger, config.log?.access === true);
   const indexSummaries = new IndexSummaries({ records: () => catalog.records(), onError: (err) => logger.warn('index summary failed', { error: err.message }) });
   void indexSummaries.refresh();
-  const service = new PullThrough({ store, catalog, upstreams, observer: indexSummaries.observing(accessLog.observing(metrics)), usage, inUse, warn: (message, fields) => logger.warn(message, fields) });
+  const service = new PullThrough({ store, catalog, upstreams, observer: indexSummaries.observing(accessLog.observing(metrics)), usage, inUse, ...(replicas ? { fills: replicas.fills } : {}), warn: (message, fields) => logger.warn(message, fields) });
   const pinner = new Pinner({
     projects, service, catalog,
     onError: (ref, err) => logger.warn('pinned image not fetched; retrying later', { image: ref, error: err.message }),
@@ -76,6 +78,14 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     pinned: () => pinner.pinnedKeys(),
     observer: indexSummaries.observing(metrics),
     onError: (err) => logger.error('retention pass failed', { error: err.message }),
+    ...(replicas ? {
+      shared: replicas.retention,
+      // The replica that ran the pass shows the whole cache's stored counts.
+      onView: (view: UsageIndex) => {
+        for (const p of projects) metrics.setStored(p.name, view.count(p.name), view.bytes(p.name));
+        logger.debug('shared retention pass', { bytes: Object.fromEntries(projects.map((p) => [p.name, view.bytes(p.name)])) });
+      },
+    } : {}),
     ...(opts.retentionIntervalMs ? { intervalMs: opts.retentionIntervalMs } : {}),
   });
   // A download that takes a project past its maxSize starts a pass; wired here so that no part subscribes itself.
@@ -119,6 +129,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
       await Promise.all([...upstreams.values()].map((u) => u.close().catch(() => undefined)));
       await pinning;
       await catalog.close().catch(() => undefined);
+      await replicas?.close();
       opened.close();
     },
   };

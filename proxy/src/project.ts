@@ -14,6 +14,8 @@ export interface Project {
   unusedForMs: number | undefined;
   maxSizeBytes: number | undefined;
   pinned: string[];
+  /** Warm blob GETs are answered with a redirect to a presigned URL of the object (storage.s3 only). */
+  redirectToStorage: boolean;
   config: ProjectConfig;
 }
 
@@ -34,6 +36,7 @@ export function resolveProjects(config: ProxyConfig): Project[] {
     unusedForMs: p.retention?.unusedFor === undefined ? undefined : parseDuration(p.retention.unusedFor),
     maxSizeBytes: p.retention?.maxSize === undefined ? undefined : parseQuantity(p.retention.maxSize),
     pinned: p.pinned ?? [],
+    redirectToStorage: p.redirectToStorage ?? false,
     config: p,
   }));
 }

@@ -94,6 +94,8 @@ describe('proxy config', () => {
     ['a TLS listen that is no address', minimal({}, { tls: { listen: 'https', certFile: '/c', keyFile: '/k' } }), /^tls\.listen: "https" must be HOST:PORT, e.g. 0\.0\.0\.0:5443/],
     ['a TLS listen on the plain port', minimal({}, { tls: { listen: '0.0.0.0:5000', certFile: '/c', keyFile: '/k' } }), /^tls\.listen: "0\.0\.0\.0:5000" uses the port of listen \("127\.0\.0\.1:5000"\): HTTPS needs a port of its own/],
     ['an unknown TLS key', minimal({}, { tls: { listen: ':5443', certFile: '/c', keyFile: '/k', minVersion: 'TLSv1.0' } }), /^tls\.minVersion: unknown key \(allowed: listen, certFile, keyFile\)/],
+    ['a redirect to storage without object storage', minimal({ redirectToStorage: true }), /^projects\[0\]\.redirectToStorage: needs storage\.s3/],
+    ['a redirect to storage that is not on or off', minimal({ redirectToStorage: 'yes' }), /^projects\[0\]\.redirectToStorage: must be true or false/],
     ['a missing storage', { listen: ':5000', projects: [] }, /^storage: must be a mapping/],
   ];
   for (const [what, value, message] of bad) it(`refuses ${what}`, () => rejects(value, message));

@@ -17,6 +17,12 @@ describe('proxy config: storage', () => {
     assert.deepEqual(validateProxyConfig(withStorage({ s3: { bucket: 'b12' }, directory: '/work' })).storage, { s3: { bucket: 'b12' }, directory: '/work' });
   });
 
+  it('lets a project on object storage redirect warm blob GETs to it', () => {
+    const config = validateProxyConfig({ ...(withStorage({ s3: S3 }) as object), projects: [{ name: 'hub', registry: 'docker.io', upstream: 'https://registry-1.docker.io', redirectToStorage: true }] });
+    assert.equal(config.projects[0]!.redirectToStorage, true);
+    assert.deepEqual(parseProxyConfig(renderProxyConfig(config)), config);
+  });
+
   it('renders object storage so that it parses back the same', () => {
     const config = validateProxyConfig(withStorage({ s3: S3 }));
     assert.deepEqual(parseProxyConfig(renderProxyConfig(config)), config);

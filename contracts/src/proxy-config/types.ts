@@ -120,6 +120,9 @@ export interface ProjectConfig {
   /** `repo:tag` or `repo@digest`, fetched at start and never evicted. */
   pinned?: string[];
   access?: AccessConfig;
-  /** With `storage.s3`: answer a GET of a stored blob with a redirect to a presigned URL of it; default false. */
+  /**
+   * Warm blob GETs are answered with a redirect (307) to a short-lived presigned URL of the object, so the bytes go
+   * from object storage to the client, not through the proxy. Only with `storage.s3`. Default false.
+   */
   redirectToStorage?: boolean;
 }

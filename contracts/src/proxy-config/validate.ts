@@ -180,6 +180,12 @@ export function validateProxyConfig(value: unknown): ProxyConfig {
       seen.set(`${kind}:${key}`, `projects[${i}]`);
     }
   });
+  config.projects.forEach((p, i) => {
+    // A volume has no URL a client could be sent to: only object storage can answer a blob GET itself.
+    if (p.redirectToStorage && !config.storage.s3) {
+      throw new ConfigError(`projects[${i}].redirectToStorage`, 'needs storage.s3: only object storage can serve a blob to a client directly (a volume has no URL to redirect to)');
+    }
+  });
   if (config.projects.filter((p) => p.default).length > 1) throw new ConfigError('projects', 'at most one project may be default: true');
   const timeouts = optional(obj, 'upstreamTimeouts', () => upstreamTimeouts(obj.upstreamTimeouts));
   if (timeouts) config.upstreamTimeouts = timeouts;

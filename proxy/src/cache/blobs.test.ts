@@ -9,6 +9,7 @@ import type { FileBlobStore } from '../store/file-store.ts';
 import type { CountingUpstream, FakeUpstream } from '../upstream/fake.ts';
 import { OciUpstream } from '../upstream/oci-upstream.ts';
 import { Blobs } from './blobs.ts';
+import type { FillLeases } from './fill-leases.ts';
 import { fakeContext, fakeContextWithStore, fullStore, keepAndFollow, type FakeContext } from './fake-context.ts';
 
 const APP = 'library/app' as RepositoryName;
@@ -109,5 +110,23 @@ describe('Blobs', () => {
     await assert.rejects(blobs.open(keep, APP, digest), (e: unknown) => (e as { status?: number }).status === 503);
     assert.deepEqual(ctx.events, ['miss blob', 'error keep']);
     assert.equal(await store.stat(digest), undefined);
+  });
+
+  it('serves from the store what another replica fetched while this one waited for the fill lease', async () => {
+    const otherReplica: FillLeases = {
+      claim: async (_key, _what, stored) => {
+        // The other replica's fill ends: the blob is in the shared store and linked in the shared index.
+        const w = await store.writer(digest, bytes.length);
+        await w.write(bytes);
+        await w.commit();
+        await ctx.catalog.setBlob(keep.name, digest, { size: bytes.length, lastPulled: 1 });
+        return (await stored()) ? undefined : { release: async () => undefined };
+      },
+    };
+    const waiting = new Blobs({ ...ctx, fills: otherReplica });
+    const body = await waiting.open(keep, APP, digest);
+    assert.equal(body.source, 'cache');
+    assert.deepEqual(await buffer(body.stream), bytes);
+    assert.deepEqual(counting.calls, [], 'nothing asked of the upstream');
   });
 });

@@ -13,8 +13,28 @@ import { InFlight } from './inflight.ts';
 import { Passthrough } from './passthrough.ts';
 import type { BlobBody } from './types.ts';
 
-/** A blob on its way: a Fill shared by every caller, or, when the store has no room, one client's Passthrough. */
-type Download = Fill | Passthrough;
+/**
+ * Another replica fetched the blob while this one waited for its fill lease (fill-leases.ts): it is in the shared
+ * store and index now, so every caller looks there again.
+ */
+class StoredElsewhere {
+  constructor(readonly size: number) {}
+  reader(): undefined {
+    return undefined;
+  }
+}
+
+/**
+ * A blob on its way: a Fill shared by every caller, or, when the store has no room, one client's Passthrough, or a
+ * blob another replica stored meanwhile.
+ */
+type Download = Fill | Passthrough | StoredElsewhere;
+
+/**
+ * How long a presigned URL works: enough for a client to follow the redirect at once (S3 checks expiry when a
+ * request starts, not while its body streams), short because the URL is a credential for that object.
+ */
+const PRESIGNED_URL_SECONDS = 120;
 
 export class Blobs {
   /** Blob downloads by digest and the project that started each: joined only as `runningFill` allows. */
@@ -46,8 +66,11 @@ export class Blobs {
     return size;
   }
 
-  /** Rejects with OciError BLOB_UNKNOWN or RANGE_INVALID, or UpstreamError. */
-  async open(project: Project, name: RepositoryName, digest: Digest, range?: ByteRange): Promise<BlobBody> {
+  /**
+   * Rejects with OciError BLOB_UNKNOWN or RANGE_INVALID, or UpstreamError. `rounds`: how many more times a caller
+   * sent back to the store (see below) looks again, so that a store that lists a blob it cannot read ends in an error.
+   */
+  async open(project: Project, name: RepositoryName, digest: Digest, range?: ByteRange, rounds = 3): Promise<BlobBody> {
     const { ctx } = this;
     const fromStore = await this.openLocal(project, digest, range);
     if (fromStore) return fromStore;
@@ -57,8 +80,12 @@ export class Blobs {
     else ctx.observer.miss(project.name, 'blob');
     const download = await (running ?? this.startFill(project, name, digest));
     const stream = download.reader(range);
-    // A download the store had no room for serves one client: one who joined it fetches on its own.
-    if (!stream) return this.open(project, name, digest, range);
+    // A download the store had no room for serves one client: one who joined it fetches on its own. A blob another
+    // replica stored is served from the store.
+    if (!stream) {
+      if (rounds === 0) throw new OciError('UPSTREAM_UNAVAILABLE', `blob ${digest} is listed in the store but cannot be read`, { status: 503 });
+      return this.open(project, name, digest, range, rounds - 1);
+    }
     if (download.size !== undefined) {
       try {
         checkRange(range, download.size);
@@ -69,6 +96,19 @@ export class Blobs {
     }
     const size = range ? range.end - range.start + 1 : download.size;
     return { size: size ?? -1, source: 'upstream', stream };
+  }
+
+  /**
+   * A presigned URL of the stored blob, for a project that redirects to storage; undefined when it is not stored
+   * (for this project, or any more: the object is looked at, as another replica may have evicted it).
+   */
+  async locate(project: Project, digest: Digest): Promise<string | undefined> {
+    const { ctx } = this;
+    if (!project.redirectToStorage || !ctx.store.presignGet) return undefined;
+    if ((await this.localSize(project, digest)) === undefined || (await ctx.store.stat(digest)) === undefined) return undefined;
+    const url = await ctx.store.presignGet(digest, PRESIGNED_URL_SECONDS);
+    ctx.observer.hit(project.name, 'blob');
+    return url;
   }
 
   /** A blob is served locally only to the project that fetched it (or after the upstream confirmed it to another). */
@@ -86,6 +126,8 @@ export class Blobs {
     if (size === undefined) return undefined;
     const record = await ctx.catalog.getBlob(project.name, digest);
     if (!record) return undefined;
+    // Stored by another replica sharing the index (or known here already).
+    ctx.usage.adopt({ key, kind: 'blob', project: project.name, digest, size, references: [], lastPulled: ctx.now() });
     ctx.usage.touch(key, ctx.now());
     return size;
   }
@@ -129,40 +171,37 @@ export class Blobs {
     const release = ctx.inUse.acquire(digest);
     const forget = () => this.fills.delete(project.name, digest, starting);
     const starting: Promise<Download> = (async () => {
-      let answer;
-      try {
-        answer = await ctx.upstream(project).getBlob(name, digest);
-      } catch (err) {
-        rememberMiss(ctx, err, project, missKey(project, name, 'blobs', digest));
-        if (err instanceof UpstreamError && err.kind === 'not-found') throw unknown(digest);
-        if (err instanceof UpstreamError) ctx.observer.upstreamError(project.name, err.message);
-        throw err;
-      }
-      const { size, body } = answer;
-      let writer: BlobWriter;
-      try {
-        writer = await ctx.store.writer(digest, size);
-      } catch (err) {
-        if (!isStoreFull(err)) {
-          body.destroy();
-          throw err;
-        }
-        ctx.warn('store full: serving a blob without caching it', { project: project.name, digest, size, cause: describeError(err) });
+      let storedSize: number | undefined;
+      const claim = await ctx.fills.claim(blobKey(project.name, digest), { project: project.name, kind: 'blob' }, async () => {
+        storedSize = await this.storedFor(project, digest);
+        return storedSize !== undefined;
+      });
+      if (!claim) {
         forget();
-        return new Passthrough(body, digest, size, release);
+        release();
+        return new StoredElsewhere(storedSize!);
       }
-      let fill: Fill;
+      let fill: Fill | Passthrough;
       try {
-        fill = await Fill.start(writer, size, body, forget);
+        fill = await this.download(project, name, digest, release, forget);
       } catch (err) {
-        body.destroy();
-        await writer.abort().catch(() => undefined);
+        await claim.release().catch(() => undefined);
         throw err;
       }
+      if (fill instanceof Passthrough) {
+        // Nothing will be stored: the other replicas need not wait for this one.
+        void claim.release().catch(() => undefined);
+        return fill;
+      }
+      // The lease ends only after the blob is linked in the index: a replica that waited finds it there.
       fill.done.then(
-        () => this.link(project, digest, writer.written),
+        // Stored but not indexed: served this once, fetched again next time (and no one hears why but the log).
+        () => this.link(project, digest, fill.written).catch((err: Error) => ctx.warn('blob stored but not indexed', { project: project.name, digest, cause: describeError(err) })),
         (err: Error) => this.downloadFailed(project, digest, err),
-      ).finally(release).catch(() => undefined);
+      ).finally(() => {
+        release();
+        return claim.release();
+      }).catch(() => undefined);
       return fill;
     })();
     this.fills.set(project.name, digest, starting);
@@ -171,6 +210,46 @@ export class Blobs {
       this.fills.delete(project.name, digest, starting);
     });
     return starting;
+  }
+
+  /** The size of a blob the shared store holds and this project's index links (another replica fetched it). */
+  private async storedFor(project: Project, digest: Digest): Promise<number | undefined> {
+    if (!(await this.ctx.catalog.getBlob(project.name, digest))) return undefined;
+    return this.ctx.store.stat(digest);
+  }
+
+  /** GETs the blob upstream and starts copying it into the store (or, with the store full, past it). */
+  private async download(project: Project, name: RepositoryName, digest: Digest, release: () => void, forget: () => void): Promise<Fill | Passthrough> {
+    const { ctx } = this;
+    let answer;
+    try {
+      answer = await ctx.upstream(project).getBlob(name, digest);
+    } catch (err) {
+      rememberMiss(ctx, err, project, missKey(project, name, 'blobs', digest));
+      if (err instanceof UpstreamError && err.kind === 'not-found') throw unknown(digest);
+      if (err instanceof UpstreamError) ctx.observer.upstreamError(project.name, err.message);
+      throw err;
+    }
+    const { size, body } = answer;
+    let writer: BlobWriter;
+    try {
+      writer = await ctx.store.writer(digest, size);
+    } catch (err) {
+      if (!isStoreFull(err)) {
+        body.destroy();
+        throw err;
+      }
+      ctx.warn('store full: serving a blob without caching it', { project: project.name, digest, size, cause: describeError(err) });
+      forget();
+      return new Passthrough(body, digest, size, release);
+    }
+    try {
+      return await Fill.start(writer, size, body, forget);
+    } catch (err) {
+      body.destroy();
+      await writer.abort().catch(() => undefined);
+      throw err;
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import type { UsageIndex } from '../retention/usage.ts';
 import type { BlobStore } from '../store/blobstore.ts';
 import { UpstreamError } from '../upstream/errors.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
+import type { FillLeases } from './fill-leases.ts';
 import type { InUse } from './inuse.ts';
 import type { Misses } from './misses.ts';
 import type { CacheObserver } from './observer.ts';
@@ -21,6 +22,8 @@ export interface CacheContext {
   readonly usage: UsageIndex;
   /** Leases on digests being downloaded or streamed, which retention leaves alone. */
   readonly inUse: InUse;
+  /** Who of the replicas sharing the store fetches what (fill-leases.ts); LOCAL_FILLS for a replica alone. */
+  readonly fills: FillLeases;
   readonly now: () => number;
   /** Where problems no client hears of go (a download that failed after its headers, a full store): the log. */
   readonly warn: Warn;

@@ -12,6 +12,7 @@ import { CountingUpstream, FakeUpstream } from '../upstream/fake.ts';
 import { OciUpstream } from '../upstream/oci-upstream.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { CacheContext } from './context.ts';
+import { LOCAL_FILLS } from './fill-leases.ts';
 import { InUse } from './inuse.ts';
 import { Misses } from './misses.ts';
 import type { CacheObserver } from './observer.ts';
@@ -42,6 +43,7 @@ export function fakeContext(opts: { upstream?: UpstreamRegistry; store?: BlobSto
     catalog: Catalog.inMemory(),
     usage: new UsageIndex(),
     inUse: new InUse(),
+    fills: LOCAL_FILLS,
     now: clock,
     warn: () => undefined,
     misses: new Misses(clock),

@@ -84,6 +84,8 @@ export class Manifests {
     if (!record) return undefined;
     const body = await ctx.store.read(digest).catch(() => undefined);
     if (!body) return undefined;
+    // Stored by another replica sharing the index (or known here already).
+    ctx.usage.adopt({ key, kind: 'manifest', project: project.name, digest, size: record.size, references: record.references, lastPulled: ctx.now() });
     ctx.usage.touch(key, ctx.now());
     const manifest = { digest, mediaType: record.mediaType, body };
     this.memo.set(key, manifest);
@@ -102,7 +104,26 @@ export class Manifests {
     );
   }
 
+  /**
+   * A manifest by digest is fetched by one replica of those sharing the store (fill-leases.ts); the others serve
+   * what it stored. A tag names no content until the upstream answers, so each replica asks for tags itself.
+   */
   private async download(project: Project, name: RepositoryName, reference: Tag | Digest, accept: string): Promise<Manifest> {
+    if (!isDigest(reference)) return this.downloadOnce(project, name, reference, accept);
+    let stored: Manifest | undefined;
+    const claim = await this.ctx.fills.claim(manifestKey(project.name, name, reference), { project: project.name, kind: 'manifest' }, async () => {
+      stored = await this.local(project, name, reference);
+      return stored !== undefined;
+    });
+    if (!claim && stored) return stored;
+    try {
+      return await this.downloadOnce(project, name, reference, accept);
+    } finally {
+      await claim?.release().catch(() => undefined);
+    }
+  }
+
+  private async downloadOnce(project: Project, name: RepositoryName, reference: Tag | Digest, accept: string): Promise<Manifest> {
     const { ctx } = this;
     const answer = await ctx.upstream(project).getManifest(name, reference, accept);
     const { body } = answer;

@@ -14,6 +14,7 @@ import type { BlobStore, ByteRange } from '../store/blobstore.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
 import { Blobs } from './blobs.ts';
 import type { CacheContext, Warn } from './context.ts';
+import { LOCAL_FILLS, type FillLeases } from './fill-leases.ts';
 import { InUse } from './inuse.ts';
 import { Manifests } from './manifests.ts';
 import { Misses } from './misses.ts';
@@ -32,6 +33,8 @@ export interface PullThroughOptions {
   usage?: UsageIndex;
   /** Leases on digests being downloaded or streamed, which retention leaves alone. */
   inUse?: InUse;
+  /** One upstream fetch across the replicas sharing the store; default: this replica alone. */
+  fills?: FillLeases;
   now?: () => number;
   /** Where problems no client hears of go (a download that failed after its headers, a full store): the log. */
   warn?: Warn;
@@ -53,6 +56,7 @@ export class PullThrough implements ArtifactService {
       observer: opts.observer ?? NO_OBSERVER,
       usage: opts.usage ?? new UsageIndex(),
       inUse: opts.inUse ?? new InUse(),
+      fills: opts.fills ?? LOCAL_FILLS,
       now,
       warn: opts.warn ?? (() => undefined),
       misses: new Misses(now),
@@ -77,6 +81,10 @@ export class PullThrough implements ArtifactService {
 
   statBlob(project: Project, name: RepositoryName, digest: Digest): Promise<number> {
     return this.blobs.stat(project, name, digest);
+  }
+
+  locateBlob(project: Project, _name: RepositoryName, digest: Digest): Promise<string | undefined> {
+    return this.blobs.locate(project, digest);
   }
 
   openBlob(project: Project, name: RepositoryName, digest: Digest, range?: ByteRange): Promise<BlobBody> {

@@ -31,6 +31,12 @@ export interface ArtifactService {
   getManifest(project: Project, name: RepositoryName, reference: Tag | Digest, accept?: readonly string[]): Promise<Manifest>;
   /** Size of a blob; rejects with OciError BLOB_UNKNOWN. */
   statBlob(project: Project, name: RepositoryName, digest: Digest): Promise<number>;
+  /**
+   * Where the client may GET a stored blob itself: a short-lived presigned URL of the object, when the project
+   * redirects to storage (`redirectToStorage`) and the blob is stored for it. Counted as a hit and a pull, as a blob
+   * served is. Undefined when it has to be served instead (not stored, or no such URL); never fetches upstream.
+   */
+  locateBlob(project: Project, name: RepositoryName, digest: Digest): Promise<string | undefined>;
   /** Rejects with OciError BLOB_UNKNOWN or RANGE_INVALID. */
   openBlob(project: Project, name: RepositoryName, digest: Digest, range?: ByteRange): Promise<BlobBody>;
   /** Rejects with OciError NAME_UNKNOWN (an upstream failure only when no list is kept). */

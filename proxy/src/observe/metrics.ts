@@ -34,6 +34,15 @@ export class ProxyMetrics implements CacheObserver {
   private readonly coalescedWaiters = new Counter({ name: 'berth_coalesced_waiters_total', help: 'Requests that joined a download already in progress', labelNames: ['project', 'kind'], registers: [this.registry] });
   private readonly bytesServed = new Counter({ name: 'berth_bytes_served_total', help: 'Blob bytes sent to clients, by source', labelNames: ['source'], registers: [this.registry] });
   private readonly upstreamLatency = new Histogram({ name: 'berth_upstream_request_duration_seconds', help: 'Upstream response time to headers, by project, method and status code', labelNames: ['project', 'method', 'code'], registers: [this.registry] });
+  private readonly fillLeaseWaits = new Counter({
+    name: 'berth_fill_lease_waits_total',
+    help: 'Fills that found another replica fetching the same content, by outcome: stored (served from the shared store), takeover (its lease ended without the content), unavailable (no lease service; fetched alone)',
+    labelNames: ['project', 'kind', 'outcome'], registers: [this.registry],
+  });
+  private readonly fillLeaseWaitSeconds = new Histogram({
+    name: 'berth_fill_lease_wait_seconds', help: 'Time spent waiting for another replica\'s fill', labelNames: ['project', 'kind'],
+    buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300], registers: [this.registry],
+  });
   private readonly deleted = new Counter({ name: 'berth_upstream_deleted_total', help: 'Cached artifacts found deleted upstream and kept', labelNames: ['project'], registers: [this.registry] });
   private readonly storeBytes = new Gauge({ name: 'berth_store_bytes', help: 'Bytes stored per project', labelNames: ['project'], registers: [this.registry] });
   private readonly evictions = new Counter({ name: 'berth_evictions_total', help: 'Artifacts removed by retention', labelNames: ['project'], registers: [this.registry] });
@@ -84,6 +93,11 @@ export class ProxyMetrics implements CacheObserver {
   }
   coalesced(project: string, kind: 'manifest' | 'blob'): void {
     this.coalescedWaiters.inc({ project, kind });
+  }
+  /** A fill waited for another replica's lease (fill-leases.ts). */
+  fillLeaseWait(project: string, kind: 'manifest' | 'blob', outcome: 'stored' | 'takeover' | 'unavailable', seconds: number): void {
+    this.fillLeaseWaits.inc({ project, kind, outcome });
+    if (outcome !== 'unavailable') this.fillLeaseWaitSeconds.observe({ project, kind }, seconds);
   }
   upstreamDeleted(project: string): void {
     this.deleted.inc({ project });

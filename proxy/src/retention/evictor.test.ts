@@ -7,7 +7,7 @@ import { Catalog } from '../index/catalog.ts';
 import { blobKey, manifestKey } from '../index/keys.ts';
 import { sha256Of, type Digest } from '../oci/digest.ts';
 import { InUse } from '../cache/inuse.ts';
-import { Evictor, type RetentionPolicy } from './evictor.ts';
+import { Evictor, type RetentionPolicy, type SharedRetention } from './evictor.ts';
 import { UsageIndex } from './usage.ts';
 
 const HOUR = 3_600_000;
@@ -210,5 +210,90 @@ describe('Evictor', () => {
     const loaded = await UsageIndex.load(catalog);
     assert.deepEqual([...loaded.oldestFirst('hub')].map((a) => a.digest), [older, newer]);
     assert.equal(loaded.bytes('hub'), 10);
+  });
+
+  describe('shared by replicas', () => {
+    /** The shared index is `catalog`; `lockHeld` says another replica runs a pass; `busy` digests another serves. */
+    function shared(state: { lockHeld: boolean; busy: Set<string> }): SharedRetention {
+      return {
+        exclusive: async (pass) => (state.lockHeld ? undefined : pass()),
+        view: () => UsageIndex.load(catalog),
+        busyElsewhereAll: async () => state.busy,
+        busyElsewhere: async (digest) => state.busy.has(digest),
+      };
+    }
+
+    /** A blob another replica stored: in the shared index, not in this replica's usage. */
+    async function theirBlob(text: string): Promise<Digest> {
+      const digest = await blob(text);
+      usage.remove(blobKey('hub', digest));
+      return digest;
+    }
+
+    it('evicts over the whole cache, what another replica stored too, never what another replica serves', async () => {
+      const state = { lockHeld: false, busy: new Set<string>() };
+      const theirsServed = await theirBlob('1111');
+      now += 1;
+      const theirs = await theirBlob('2222');
+      now += 1;
+      const mine = await blob('3333');
+      state.busy.add(theirsServed);
+      const e = new Evictor({ usage, catalog, store, inUse, policies: [{ project: 'hub', maxSizeBytes: 8 }], now: () => now, shared: shared(state) });
+      // This replica alone holds 4 bytes, within maxSize: only the shared view sees 12. The served blob is the
+      // oldest, so the plan skips it and takes the next (a plan that counted on it would stop short).
+      assert.equal(await e.run(), 1);
+      assert.equal(await stored(theirsServed), true, 'served by another replica: kept');
+      assert.equal(await stored(theirs), false);
+      assert.equal(await stored(mine), true);
+    });
+
+    it('runs no pass while another replica holds the lock', async () => {
+      const old = await theirBlob('old');
+      now += 10 * HOUR;
+      const e = new Evictor({ usage, catalog, store, inUse, policies: [{ project: 'hub', unusedForMs: HOUR }], now: () => now, shared: shared({ lockHeld: true, busy: new Set() }) });
+      assert.equal(await e.run(), 0);
+      assert.equal(await stored(old), true);
+    });
+
+    it('a download while another replica holds the lock gets its pass once the lock is free', async () => {
+      const state = { lockHeld: true, busy: new Set<string>() };
+      let refused!: () => void;
+      const wasRefused = new Promise<void>((resolve) => (refused = resolve));
+      const base = shared(state);
+      let passed!: () => void;
+      const didPass = new Promise<void>((resolve) => (passed = resolve));
+      const lock: SharedRetention = {
+        ...base,
+        exclusive: async (pass) => {
+          if (state.lockHeld) {
+            refused();
+            return undefined;
+          }
+          const result = await pass();
+          passed();
+          return result;
+        },
+      };
+      const e = new Evictor({ usage, catalog, store, inUse, policies: [{ project: 'hub', maxSizeBytes: 4 }], now: () => now, shared: lock, sharedDelayMs: 1 });
+      usage.onAdd((project) => e.added(project));
+      const old = await theirBlob('1111');
+      now += 1;
+      await blob('2222');
+      await wasRefused;
+      state.lockHeld = false;
+      await didPass;
+      await e.stop();
+      assert.equal(await stored(old), false, 'evicted by the retried pass');
+    });
+
+    it('keeps a blob when whether another replica serves it cannot be known', async () => {
+      const old = await theirBlob('old');
+      now += 10 * HOUR;
+      const failing: SharedRetention = { ...shared({ lockHeld: false, busy: new Set() }), busyElsewhere: () => Promise.reject(new Error('redis down')) };
+      // The marks were read at the start of the pass; the look just before the eviction fails.
+      const e = new Evictor({ usage, catalog, store, inUse, policies: [{ project: 'hub', unusedForMs: HOUR }], now: () => now, shared: failing });
+      assert.equal(await e.run(), 0);
+      assert.equal(await stored(old), true);
+    });
   });
 });

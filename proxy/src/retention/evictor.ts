@@ -7,6 +7,9 @@
 // Order of an eviction: forget the record in memory, remove the catalog record, then unlink the file once no
 // record of any project needs it. A request that loses the race finds no record or no file and fetches again.
 // Tag records that pointed at an evicted manifest are removed after the pass, so the index keeps no dangling tags.
+// Replicas sharing a store and index (`shared`) keep one retention for the cache as a whole: one replica at a time
+// runs a pass (a lock), over a view of the whole shared index instead of its own, and also leaves alone what another
+// replica marked in use.
 import type { Catalog } from '../index/catalog.ts';
 import { blobKey } from '../index/keys.ts';
 import type { BlobStore } from '../store/blobstore.ts';
@@ -26,6 +29,18 @@ export interface EvictionObserver {
   evicted(project: string, bytes: number): void;
 }
 
+/** Retention over a store and index that several replicas share (replicas/shared-retention.ts). */
+export interface SharedRetention {
+  /** Runs `pass` while holding the cache-wide retention lock; undefined (not run) while another replica holds it. */
+  exclusive<T>(pass: () => Promise<T>): Promise<T | undefined>;
+  /** Every stored artifact of every replica, from the shared index, oldest first. */
+  view(): Promise<UsageIndex>;
+  /** Every digest another replica serves or fetches now, for planning a pass; rejects when that cannot be known. */
+  busyElsewhereAll(): Promise<ReadonlySet<string>>;
+  /** True while another replica serves or fetches `digest` (asked again just before evicting); rejects likewise. */
+  busyElsewhere(digest: string): Promise<boolean>;
+}
+
 export interface EvictorOptions {
   usage: UsageIndex;
   catalog: Catalog;
@@ -39,6 +54,12 @@ export interface EvictorOptions {
   now?: () => number;
   /** How often a pass runs (and last-pulled times are written); default 60 s. */
   intervalMs?: number;
+  /** One retention for replicas sharing the store; default: this replica's own. */
+  shared?: SharedRetention;
+  /** With `shared`: how long after a download a pass starts, so that a burst of downloads makes one; default 1 s. */
+  sharedDelayMs?: number;
+  /** With `shared`: the whole cache's view each pass saw (for the stored counts). */
+  onView?: (view: UsageIndex) => void;
 }
 
 export class Evictor {
@@ -48,9 +69,18 @@ export class Evictor {
   private running: Promise<number> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Timeout | undefined;
+  /** With `shared`: an artifact was added since this replica's last pass began (a pass is owed for it). */
+  private addedSincePass = false;
+  private stopped = false;
+  /** What a pass plans over: this replica's usage, or during a shared pass the whole cache's. */
+  private usage: UsageIndex;
+  /** During a shared pass: the digests other replicas serve, which the plan leaves out. */
+  private busyElsewhere: ReadonlySet<string> = new Set();
 
   constructor(opts: EvictorOptions) {
     this.opts = opts;
+    this.usage = opts.usage;
     this.now = opts.now ?? Date.now;
     this.policies = new Map(opts.policies.map((p) => [p.project, p]));
   }
@@ -60,8 +90,25 @@ export class Evictor {
    * root wires this to `UsageIndex.onAdd`; the evictor subscribes to nothing itself.
    */
   added(project: string): void {
+    if (this.opts.shared) {
+      // This replica's bytes are not the cache's: whether it is over its size only the shared view tells.
+      if (this.policies.get(project)?.maxSizeBytes === undefined) return;
+      this.addedSincePass = true;
+      this.passSoon();
+      return;
+    }
     const max = this.policies.get(project)?.maxSizeBytes;
     if (max !== undefined && this.opts.usage.bytes(project) > max) void this.run().catch((err: Error) => this.opts.onError?.(err));
+  }
+
+  /** A shared pass in a moment: a burst of downloads makes one pass, not one each. */
+  private passSoon(): void {
+    if (this.soon || this.stopped) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      void this.run().catch((err: Error) => this.opts.onError?.(err));
+    }, this.opts.sharedDelayMs ?? 1_000);
+    this.soon.unref();
   }
 
   /** Starts the periodic passes. */
@@ -72,8 +119,11 @@ export class Evictor {
 
   /** Stops the passes, waits for one in progress, and writes the last-pulled times still pending. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
+    clearTimeout(this.soon);
+    this.soon = undefined;
     await this.running?.catch(() => undefined);
     await this.flush();
   }
@@ -93,7 +143,17 @@ export class Evictor {
         do {
           this.again = false;
           await this.flush();
-          for (const policy of this.policies.values()) evicted += await this.pass(policy);
+          if (this.opts.shared) {
+            const shared = this.opts.shared;
+            const done = await shared.exclusive(() => {
+              this.addedSincePass = false;
+              return this.sharedPasses(shared);
+            });
+            // Another replica's pass holds the lock, and may have read the index before this replica's additions:
+            // try again in a moment rather than wait for the next periodic pass.
+            if (done === undefined && this.addedSincePass) this.passSoon();
+            evicted += done ?? 0;
+          } else for (const policy of this.policies.values()) evicted += await this.pass(policy);
         } while (this.again);
       } finally {
         this.running = undefined;
@@ -106,6 +166,22 @@ export class Evictor {
   /** Writes batched last-pulled times to the catalog. */
   async flush(): Promise<void> {
     for (const a of this.opts.usage.takeDirty()) await this.opts.catalog.touch(a.key, a.lastPulled);
+  }
+
+  /** The passes of one replica holding the lock, over the whole cache. */
+  private async sharedPasses(shared: SharedRetention): Promise<number> {
+    const [view, busy] = await Promise.all([shared.view(), shared.busyElsewhereAll()]);
+    let evicted = 0;
+    this.usage = view;
+    this.busyElsewhere = busy;
+    try {
+      for (const policy of this.policies.values()) evicted += await this.pass(policy);
+    } finally {
+      this.usage = this.opts.usage;
+      this.busyElsewhere = new Set();
+    }
+    this.opts.onView?.(view);
+    return evicted;
   }
 
   private async pass(policy: RetentionPolicy): Promise<number> {
@@ -137,7 +213,7 @@ export class Evictor {
 
   /** Oldest first: what is expired, then what keeps the project over its size, skipping what must stay. */
   private plan(policy: RetentionPolicy): Artifact[] {
-    const { usage } = this.opts;
+    const { usage } = this;
     const cutoff = policy.unusedForMs === undefined ? -Infinity : this.now() - policy.unusedForMs;
     let bytes = usage.bytes(policy.project);
     const plan: Artifact[] = [];
@@ -160,7 +236,7 @@ export class Evictor {
   private async evictOrphans(manifest: Artifact): Promise<number> {
     let evicted = 0;
     for (const digest of new Set(manifest.references)) {
-      const orphan = this.opts.usage.get(blobKey(manifest.project, digest));
+      const orphan = this.usage.get(blobKey(manifest.project, digest));
       if (orphan && !this.mustKeep(orphan) && (await this.evict(orphan))) evicted++;
     }
     return evicted;
@@ -174,27 +250,34 @@ export class Evictor {
   private freedWith(manifest: Artifact): number {
     let freed = 0;
     for (const digest of new Set(manifest.references)) {
-      if (this.opts.usage.referenceCount(manifest.project, digest) !== 1) continue;
-      const child = this.opts.usage.get(blobKey(manifest.project, digest));
-      if (child && !this.opts.inUse.has(digest) && !(this.opts.pinned?.().has(`${manifest.project}@${digest}`) ?? false)) freed += child.size;
+      if (this.usage.referenceCount(manifest.project, digest) !== 1) continue;
+      const child = this.usage.get(blobKey(manifest.project, digest));
+      if (child && !this.opts.inUse.has(digest) && !this.busyElsewhere.has(digest) && !(this.opts.pinned?.().has(`${manifest.project}@${digest}`) ?? false)) freed += child.size;
     }
     return freed;
   }
 
   private mustKeep(a: Artifact): boolean {
-    return this.opts.usage.isReferenced(a.project, a.digest)
+    return this.usage.isReferenced(a.project, a.digest)
       || this.opts.inUse.has(a.digest)
+      || this.busyElsewhere.has(a.digest)
       || (this.opts.pinned?.().has(`${a.project}@${a.digest}`) ?? false);
   }
 
   private async evict(planned: Artifact): Promise<boolean> {
-    const { usage, catalog, store, inUse } = this.opts;
+    const { catalog, store, inUse, shared } = this.opts;
+    const { usage } = this;
     const current = usage.get(planned.key);
     // Pulled again, or newly referenced or leased, since the plan was made: it stays.
     if (!current || current.lastPulled !== planned.lastPulled || this.mustKeep(current)) return false;
+    // Served by another replica (or that cannot be known now): it stays too.
+    const busyElsewhere = async () => shared !== undefined && (await shared.busyElsewhere(current.digest).catch(() => true));
+    if (await busyElsewhere()) return false;
     usage.remove(current.key);
+    if (usage !== this.opts.usage) this.opts.usage.remove(current.key);
     await catalog.delete(current.key);
-    if (!usage.hasOwners(current.digest) && !inUse.has(current.digest)) await store.delete(current.digest as Digest);
+    // Looked at again just before the file goes: a replica that began serving it meanwhile keeps it.
+    if (!usage.hasOwners(current.digest) && !inUse.has(current.digest) && !(await busyElsewhere())) await store.delete(current.digest as Digest);
     this.opts.observer?.evicted(current.project, current.size);
     return true;
   }

@@ -37,6 +37,9 @@ function service(downFor: number): ArtifactService & { manifestCalls: number; bl
     async referrers() {
       return undefined;
     },
+    async locateBlob() {
+      return undefined;
+    },
   };
   return svc;
 }

@@ -58,6 +58,18 @@ describe('UsageIndex', () => {
     assert.deepEqual(usage.takeDirty(), []);
   });
 
+  it('adopts what another replica stored: pulled now, written with the next batch, no listener told', () => {
+    const usage = new UsageIndex();
+    const heard: string[] = [];
+    usage.onAdd((p) => heard.push(p));
+    usage.add(blob('hub', A, 1, 1), { quiet: true });
+    usage.adopt(blob('hub', A, 1, 9));
+    usage.adopt(blob('hub', B, 2, 7));
+    assert.deepEqual(usage.takeDirty().map((a) => [a.digest, a.lastPulled]), [[B, 7]], 'one already known is left as it is');
+    assert.equal(usage.bytes('hub'), 3);
+    assert.deepEqual(heard, []);
+  });
+
   it('tells listeners of new artifacts, except quiet ones', () => {
     const usage = new UsageIndex();
     const heard: string[] = [];

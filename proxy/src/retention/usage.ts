@@ -63,6 +63,17 @@ export class UsageIndex {
     return !known;
   }
 
+  /**
+   * A pull served an artifact this view does not know although the index has it: another replica sharing the index
+   * stored it. It joins this view as pulled now, and its last-pulled time goes to the index with the next batch, so
+   * the replica running retention sees the pulls of every replica. No listener hears of it (nothing new is stored).
+   */
+  adopt(artifact: Artifact): void {
+    if (this.get(artifact.key)) return;
+    this.add(artifact, { quiet: true });
+    this.dirty.add(artifact.key);
+  }
+
   /** A pull served this artifact: it becomes the most recently pulled. */
   touch(key: string, now: number): void {
     const project = projectOfKey(key);

@@ -33,6 +33,11 @@ class FakeArtifacts implements ArtifactService {
     if (!m) throw new OciError('MANIFEST_UNKNOWN', `manifest ${reference} is not known`);
     return m;
   }
+  /** Blobs answered with a redirect to this URL (a project that redirects to storage). */
+  readonly locations = new Map<string, string>();
+  async locateBlob(_p: unknown, _n: unknown, digest: Digest): Promise<string | undefined> {
+    return this.locations.get(digest);
+  }
   async statBlob(_p: unknown, _n: unknown, digest: Digest): Promise<number> {
     const b = this.blobs.get(digest);
     if (!b) throw new OciError('BLOB_UNKNOWN', `blob ${digest} is not known`);
@@ -143,6 +148,19 @@ describe('OCI handlers (a loopback server over a fake ArtifactService)', () => {
   });
 
   describe('blobs', () => {
+    it('GET of a blob the project sends to storage is a 307 to its URL; HEAD and Range are served here', async () => {
+      svc.locations.set(digest, 'http://s3.test/bucket/blob?X-Amz-Signature=abc');
+      const res = await fetch(`${base}/blobs/${digest}`, { redirect: 'manual' });
+      assert.equal(res.status, 307);
+      assert.equal(res.headers.get('location'), 'http://s3.test/bucket/blob?X-Amz-Signature=abc');
+      assert.equal(res.headers.get('docker-content-digest'), digest);
+      const head = await fetch(`${base}/blobs/${digest}`, { method: 'HEAD', redirect: 'manual' });
+      assert.equal(head.status, 200);
+      const ranged = await fetch(`${base}/blobs/${digest}`, { headers: { range: 'bytes=0-9' }, redirect: 'manual' });
+      assert.equal(ranged.status, 206);
+      assert.deepEqual(Buffer.from(await ranged.arrayBuffer()), blob.subarray(0, 10));
+    });
+
     it('GET streams the whole blob with its length, digest and Accept-Ranges', async () => {
       const res = await fetch(`${base}/blobs/${digest}`);
       assert.equal(res.status, 200);

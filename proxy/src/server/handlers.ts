@@ -33,6 +33,16 @@ export async function handleBlob(svc: ArtifactService, r: Req<'blob'>, method: s
     res.end();
     return { bytes: 0, source: 'none' };
   }
+  if (!rangeHeader) {
+    // The project may send warm blobs' clients to object storage (HEAD and Range requests stay served here).
+    const location = await svc.locateBlob(r.project, r.name, r.reference);
+    if (location) {
+      // The URL is a credential: it goes in this header and nowhere else (the access log has no headers).
+      res.writeHead(307, { ...API_HEADER, location, 'docker-content-digest': r.reference, 'cache-control': 'no-store' });
+      res.end();
+      return { bytes: 0, source: 'redirect' };
+    }
+  }
   const total = rangeHeader ? await svc.statBlob(r.project, r.name, r.reference) : undefined;
   let range = rangeHeader ? parseRange(rangeHeader, total) : undefined;
   const body = await svc.openBlob(r.project, r.name, r.reference, range);

@@ -92,4 +92,10 @@ export interface BlobStore {
   writer(digest: Digest, expectedSize?: number): Promise<BlobWriter>;
   /** Removes the blob; a blob not stored is no error. */
   delete(digest: Digest): Promise<void>;
+  /**
+   * A URL a client can GET the stored blob from for the next `expiresInSeconds`, signed with the store's own keys:
+   * only stores with an address of their own (object storage) have it. The URL is a credential while it lasts:
+   * never log it. Does not check that the blob is stored.
+   */
+  presignGet?(digest: Digest, expiresInSeconds: number): Promise<string>;
 }

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Digest } from '../../oci/digest.ts';
 import { BlobNotStoredError, type BlobStore, type BlobWriter, type ByteRange } from '../blobstore.ts';
 import { HotBlobs, type HotBlobsOptions } from '../hotblobs.ts';
@@ -134,6 +135,16 @@ export class S3BlobStore implements BlobStore {
       client: this.client, bucket: this.bucket, key: this.keys.blob(digest), partSize,
       newNote: () => this.keys.newUploadNote(),
     });
+  }
+
+  async presignGet(digest: Digest, expiresInSeconds: number): Promise<string> {
+    const key = this.keys.blob(digest);
+    try {
+      // Signed locally (no request to the server): the keys read from their files, the endpoint as configured.
+      return await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
+    } catch (err) {
+      throw new ObjectStoreError('presign a GET of', key, err);
+    }
   }
 
   async delete(digest: Digest): Promise<void> {
