@@ -34,10 +34,12 @@ describe('validateProxyConfig', () => {
     assert.equal(out.tls?.listen, '127.0.0.1:0');
   });
 
-  it('redirectToStorage: a boolean, kept when set', () => {
-    assert.equal(validateProxyConfig(config({ redirectToStorage: true })).projects[0]?.redirectToStorage, true);
+  it('redirectToStorage: a boolean, kept when set, only with object storage', () => {
+    const s3 = { storage: { s3: { bucket: 'berth-cache' } } };
+    assert.equal(validateProxyConfig(config({ redirectToStorage: true }, s3)).projects[0]?.redirectToStorage, true);
     assert.equal(validateProxyConfig(config({})).projects[0]?.redirectToStorage, undefined);
-    refuses(config({ redirectToStorage: 'yes' }), /^projects\[0\]\.redirectToStorage: /);
+    refuses(config({ redirectToStorage: 'yes' }, s3), /^projects\[0\]\.redirectToStorage: /);
+    refuses(config({ redirectToStorage: true }), /^projects\[0\]\.redirectToStorage: needs storage\.s3/);
   });
 
   it('access: anonymous or an htpasswd file, exactly one', () => {
