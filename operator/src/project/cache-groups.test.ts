@@ -53,6 +53,21 @@ describe('shared caches: grouping and conflicts', () => {
     assert.deepEqual(settingsConflicts(differing, settings).map((c) => `${c.field}:${c.from.metadata.name}`), ['replicas:hub', 'storage.size:hub']);
   });
 
+  it('storage: a bucket or a volume, as the oldest member that sets storage chose; the other kind is a conflict', () => {
+    const s3 = { bucket: 'berth-cache', credentialsSecretRef: { name: 's3' } };
+    const onBucket = member('hub', '2026-01-01T00:00:00Z', { storage: { s3 } });
+    const onVolume = member('quay', '2026-01-02T00:00:00Z', { storage: { size: '100Gi', storageClassName: 'fast' } });
+    const settings = instanceSettings([onBucket, onVolume]);
+    assert.deepEqual(settings.spec, { storage: { s3 } });
+    assert.deepEqual(settingsConflicts(onBucket, settings), []);
+    assert.deepEqual(settingsConflicts(onVolume, settings).map((c) => `${c.field}:${c.from.metadata.name}`), ['storage.size:hub', 'storage.storageClassName:hub']);
+    // The other way round: the volume is the older choice, the bucket the conflict.
+    const olderVolume = member('quay', '2025-12-01T00:00:00Z', { storage: { size: '100Gi' } });
+    const volumeFirst = instanceSettings([olderVolume, onBucket]);
+    assert.deepEqual(volumeFirst.spec, { storage: { size: '100Gi' } });
+    assert.deepEqual(settingsConflicts(onBucket, volumeFirst).map((c) => `${c.field}:${c.from.metadata.name}`), ['storage.s3:quay']);
+  });
+
   it('conflict message: names every field and whose value the cache runs with', () => {
     const hub = member('hub', '2026-01-01T00:00:00Z');
     const message = conflictMessage([{ field: 'replicas', from: hub }, { field: 'storage.size', from: hub }]);

@@ -51,7 +51,7 @@ export function instanceSettings(members: readonly ProxyCacheProject[]): Instanc
   const values = new Map<string, unknown>();
   for (const member of members) {
     for (const [path, value] of settingsOf(member)) {
-      if (from.has(path)) continue;
+      if (from.has(path) || storageKindHolder(path, from)) continue;
       from.set(path, member);
       values.set(path, value);
     }
@@ -65,10 +65,27 @@ export function instanceSettings(members: readonly ProxyCacheProject[]): Instanc
   return { spec: spec as InstanceSettings['spec'], from };
 }
 
+/**
+ * A store is a bucket (`storage.s3`) or a volume (size, class, access mode), never both: once an older member chose
+ * one kind, the other kind's leaves of younger members are not taken (they are conflicts with that member). This
+ * gives the member whose storage of the other kind the cache already runs with, when `path` is a storage leaf.
+ */
+function storageKindHolder(path: string, from: ReadonlyMap<string, ProxyCacheProject>): ProxyCacheProject | undefined {
+  if (!path.startsWith('storage.')) return undefined;
+  const isBucket = (p: string) => p === 'storage.s3';
+  for (const [taken, holder] of from) if (taken.startsWith('storage.') && isBucket(taken) !== isBucket(path)) return holder;
+  return undefined;
+}
+
 /** The instance settings a member sets to something else than the cache runs with, as spec paths. */
 export function settingsConflicts(member: ProxyCacheProject, settings: InstanceSettings): { field: string; from: ProxyCacheProject }[] {
   const conflicts: { field: string; from: ProxyCacheProject }[] = [];
   for (const [path, value] of settingsOf(member)) {
+    const otherKind = storageKindHolder(path, settings.from);
+    if (otherKind && otherKind.metadata.uid !== member.metadata.uid) {
+      conflicts.push({ field: path, from: otherKind });
+      continue;
+    }
     const holder = settings.from.get(path);
     if (holder && holder.metadata.uid !== member.metadata.uid && !isDeepStrictEqual(value, settingsOf(holder).get(path))) conflicts.push({ field: path, from: holder });
   }
