@@ -123,7 +123,8 @@ async function storageLoads(
     const cases: StorageCase[] = [];
     if (opts.peers.includes('berth')) {
       cases.push({ peer: 'berth', store: 'volume', fresh: () => startBerth({ upstreamUrl }) });
-      cases.push({ peer: 'berth', store: 's3', fresh: berthOnS3(store, upstreamUrl), ...(store.pid ? { storePid: store.pid } : {}) });
+      cases.push({ peer: 'berth', store: 's3', fresh: berthOnS3(store, upstreamUrl, false), ...(store.pid ? { storePid: store.pid } : {}) });
+      cases.push({ peer: 'berth', store: 's3-redirect', fresh: berthOnS3(store, upstreamUrl, true), ...(store.pid ? { storePid: store.pid } : {}) });
     }
     if (opts.peers.includes('distribution')) {
       cases.push({ peer: 'distribution', store: 'volume', fresh: () => startDistributionProxy(upstreamUrl) });

@@ -23,6 +23,8 @@ export interface BerthOptions {
   nodeArgs?: string[];
   /** Keep the store in this bucket instead of a directory (the directory is then only the working folder). */
   s3?: S3StorageConfig;
+  /** With `s3`: the default project answers warm blob GETs with a redirect to a presigned URL of the bucket. */
+  redirectToStorage?: boolean;
 }
 
 export async function startBerth(opts: BerthOptions): Promise<Peer> {
@@ -33,7 +35,10 @@ export async function startBerth(opts: BerthOptions): Promise<Peer> {
       listen: `127.0.0.1:${port}`,
       storage: { directory: join(dir, 'storage'), ...(opts.s3 ? { s3: opts.s3 } : {}) },
       log: { level: 'warn' },
-      projects: opts.projects ?? [{ name: 'docker-hub', registry: 'docker.io', upstream: opts.upstreamUrl, default: true }],
+      projects: opts.projects ?? [{
+        name: 'docker-hub', registry: 'docker.io', upstream: opts.upstreamUrl, default: true,
+        ...(opts.redirectToStorage ? { redirectToStorage: true } : {}),
+      }],
     };
     const configFile = join(dir, 'berth-proxy.yaml');
     await writeFile(configFile, renderProxyConfig(config));
