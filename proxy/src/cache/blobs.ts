@@ -34,7 +34,7 @@ type Download = Fill | Passthrough | StoredElsewhere;
  * How long a presigned URL works: enough for a client to follow the redirect at once (S3 checks expiry when a
  * request starts, not while its body streams), short because the URL is a credential for that object.
  */
-const PRESIGNED_URL_SECONDS = 120;
+export const PRESIGNED_URL_SECONDS = 120;
 
 export class Blobs {
   /** Blob downloads by digest and the project that started each: joined only as `runningFill` allows. */
@@ -105,10 +105,18 @@ export class Blobs {
   async locate(project: Project, digest: Digest): Promise<string | undefined> {
     const { ctx } = this;
     if (!project.redirectToStorage || !ctx.store.presignGet) return undefined;
-    if ((await this.localSize(project, digest)) === undefined || (await ctx.store.stat(digest)) === undefined) return undefined;
-    const url = await ctx.store.presignGet(digest, PRESIGNED_URL_SECONDS);
-    ctx.observer.hit(project.name, 'blob');
-    return url;
+    // Busy from before the object is looked at until the URL runs out: the client GETs the object itself, at any
+    // moment in that window, and retention (here, or on any replica sharing the store) must not delete it meanwhile.
+    const release = ctx.inUse.acquire(digest);
+    try {
+      if ((await this.localSize(project, digest)) === undefined || (await ctx.store.stat(digest)) === undefined) return undefined;
+      const url = await ctx.store.presignGet(digest, ctx.presignedUrlSeconds);
+      ctx.inUse.holdFor(digest, ctx.presignedUrlSeconds * 1000);
+      ctx.observer.hit(project.name, 'blob');
+      return url;
+    } finally {
+      release();
+    }
   }
 
   /** A blob is served locally only to the project that fetched it (or after the upstream confirmed it to another). */

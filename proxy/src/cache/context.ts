@@ -25,6 +25,8 @@ export interface CacheContext {
   /** Who of the replicas sharing the store fetches what (fill-leases.ts); LOCAL_FILLS for a replica alone. */
   readonly fills: FillLeases;
   readonly now: () => number;
+  /** How long a presigned URL of a redirected blob works, and so how long the blob stays marked in use after. */
+  readonly presignedUrlSeconds: number;
   /** Where problems no client hears of go (a download that failed after its headers, a full store): the log. */
   readonly warn: Warn;
   /** Upstream 404s remembered for the project's notFoundTTL, consulted only when nothing is stored. */

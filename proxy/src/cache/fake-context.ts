@@ -45,6 +45,7 @@ export function fakeContext(opts: { upstream?: UpstreamRegistry; store?: BlobSto
     inUse: new InUse(),
     fills: LOCAL_FILLS,
     now: clock,
+    presignedUrlSeconds: 120,
     warn: () => undefined,
     misses: new Misses(clock),
     servedStale: new Misses(clock),

@@ -32,6 +32,14 @@ export class InUse {
     };
   }
 
+  /**
+   * Marks `digest` busy for `ms` from now, when no release can be called by a caller: a redirected client reads the
+   * object itself, at any moment while its presigned URL is valid. The timer does not keep the process alive.
+   */
+  holdFor(digest: string, ms: number): void {
+    setTimeout(this.acquire(digest), ms).unref();
+  }
+
   has(digest: string): boolean {
     return this.counts.has(digest);
   }

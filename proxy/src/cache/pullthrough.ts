@@ -12,7 +12,7 @@ import type { Project } from '../project.ts';
 import { UsageIndex } from '../retention/usage.ts';
 import type { BlobStore, ByteRange } from '../store/blobstore.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
-import { Blobs } from './blobs.ts';
+import { Blobs, PRESIGNED_URL_SECONDS } from './blobs.ts';
 import type { CacheContext, Warn } from './context.ts';
 import { LOCAL_FILLS, type FillLeases } from './fill-leases.ts';
 import { InUse } from './inuse.ts';
@@ -36,6 +36,8 @@ export interface PullThroughOptions {
   /** One upstream fetch across the replicas sharing the store; default: this replica alone. */
   fills?: FillLeases;
   now?: () => number;
+  /** How long a presigned URL of a redirected blob works; default 120 s (PRESIGNED_URL_SECONDS). */
+  presignedUrlSeconds?: number;
   /** Where problems no client hears of go (a download that failed after its headers, a full store): the log. */
   warn?: Warn;
 }
@@ -58,6 +60,7 @@ export class PullThrough implements ArtifactService {
       inUse: opts.inUse ?? new InUse(),
       fills: opts.fills ?? LOCAL_FILLS,
       now,
+      presignedUrlSeconds: opts.presignedUrlSeconds ?? PRESIGNED_URL_SECONDS,
       warn: opts.warn ?? (() => undefined),
       misses: new Misses(now),
       servedStale: new Misses(now),
