@@ -24,5 +24,16 @@ export interface IndexSummary {
   time: string;
 }
 
+/**
+ * Whose `artifacts` and `bytes` a stats document gives: `replica`, what this proxy stored (its own store and index);
+ * `cache`, the whole cache's, read from the index the replicas share (`index.redis`): the same on every replica.
+ * The other figures (hits, misses, errors) are always this replica's.
+ */
+export type StoredScope = 'replica' | 'cache';
+
 /** The body of `GET /_berth/stats`: the totals, and the same figures per project. */
-export type ProxyStats = CacheCounts & { projects: Record<string, CacheCounts> };
+export type ProxyStats = CacheCounts & {
+  projects: Record<string, CacheCounts>;
+  /** Absent from proxies older than this field, whose figures are their own (`replica`). */
+  stored?: StoredScope;
+};

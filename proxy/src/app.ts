@@ -12,6 +12,7 @@ import { resolveUpstreamTimeouts } from './upstream/timeouts.ts';
 import { PullThrough } from './cache/pullthrough.ts';
 import { InUse } from './cache/inuse.ts';
 import { coordinateReplicas } from './replicas/coordination.ts';
+import { SharedStoredCounts } from './replicas/stored-counts.ts';
 import { UsageIndex } from './retention/usage.ts';
 import { Evictor } from './retention/evictor.ts';
 import { Pinner } from './retention/pinner.ts';
@@ -61,6 +62,12 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   }))]));
   const replicas = config.index?.redis ? await coordinateReplicas(config.index.redis, { logger, metrics, catalog }) : undefined;
   const inUse = replicas?.inUse ?? new InUse();
+  // With a shared index every replica's stats show the whole cache's stored counts, not its own share.
+  const storedCounts = replicas ? new SharedStoredCounts({
+    catalog, metrics, projects: projects.map((p) => p.name),
+    onError: (err) => logger.warn('stored counts not read from the shared index (the stats keep the last ones)', { error: err.message }),
+  }) : undefined;
+  storedCounts?.start();
   const accessLog = new AccessLog(logger, config.log?.access === true);
   const indexSummaries = new IndexSummaries({ records: () => catalog.records(), onError: (err) => logger.warn('index summary failed', { error: err.message }) });
   void indexSummaries.refresh();
@@ -80,9 +87,9 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     onError: (err) => logger.error('retention pass failed', { error: err.message }),
     ...(replicas ? {
       shared: replicas.retention,
-      // The replica that ran the pass shows the whole cache's stored counts.
+      // The pass read the whole shared index: its figures are the freshest.
       onView: (view: UsageIndex) => {
-        for (const p of projects) metrics.setStored(p.name, view.count(p.name), view.bytes(p.name));
+        storedCounts?.set(view);
         logger.debug('shared retention pass', { bytes: Object.fromEntries(projects.map((p) => [p.name, view.bytes(p.name)])) });
       },
     } : {}),
@@ -92,7 +99,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   usage.onAdd((project) => evictor.added(project));
   evictor.start();
   let ready = false;
-  const serverOptions = { projects, service, metrics, logger, accessLog, repositories: catalog, indexSummaries, isReady: () => ready };
+  const serverOptions = { projects, service, metrics, logger, accessLog, repositories: catalog, indexSummaries, ...(storedCounts ? { storedCounts } : {}), isReady: () => ready };
   const listener = proxyRequestListener(serverOptions);
   const server = createProxyServer(serverOptions, listener);
   const secure = config.tls && tlsPair
@@ -126,6 +133,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
       await Promise.all([server, ...(secure ? [secure.server] : [])].map((s) => drain(s, graceMs)));
       await pinner.stop();
       await evictor.stop().catch(() => undefined);
+      storedCounts?.stop();
       await Promise.all([...upstreams.values()].map((u) => u.close().catch(() => undefined)));
       await pinning;
       await catalog.close().catch(() => undefined);

@@ -1,11 +1,11 @@
 // Prometheus metrics and the /_berth/stats counters, from one module, labelled by project (registry) and route.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CacheCounts, ProxyStats } from '@berth/contracts/stats';
+import type { CacheCounts, ProxyStats, StoredScope } from '@berth/contracts/stats';
 import type { CacheObserver } from '../cache/observer.ts';
 import { proxyVersion } from './build-info.ts';
 import { withheldMessage } from './withhold.ts';
 
-export type { CacheCounts, ProxyStats };
+export type { CacheCounts, ProxyStats, StoredScope };
 
 /** How the stats are shown; `withhold`: projects whose upstream errors show only their kind (no names). */
 export interface StatsView {
@@ -24,6 +24,8 @@ function emptyCounts(): CacheCounts {
 
 export class ProxyMetrics implements CacheObserver {
   readonly registry = new Registry();
+  /** Whose stored counts `setStored` gives (replicas/stored-counts.ts sets `cache`); shown in the stats. */
+  storedScope: StoredScope = 'replica';
   private readonly requests = new Counter({ name: 'berth_requests_total', help: 'HTTP requests by route, status code and project ("" for routes outside a project)', labelNames: ['route', 'code', 'project'], registers: [this.registry] });
   private readonly requestLatency = new Histogram({
     name: 'berth_request_duration_seconds', help: 'Time to answer a request, by route and project (blobs: until the last byte is sent)',
@@ -124,7 +126,7 @@ export class ProxyMetrics implements CacheObserver {
       c.bytes -= bytes;
     });
   }
-  /** Seeds stored counts at start from the catalog. */
+  /** Sets a project's stored counts: at start from the catalog, and from the shared index when there is one. */
   setStored(project: string, artifacts: number, bytes: number): void {
     this.storeBytes.set({ project }, bytes);
     const counts = this.perProject.get(project) ?? emptyCounts();
@@ -163,6 +165,6 @@ export class ProxyMetrics implements CacheObserver {
     const shown = (e: UpstreamErrorRecord | undefined) =>
       e ? { time: e.time, message: view.withhold?.has(e.project) ? withheldMessage(e.message) : e.message } : null;
     const projects = Object.fromEntries([...this.perProject].map(([name, c]) => [name, { ...c, lastUpstreamError: shown(this.lastErrors.get(name)) }]));
-    return { ...this.totals, lastUpstreamError: shown(this.lastError), projects };
+    return { ...this.totals, lastUpstreamError: shown(this.lastError), projects, stored: this.storedScope };
   }
 }

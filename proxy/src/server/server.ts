@@ -29,6 +29,8 @@ export interface ServerOptions {
   repositories?: RepositoryLister;
   /** Adds what the index holds to `/_berth/stats`. */
   indexSummaries?: IndexSummaries;
+  /** With a shared index: read before `/_berth/stats` is answered, so that it gives the whole cache's counts. */
+  storedCounts?: { refresh(): Promise<void> };
 }
 
 /**
@@ -116,6 +118,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
         return;
       case '/_berth/stats': {
         route = 'stats';
+        await opts.storedCounts?.refresh();
         // Read without credentials: a protected project's upstream errors show only their kind, never its names.
         const counts = opts.metrics.stats({ withhold: new Set(access.keys()) });
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(opts.indexSummaries?.addTo(counts) ?? counts));
