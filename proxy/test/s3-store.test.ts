@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { CreateMultipartUploadCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
-  freePort, pullImage, startFaultyUpstream, startRegistry, startVersitygw, waitFor,
+  freePort, pullImage, startFaultyUpstream, startRegistry, startVersitygw, tempDir, waitFor,
   type FaultyUpstream, type Registry, type S3Server,
 } from '@berth/e2e';
 import { fetchAll, filesNamed, hexOf, proxyWith, sha256, stats, type ProjectSpec, type ProxyPlacement, type ProxyUnderTest } from './fixture.ts';
@@ -15,6 +17,10 @@ import { pushBlob, pushHandmadeImage, type Handmade } from './handmade.ts';
 import type { Digest } from '../src/oci/digest.ts';
 import { bucketKeys } from '../src/store/s3/keys.ts';
 import { UploadSweeper } from '../src/store/s3/uploads.ts';
+import { storePaths } from '../src/store/paths.ts';
+import { createS3Client } from '../src/store/s3/client.ts';
+import { thisProcess } from '../src/store/s3/owner.ts';
+import { S3BlobStore } from '../src/store/s3/s3-store.ts';
 
 const MB = 1_000_000;
 const BUCKET = 'berth-cache';
@@ -63,7 +69,10 @@ describe('proxy: S3-compatible object storage @real', function () {
     const pulled = await pullImage(`${cache.proxy.host}/docker.io/library/app:v1`);
     await pulled.dir.remove();
     const digests = [image.digest, image.config, ...image.layers];
-    assert.deepEqual(await s3.listKeys(BUCKET), digests.map((d) => blobKey(prefix, d)).sort());
+    const keys = await s3.listKeys(BUCKET);
+    // Besides the blobs, only the proxy's heartbeat (no upload notes left).
+    assert.deepEqual(keys.filter((k) => !k.startsWith(`${prefix}v1/instances/`)), digests.map((d) => blobKey(prefix, d)).sort());
+    assert.equal(keys.filter((k) => k.startsWith(`${prefix}v1/instances/`)).length, 1);
     assert.deepEqual(await s3.listUploads(BUCKET), [], 'no multipart upload is left open');
     assert.equal(sha256(await objectBytes(blobKey(prefix, image.layers[0]!))), image.layers[0]);
     for (const digest of digests) {
@@ -192,10 +201,53 @@ describe('proxy: abandoned multipart uploads on S3-compatible object storage @re
     // Started by a replica that is gone: no note of proxy-a names it.
     await s3.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: keys.blob(digest) }));
     const sweeper = (now: number) => new UploadSweeper({ client: s3.client, bucket: BUCKET, keys, abandonedAfterMs: 60 * 60_000, now: () => now });
-    assert.equal(await sweeper(Date.now()).sweepOwn(), 0, 'not this replica\'s');
+    assert.equal(await sweeper(Date.now()).sweepDead({ legacy: true }), 0, 'no note names it');
     assert.equal(await sweeper(Date.now()).sweepAbandoned(), 0, 'young: it may still be running');
     assert.deepEqual(await s3.listUploads(BUCKET), [keys.blob(digest)]);
     assert.equal(await sweeper(Date.now() + 2 * 60 * 60_000).sweepAbandoned(), 1);
     assert.deepEqual(await s3.listUploads(BUCKET), []);
+  });
+
+  it('two proxies under one host name: one restarting leaves the other\'s upload alone, and aborts a dead process\'s', async () => {
+    const prefix = 'one-host/';
+    const work = await tempDir('berth-one-host');
+    const client = () => createS3Client({ endpoint: s3.endpoint, bucket: BUCKET, accessKeyIdFile: s3.accessKeyIdFile, secretAccessKeyFile: s3.secretAccessKeyFile });
+    const proxy = async (name: string) => {
+      const store = new S3BlobStore({ client: await client(), bucket: BUCKET, keys: bucketKeys(prefix, 'host-1'), local: storePaths(join(work.path, name), 'host-1'), partSize: 5 * 1024 * 1024 });
+      await store.init();
+      return store;
+    };
+    const stores: S3BlobStore[] = [];
+    try {
+      const [a, b] = [await proxy('a'), await proxy('b')];
+      stores.push(a, b);
+      // A process of this host name that is gone (its PID free) left an upload and its note.
+      const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+      const deadKeys = bucketKeys(prefix, 'host-1');
+      const deadDigest = sha256(randomBytes(100)) as Digest;
+      const { UploadId } = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: deadKeys.blob(deadDigest) }));
+      await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: deadKeys.heartbeat(deadKeys.instance), Body: JSON.stringify({ ...(await thisProcess()), pid: gone }) }));
+      await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: deadKeys.newUploadNote(), Body: JSON.stringify({ key: deadKeys.blob(deadDigest), uploadId: UploadId }) }));
+
+      // B is mid-upload: its first 5 MiB part is in the bucket, the rest still to come.
+      const bytes = randomBytes(8 * 1024 * 1024);
+      const digest = sha256(bytes) as Digest;
+      const writer = await b.writer(digest, bytes.length);
+      await writer.write(bytes.subarray(0, 6 * 1024 * 1024));
+      await waitFor(async () => (await s3.listUploads(BUCKET, prefix)).includes(b.keys.blob(digest)), { what: "B's multipart upload" });
+      await waitFor(async () => (await s3.listKeys(BUCKET, `${prefix}v1/uploads/${b.keys.instance}/`)).length === 1, { what: "B's upload note" });
+
+      // A restarts under the same host name.
+      a.close();
+      stores.push(await proxy('a-again'));
+      assert.deepEqual(await s3.listUploads(BUCKET, prefix), [b.keys.blob(digest)], "B's upload is left alone, the dead process's aborted");
+      await writer.write(bytes.subarray(6 * 1024 * 1024));
+      await writer.commit();
+      assert.equal(await b.stat(digest), bytes.length, "B's upload completed");
+      assert.deepEqual(await s3.listKeys(BUCKET, `${prefix}v1/uploads/`), [], 'no notes left');
+    } finally {
+      for (const store of stores) store.close();
+      await work.remove();
+    }
   });
 });

@@ -15,15 +15,28 @@ describe('S3 bucket keys', () => {
     });
   }
 
-  it('keeps each replica\'s upload notes apart, and apart from the blobs', () => {
+  it('files upload notes under the process that started them, apart from the blobs', () => {
     const a = bucketKeys('berth/', 'proxy-a');
     const b = bucketKeys('berth/', 'proxy-b');
     const note = a.newUploadNote();
-    assert.ok(note.startsWith('berth/v1/uploads/proxy-a/'), note);
-    assert.ok(!note.startsWith(b.ownUploadsPrefix));
+    assert.ok(note.startsWith(`berth/v1/uploads/${a.instance}/`), note);
+    assert.ok(a.instance.startsWith('proxy-a/'), a.instance);
+    assert.equal(a.instanceOfNote(note), a.instance);
+    assert.equal(b.instanceOfNote(note), a.instance);
     assert.ok(note.startsWith(b.uploadsPrefix));
     assert.notEqual(a.newUploadNote(), note);
     assert.equal(a.digestOf(note), undefined);
+    assert.equal(a.heartbeat(a.instance), `berth/v1/instances/${a.instance}`);
+  });
+
+  it('gives two starts of one replica name their own notes', () => {
+    const first = bucketKeys('', 'host');
+    const second = bucketKeys('', 'host');
+    assert.notEqual(first.instance, second.instance);
+    assert.equal(second.instanceOfNote(first.newUploadNote()), first.instance);
+    assert.equal(first.legacyUploadsPrefix, 'v1/uploads/host/');
+    // A note of a proxy before per-start ids is not any instance's.
+    assert.equal(first.instanceOfNote('v1/uploads/host/0b4f6c1e-6a0f-4e0c-9d0e-2f5f3b8a9c11'), undefined);
   });
 
   it('reads a digest only from a well-formed blob key', () => {

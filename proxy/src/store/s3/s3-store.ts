@@ -34,7 +34,7 @@ export interface S3BlobStoreOptions extends HotBlobsOptions {
   /** Bytes per part of a multipart upload; default 16 MiB, at least 5 MiB. Blobs smaller than this are one PUT. */
   partSize?: number;
   minFreeBytes?: number;
-  sweeper?: Pick<UploadSweeperOptions, 'abandonedAfterMs' | 'intervalMs' | 'onError'>;
+  sweeper?: Pick<UploadSweeperOptions, 'abandonedAfterMs' | 'intervalMs' | 'heartbeatMs' | 'deadAfterMs' | 'onError'>;
 }
 
 export class S3BlobStore implements BlobStore {
@@ -59,9 +59,9 @@ export class S3BlobStore implements BlobStore {
   }
 
   /**
-   * Checks the bucket answers, empties the local temp folder, aborts the uploads this replica left (a crash) and
-   * the abandoned ones of any replica, then keeps sweeping for abandoned ones. Rejects with ObjectStoreError when
-   * the bucket cannot be reached.
+   * Checks the bucket answers, empties the local temp folder, aborts the uploads of processes that are gone (this
+   * replica's before a crash, when this machine can tell) and the abandoned ones of any replica, then keeps
+   * sweeping. Rejects with ObjectStoreError when the bucket cannot be reached.
    */
   async init(): Promise<void> {
     try {
@@ -71,7 +71,10 @@ export class S3BlobStore implements BlobStore {
     }
     await rm(this.local.tmpDir, { recursive: true, force: true });
     await mkdir(this.local.tmpDir, { recursive: true });
-    await this.sweeper.sweepOwn();
+    // The heartbeat before any note of this process, then the uploads of processes gone (one that ran under this
+    // replica's name before a restart among them, when this machine can tell).
+    await this.sweeper.heartbeat();
+    await this.sweeper.sweepDead({ legacy: true });
     await this.sweeper.sweepAbandoned();
     this.sweeper.start();
   }

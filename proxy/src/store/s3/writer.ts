@@ -86,7 +86,7 @@ export class S3BlobWriter extends SpooledWriter {
     }
   }
 
-  /** Starts the multipart upload once, and writes its note so that a restart of this replica can abort it. */
+  /** Starts the multipart upload once, and writes its note so that the upload is aborted if this process dies. */
   private startUpload(): Promise<Upload> {
     this.upload ??= (async () => {
       const { client, bucket, key } = this.target;
