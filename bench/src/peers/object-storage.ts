@@ -29,14 +29,14 @@ async function freshBucket(store: ObjectStore): Promise<string> {
   return bucket;
 }
 
-export function berthOnS3(store: ObjectStore, upstreamUrl: string, redirect: boolean): PeerFactory {
+export function berthOnS3(store: ObjectStore, upstreamUrl: string, redirect: boolean, nodeArgs?: string[]): PeerFactory {
   return async () => {
     const { server } = store;
     const s3: S3StorageConfig = {
       endpoint: server.endpoint, region: server.region, bucket: await freshBucket(store), forcePathStyle: true,
       accessKeyIdFile: server.accessKeyIdFile, secretAccessKeyFile: server.secretAccessKeyFile,
     };
-    return startBerth({ upstreamUrl, s3, ...(redirect ? { redirectToStorage: true } : {}) });
+    return startBerth({ upstreamUrl, s3, ...(redirect ? { redirectToStorage: true } : {}), ...(nodeArgs ? { nodeArgs } : {}) });
   };
 }
 

@@ -1,5 +1,6 @@
 // Profiles Berth's proxy under the warm loads of the bench (blob GETs at 16 clients of a 100 MB layer, read from its
-// files, and of the 10 MB one its hot-memory cache holds; manifest GETs by tag and by digest at 64) and under a cold
+// files or streamed from S3-compatible object storage, and of the 10 MB one its hot-memory cache holds; manifest GETs
+// by tag and by digest at 64) and under a cold
 // skopeo pull of a 200 MB image, one `node --cpu-prof` run each, and prints the top frames of each.
 // Run: pnpm exec tsx bench/src/profile/main.ts [--seconds N] [--keep DIR] [--only WORD] [--no-build]   (builds the proxy first)
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { wrk } from '../load/wrk.ts';
 import { skopeoPull } from '../measures/pull-clients.ts';
 import { warmUp } from '../measures/warm-up.ts';
 import { startBerth } from '../peers/berth.ts';
+import { berthOnS3, startObjectStore } from '../peers/object-storage.ts';
 import type { Peer } from '../peers/peer.ts';
 import { buildProxy } from '../build-proxy.ts';
 import { renderShares, topFiles, topFrames, type CpuProfile } from './top-frames.ts';
@@ -29,6 +31,8 @@ interface Images {
 /** A load on a fresh proxy; returns its figure in words. */
 interface Load {
   name: string;
+  /** Keep the proxy's store in a bucket of a real versitygw instead of a directory. */
+  onS3?: boolean;
   run(peer: Peer, images: Images, seconds: number): Promise<string>;
 }
 
@@ -45,6 +49,7 @@ function wrkLoad(name: string, connections: number, path: (i: SeededImage) => st
 
 const loads: Load[] = [
   wrkLoad('warm blob GET, 100 MB layer, 16 clients', 16, (i) => `/v2/${i.repo}/blobs/${layer(i).digest}`, undefined, (i) => i.layer),
+  { ...wrkLoad('warm blob GET from S3, 100 MB layer, 16 clients', 16, (i) => `/v2/${i.repo}/blobs/${layer(i).digest}`, undefined, (i) => i.layer), onS3: true },
   wrkLoad('warm blob GET, 10 MB layer (hot memory), 16 clients', 16, (i) => `/v2/${i.repo}/blobs/${layer(i).digest}`),
   wrkLoad('warm manifest GET by tag, 64 clients', 64, (i) => `/v2/${i.repo}/manifests/${i.tag}`, MANIFEST_ACCEPT),
   wrkLoad('warm manifest GET by digest, 64 clients', 64, (i) => `/v2/${i.repo}/manifests/${i.manifestDigest}`, MANIFEST_ACCEPT),
@@ -61,12 +66,18 @@ const loads: Load[] = [
 async function profileLoad(load: Load, upstreamUrl: string, images: Images, seconds: number, dir: string): Promise<string> {
   const profileDir = join(dir, load.name.replace(/[^a-z0-9]+/gi, '-'));
   await mkdir(profileDir, { recursive: true });
-  const peer = await startBerth({ upstreamUrl, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
+  const store = load.onS3 ? await startObjectStore() : undefined;
   let figure;
   try {
-    figure = await load.run(peer, images, seconds);
+    const nodeArgs = ['--cpu-prof', '--cpu-prof-dir', profileDir];
+    const peer = store ? await berthOnS3(store, upstreamUrl, false, nodeArgs)() : await startBerth({ upstreamUrl, nodeArgs });
+    try {
+      figure = await load.run(peer, images, seconds);
+    } finally {
+      await peer.stop(); // the profile is written when the process exits
+    }
   } finally {
-    await peer.stop(); // the profile is written when the process exits
+    await store?.stop();
   }
   const files = (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length === 0) return `#### ${load.name}\n\nno profile written: did the proxy exit gracefully on SIGTERM?`;
