@@ -8,6 +8,7 @@ function withStorage(storage: unknown): unknown {
 const S3 = {
   endpoint: 'https://s3.example.com', bucket: 'berth-cache', region: 'eu-west-1', prefix: 'berth/',
   accessKeyIdFile: '/s3/access-key-id', secretAccessKeyFile: '/s3/secret-access-key', forcePathStyle: true, caFile: '/s3/ca.crt',
+  localCopy: '2Gi',
 };
 
 describe('proxy config: storage', () => {
@@ -28,7 +29,14 @@ describe('proxy config: storage', () => {
     assert.deepEqual(parseProxyConfig(renderProxyConfig(config)), config);
   });
 
+  it('takes a size for the local copies of blobs, 0 turning them off', () => {
+    assert.equal(validateProxyConfig(withStorage({ s3: { bucket: 'b12', localCopy: '500Mi' } })).storage.s3!.localCopy, '500Mi');
+    assert.equal(validateProxyConfig(withStorage({ s3: { bucket: 'b12', localCopy: 0 } })).storage.s3!.localCopy, '0');
+  });
+
   const bad: [string, unknown, RegExp][] = [
+    ['a local copy size that is no size', { s3: { bucket: 'b12', localCopy: '2 GB' } }, /^storage\.s3\.localCopy: "2 GB" is not a size \(use e\.g\. 500Mi, 50Gi\)/],
+    ['a negative local copy size', { s3: { bucket: 'b12', localCopy: '-1Gi' } }, /^storage\.s3\.localCopy: "-1Gi" is not a size/],
     ['nothing', {}, /^storage: give directory \(a volume\) or s3/],
     ['an unknown key', { s3: { ...S3, accessKeyId: 'AKIA' } }, /^storage\.s3\.accessKeyId: unknown key/],
     ['no bucket', { s3: { endpoint: 'http://s3:9000' } }, /^storage\.s3\.bucket: must be a non-empty string/],

@@ -10,7 +10,7 @@ const REGION = /^[a-z0-9][a-z0-9-]*[a-z0-9]$/;
 /** Segments of plain characters separated by `/`, optionally ending with one. */
 const PREFIX = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/;
 const S3_CREDENTIALS = 'remove them from the URL and give accessKeyIdFile and secretAccessKeyFile (files holding the keys)';
-const S3_KEYS = ['endpoint', 'bucket', 'region', 'prefix', 'accessKeyIdFile', 'secretAccessKeyFile', 'forcePathStyle', 'caFile'] as const;
+const S3_KEYS = ['endpoint', 'bucket', 'region', 'prefix', 'accessKeyIdFile', 'secretAccessKeyFile', 'forcePathStyle', 'caFile', 'localCopy'] as const;
 
 export function storage(value: unknown): StorageConfig {
   const obj = object(value, 'storage', ['directory', 's3', 'memory']);
@@ -63,5 +63,7 @@ function s3Storage(value: unknown, path: string): S3StorageConfig {
     if (!out.endpoint?.startsWith('https:')) throw new ConfigError(join(path, 'caFile'), 'needs an https: endpoint (a CA checks a TLS certificate)');
     out.caFile = caFile;
   }
+  const localCopy = optional(obj, 'localCopy', () => quantity(obj, 'localCopy', path));
+  if (localCopy !== undefined) out.localCopy = localCopy;
   return out;
 }

@@ -59,6 +59,12 @@ export interface S3StorageConfig {
   forcePathStyle?: boolean;
   /** PEM CA bundle the endpoint's certificate is checked against (in addition to the system's). */
   caFile?: string;
+  /**
+   * Bytes of verified local copies of blobs kept in the local working folder (`directory`, the pod's emptyDir),
+   * least recently used dropped first, so a blob pulled again is read from a local file instead of the bucket
+   * (`1Gi` by default; `0` turns them off). Counts on the node's disk: leave room for it beside downloads.
+   */
+  localCopy?: string;
 }
 
 /** Durations (`5s`, `1m`), each above zero. */

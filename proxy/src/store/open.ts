@@ -51,6 +51,7 @@ export async function openStore(storage: StorageConfig, opts: OpenStoreOptions =
   const client = await createS3Client(s3);
   const store = new S3BlobStore({
     client, bucket: s3.bucket, keys: bucketKeys(s3.prefix ?? '', replica), local, hot,
+    ...(s3.localCopy === undefined ? {} : { localCopyBytes: parseQuantity(s3.localCopy)! }),
     ...(opts.onError ? { sweeper: { onError: opts.onError } } : {}),
   });
   try {

@@ -6,6 +6,8 @@
 //       blobs/<algorithm>/<first two hex>/<hex>     verified content (blobs and manifests alike), read-only
 //       tmp/<replica>/<random>                       downloads in progress, one folder per replica sharing the store;
 //                                                    a replica empties its own at start (never served after a crash)
+//       copies/<replica>/<algorithm>-<hex>           object storage only: verified local copies of the bucket's
+//                                                    blobs (s3/local-copies.ts), emptied at start like tmp/
 //     index.sqlite                                   the embedded keyv index (tags, manifests, last-pulled times)
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -18,7 +20,10 @@ export interface StorePaths {
   tmpRoot: string;
   /** This replica's temp folder. */
   tmpDir: string;
+  /** This replica's local copies of blobs kept in object storage (s3/local-copies.ts). */
+  copiesDir: string;
   indexFile: string;
+  copy(digest: Digest): string;
   blob(digest: Digest): string;
   newTemp(): string;
 }
@@ -35,10 +40,15 @@ export function storePaths(root: string, replica: string): StorePaths {
     blobsDir,
     tmpRoot,
     tmpDir,
+    copiesDir: join(layout, 'copies', replica),
     indexFile: join(root, 'index.sqlite'),
     blob(digest) {
       const { algorithm, hex } = digestParts(digest);
       return join(blobsDir, algorithm, hex.slice(0, 2), hex);
+    },
+    copy(digest) {
+      const { algorithm, hex } = digestParts(digest);
+      return join(layout, 'copies', replica, `${algorithm}-${hex}`);
     },
     newTemp: () => join(tmpDir, randomUUID()),
   };

@@ -18,4 +18,15 @@ describe('Memo', () => {
     memo.set('big', 'xxx');
     assert.equal(memo.get('big'), undefined);
   });
+
+  it('tells of each entry dropped to make room, not of one deleted', () => {
+    const dropped: string[] = [];
+    const memo = new Memo<string>(4, (v) => v.length, (key) => dropped.push(key));
+    memo.set('a', 'aa');
+    memo.set('b', 'bb');
+    memo.delete('b');
+    memo.set('c', 'cc');
+    memo.set('d', 'dd');
+    assert.deepEqual(dropped, ['a']);
+  });
 });

@@ -4,7 +4,12 @@ export class Memo<V> {
   private readonly entries = new Map<string, { value: V; weight: number }>();
   private total = 0;
 
-  constructor(private readonly maxWeight: number, private readonly weigh: (value: V) => number = () => 1) {}
+  /** `onEvict` hears of each entry dropped to make room (not of `delete`s): a caller holding files removes them. */
+  constructor(
+    private readonly maxWeight: number,
+    private readonly weigh: (value: V) => number = () => 1,
+    private readonly onEvict?: (key: string, value: V) => void,
+  ) {}
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
@@ -24,6 +29,7 @@ export class Memo<V> {
       if (this.total <= this.maxWeight) break;
       this.entries.delete(oldest);
       this.total -= entry.weight;
+      this.onEvict?.(oldest, entry.value);
     }
   }
 

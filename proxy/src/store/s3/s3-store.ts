@@ -1,6 +1,7 @@
 // The content-addressed store on S3-compatible object storage (the same interface as the volume's). Reads are
 // streamed GETs (with Range), small blobs held in memory as on the volume; writes are S3BlobWriters, visible only
-// once verified. A local folder holds only downloads in progress (see writer.ts).
+// once verified. A local folder holds downloads in progress (see writer.ts) and a bounded number of verified local
+// copies of blobs read before (local-copies.ts), served at the volume's speed.
 import { mkdir, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
@@ -14,6 +15,7 @@ import type { StorePaths } from '../paths.ts';
 import { checkRoom, MIN_FREE_BYTES, SpoolFile } from '../spool.ts';
 import type { BucketKeys } from './keys.ts';
 import { isMissing, ObjectStoreError } from './errors.ts';
+import { LocalCopies } from './local-copies.ts';
 import { UploadSweeper, type UploadSweeperOptions } from './uploads.ts';
 import { S3BlobWriter } from './writer.ts';
 
@@ -22,6 +24,12 @@ const MIB = 1024 * 1024;
 const MIN_PART = 5 * MIB;
 const MAX_PARTS = 10_000;
 const DEFAULT_PART = 16 * MIB;
+/**
+ * 1 GiB of local copies by default: the working folder is the pod's emptyDir, on the node's disk beside its images
+ * and other pods' emptyDirs. That holds the large layers of a few images — the ones pulled again and again — and is
+ * small next to what nodes keep for images; more, and the copies would compete with the node's own image store.
+ */
+export const DEFAULT_LOCAL_COPY_BYTES = 1024 * MIB;
 
 export interface S3BlobStoreOptions extends HotBlobsOptions {
   /** The memory for small blobs, when the caller watches it; default: one made from the HotBlobsOptions. */
@@ -34,6 +42,8 @@ export interface S3BlobStoreOptions extends HotBlobsOptions {
   /** Bytes per part of a multipart upload; default 16 MiB, at least 5 MiB. Blobs smaller than this are one PUT. */
   partSize?: number;
   minFreeBytes?: number;
+  /** Bytes of verified local copies of blobs in the working folder (default DEFAULT_LOCAL_COPY_BYTES); 0: none. */
+  localCopyBytes?: number;
   sweeper?: Pick<UploadSweeperOptions, 'abandonedAfterMs' | 'intervalMs' | 'heartbeatMs' | 'deadAfterMs' | 'onError'>;
 }
 
@@ -46,6 +56,7 @@ export class S3BlobStore implements BlobStore {
   private readonly partSize: number;
   private readonly minFreeBytes: number;
   private readonly sweeper: UploadSweeper;
+  readonly copies: LocalCopies;
 
   constructor(opts: S3BlobStoreOptions) {
     this.client = opts.client;
@@ -55,6 +66,7 @@ export class S3BlobStore implements BlobStore {
     this.hot = opts.hot ?? new HotBlobs(opts);
     this.partSize = Math.max(opts.partSize ?? DEFAULT_PART, MIN_PART);
     this.minFreeBytes = opts.minFreeBytes ?? MIN_FREE_BYTES;
+    this.copies = new LocalCopies(this.local, opts.localCopyBytes ?? DEFAULT_LOCAL_COPY_BYTES);
     this.sweeper = new UploadSweeper({ client: this.client, bucket: this.bucket, keys: this.keys, ...opts.sweeper });
   }
 
@@ -71,6 +83,7 @@ export class S3BlobStore implements BlobStore {
     }
     await rm(this.local.tmpDir, { recursive: true, force: true });
     await mkdir(this.local.tmpDir, { recursive: true });
+    await this.copies.init();
     // The heartbeat before any note of this process, then the uploads of processes gone (one that ran under this
     // replica's name before a restart among them, when this machine can tell).
     await this.sweeper.heartbeat();
@@ -99,14 +112,22 @@ export class S3BlobStore implements BlobStore {
   async open(digest: Digest, range?: ByteRange): Promise<Readable> {
     // The HEAD also tells whether the object is still there: a blob evicted by another replica is not served from
     // this one's memory.
+    // So is a local copy: it is dropped once the HEAD finds the object gone.
     const size = await this.stat(digest);
-    if (size === undefined) throw new BlobNotStoredError(digest);
+    if (size === undefined) {
+      this.copies.delete(digest);
+      throw new BlobNotStoredError(digest);
+    }
     const bytes = await this.hot.get(digest, size, () => this.read(digest));
     if (bytes) {
       const body = range ? bytes.subarray(range.start, range.end + 1) : bytes;
       return Readable.from([body], { objectMode: false });
     }
-    return this.get(digest, range);
+    const copy = await this.copies.open(digest, size, range);
+    if (copy) return copy;
+    // Only a whole-object GET makes a copy: a range is too little of the blob to verify.
+    if (range) return this.get(digest, range);
+    return this.copies.tee(digest, size, await this.get(digest));
   }
 
   async read(digest: Digest): Promise<Buffer> {
@@ -152,6 +173,7 @@ export class S3BlobStore implements BlobStore {
 
   async delete(digest: Digest): Promise<void> {
     this.hot.delete(digest);
+    this.copies.delete(digest);
     const key = this.keys.blob(digest);
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
