@@ -1,0 +1,184 @@
+// The S3 store's local copies of blobs (store/s3/local-copies.ts) against a real bucket: versitygw, whose access log
+// counts the GETs the store sends. A blob read again is read from its local copy (the HEAD still goes to the
+// bucket), never after the bucket's object is gone, never from bytes that did not match, never half.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { startVersitygw, tempDir, type S3Server } from '@berth/e2e';
+import { sha256 } from './fixture.ts';
+import type { Digest } from '../src/oci/digest.ts';
+import { isNotStored } from '../src/store/blobstore.ts';
+import { storePaths, type StorePaths } from '../src/store/paths.ts';
+import { createS3Client } from '../src/store/s3/client.ts';
+import { bucketKeys } from '../src/store/s3/keys.ts';
+import { S3BlobStore } from '../src/store/s3/s3-store.ts';
+
+const MB = 1_000_000;
+const BUCKET = 'berth-copies';
+const prefix = 'cache/';
+
+async function drain(stream: Readable): Promise<{ bytes: Buffer; error?: Error }> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return { bytes: Buffer.concat(chunks) };
+  } catch (err) {
+    return { bytes: Buffer.concat(chunks), error: err as Error };
+  }
+}
+
+describe('proxy: local copies of blobs kept on S3 @real', function () {
+  this.timeout(300_000);
+  let s3: S3Server;
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  let local: StorePaths;
+  let store: S3BlobStore;
+
+  /** GetObject requests the bucket has answered so far. */
+  const gets = async () => (await s3.requests()).filter((r) => /GetObject/i.test(r.operation)).length;
+  const heads = async () => (await s3.requests()).filter((r) => /HeadObject/i.test(r.operation)).length;
+  const localFiles = async () => [
+    ...await readdir(local.copiesDir), ...await readdir(local.tmpDir),
+  ];
+
+  async function put(bytes: Buffer): Promise<Digest> {
+    const digest = sha256(bytes) as Digest;
+    const writer = await store.writer(digest, bytes.length);
+    await writer.write(bytes);
+    await writer.commit();
+    return digest;
+  }
+
+  async function open(localCopyBytes: number): Promise<void> {
+    store?.close();
+    local = storePaths(join(work.path, `local-${localCopyBytes}`), 'host-1');
+    store = new S3BlobStore({
+      client: await createS3Client({ endpoint: s3.endpoint, bucket: BUCKET, region: 'us-east-1', forcePathStyle: true, accessKeyIdFile: s3.accessKeyIdFile, secretAccessKeyFile: s3.secretAccessKeyFile }),
+      bucket: BUCKET, keys: bucketKeys(prefix, 'host-1'), local, partSize: 5 * 1024 * 1024, localCopyBytes,
+    });
+    await store.init();
+  }
+
+  before(async () => {
+    s3 = await startVersitygw({ users: true });
+    await s3.createBucket(BUCKET);
+    work = await tempDir('berth-s3-copies');
+    await open(100 * MB);
+  });
+  after(async () => {
+    store?.close();
+    await s3?.stop();
+    await work?.remove();
+  });
+
+  it('reads a large blob from the bucket once: the next GET is served from the local copy, after a HEAD', async () => {
+    const bytes = randomBytes(30 * MB);
+    const digest = await put(bytes);
+    const [get0, head0] = [await gets(), await heads()];
+    const first = await drain(await store.open(digest));
+    assert.equal(first.error, undefined);
+    assert.equal(sha256(first.bytes), digest);
+    assert.equal(await gets(), get0 + 1);
+    assert.ok(store.copies.has(digest, bytes.length));
+
+    const second = await drain(await store.open(digest));
+    assert.equal(sha256(second.bytes), digest);
+    const range = await drain(await store.open(digest, { start: 5, end: 1_000_004 }));
+    assert.deepEqual(range.bytes, bytes.subarray(5, 1_000_005));
+    assert.equal(await gets(), get0 + 1, 'no GET from the bucket for the warm reads');
+    assert.equal(await heads(), head0 + 3, 'each read still asks the bucket whether the object is there');
+  });
+
+  it('does not serve a local copy once the bucket\'s object is gone, and drops it', async () => {
+    const bytes = randomBytes(20 * MB);
+    const digest = await put(bytes);
+    await drain(await store.open(digest));
+    assert.ok(store.copies.has(digest, bytes.length));
+    // Deleted behind this store's back (another replica's retention).
+    await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: store.keys.blob(digest) }));
+    await assert.rejects(store.open(digest), (err: unknown) => isNotStored(err));
+    await store.copies.removed();
+    assert.equal(store.copies.has(digest, bytes.length), false);
+    assert.ok(!(await readdir(local.copiesDir)).some((name) => name.includes(digest.slice(7))));
+  });
+
+  it('the store deleting a blob (retention) removes its local copy', async () => {
+    const bytes = randomBytes(20 * MB);
+    const digest = await put(bytes);
+    await drain(await store.open(digest));
+    await store.delete(digest);
+    await store.copies.removed();
+    assert.ok(!(await readdir(local.copiesDir)).some((name) => name.includes(digest.slice(7))));
+    await assert.rejects(store.open(digest), (err: unknown) => isNotStored(err));
+  });
+
+  it('a reader that goes away mid-way leaves no local copy, not even a temp file', async () => {
+    const bytes = randomBytes(40 * MB);
+    const digest = await put(bytes);
+    const before = await localFiles();
+    const stream = await store.open(digest);
+    let seen = 0;
+    for await (const chunk of stream) {
+      seen += (chunk as Buffer).length;
+      if (seen >= 5 * MB) break;
+    }
+    await finished(stream).catch(() => undefined);
+    assert.ok(seen < bytes.length);
+    assert.equal(store.copies.has(digest, bytes.length), false);
+    assert.deepEqual(await localFiles(), before);
+    // The next whole read makes the copy, from the bucket.
+    const get0 = await gets();
+    assert.equal(sha256((await drain(await store.open(digest))).bytes), digest);
+    assert.equal(await gets(), get0 + 1);
+    assert.ok(store.copies.has(digest, bytes.length));
+  });
+
+  it('an object whose bytes do not match its digest never becomes a local copy, and its reads fail', async () => {
+    const bytes = randomBytes(20 * MB);
+    const digest = await put(bytes);
+    // Wrong bytes of the same length written straight into the bucket's files (versitygw's posix backend).
+    const wrong = Buffer.from(bytes);
+    wrong[wrong.length - 10] = wrong[wrong.length - 10]! ^ 0xff;
+    await writeFile(join(s3.dataDir, BUCKET, store.keys.blob(digest)), wrong);
+    const before = await localFiles();
+    for (let i = 0; i < 2; i++) {
+      const read = await drain(await store.open(digest));
+      assert.match(String(read.error?.message), /does not match/);
+      assert.ok(read.bytes.length < bytes.length, 'the client never gets the whole of it');
+      assert.equal(store.copies.has(digest, bytes.length), false);
+      assert.deepEqual(await localFiles(), before);
+    }
+  });
+
+  it('keeps copies within storage.s3.localCopy, dropping the least recently used', async () => {
+    await open(50 * MB);
+    const [a, b, c] = [randomBytes(20 * MB), randomBytes(20 * MB), randomBytes(20 * MB)];
+    const [da, db, dc] = [await put(a), await put(b), await put(c)];
+    await drain(await store.open(da));
+    await drain(await store.open(db));
+    await drain(await store.open(da));
+    await drain(await store.open(dc));
+    await store.copies.removed();
+    const names = await readdir(local.copiesDir);
+    assert.deepEqual([da, db, dc].map((d) => names.includes(`sha256-${d.slice(7)}`)), [true, false, true]);
+    const get0 = await gets();
+    assert.equal(sha256((await drain(await store.open(da))).bytes), da);
+    assert.equal(await gets(), get0, 'a, used more recently than b, is still local');
+    assert.equal(sha256((await drain(await store.open(db))).bytes), db);
+    assert.equal(await gets(), get0 + 1, 'b was dropped and read from the bucket again');
+  });
+
+  it('with localCopy 0 keeps no copies: every read is a GET from the bucket', async () => {
+    await open(0);
+    const bytes = randomBytes(20 * MB);
+    const digest = await put(bytes);
+    const get0 = await gets();
+    for (let i = 0; i < 2; i++) assert.equal(sha256((await drain(await store.open(digest))).bytes), digest);
+    assert.equal(await gets(), get0 + 2);
+    assert.deepEqual(await readdir(local.copiesDir), []);
+  });
+});
