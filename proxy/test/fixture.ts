@@ -4,6 +4,7 @@ import type { ProxyStats } from '../src/index.ts';
 import { createHash } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { stringify } from 'yaml';
 import { freePort, startProxy, tempDir, type RunningProxy, type TempDir } from '@berth/e2e';
 
@@ -111,6 +112,17 @@ export async function stats(proxyUrl: string): Promise<Stats> {
 }
 
 /** Every file under `dir` whose name contains `needle` (e.g. a digest's hex): how the test finds stored bytes. */
+/** Every byte a stream gives, and the error it ended with, if any (the bytes before it are kept). */
+export async function drainStream(stream: Readable): Promise<{ bytes: Buffer; error?: Error }> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return { bytes: Buffer.concat(chunks) };
+  } catch (err) {
+    return { bytes: Buffer.concat(chunks), error: err as Error };
+  }
+}
+
 export async function filesNamed(dir: string, needle: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile() && e.name.includes(needle)).map((e) => join(e.parentPath, e.name));

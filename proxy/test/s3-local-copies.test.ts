@@ -5,11 +5,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { startVersitygw, tempDir, type S3Server } from '@berth/e2e';
-import { sha256 } from './fixture.ts';
+import { drainStream as drain, sha256 } from './fixture.ts';
 import type { Digest } from '../src/oci/digest.ts';
 import { isNotStored } from '../src/store/blobstore.ts';
 import { storePaths, type StorePaths } from '../src/store/paths.ts';
@@ -20,16 +19,6 @@ import { S3BlobStore } from '../src/store/s3/s3-store.ts';
 const MB = 1_000_000;
 const BUCKET = 'berth-copies';
 const prefix = 'cache/';
-
-async function drain(stream: Readable): Promise<{ bytes: Buffer; error?: Error }> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return { bytes: Buffer.concat(chunks) };
-  } catch (err) {
-    return { bytes: Buffer.concat(chunks), error: err as Error };
-  }
-}
 
 describe('proxy: local copies of blobs kept on S3 @real', function () {
   this.timeout(300_000);

@@ -82,6 +82,9 @@ export function desiredDeployment(inputs: ProjectInputs, rolloutHash: string): V
 function volumesOf(inputs: ProjectInputs, name: string): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
   const volumes: V1Volume[] = [
     { name: 'config', configMap: { name, items: [{ key: CONFIG_KEY, path: 'config.yaml' }] } },
+    // No sizeLimit on the S3 working folder: it holds downloads in progress, as large as the largest layers pulled at
+    // once, and the kubelet evicts the whole pod past a limit. The proxy bounds its local copies itself
+    // (storage.s3.localCopy, 1Gi) and checks free space before each download.
     s3Of(inputs.project) ? { name: 'storage', emptyDir: {} } : { name: 'storage', persistentVolumeClaim: { claimName: name } },
     { name: 'tmp', emptyDir: {} },
   ];

@@ -8,20 +8,11 @@ import { finished } from 'node:stream/promises';
 import type { Digest } from '../../oci/digest.ts';
 import { storePaths, type StorePaths } from '../paths.ts';
 import { LocalCopies } from './local-copies.ts';
+import { drainStream as drain } from '../../../test/fixture.ts';
 
 const digestOf = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest;
 /** A body in chunks of 1,000 bytes, as a bucket's answer comes in pieces. */
 const bodyOf = (bytes: Buffer) => Readable.from(Array.from({ length: Math.ceil(bytes.length / 1000) }, (_, i) => bytes.subarray(i * 1000, (i + 1) * 1000)));
-
-async function drain(stream: Readable): Promise<{ bytes: Buffer; error?: Error }> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return { bytes: Buffer.concat(chunks) };
-  } catch (err) {
-    return { bytes: Buffer.concat(chunks), error: err as Error };
-  }
-}
 
 describe('LocalCopies', () => {
   let dir: string;
