@@ -139,4 +139,13 @@ describe('LocalCopies', () => {
     assert.equal(copies.has(digest, bytes.length), false);
     assert.deepEqual(await readdir(paths.copiesDir), []);
   });
+
+  it('passes the bytes on uncopied when no temp file can be made', async () => {
+    const copies = new LocalCopies({ ...paths, newTemp: () => join(dir, 'missing', 'temp') }, 1_000_000);
+    await copies.init();
+    const bytes = randomBytes(3_000);
+    const out = await drain(await copies.tee(digestOf(bytes), bytes.length, bodyOf(bytes)));
+    assert.ok(out.bytes.equals(bytes));
+    assert.equal(copies.has(digestOf(bytes), bytes.length), false);
+  });
 });

@@ -10,7 +10,7 @@
 import { mkdir, rename, rm, unlink } from 'node:fs/promises';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { Digest } from '../../oci/digest.ts';
-import type { ByteRange } from '../blobstore.ts';
+import { DigestMismatchError, type ByteRange } from '../blobstore.ts';
 import type { StorePaths } from '../paths.ts';
 import { readFileRange } from '../read-buffers.ts';
 import { SpoolFile } from '../spool.ts';
@@ -124,11 +124,14 @@ export class LocalCopies {
 
 /**
  * Passes chunks on one behind while writing each to the spool; the last goes out only after the spool verified and
- * the copy was published. Destroyed early (the client left, the bucket's stream failed), it discards the spool.
+ * the copy was published, and bytes that do not match fail the stream instead. A copy that cannot be written (no
+ * room) or kept is given up and the read goes on without it. Destroyed early (the client left, the bucket's stream
+ * failed), it discards the spool.
  */
 class CopyingStream extends Transform {
   private held: Buffer | undefined;
-  private settled = false;
+  /** True while the spool is written and owned by this stream. */
+  private copying = true;
 
   constructor(
     private readonly spool: SpoolFile,
@@ -139,31 +142,63 @@ class CopyingStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (!this.copying) {
+      callback(null, chunk);
+      return;
+    }
     this.spool.write(chunk).then(() => {
       const previous = this.held;
       this.held = chunk;
       callback(null, previous);
-    }, (err: Error) => callback(err));
+    }, () => {
+      this.giveUp();
+      this.pushHeld();
+      callback(null, chunk);
+    });
   }
 
   override _flush(callback: TransformCallback): void {
+    if (!this.copying) {
+      callback();
+      return;
+    }
     this.publish().then(() => {
-      this.settled = true;
+      this.copying = false;
       this.done();
-      callback(null, this.held);
-    }, (err: Error) => callback(err));
+      this.pushHeld();
+      callback();
+    }, (err: Error) => {
+      // The spool has removed its file; destroy() ends the copy.
+      if (err instanceof DigestMismatchError) {
+        callback(err);
+        return;
+      }
+      // Verified, but not kept (the rename failed): the client still gets its bytes.
+      this.giveUp();
+      this.pushHeld();
+      callback();
+    });
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.settled) {
+    if (!this.copying) {
       callback(err);
       return;
     }
-    this.settled = true;
-    // A spool that failed verification has removed its file already; discard is then a no-op.
-    this.spool.discard().finally(() => {
+    this.copying = false;
+    this.spool.discard().catch(() => undefined).finally(() => {
       this.done();
       callback(err);
     });
+  }
+
+  private pushHeld(): void {
+    if (this.held) this.push(this.held);
+    this.held = undefined;
+  }
+
+  private giveUp(): void {
+    this.copying = false;
+    this.spool.discard().catch(() => undefined).finally(this.done);
   }
 }
