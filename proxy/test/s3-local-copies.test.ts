@@ -7,8 +7,9 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { startVersitygw, tempDir, type S3Server } from '@berth/e2e';
-import { drainStream as drain, sha256 } from './fixture.ts';
+import { startRegistry, startVersitygw, tempDir, waitFor, type Registry, type S3Server } from '@berth/e2e';
+import { drainStream as drain, fetchAll, filesNamed, hexOf, proxyWith, sha256, type ProxyUnderTest } from './fixture.ts';
+import { pushBlob } from './handmade.ts';
 import type { Digest } from '../src/oci/digest.ts';
 import { isNotStored } from '../src/store/blobstore.ts';
 import { storePaths, type StorePaths } from '../src/store/paths.ts';
@@ -169,5 +170,56 @@ describe('proxy: local copies of blobs kept on S3 @real', function () {
     for (let i = 0; i < 2; i++) assert.equal(sha256((await drain(await store.open(digest))).bytes), digest);
     assert.equal(await gets(), get0 + 2);
     assert.deepEqual(await readdir(local.copiesDir), []);
+  });
+});
+
+describe('proxy: local copies of S3 blobs, through the proxy\'s HTTP @real', function () {
+  this.timeout(300_000);
+  let upstream: Registry;
+  let s3: S3Server;
+  let cache: ProxyUnderTest;
+
+  before(async () => {
+    [upstream, s3] = await Promise.all([startRegistry(), startVersitygw({ users: true })]);
+    await s3.createBucket(BUCKET);
+    cache = await proxyWith([{ name: 'docker-hub', registry: 'docker.io', upstream: upstream.url }], {
+      s3: { endpoint: s3.endpoint, bucket: BUCKET, prefix, accessKeyIdFile: s3.accessKeyIdFile, secretAccessKeyFile: s3.secretAccessKeyFile },
+    });
+  });
+  after(async () => {
+    await cache?.dispose();
+    await Promise.all([upstream?.stop(), s3?.stop()]);
+  });
+
+  it('a client that leaves mid-way leaves no copy; the next whole GET makes one, and the one after GETs nothing', async () => {
+    const bytes = randomBytes(40 * MB);
+    const digest = await pushBlob(upstream.url, 'library/big', bytes);
+    const url = `${cache.proxy.url}/v2/docker.io/library/big/blobs/${digest}`;
+    // Cold: downloaded from the upstream into the bucket.
+    assert.equal(sha256((await fetchAll(url)).body!), digest);
+    const copies = () => filesNamed(cache.storage, hexOf(digest));
+    assert.deepEqual(await copies(), []);
+    const temps = async () => (await readdir(join(cache.storage, 'v1', 'tmp'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    await waitFor(async () => (await temps()).length === 0, { what: 'the cold download\'s temp file removed' });
+
+    const controller = new AbortController();
+    const response = await fetch(url, { signal: controller.signal });
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    assert.ok((await reader.read()).value?.length);
+    assert.equal((await temps()).length, 1, 'the copy is being written');
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    // The proxy sees the connection close and discards the temp file: wait for that, then look.
+    await waitFor(async () => (await temps()).length === 0, { what: 'the partial copy\'s temp file removed' });
+    assert.deepEqual(await copies(), []);
+
+    const getsOf = async () => (await s3.requests()).filter((r) => /GetObject/i.test(r.operation)).length;
+    assert.equal(sha256((await fetchAll(url)).body!), digest);
+    assert.equal((await copies()).length, 1, 'a whole read made the copy');
+    const get0 = await getsOf();
+    const warm = await fetchAll(url);
+    assert.equal(sha256(warm.body!), digest);
+    assert.equal(await getsOf(), get0, 'served from the copy, no GET from the bucket');
   });
 });
