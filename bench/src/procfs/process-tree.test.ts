@@ -51,7 +51,10 @@ describe('process-tree', () => {
       });
       assert.equal(result, 'done');
       assert.ok(load.serverCores! > 0, `the busy child's CPU is counted: ${JSON.stringify(load)}`);
-      assert.ok(load.busiestThreadCores! > 0 && load.busiestThreadCores! <= load.serverCores!);
+      // A thread's ticks and its process's are each adjusted by the kernel on their own (cputime_adjust), read a
+      // moment apart: over a short, loaded window the one thread may show one tick more than the whole tree.
+      const oneTick = 1 / 100 / load.seconds;
+      assert.ok(load.busiestThreadCores! > 0 && load.busiestThreadCores! <= load.serverCores! + oneTick, JSON.stringify(load));
       assert.ok(load.clientCores > 0, `the reaped client's CPU is counted: ${JSON.stringify(load)}`);
       assert.ok(load.peakRssBytes! > 0);
       assert.ok(load.machineCores >= load.softirqCores);
