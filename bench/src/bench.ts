@@ -121,14 +121,15 @@ async function storageLoads(
   if (!store) return;
   try {
     const cases: StorageCase[] = [];
+    const onStore = store.pid ? { storePid: store.pid } : {};
     if (opts.peers.includes('berth')) {
       cases.push({ peer: 'berth', store: 'volume', fresh: () => startBerth({ upstreamUrl }) });
-      cases.push({ peer: 'berth', store: 's3', fresh: berthOnS3(store, upstreamUrl, false), ...(store.pid ? { storePid: store.pid } : {}) });
-      cases.push({ peer: 'berth', store: 's3-redirect', fresh: berthOnS3(store, upstreamUrl, true), ...(store.pid ? { storePid: store.pid } : {}) });
+      cases.push({ peer: 'berth', store: 's3', fresh: berthOnS3(store, upstreamUrl, false), ...onStore });
+      cases.push({ peer: 'berth', store: 's3-redirect', fresh: berthOnS3(store, upstreamUrl, true), ...onStore });
     }
     if (opts.peers.includes('distribution')) {
       cases.push({ peer: 'distribution', store: 'volume', fresh: () => startDistributionProxy(upstreamUrl) });
-      cases.push({ peer: 'distribution', store: 's3-redirect', fresh: distributionOnS3(store, upstreamUrl), ...(store.pid ? { storePid: store.pid } : {}) });
+      cases.push({ peer: 'distribution', store: 's3-redirect', fresh: distributionOnS3(store, upstreamUrl), ...onStore });
     }
     const figures: StorageFigures = { imageBytes: imageBytes(image), layerBytes: largestLayer(image).size, clients: STORAGE_CLIENTS, rows: [] };
     results.storage = figures;

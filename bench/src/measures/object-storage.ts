@@ -6,14 +6,13 @@
 import { readPidStat } from '../procfs/process-tree.ts';
 import type { SeededImage } from '../images/seeded-image.ts';
 import type { PeerFactory } from '../peers/peer.ts';
-import { watchLoad, type LoadFigures } from '../procfs/load-watch.ts';
+import { TICKS_PER_SECOND, watchLoad, type LoadFigures } from '../procfs/load-watch.ts';
 import { concurrentDownloads } from './curl-download.ts';
 import { timedPull } from './pull-clients.ts';
 
 export const STORAGE_CLIENTS = 16;
 /** Bounds one client's download of one layer on a loaded machine. */
 const MAX_DOWNLOAD_SECONDS = 300;
-const TICKS_PER_SECOND = 100;
 
 export type StoreKind = 'volume' | 's3' | 's3-redirect';
 

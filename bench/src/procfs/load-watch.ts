@@ -10,7 +10,7 @@ import { parseMachineStat, parseReadBytes, parseReapedChildrenTicks } from './pr
 import { processTree, readPidStat, threadTicks } from './process-tree.ts';
 
 /** Linux reports CPU time in USER_HZ ticks, 100 a second on every architecture Node runs on. */
-const TICKS_PER_SECOND = 100;
+export const TICKS_PER_SECOND = 100;
 const RSS_SAMPLE_MS = 100;
 
 export interface LoadFigures {

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { findChild, processTree, threadTicks } from './process-tree.ts';
-import { watchLoad } from './load-watch.ts';
+import { TICKS_PER_SECOND, watchLoad } from './load-watch.ts';
 
 /** A shell (named by a marker in its command line) with a child of its own: a server's master and worker. */
 async function shellWithChild(script: string): Promise<{ shell: ChildProcess; marker: string; stop: () => Promise<void> }> {
@@ -53,7 +53,7 @@ describe('process-tree', () => {
       assert.ok(load.serverCores! > 0, `the busy child's CPU is counted: ${JSON.stringify(load)}`);
       // A thread's ticks and its process's are each adjusted by the kernel on their own (cputime_adjust), read a
       // moment apart: over a short, loaded window the one thread may show one tick more than the whole tree.
-      const oneTick = 1 / 100 / load.seconds;
+      const oneTick = 1 / TICKS_PER_SECOND / load.seconds;
       assert.ok(load.busiestThreadCores! > 0 && load.busiestThreadCores! <= load.serverCores! + oneTick, JSON.stringify(load));
       assert.ok(load.clientCores > 0, `the reaped client's CPU is counted: ${JSON.stringify(load)}`);
       assert.ok(load.peakRssBytes! > 0);
