@@ -1,21 +1,16 @@
-// One download shared by every concurrent caller. Each chunk from the upstream is handed, as it is, to the readers
-// that keep up (no disk round trip, no copy), while the store's writer hashes it and puts it in the temp file.
-// Readers that fall behind the bytes still held in memory read the temp file at their own pace (positional reads
-// on one shared handle), so a slow or vanished client never slows or aborts the download for the others.
-// A failed or mismatching download fails every reader and stores nothing.
+// One download shared by every concurrent caller. The upstream's chunks go to the store's writer, which hands them
+// to the spool thread to hash and write (store/spool.ts); every reader, the first one included, reads the temp file
+// up to what is on disk, in the pooled read buffers, as a warm read does. So a download read by fifty clients costs
+// this thread what fifty warm reads cost, plus the copy of each chunk, whatever the clients' pace: when they were
+// handed the upstream's 64 KiB chunks from memory instead, fifty clients at the front of a download made fifty
+// socket writes per chunk and held the download to their pace (a third slower than warm). A slow or vanished
+// client never slows or aborts the download for the others. A failed or mismatching download fails every reader and
+// stores nothing.
 import { EventEmitter } from 'node:events';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { BlobWriter, ByteRange } from '../store/blobstore.ts';
 import { readBuffers } from '../store/read-buffers.ts';
-
-/** Bytes already on disk kept in memory behind the front of the download, for readers a little behind it. */
-const WINDOW = 4 * 1024 * 1024;
-
-interface Held {
-  start: number;
-  bytes: Buffer;
-}
 
 export class Fill {
   readonly size: number | undefined;
@@ -28,9 +23,6 @@ export class Fill {
   private handle: FileHandle | undefined;
   /** Bytes received from the upstream so far. */
   private received = 0;
-  /** The newest chunks, in order, covering [windowStart, received); everything before windowStart is on disk. */
-  private held: Held[] = [];
-  private windowStart = 0;
 
   private constructor(
     private readonly writer: BlobWriter,
@@ -42,7 +34,7 @@ export class Fill {
     this.handle = handle;
     this.size = size;
     this.events.setMaxListeners(0);
-    writer.onFlushed = () => this.trimWindow();
+    writer.onFlushed = () => this.events.emit('progress');
     this.done = this.run(source);
     this.done.catch(() => undefined);
   }
@@ -59,12 +51,9 @@ export class Fill {
 
   private async run(source: AsyncIterable<Uint8Array>): Promise<void> {
     try {
-      for await (const raw of source) {
-        const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      for await (const chunk of source) {
         if (chunk.byteLength === 0) continue;
-        this.held.push({ start: this.received, bytes: chunk });
         this.received += chunk.byteLength;
-        this.events.emit('progress');
         // Waits only when the disk is several MiB behind: that bounds the memory, and slows the download to the disk.
         await this.writer.write(chunk);
       }
@@ -79,9 +68,6 @@ export class Fill {
       await this.writer.abort().catch(() => undefined);
       if (typeof (source as { destroy?: unknown }).destroy === 'function') (source as unknown as { destroy(): void }).destroy();
     } finally {
-      // All bytes are on disk (or none matter any more): readers behind go to the file, the memory is let go.
-      this.held = [];
-      this.windowStart = this.received;
       // Leave the in-flight map first: from here on new readers go to the store, so the handle can be released.
       this.onSettled();
       this.events.emit('progress');
@@ -90,32 +76,7 @@ export class Fill {
     if (this.state === 'failed') throw this.failure;
   }
 
-  /** Drops the oldest chunks that are on disk, keeping about WINDOW bytes of them. */
-  private trimWindow(): void {
-    const flushed = this.writer.flushed;
-    while (this.held.length > 0) {
-      const first = this.held[0]!;
-      const end = first.start + first.bytes.byteLength;
-      if (end > flushed || this.received - end < WINDOW) break;
-      this.held.shift();
-      this.windowStart = end;
-    }
-  }
-
-  /** The held bytes from `offset` up to `limit` (within one chunk), or undefined when offset is behind the window. */
-  private fromMemory(offset: number, limit: number): Buffer | undefined {
-    if (offset < this.windowStart) return undefined;
-    // Readers that keep up ask for one of the last chunks: search from the end.
-    for (let i = this.held.length - 1; i >= 0; i--) {
-      const chunk = this.held[i]!;
-      if (chunk.start > offset) continue;
-      const end = Math.min(chunk.start + chunk.bytes.byteLength, limit);
-      return chunk.bytes.subarray(offset - chunk.start, end - chunk.start);
-    }
-    return undefined;
-  }
-
-  /** A stream of the bytes, as they arrive; errors if the download fails or does not verify. */
+  /** A stream of the bytes, as they reach the disk; errors if the download fails or does not verify. */
   reader(range?: ByteRange): Readable {
     const handle = this.handle;
     if (!handle) throw new Error('fill already released');
@@ -135,20 +96,14 @@ export class Fill {
         try {
           for (;;) {
             if (this.state === 'failed') throw this.failure ?? new Error('download failed');
-            let limit = Math.min(end ?? Infinity, this.received);
+            let limit = Math.min(end ?? Infinity, this.writer.flushed);
             // The last byte waits for verification: a client that got Content-Length bytes would take a clean end
             // of the body as success even if the connection breaks right after (unverified bytes never look whole).
             const target = end ?? this.size;
             if (this.state !== 'committed' && target !== undefined) limit = Math.min(limit, target - 1);
             if (offset < limit) {
-              const held = this.fromMemory(offset, limit);
-              if (held) {
-                offset += held.byteLength;
-                stream.push(held);
-                return;
-              }
-              // Behind the window, so on disk: read into a buffer lent by the pool, which the response hands back.
-              const want = Math.min(readBuffers.size, limit - offset, this.windowStart - offset);
+              // Read into a buffer lent by the pool, which the response hands back.
+              const want = Math.min(readBuffers.size, limit - offset);
               const buffer = readBuffers.take().subarray(0, want);
               const { bytesRead } = await handle.read(buffer, 0, want, offset);
               if (bytesRead === 0) throw new Error(`download file ended at ${offset} bytes`);
