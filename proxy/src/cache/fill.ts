@@ -63,6 +63,10 @@ export class Fill {
       await this.writer.commit();
       this.state = 'committed';
     } catch (err) {
+      // What came before the upstream broke goes to the readers first: one who has the headers sees a broken body
+      // (a partial blob never looks whole: the last byte is never served unverified), one who came too early for
+      // any byte gets a status.
+      await this.writer.flush().catch(() => undefined);
       this.failure = err as Error;
       this.state = 'failed';
       await this.writer.abort().catch(() => undefined);

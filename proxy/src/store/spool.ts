@@ -93,6 +93,13 @@ export class SpoolFile {
     if (this.failure) throw this.failure;
   }
 
+  /** Hands the thread the batch being filled, and waits until every byte written so far is on disk. */
+  async flush(): Promise<void> {
+    this.send();
+    while (this.flushed < this.sent && !this.failure) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (this.failure) throw this.failure;
+  }
+
   private send(): void {
     clearTimeout(this.partial);
     this.partial = undefined;
@@ -187,6 +194,10 @@ export abstract class SpooledWriter implements BlobWriter {
 
   write(chunk: Uint8Array): Promise<void> {
     return this.spool.write(chunk);
+  }
+
+  flush(): Promise<void> {
+    return this.spool.flush();
   }
 
   /** Called each time more bytes are on disk (after `onFlushed`). */
