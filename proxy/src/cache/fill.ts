@@ -1,7 +1,7 @@
-// One download shared by every concurrent caller. The upstream's chunks go to the store's writer, which hands them
-// to the spool thread to hash and write (store/spool.ts); every reader, the first one included, reads the temp file
-// up to what is on disk, in the pooled read buffers, as a warm read does. So a download read by fifty clients costs
-// this thread what fifty warm reads cost, plus the copy of each chunk, whatever the clients' pace: when they were
+// One download shared by every concurrent caller. The upstream's chunks go to the store's writer, which hashes them
+// and writes them to a temp file (store/spool.ts); every reader, the first one included, reads that file up to what
+// is on disk, in the pooled read buffers, as a warm read does. So a download read by fifty clients costs
+// this thread what fifty warm reads cost, plus the download itself, whatever the clients' pace: when they were
 // handed the upstream's 64 KiB chunks from memory instead, fifty clients at the front of a download made fifty
 // socket writes per chunk and held the download to their pace (a third slower than warm). A slow or vanished
 // client never slows or aborts the download for the others. A failed or mismatching download fails every reader and
@@ -10,7 +10,10 @@ import { EventEmitter } from 'node:events';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { BlobWriter, ByteRange } from '../store/blobstore.ts';
-import { readBuffers } from '../store/read-buffers.ts';
+import { READ_BUFFER_BYTES, readBuffers } from '../store/read-buffers.ts';
+
+/** Longest a reader at the front waits to be told of less than a read's worth of new bytes on disk. */
+const ANNOUNCE_AFTER_MS = 2;
 
 export class Fill {
   readonly size: number | undefined;
@@ -23,6 +26,9 @@ export class Fill {
   private handle: FileHandle | undefined;
   /** Bytes received from the upstream so far. */
   private received = 0;
+  /** Bytes on disk when the readers were last woken, and the timer that wakes them for less. */
+  private announced = 0;
+  private announceTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly writer: BlobWriter,
@@ -34,7 +40,7 @@ export class Fill {
     this.handle = handle;
     this.size = size;
     this.events.setMaxListeners(0);
-    writer.onFlushed = () => this.events.emit('progress');
+    writer.onFlushed = (flushed) => this.flushedTo(flushed);
     this.done = this.run(source);
     this.done.catch(() => undefined);
   }
@@ -43,6 +49,23 @@ export class Fill {
   static async start(writer: BlobWriter, size: number | undefined, source: AsyncIterable<Uint8Array>, onSettled: () => void = () => undefined): Promise<Fill> {
     const handle = await open(writer.tempPath, 'r');
     return new Fill(writer, handle, size, source, onSettled);
+  }
+
+  /**
+   * Wakes the readers when a read's worth (READ_BUFFER_BYTES) more is on disk, or soon after smaller progress: the
+   * disk takes the upstream's 64 KiB chunks one by one, and fifty readers woken for each would each make a small
+   * read and a small socket write per chunk.
+   */
+  private flushedTo(flushed: number): void {
+    if (flushed - this.announced >= READ_BUFFER_BYTES) return this.announce();
+    this.announceTimer ??= setTimeout(() => this.announce(), ANNOUNCE_AFTER_MS);
+  }
+
+  private announce(): void {
+    clearTimeout(this.announceTimer);
+    this.announceTimer = undefined;
+    this.announced = this.writer.flushed;
+    this.events.emit('progress');
   }
 
   get written(): number {
@@ -74,7 +97,7 @@ export class Fill {
     } finally {
       // Leave the in-flight map first: from here on new readers go to the store, so the handle can be released.
       this.onSettled();
-      this.events.emit('progress');
+      this.announce();
       await this.releaseIfIdle();
     }
     if (this.state === 'failed') throw this.failure;

@@ -65,9 +65,9 @@ export interface BlobWriter {
   /** Bytes on disk in the temp file: what a positional read of `tempPath` may ask for. */
   readonly flushed: number;
   /**
-   * Takes the chunk for hashing and the disk. Resolves once the writer can take more (the chunk may still be
+   * Hashes the chunk and queues it for the disk. Resolves once the writer can take more (the chunk may still be
    * queued: watch `flushed` or `onFlushed`); rejects when a write failed (ENOSPC: see isStoreFull) or, for object
-   * storage, when an upload of a part failed. The chunk is copied: the caller may reuse its memory.
+   * storage, when an upload of a part failed. The caller must not change the chunk after.
    */
   write(chunk: Uint8Array): Promise<void>;
   /** Resolves once every byte written so far is on disk (`flushed` === `written`); rejects when a write failed. */

@@ -7,7 +7,6 @@ import { parseQuantity, type StorageConfig } from '@berth/contracts/proxy-config
 import type { BlobStore } from './blobstore.ts';
 import { FileBlobStore } from './file-store.ts';
 import { HotBlobs } from './hotblobs.ts';
-import { spoolThread } from './spool-thread.ts';
 import { storePaths } from './paths.ts';
 import { createS3Client } from './s3/client.ts';
 import { bucketKeys } from './s3/keys.ts';
@@ -37,8 +36,6 @@ export interface OpenStoreOptions {
  */
 export async function openStore(storage: StorageConfig, opts: OpenStoreOptions = {}): Promise<OpenedStore> {
   const replica = opts.replica ?? hostname();
-  // Every download is hashed and written on the spool thread: started now, the first one does not wait for it.
-  spoolThread.start();
   const hot = new HotBlobs(storage.memory === undefined ? {} : { hotBytes: parseQuantity(storage.memory)! });
   if (!storage.s3) {
     const directory = storage.directory!;
