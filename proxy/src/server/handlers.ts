@@ -106,19 +106,8 @@ async function writeBody(stream: Readable, res: ServerResponse): Promise<number>
     if (stream.errored) throw stream.errored;
     // Flowing mode hands over each chunk as it was pushed (read() may concatenate buffered chunks into new memory).
     await new Promise<void>((resolve, reject) => {
-      // Chunks handed over in one turn (a download's held chunks) leave in one writev.
-      let corked = false;
-      const uncork = () => {
-        corked = false;
-        res.uncork();
-      };
       on(stream, 'data', (chunk: Buffer) => {
         bytes += chunk.byteLength;
-        if (!corked) {
-          corked = true;
-          res.cork();
-          process.nextTick(uncork);
-        }
         const more = res.write(chunk, (err) => {
           if (!err) readBuffers.giveBack(chunk);
         });
