@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { BlobWriter, ByteRange } from '../store/blobstore.ts';
-import { READ_BUFFER_BYTES, readBuffers } from '../store/read-buffers.ts';
+import { readBuffers } from '../store/read-buffers.ts';
 
 /** Longest a reader at the front waits to be told of less than a read's worth of new bytes on disk. */
 const ANNOUNCE_AFTER_MS = 2;
@@ -24,8 +24,6 @@ export class Fill {
   private failure: Error | undefined;
   private readers = 0;
   private handle: FileHandle | undefined;
-  /** Bytes received from the upstream so far. */
-  private received = 0;
   /** Bytes on disk when the readers were last woken, and the timer that wakes them for less. */
   private announced = 0;
   private announceTimer: NodeJS.Timeout | undefined;
@@ -52,12 +50,12 @@ export class Fill {
   }
 
   /**
-   * Wakes the readers when a read's worth (READ_BUFFER_BYTES) more is on disk, or soon after smaller progress: the
+   * Wakes the readers when a read's worth (one pooled read buffer) more is on disk, or soon after smaller progress: the
    * disk takes the upstream's 64 KiB chunks one by one, and fifty readers woken for each would each make a small
    * read and a small socket write per chunk.
    */
   private flushedTo(flushed: number): void {
-    if (flushed - this.announced >= READ_BUFFER_BYTES) return this.announce();
+    if (flushed - this.announced >= readBuffers.size) return this.announce();
     this.announceTimer ??= setTimeout(() => this.announce(), ANNOUNCE_AFTER_MS);
   }
 
@@ -68,20 +66,20 @@ export class Fill {
     this.events.emit('progress');
   }
 
+  /** Bytes received from the upstream so far (all handed to the writer). */
   get written(): number {
-    return this.received;
+    return this.writer.written;
   }
 
   private async run(source: AsyncIterable<Uint8Array>): Promise<void> {
     try {
       for await (const chunk of source) {
         if (chunk.byteLength === 0) continue;
-        this.received += chunk.byteLength;
         // Waits only when the disk is several MiB behind: that bounds the memory, and slows the download to the disk.
         await this.writer.write(chunk);
       }
-      if (this.size !== undefined && this.received !== this.size) {
-        throw new Error(`upstream sent ${this.received} of ${this.size} bytes`);
+      if (this.size !== undefined && this.written !== this.size) {
+        throw new Error(`upstream sent ${this.written} of ${this.size} bytes`);
       }
       await this.writer.commit();
       this.state = 'committed';

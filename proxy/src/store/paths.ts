@@ -35,12 +35,13 @@ export function storePaths(root: string, replica: string): StorePaths {
   const blobsDir = join(layout, 'blobs');
   const tmpRoot = join(layout, 'tmp');
   const tmpDir = join(tmpRoot, replica);
+  const copiesDir = join(layout, 'copies', replica);
   return {
     root,
     blobsDir,
     tmpRoot,
     tmpDir,
-    copiesDir: join(layout, 'copies', replica),
+    copiesDir,
     indexFile: join(root, 'index.sqlite'),
     blob(digest) {
       const { algorithm, hex } = digestParts(digest);
@@ -48,7 +49,7 @@ export function storePaths(root: string, replica: string): StorePaths {
     },
     copy(digest) {
       const { algorithm, hex } = digestParts(digest);
-      return join(layout, 'copies', replica, `${algorithm}-${hex}`);
+      return join(copiesDir, `${algorithm}-${hex}`);
     },
     newTemp: () => join(tmpDir, randomUUID()),
   };
