@@ -4,6 +4,7 @@ import type { CacheCounts, ProxyStats, StoredScope } from '@berth/contracts/stat
 import type { CacheObserver } from '../cache/observer.ts';
 import { proxyVersion } from './build-info.ts';
 import { withheldMessage } from './withhold.ts';
+import { CounterTally, HistogramTally } from './tally.ts';
 
 export type { CacheCounts, ProxyStats, StoredScope };
 
@@ -18,6 +19,18 @@ interface UpstreamErrorRecord {
   message: string;
 }
 
+/** A Counter whose increments are tallied on the request path and added to it when it is read. */
+function tallied<L extends string>(registry: Registry, config: { name: string; help: string; labelNames: readonly L[] }): CounterTally<L> {
+  const tally = new CounterTally(config.labelNames);
+  new Counter<L>({
+    ...config, registers: [registry],
+    collect() {
+      tally.drainInto(this);
+    },
+  });
+  return tally;
+}
+
 function emptyCounts(): CacheCounts {
   return { artifacts: 0, bytes: 0, hits: 0, misses: 0, upstreamDeleted: 0, lastUpstreamError: null };
 }
@@ -26,15 +39,16 @@ export class ProxyMetrics implements CacheObserver {
   readonly registry = new Registry();
   /** Whose stored counts `setStored` gives (replicas/stored-counts.ts sets `cache`); shown in the stats. */
   storedScope: StoredScope = 'replica';
-  private readonly requests = new Counter({ name: 'berth_requests_total', help: 'HTTP requests by route, status code and project ("" for routes outside a project)', labelNames: ['route', 'code', 'project'], registers: [this.registry] });
-  private readonly requestLatency = new Histogram({
-    name: 'berth_request_duration_seconds', help: 'Time to answer a request, by route and project (blobs: until the last byte is sent)',
-    labelNames: ['route', 'project'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120], registers: [this.registry],
-  });
-  private readonly hits = new Counter({ name: 'berth_cache_hits_total', help: 'Requests served from the cache', labelNames: ['project', 'kind'], registers: [this.registry] });
-  private readonly misses = new Counter({ name: 'berth_cache_misses_total', help: 'Requests that went upstream', labelNames: ['project', 'kind'], registers: [this.registry] });
+  // Counted on every request: in tallies (tally.ts), handed to Prometheus when it reads them.
+  private readonly requests = tallied(this.registry, { name: 'berth_requests_total', help: 'HTTP requests by route, status code and project ("" for routes outside a project)', labelNames: ['route', 'code', 'project'] });
+  private readonly requestLatency = new HistogramTally(
+    'berth_request_duration_seconds', 'Time to answer a request, by route and project (blobs: until the last byte is sent)',
+    ['route', 'project'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120], this.registry,
+  );
+  private readonly hits = tallied(this.registry, { name: 'berth_cache_hits_total', help: 'Requests served from the cache', labelNames: ['project', 'kind'] });
+  private readonly misses = tallied(this.registry, { name: 'berth_cache_misses_total', help: 'Requests that went upstream', labelNames: ['project', 'kind'] });
   private readonly coalescedWaiters = new Counter({ name: 'berth_coalesced_waiters_total', help: 'Requests that joined a download already in progress', labelNames: ['project', 'kind'], registers: [this.registry] });
-  private readonly bytesServed = new Counter({ name: 'berth_bytes_served_total', help: 'Blob bytes sent to clients, by source', labelNames: ['source'], registers: [this.registry] });
+  private readonly bytesServed = tallied(this.registry, { name: 'berth_bytes_served_total', help: 'Blob bytes sent to clients, by source', labelNames: ['source'] });
   private readonly upstreamLatency = new Histogram({ name: 'berth_upstream_request_duration_seconds', help: 'Upstream response time to headers, by project, method and status code', labelNames: ['project', 'method', 'code'], registers: [this.registry] });
   private readonly fillLeaseWaits = new Counter({
     name: 'berth_fill_lease_waits_total',
@@ -67,11 +81,15 @@ export class ProxyMetrics implements CacheObserver {
       .set({ version: proxyVersion(), nodejs: process.version }, 1);
   }
 
-  private each(project: string, update: (c: CacheCounts) => void): void {
-    update(this.totals);
+  private counts(project: string): CacheCounts {
     let counts = this.perProject.get(project);
     if (!counts) this.perProject.set(project, (counts = emptyCounts()));
-    update(counts);
+    return counts;
+  }
+
+  private each(project: string, update: (c: CacheCounts) => void): void {
+    update(this.totals);
+    update(this.counts(project));
   }
 
   request(route: string, code: number, seconds?: number, project = ''): void {
@@ -87,11 +105,13 @@ export class ProxyMetrics implements CacheObserver {
 
   hit(project: string, kind: 'manifest' | 'blob'): void {
     this.hits.inc({ project, kind });
-    this.each(project, (c) => c.hits++);
+    this.totals.hits++;
+    this.counts(project).hits++;
   }
   miss(project: string, kind: 'manifest' | 'blob'): void {
     this.misses.inc({ project, kind });
-    this.each(project, (c) => c.misses++);
+    this.totals.misses++;
+    this.counts(project).misses++;
   }
   coalesced(project: string, kind: 'manifest' | 'blob'): void {
     this.coalescedWaiters.inc({ project, kind });

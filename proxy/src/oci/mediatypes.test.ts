@@ -14,4 +14,12 @@ describe('acceptedManifestTypes', () => {
   for (const [accept, want] of cases) {
     it(`${JSON.stringify(accept)} → ${JSON.stringify(want)}`, () => assert.deepEqual(acceptedManifestTypes(accept), want));
   }
+
+  it('answers alike for a header seen before, also after many distinct ones (its memory is bounded)', () => {
+    const header = `${OCI_MANIFEST}, ${DOCKER_MANIFEST}`;
+    assert.deepEqual(acceptedManifestTypes(header), [OCI_MANIFEST, DOCKER_MANIFEST]);
+    for (let i = 0; i < 1000; i++) assert.equal(acceptedManifestTypes(`text/x-${i}`), undefined);
+    assert.deepEqual(acceptedManifestTypes(header), [OCI_MANIFEST, DOCKER_MANIFEST]);
+    assert.ok(Object.isFrozen(acceptedManifestTypes(header)), 'the answer is shared: nobody may change it');
+  });
 });

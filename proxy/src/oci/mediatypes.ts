@@ -43,11 +43,25 @@ export function isIndexType(mediaType: string): boolean {
  * The manifest media types a client's Accept header names, without parameters; undefined when the header names none
  * of them or names a wildcard (`*\/*`, `application/*`, `application/json`): such a client takes what is stored.
  */
-export function acceptedManifestTypes(accept: string | string[] | undefined): string[] | undefined {
+export function acceptedManifestTypes(accept: string | string[] | undefined): readonly string[] | undefined {
   if (!accept) return undefined;
-  const types = (Array.isArray(accept) ? accept.join(',') : accept)
+  const header = Array.isArray(accept) ? accept.join(',') : accept;
+  // Clients send a handful of distinct headers, each on every manifest GET: parsed once each. Bounded, as any
+  // client may send any header.
+  if (parsedAccept.has(header)) return parsedAccept.get(header);
+  if (parsedAccept.size >= MAX_PARSED_ACCEPT) parsedAccept.clear();
+  const types = parseAccept(header);
+  parsedAccept.set(header, types);
+  return types;
+}
+
+const MAX_PARSED_ACCEPT = 256;
+const parsedAccept = new Map<string, readonly string[] | undefined>();
+
+function parseAccept(header: string): readonly string[] | undefined {
+  const types = header
     .split(',').map((part) => part.split(';')[0]!.trim().toLowerCase()).filter((t) => t !== '');
   if (types.some((t) => t === '*/*' || t === 'application/*' || t === 'application/json')) return undefined;
   const known = types.filter((t) => (MANIFEST_TYPES as readonly string[]).includes(t));
-  return known.length > 0 ? known : undefined;
+  return known.length > 0 ? Object.freeze(known) : undefined;
 }

@@ -11,12 +11,13 @@ import { readBuffers } from '../store/read-buffers.ts';
 
 type Req<K extends OciRequest['kind']> = Extract<OciRequest, { kind: K }>;
 
-const API_HEADER = { 'docker-distribution-api-version': 'registry/2.0' };
+const API_VERSION = 'registry/2.0';
+const API_HEADER = { 'docker-distribution-api-version': API_VERSION };
 
 export async function handleManifest(svc: ArtifactService, r: Req<'manifest'>, method: string, accept: string | string[] | undefined, res: ServerResponse): Promise<number> {
   const m = await svc.getManifest(r.project, r.name, r.reference, acceptedManifestTypes(accept));
   res.writeHead(200, {
-    ...API_HEADER,
+    'docker-distribution-api-version': API_VERSION,
     'content-type': m.mediaType,
     'content-length': m.body.byteLength,
     'docker-content-digest': m.digest,

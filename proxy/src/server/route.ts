@@ -27,16 +27,18 @@ export function parseOciRequest(method: string, url: URL, projects: readonly Pro
   if (path === '/v2/' || path === '/v2') return READ_METHODS.has(method) ? { kind: 'catalog-root' } : { kind: 'write', method };
   if (!path.startsWith('/v2/')) return undefined;
   if (!READ_METHODS.has(method) || path.includes('/blobs/uploads')) return { kind: 'write', method };
-  let rest: string;
-  try {
-    rest = decodeURIComponent(path.slice(4));
-  } catch {
-    throw new OciError('NAME_INVALID', 'bad percent-encoding in path');
+  let rest = path.slice(4);
+  if (rest.includes('%')) {
+    try {
+      rest = decodeURIComponent(rest);
+    } catch {
+      throw new OciError('NAME_INVALID', 'bad percent-encoding in path');
+    }
   }
   const match = SUFFIX.exec(rest);
   if (!match) return catalogOf(rest, url, projects);
   const [, fullName, kind, ref] = match as unknown as [string, string, string, string];
-  const { project, repository } = pickProject(fullName, url.searchParams.get('ns'), projects);
+  const { project, repository } = pickProject(fullName, queryParam(url, 'ns'), projects);
   const name = parseRepositoryName(project.libraryPrefix && !repository.includes('/') ? `library/${repository}` : repository);
   switch (kind) {
     case 'manifests':
@@ -80,6 +82,11 @@ function parseCount(text: string | null): number | undefined {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw new OciError('UNSUPPORTED', `n must be a non-negative integer`, { status: 400 });
   return n;
+}
+
+/** A query parameter; a URL without a query (most requests) never builds its URLSearchParams. */
+function queryParam(url: URL, name: string): string | null {
+  return url.search === '' ? null : url.searchParams.get(name);
 }
 
 function pickProject(fullName: string, ns: string | null, projects: readonly Project[]): { project: Project; repository: string } {

@@ -4,6 +4,7 @@
 // follows its files (tls/reloader.ts) without a restart.
 import type { RequestListener } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import { ProxyResponse } from './response.ts';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ServingTlsConfig } from '@berth/contracts/proxy-config';
 import { OciError } from '../oci/errors.ts';
@@ -35,6 +36,7 @@ export function createSecureProxyServer(listener: RequestListener, pair: Certifi
     minVersion: MIN_TLS_VERSION,
     ALPNProtocols: ['http/1.1'],
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    ServerResponse: ProxyResponse,
   }, listener);
   // https.Server passes handshake failures on as clientError, where answerOutsideHandler closes their socket.
   server.on('tlsClientError', (err: NodeJS.ErrnoException) => opts.onHandshakeFailure?.(err.code ?? 'unknown'));

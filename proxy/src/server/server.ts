@@ -16,6 +16,7 @@ import { parseTarget } from './target.ts';
 import { handleCatalog, type RepositoryLister } from './catalog.ts';
 import type { IndexSummaries } from '../index/summary.ts';
 import { answerOutsideHandler } from './transport.ts';
+import { answerWithRequestId, ProxyResponse } from './response.ts';
 
 export interface ServerOptions {
   projects: readonly Project[];
@@ -57,7 +58,7 @@ export function proxyRequestListener(opts: ServerOptions): RequestListener {
 
 /** The plain HTTP server. */
 export function createProxyServer(opts: ServerOptions, listener: RequestListener = proxyRequestListener(opts)): Server {
-  const server = createServer(listener);
+  const server = createServer({ ServerResponse: ProxyResponse }, listener);
   answerOutsideHandler(server);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   return server;
@@ -89,7 +90,7 @@ async function rootAllowed(ns: string | null, projects: readonly Project[], req:
 
 async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOptions, access: Map<string, Htpasswd>, accessLog: AccessLog): Promise<void> {
   const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? randomUUID();
-  res.setHeader('x-request-id', id);
+  answerWithRequestId(res, id);
   const method = req.method ?? 'GET';
   const rawPath = (req.url ?? '/').split('?')[0]!;
   // For logs: the path as sent until it is parsed (parsing may refuse it), bounded.
@@ -180,6 +181,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
 
 /** True when a raw request path has a `.` or `..` segment, also percent-encoded (`%2e%2e`) or split at an encoded `/`. */
 export function hasDotSegment(rawPath: string): boolean {
+  // A dot segment starts the path or follows a slash, as sent or percent-encoded: most paths have none of these and
+  // need no decoding.
+  if (!rawPath.startsWith('.') && !rawPath.includes('/.') && !rawPath.includes('%')) return false;
   let decoded: string;
   try {
     decoded = decodeURIComponent(rawPath);

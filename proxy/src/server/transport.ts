@@ -6,18 +6,21 @@ import type { Duplex } from 'node:stream';
 import { OciError } from '../oci/errors.ts';
 import { sendError } from './respond.ts';
 
+const lastResponse = Symbol('berth.lastResponse');
+type Dispatched = Duplex & { [lastResponse]?: ServerResponse };
+
 /** Installs the `clientError`, `connect` and `checkExpectation` answers on `server`. */
 export function answerOutsideHandler(server: Server): void {
   // The response of the last request dispatched on each connection: a parse error can come after the request went
   // to the handler (a bad Transfer-Encoding fails at the body), and then that request's own answer is the one due.
-  const dispatched = new WeakMap<Duplex, ServerResponse>();
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => dispatched.set(req.socket, res));
+  // Kept on the socket itself: a WeakMap entry per request cost more than this whole listener is worth.
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => ((req.socket as Dispatched)[lastResponse] = res));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
-    const pending = dispatched.get(socket);
+    const pending = (socket as Dispatched)[lastResponse];
     if (pending && !pending.writableFinished) {
       // The parser is done with this connection: close it once the handler's answer is out.
       pending.once('close', () => socket.end());
