@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { FileBlobStore } from '../store/file-store.ts';
 import { sha256Of } from '../oci/digest.ts';
 import { randomBytes } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
-import { Fill } from './fill.ts';
+import { Fill, MAX_LEAD, STALL_MS } from './fill.ts';
 import { readBuffers } from '../store/read-buffers.ts';
 
 describe('Fill: one download for many readers', () => {
@@ -119,5 +119,40 @@ describe('Fill: one download for many readers', () => {
     }
     assert.deepEqual(Buffer.concat(received), body);
     assert.ok(memories.size <= 2, `${memories.size} buffers for ${received.length} chunks`);
+  });
+
+  describe('the download keeps pace with its fastest reader', () => {
+    const CHUNK = 64 * 1024;
+    /** A source holding all of `body` already, handed out in upstream-sized chunks (a stream's read() would join them). */
+    function sourceOf(body: Buffer): Readable {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < body.length; at += CHUNK) chunks.push(body.subarray(at, at + CHUNK));
+      return Readable.from(chunks);
+    }
+    const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it('runs no more than MAX_LEAD ahead of a reader that has not read yet, and on as it reads', async () => {
+      const body = randomBytes(MAX_LEAD * 2 + CHUNK * 3);
+      const digest = sha256Of(body);
+      const fill = await Fill.start(await store.writer(digest, body.length), body.length, sourceOf(body));
+      const reader = fill.reader();
+      await settle(STALL_MS / 4);
+      assert.ok(fill.written > 0 && fill.written <= MAX_LEAD + CHUNK, `${fill.written} bytes taken ahead of a reader at 0`);
+      assert.deepEqual(await buffer(reader), body);
+      await fill.done;
+      assert.equal(await store.stat(digest), body.length);
+    });
+
+    it('runs free once no reader has moved for STALL_MS: a stalled client holds no download', async () => {
+      const body = randomBytes(MAX_LEAD * 2);
+      const digest = sha256Of(body);
+      const fill = await Fill.start(await store.writer(digest, body.length), body.length, sourceOf(body));
+      const stalled = fill.reader();
+      const started = performance.now();
+      await fill.done;
+      assert.ok(performance.now() - started >= STALL_MS * 0.9, 'it waited for the reader first');
+      assert.equal(await store.stat(digest), body.length);
+      assert.deepEqual(await buffer(stalled), body);
+    });
   });
 });

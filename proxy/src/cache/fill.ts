@@ -3,9 +3,12 @@
 // is on disk, in the pooled read buffers, as a warm read does. So a download read by fifty clients costs
 // this thread what fifty warm reads cost, plus the download itself, whatever the clients' pace: when they were
 // handed the upstream's 64 KiB chunks from memory instead, fifty clients at the front of a download made fifty
-// socket writes per chunk and held the download to their pace (a third slower than warm). A slow or vanished
-// client never slows or aborts the download for the others. A failed or mismatching download fails every reader and
-// stores nothing.
+// socket writes per chunk and held the download to their pace (a third slower than warm).
+// The download keeps at most MAX_LEAD ahead of its fastest reader: unpaced, it took most of this thread (the
+// upstream's socket gives it up to 2 MiB per event-loop turn, a reader one read), so a client got its bytes at a
+// third of its pace until the download was over (skopeo: 12 of 50 MB by then). A reader that makes no progress for
+// STALL_MS lets the download run free to the end: a stalled or slow client never holds it for the others, who are
+// then ahead of it anyway. A failed or mismatching download fails every reader and stores nothing.
 import { EventEmitter } from 'node:events';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -14,6 +17,10 @@ import { readBuffers } from '../store/read-buffers.ts';
 
 /** Longest a reader at the front waits to be told of less than a read's worth of new bytes on disk. */
 const ANNOUNCE_AFTER_MS = 2;
+/** How far the download may run ahead of its fastest reader; more than the writer buffers before the disk. */
+export const MAX_LEAD = 8 * 1024 * 1024;
+/** A download that waited this long for its readers without any of them advancing runs free from then on. */
+export const STALL_MS = 1_000;
 
 export class Fill {
   readonly size: number | undefined;
@@ -27,6 +34,9 @@ export class Fill {
   /** Bytes on disk when the readers were last woken, and the timer that wakes them for less. */
   private announced = 0;
   private announceTimer: NodeJS.Timeout | undefined;
+  /** The furthest byte any reader has been handed, and whether the download still keeps pace with it. */
+  private front = 0;
+  private paced = true;
 
   private constructor(
     private readonly writer: BlobWriter,
@@ -75,6 +85,7 @@ export class Fill {
     try {
       for await (const chunk of source) {
         if (chunk.byteLength === 0) continue;
+        while (this.paced && this.readers > 0 && this.writer.written - this.front > MAX_LEAD) await this.readersCatchUp();
         // Waits only when the disk is several MiB behind: that bounds the memory, and slows the download to the disk.
         await this.writer.write(chunk);
       }
@@ -99,6 +110,29 @@ export class Fill {
       await this.releaseIfIdle();
     }
     if (this.state === 'failed') throw this.failure;
+  }
+
+  /** Waits until a reader moves the front on, or until STALL_MS pass without that: the download then runs free. */
+  private async readersCatchUp(): Promise<void> {
+    const advanced = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.events.off('front', onFront);
+        resolve(false);
+      }, STALL_MS);
+      const onFront = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.events.once('front', onFront);
+    });
+    if (!advanced) this.paced = false;
+  }
+
+  /** A reader was handed bytes up to `offset`. */
+  private handedTo(offset: number): void {
+    if (offset <= this.front) return;
+    this.front = offset;
+    this.events.emit('front');
   }
 
   /** A stream of the bytes, as they reach the disk; errors if the download fails or does not verify. */
@@ -133,6 +167,7 @@ export class Fill {
               const { bytesRead } = await handle.read(buffer, 0, want, offset);
               if (bytesRead === 0) throw new Error(`download file ended at ${offset} bytes`);
               offset += bytesRead;
+              this.handedTo(offset);
               stream.push(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
               return;
             }
