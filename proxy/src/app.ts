@@ -50,7 +50,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   const projects = resolveProjects(config);
   const opened = await openStore(config.storage, { onError: (err) => logger.warn('object storage sweep failed', { error: err.message }) });
   const store = opened.store;
-  const catalog = config.index?.redis ? Catalog.redis(config.index.redis) : Catalog.embedded(opened.indexFile);
+  const catalog = config.index?.redis ? await Catalog.redis(config.index.redis) : Catalog.embedded(opened.indexFile);
   const metrics = new ProxyMetrics(projects.map((p) => p.name));
   metrics.watchMemoryCache(() => opened.hot.bytes);
   const usage = await UsageIndex.load(catalog);

@@ -49,7 +49,7 @@ describe('proxy: a redirected blob is in use while its presigned URL is valid @r
   });
 
   async function replica(): Promise<{ catalog: Catalog; coordination: ReplicaCoordination }> {
-    const catalog = Catalog.redis(redis.url);
+    const catalog = await Catalog.redis(redis.url);
     catalogs.push(catalog);
     const coordination = await coordinateReplicas(redis.url, { logger: createLogger('error'), metrics: new ProxyMetrics(['hub']), catalog });
     replicas.push(coordination);

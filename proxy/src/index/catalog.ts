@@ -5,7 +5,6 @@
 //   blob     → BlobRecord      size and last pulled; links a blob to the project that fetched it
 //   tags     → string[]        the upstream's last tags/list answer
 import Keyv from 'keyv';
-import KeyvRedis from '@keyv/redis';
 import type { Digest } from '../oci/digest.ts';
 import { SqliteKeyvStore } from './sqlite-store.ts';
 import { blobKey, manifestKey, parseKey, tagKey, tagListKey } from './keys.ts';
@@ -47,7 +46,9 @@ export class Catalog {
     return new Catalog(new Keyv({ store: new SqliteKeyvStore(file), namespace: 'berth' }));
   }
 
-  static redis(url: string): Catalog {
+  /** Loads the Redis client only now: a proxy without a shared index never carries it (replicas/redis.ts). */
+  static async redis(url: string): Promise<Catalog> {
+    const { default: KeyvRedis } = await import('@keyv/redis');
     return new Catalog(new Keyv({ store: new KeyvRedis(url), namespace: 'berth' }));
   }
 

@@ -1,10 +1,12 @@
 // The Redis connection for coordinating replicas (fill leases, in-use marks, the retention lock), beside the
 // catalog's own connection: these commands (SET NX PX, compare-and-delete scripts) are not keyv's to give. The client
-// comes from @redis/client through @keyv/redis, the library the catalog already uses.
-import { createClient } from '@keyv/redis';
+// comes from @redis/client through @keyv/redis, the library the catalog already uses. It is loaded only when a
+// replica connects: the Redis client and its commands hold ~27 MiB of a proxy's memory, which one that never uses
+// Redis need not carry (see store/open.ts for the S3 client).
+import type { createClient } from '@keyv/redis';
 
-function newClient(url: string) {
-  return createClient({
+function newClient(create: typeof createClient, url: string) {
+  return create({
     url,
     socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5_000) },
     // While the connection is down, commands fail at once instead of waiting in a queue: a fill then goes ahead
@@ -25,7 +27,8 @@ export const COORDINATION_PREFIX = 'berth:replicas:';
  * callers log the error's message only, which never contains it).
  */
 export async function connectRedis(url: string, onError: (err: Error) => void): Promise<RedisClient> {
-  const client = newClient(url);
+  const { createClient } = await import('@keyv/redis');
+  const client = newClient(createClient, url);
   // Without a listener, an 'error' event would end the process.
   client.on('error', (err: Error) => onError(err));
   await client.connect();
