@@ -22,6 +22,17 @@ export class Manifests {
   constructor(private readonly ctx: CacheContext) {}
 
   /** Rejects with OciError MANIFEST_UNKNOWN or MANIFEST_INVALID, or UpstreamError when nothing is stored. */
+  /**
+   * The warm path, without an await: the manifest from memory for a project that keeps what its upstream deleted (so
+   * no upstream is asked), counted as a hit; undefined otherwise (then `byDigest`).
+   */
+  hot(project: Project, name: RepositoryName, digest: Digest): Manifest | undefined {
+    if (!project.keepAfterUpstreamDelete) return undefined;
+    const manifest = this.inMemory(project, name, digest);
+    if (manifest) this.ctx.observer.hit(project.name, 'manifest');
+    return manifest;
+  }
+
   async byDigest(project: Project, name: RepositoryName, digest: Digest): Promise<Manifest> {
     const { ctx } = this;
     const cached = await this.local(project, name, digest);
@@ -73,13 +84,9 @@ export class Manifests {
   /** The stored manifest, or undefined when this project's catalog does not hold it (or its file is gone). */
   async local(project: Project, name: RepositoryName, digest: Digest): Promise<Manifest | undefined> {
     const { ctx } = this;
+    const hot = this.inMemory(project, name, digest);
+    if (hot) return hot;
     const key = manifestKey(project.name, name, digest);
-    // The hot path: known to retention (so not evicted) and in memory — no index read, no disk read.
-    const hot = ctx.usage.get(key) ? this.memo.get(key) : undefined;
-    if (hot) {
-      ctx.usage.touch(key, ctx.now());
-      return hot;
-    }
     const record = await ctx.catalog.getManifest(project.name, name, digest);
     if (!record) return undefined;
     const body = await ctx.store.read(digest).catch(() => undefined);
@@ -90,6 +97,18 @@ export class Manifests {
     const manifest = { digest, mediaType: record.mediaType, body };
     this.memo.set(key, manifest);
     return manifest;
+  }
+
+  /**
+   * The manifest from memory while retention knows it (so it was not evicted), its last pull noted; undefined when it
+   * is not in memory (the catalog and the store may still hold it: `local`). No index read, no disk read.
+   */
+  inMemory(project: Project, name: RepositoryName, digest: Digest): Manifest | undefined {
+    const { ctx } = this;
+    const key = manifestKey(project.name, name, digest);
+    const hot = ctx.usage.get(key) ? this.memo.get(key) : undefined;
+    if (hot) ctx.usage.touch(key, ctx.now());
+    return hot;
   }
 
   /**

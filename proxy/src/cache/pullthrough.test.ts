@@ -100,6 +100,26 @@ describe('PullThrough, against an in-memory upstream', () => {
     assert.equal(upstream.count('GET', '/manifests/'), 1);
   });
 
+  it('a warm GET from memory counts one hit, by tag and by digest; a project that follows deletes still asks upstream', async () => {
+    const hits: string[] = [];
+    const counted = new PullThrough({
+      store, catalog, now: () => now, observer: { ...NO_OBSERVER, hit: (p, kind) => hits.push(`${p} ${kind}`) },
+      upstreams: new Map([['hub', new OciUpstream(upstream)], ['follow', new OciUpstream(upstream)]]),
+    });
+    const { manifest } = image();
+    await counted.getManifest(hub, APP, V1);
+    hits.length = 0;
+    const before = upstream.calls.length;
+    assert.equal((await counted.getManifest(hub, APP, V1)).digest, manifest);
+    assert.equal((await counted.getManifest(hub, APP, manifest as Digest)).digest, manifest);
+    assert.deepEqual(hits, ['hub manifest', 'hub manifest']);
+    assert.equal(upstream.calls.length, before, 'answered from memory');
+    await counted.getManifest(follow, APP, manifest as Digest); // its own first pull: a GET
+    await counted.getManifest(follow, APP, manifest as Digest);
+    await counted.getManifest(follow, APP, manifest as Digest);
+    assert.equal(upstream.count('HEAD', `/manifests/${manifest}`), 2, 'keepAfterUpstreamDelete: false asks each time');
+  });
+
   it('trusts a tag for its TTL, then checks it with a HEAD and no GET when unchanged', async () => {
     const { manifest } = image();
     await cache.getManifest(hub, APP, V1);

@@ -77,7 +77,10 @@ export class PullThrough implements ArtifactService {
   }
 
   async getManifest(project: Project, name: RepositoryName, reference: Tag | Digest, accept?: readonly string[]): Promise<Manifest> {
-    const manifest = isDigest(reference) ? await this.manifests.byDigest(project, name, reference) : await this.tagged.byTag(project, name, reference);
+    // Memory first, without an await (a warm GET is answered from there); else the store, the index, the upstream.
+    const manifest = isDigest(reference)
+      ? (this.manifests.hot(project, name, reference) ?? (await this.manifests.byDigest(project, name, reference)))
+      : (this.tagged.hot(project, name, reference) ?? (await this.tagged.byTag(project, name, reference)));
     if (!accept || accept.includes(manifest.mediaType)) return manifest;
     return this.manifests.negotiate(project, name, reference, accept);
   }

@@ -20,6 +20,18 @@ export class TagFreshness {
     this.records = new TagRecords(ctx.catalog);
   }
 
+  /**
+   * The warm path, without an await: the manifest the tag names when memory has the tag's record and the manifest and
+   * the tag is within its TTL, counted as a hit; undefined otherwise (then `byTag`).
+   */
+  hot(project: Project, name: RepositoryName, tag: Tag): Manifest | undefined {
+    const record = this.records.hot(project.name, name, tag);
+    if (!record || record.checkedAt + project.tagTtlMs <= this.ctx.now()) return undefined;
+    const manifest = this.manifests.inMemory(project, name, record.digest);
+    if (manifest) this.ctx.observer.hit(project.name, 'manifest');
+    return manifest;
+  }
+
   /** Rejects with OciError MANIFEST_UNKNOWN or MANIFEST_INVALID, or UpstreamError when nothing is stored. */
   async byTag(project: Project, name: RepositoryName, tag: Tag): Promise<Manifest> {
     const { ctx } = this;

@@ -8,6 +8,11 @@ export class TagRecords {
 
   constructor(private readonly catalog: Catalog) {}
 
+  /** The record in memory, or undefined (it may still be in the catalog: `get`). */
+  hot(project: string, name: string, tag: string): TagRecord | undefined {
+    return this.memo.get(memoKey(project, name, tag));
+  }
+
   async get(project: string, name: string, tag: string): Promise<TagRecord | undefined> {
     const key = memoKey(project, name, tag);
     const hot = this.memo.get(key);

@@ -67,11 +67,13 @@ export function createProxyServer(opts: ServerOptions, listener: RequestListener
 /** Longer than the 60 s idle timeouts of common load balancers, so that they, not the proxy, close idle connections. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
-async function allowed(project: Project | undefined, req: IncomingMessage, access: Map<string, Htpasswd>): Promise<void> {
+/** Checks the project's credentials; undefined (nothing to wait for) for a project without an htpasswd file. */
+function allowed(project: Project | undefined, req: IncomingMessage, access: Map<string, Htpasswd>): Promise<void> | undefined {
   const file = project && access.get(project.name);
-  if (file && !(await file.verify(req.headers.authorization))) {
-    throw new OciError('UNAUTHORIZED', 'authentication required', { headers: { 'www-authenticate': `Basic realm="berth ${project.registry}"` } });
-  }
+  if (!file) return undefined;
+  return file.verify(req.headers.authorization).then((ok) => {
+    if (!ok) throw new OciError('UNAUTHORIZED', 'authentication required', { headers: { 'www-authenticate': `Basic realm="berth ${project.registry}"` } });
+  });
 }
 
 /**
@@ -132,7 +134,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     const r: OciRequest | undefined = parseOciRequest(method, url, opts.projects);
     if (!r) throw new OciError('NAME_UNKNOWN', 'no such route', { status: 404 });
     route = r.kind;
-    if ('project' in r) project = r.project.name;
+    if ('project' in r) {
+      project = r.project.name;
+      // Every route of a project checks its access first; one without credentials to check has no await here.
+      const check = allowed(r.project, req, access);
+      if (check) await check;
+    }
     switch (r.kind) {
       case 'write':
         throw new OciError('UNSUPPORTED', 'this is a read-only pull-through cache', { status: 405 });
@@ -141,25 +148,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
         res.writeHead(200, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' }).end('{}');
         return;
       case 'catalog':
-        await allowed(r.project, req, access);
         if (!opts.repositories) throw new OciError('UNSUPPORTED', 'this server keeps no catalog', { status: 404 });
         await handleCatalog(opts.repositories, r, res);
         return;
       case 'manifest':
-        await allowed(r.project, req, access);
         bytes = await handleManifest(opts.service, r, method, req.headers.accept, res);
         return;
       case 'blob': {
-        await allowed(r.project, req, access);
         ({ bytes, source } = await handleBlob(opts.service, r, method, req.headers.range, res));
         return;
       }
       case 'tags':
-        await allowed(r.project, req, access);
         await handleTags(opts.service, r, res);
         return;
       case 'referrers':
-        await allowed(r.project, req, access);
         await handleReferrers(opts.service, r, res);
         return;
     }
