@@ -21,7 +21,6 @@ export class Manifests {
 
   constructor(private readonly ctx: CacheContext) {}
 
-  /** Rejects with OciError MANIFEST_UNKNOWN or MANIFEST_INVALID, or UpstreamError when nothing is stored. */
   /**
    * The warm path, without an await: the manifest from memory for a project that keeps what its upstream deleted (so
    * no upstream is asked), counted as a hit; undefined otherwise (then `byDigest`).
@@ -33,6 +32,7 @@ export class Manifests {
     return manifest;
   }
 
+  /** Rejects with OciError MANIFEST_UNKNOWN or MANIFEST_INVALID, or UpstreamError when nothing is stored. */
   async byDigest(project: Project, name: RepositoryName, digest: Digest): Promise<Manifest> {
     const { ctx } = this;
     const cached = await this.local(project, name, digest);

@@ -1,8 +1,8 @@
 // The Redis connection for coordinating replicas (fill leases, in-use marks, the retention lock), beside the
 // catalog's own connection: these commands (SET NX PX, compare-and-delete scripts) are not keyv's to give. The client
 // comes from @redis/client through @keyv/redis, the library the catalog already uses. It is loaded only when a
-// replica connects: the Redis client and its commands hold ~27 MiB of a proxy's memory, which one that never uses
-// Redis need not carry (see store/open.ts for the S3 client).
+// replica connects: a proxy that never uses Redis need not carry it (see store/open.ts for the S3 client and what
+// the two cost).
 import type { createClient } from '@keyv/redis';
 
 function newClient(create: typeof createClient, url: string) {
