@@ -121,10 +121,10 @@ describe('proxy: the request (access) log @real', function () {
       assert.match(JSON.stringify(failed), /ECONNREFUSED/, 'the warn line names the cause');
       assert.deepEqual(lines(await quiet.proxy.log()).filter((l) => l.message === 'request'), []);
       // The failed manifest fetch is counted: as a request by route, code and project, and as
-      // upstream attempts that failed (a tag is resolved with HEAD first; retried, so several).
+      // upstream attempts that failed (a tag first seen is fetched with a GET; retried, so several).
       const metrics = await (await fetch(`${quiet.proxy.url}/metrics`)).text();
       assert.match(metrics, /^berth_requests_total\{route="manifest",code="502",project="gone"\} 1$/m);
-      assert.match(metrics, /^berth_upstream_request_duration_seconds_count\{project="gone",method="HEAD",code="error"\} [1-9]/m);
+      assert.match(metrics, /^berth_upstream_request_duration_seconds_count\{project="gone",method="GET",code="error"\} [1-9]/m);
       assert.match((await stats(quiet.proxy.url)).projects.gone?.lastUpstreamError?.message ?? '', /ECONNREFUSED/);
     } finally {
       await quiet.dispose();

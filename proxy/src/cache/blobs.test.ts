@@ -114,6 +114,7 @@ describe('Blobs', () => {
 
   it('serves from the store what another replica fetched while this one waited for the fill lease', async () => {
     const otherReplica: FillLeases = {
+      shared: true,
       claim: async (_key, _what, stored) => {
         // The other replica's fill ends: the blob is in the shared store and linked in the shared index.
         const w = await store.writer(digest, bytes.length);

@@ -17,6 +17,8 @@ export interface FillClaim {
 }
 
 export interface FillLeases {
+  /** Whether other replicas fill through these leases too (then content is best fetched by digest, under a lease). */
+  readonly shared: boolean;
   /**
    * Waits until this replica may fetch what the catalog key `key` names. Resolves with a claim to hold for the whole
    * fill, or with undefined once `stored()` finds that another replica stored and indexed it. Never rejects: when
@@ -28,7 +30,7 @@ export interface FillLeases {
 const NO_LEASE: FillClaim = { release: async () => undefined };
 
 /** One replica alone: every fill may start at once. */
-export const LOCAL_FILLS: FillLeases = { claim: async () => NO_LEASE };
+export const LOCAL_FILLS: FillLeases = { shared: false, claim: async () => NO_LEASE };
 
 /** What waiting for another replica came to: its content stored, or its lease gone without it and taken over. */
 export type WaitOutcome = 'stored' | 'takeover';
@@ -50,6 +52,7 @@ export interface SharedFillLeasesOptions {
 }
 
 export class SharedFillLeases implements FillLeases {
+  readonly shared = true;
   private readonly now: () => number;
 
   constructor(private readonly opts: SharedFillLeasesOptions) {

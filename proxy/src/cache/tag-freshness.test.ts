@@ -4,6 +4,8 @@ import { OCI_MANIFEST } from '../oci/mediatypes.ts';
 import type { RepositoryName, Tag } from '../oci/names.ts';
 import type { Project } from '../project.ts';
 import type { CountingUpstream, FakeUpstream } from '../upstream/fake.ts';
+import type { CacheContext } from './context.ts';
+import { LOCAL_FILLS } from './fill-leases.ts';
 import { fakeContextWithStore, keepAndFollow, type FakeContext } from './fake-context.ts';
 import { Manifests } from './manifests.ts';
 import { TagFreshness } from './tag-freshness.ts';
@@ -32,19 +34,27 @@ describe('TagFreshness', () => {
   });
   afterEach(() => dispose());
 
-  it('trusts a tag for its TTL without asking; then one HEAD, and no GET while the digest is unchanged', async () => {
+  it('fetches a tag first seen with one GET; trusts it for its TTL; then one HEAD, and no GET while the digest is unchanged', async () => {
     const digest = push(1);
     assert.equal((await tags.byTag(keep, APP, V1)).digest, digest);
-    assert.deepEqual(asked(), ['HEAD', 'GET']);
+    assert.deepEqual(asked(), ['GET']);
     ctx.advance(5 * MINUTE - 1);
     await tags.byTag(keep, APP, V1);
-    assert.deepEqual(asked(), ['HEAD', 'GET']);
+    assert.deepEqual(asked(), ['GET']);
     ctx.advance(1);
     assert.equal((await tags.byTag(keep, APP, V1)).digest, digest);
-    assert.deepEqual(asked(), ['HEAD', 'GET', 'HEAD']);
+    assert.deepEqual(asked(), ['GET', 'HEAD']);
     // The check renewed the TTL.
     await tags.byTag(keep, APP, V1);
-    assert.deepEqual(asked(), ['HEAD', 'GET', 'HEAD']);
+    assert.deepEqual(asked(), ['GET', 'HEAD']);
+  });
+
+  it('replicas sharing a store ask for a tag first seen with a HEAD, so that its manifest is fetched under a lease', async () => {
+    const shared: CacheContext = Object.create(ctx, { fills: { value: { ...LOCAL_FILLS, shared: true } } });
+    const digest = push(1);
+    assert.equal((await new TagFreshness(shared, new Manifests(shared)).byTag(keep, APP, V1)).digest, digest);
+    assert.deepEqual(asked(), ['HEAD', 'GET']);
+    assert.ok(counting.calls.some((c) => c.startsWith('GET') && c.includes(`/manifests/${digest}`)), 'the GET is by digest');
   });
 
   it('a tag moved upstream: its new manifest is fetched once the TTL passed', async () => {
@@ -53,7 +63,7 @@ describe('TagFreshness', () => {
     const moved = push(2);
     ctx.advance(5 * MINUTE);
     assert.equal((await tags.byTag(keep, APP, V1)).digest, moved);
-    assert.deepEqual(asked(), ['HEAD', 'GET', 'HEAD', 'GET']);
+    assert.deepEqual(asked(), ['GET', 'HEAD', 'GET']);
   });
 
   it('a tag moved back to a digest already stored costs a HEAD, not a GET', async () => {
@@ -65,7 +75,7 @@ describe('TagFreshness', () => {
     fake.tags.set(`${APP}:v1`, first);
     ctx.advance(5 * MINUTE);
     assert.equal((await tags.byTag(keep, APP, V1)).digest, first);
-    assert.deepEqual(asked(), ['HEAD', 'GET', 'HEAD', 'GET', 'HEAD']);
+    assert.deepEqual(asked(), ['GET', 'HEAD', 'GET', 'HEAD']);
   });
 
   it('concurrent callers of a stale tag share one check', async () => {
@@ -73,7 +83,7 @@ describe('TagFreshness', () => {
     await tags.byTag(keep, APP, V1);
     ctx.advance(5 * MINUTE);
     await Promise.all(Array.from({ length: 5 }, () => tags.byTag(keep, APP, V1)));
-    assert.deepEqual(asked(), ['HEAD', 'GET', 'HEAD']);
+    assert.deepEqual(asked(), ['GET', 'HEAD']);
     assert.equal(ctx.events.filter((e) => e === 'coalesced manifest').length, 4);
   });
 

@@ -45,11 +45,12 @@ function failsCold(error: Outcome): Record<Target, Outcome> {
 }
 
 /**
- * Body faults: a tag is checked with a HEAD (no body to break), the manifest then fetched by digest. The last byte
- * of a blob waits for its verification, which fails: that range gets an error status, not a byte.
+ * Body faults: a tag first seen is fetched with a GET, whose body breaks as a manifest by digest does; a cached tag
+ * is checked with a HEAD (no body to break), the manifest then fetched by digest. The last byte of a blob waits for
+ * its verification, which fails: that range gets an error status, not a byte.
  */
-function breaksBodies(digest: Outcome): Record<Target, Outcome> {
-  return { 'cold blob': 'broken', 'cold blob, last byte': U502, 'warm blob': 'ok', tag: 'ok', 'tag, cached': 'ok', digest, 'tags list': U502 };
+function breaksBodies(manifest: Outcome): Record<Target, Outcome> {
+  return { 'cold blob': 'broken', 'cold blob, last byte': U502, 'warm blob': 'ok', tag: manifest, 'tag, cached': 'ok', digest: manifest, 'tags list': U502 };
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -89,8 +90,8 @@ export type WaitBound = 'at once' | 'retries' | 'deadline' | 'body timeout';
 export function waitBound(s: Scenario, target: Target): WaitBound {
   if (target === 'warm blob') return 'at once';
   if (s.stalls === 'headers') return 'deadline';
-  // A body stall holds only reads whose body is fetched with the faulted request (a tag's HEAD has none).
-  if (s.stalls === 'body') return target === 'tag' || target === 'tag, cached' ? 'at once' : 'body timeout';
+  // A body stall holds only reads whose body is fetched with the faulted request (a cached tag's HEAD has none).
+  if (s.stalls === 'body') return target === 'tag, cached' ? 'at once' : 'body timeout';
   return (s.asks ?? 1) > 1 && s.fault.kind !== 'redirect-loop' ? 'retries' : 'at once';
 }
 
