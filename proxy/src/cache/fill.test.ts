@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { Fill, MAX_LEAD, STALL_MS } from './fill.ts';
 import { readBuffers } from '../store/read-buffers.ts';
+import type { BlobWriter } from '../store/blobstore.ts';
 
 describe('Fill: one download for many readers', () => {
   let dir: string;
@@ -48,6 +49,45 @@ describe('Fill: one download for many readers', () => {
     for (const r of readers) await assert.rejects(text(r));
     await assert.rejects(fill.done, /does not match/);
     assert.equal(await store.stat(digest), undefined);
+  });
+
+  it('a reader ahead of the disk is given the bytes queued for it, without waiting for the disk', async () => {
+    const body = randomBytes(600_000);
+    const digest = sha256Of(body);
+    const real = await store.writer(digest, body.length);
+    const queued: Buffer[] = [];
+    let committed = false;
+    // A disk that has taken nothing until the download is over: every byte before that comes from the queue.
+    const stalledDisk: BlobWriter = {
+      tempPath: real.tempPath,
+      get written() { return real.written; },
+      get flushed() { return committed ? real.flushed : 0; },
+      write: (chunk) => {
+        queued.push(Buffer.from(chunk));
+        return real.write(chunk);
+      },
+      flush: () => real.flush(),
+      readPending: (offset, into) => Buffer.concat(queued).copy(into, 0, offset),
+      commit: async () => {
+        await real.commit();
+        committed = true;
+      },
+      abort: () => real.abort(),
+    };
+    const source = new PassThrough();
+    const fill = await Fill.start(stalledDisk, body.length, source);
+    const reader = fill.reader();
+    const received: Buffer[] = [];
+    const first = new Promise((resolve) => reader.once('data', resolve));
+    reader.on('data', (chunk: Buffer) => received.push(Buffer.from(chunk)));
+    const ended = new Promise((resolve) => reader.once('end', resolve));
+    source.write(body.subarray(0, 300_000));
+    await first;
+    assert.ok(!committed && received.length > 0, 'bytes before the download is over');
+    source.end(body.subarray(300_000));
+    await ended;
+    assert.deepEqual(Buffer.concat(received), body);
+    await fill.done;
   });
 
   it('holds back the last byte until the download is verified', async () => {

@@ -35,6 +35,8 @@ export class SpoolFile {
   onFlushed?: (flushed: number) => void;
   private failure: Error | undefined;
   private readonly hash: Hash;
+  /** The chunks queued for the disk, oldest first: bytes `flushed` to `written`. */
+  private readonly pending: Uint8Array[] = [];
 
   private constructor(
     readonly path: string,
@@ -62,12 +64,37 @@ export class SpoolFile {
     this.hash.update(chunk);
     this.written += chunk.byteLength;
     const size = chunk.byteLength;
+    this.pending.push(chunk);
     const more = this.out.write(chunk, (err) => {
       if (err) return;
+      // Writes complete in order: this chunk is the oldest still pending.
+      this.pending.shift();
       this.flushed += size;
       this.onFlushed?.(this.flushed);
     });
     if (!more) await this.drained();
+  }
+
+  /**
+   * Copies bytes from `offset` (at least `flushed`) that are still queued for the disk into `into`, as many as it
+   * holds up to `written`; returns how many.
+   */
+  readPending(offset: number, into: Uint8Array): number {
+    if (offset < this.flushed) throw new RangeError(`offset ${offset} is on disk already (${this.flushed} bytes)`);
+    let start = this.flushed;
+    let copied = 0;
+    for (const chunk of this.pending) {
+      const end = start + chunk.byteLength;
+      if (end > offset + copied) {
+        const from = offset + copied - start;
+        const n = Math.min(chunk.byteLength - from, into.byteLength - copied);
+        into.set(chunk.subarray(from, from + n), copied);
+        copied += n;
+        if (copied === into.byteLength) break;
+      }
+      start = end;
+    }
+    return copied;
   }
 
   /** Resolves once every byte written so far is on disk; rejects when a write failed. */
@@ -114,13 +141,8 @@ export class SpoolFile {
 
 /** A BlobWriter over a SpoolFile: what both stores share; each says how verified bytes are published. */
 export abstract class SpooledWriter implements BlobWriter {
-  onFlushed?: (flushed: number) => void;
-
   constructor(protected readonly spool: SpoolFile) {
-    spool.onFlushed = (flushed) => {
-      this.onFlushed?.(flushed);
-      this.afterFlush();
-    };
+    spool.onFlushed = () => this.afterFlush();
   }
 
   get tempPath(): string {
@@ -139,6 +161,10 @@ export abstract class SpooledWriter implements BlobWriter {
 
   flush(): Promise<void> {
     return this.spool.flush();
+  }
+
+  readPending(offset: number, into: Uint8Array): number {
+    return this.spool.readPending(offset, into);
   }
 
   /** Called each time more bytes are on disk (after `onFlushed`). */
