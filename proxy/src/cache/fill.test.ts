@@ -51,12 +51,13 @@ describe('Fill: one download for many readers', () => {
     assert.equal(await store.stat(digest), undefined);
   });
 
-  it('a reader ahead of the disk is given the bytes queued for it, without waiting for the disk', async () => {
+  it('the reader at the front is given the bytes queued for the disk; the others, behind it, wait for the disk', async () => {
     const body = randomBytes(600_000);
     const digest = sha256Of(body);
     const real = await store.writer(digest, body.length);
     const queued: Buffer[] = [];
     let committed = false;
+    let copiedFromQueue = 0;
     // A disk that has taken nothing until the download is over: every byte before that comes from the queue.
     const stalledDisk: BlobWriter = {
       tempPath: real.tempPath,
@@ -67,7 +68,11 @@ describe('Fill: one download for many readers', () => {
         return real.write(chunk);
       },
       flush: () => real.flush(),
-      readPending: (offset, into) => Buffer.concat(queued).copy(into, 0, offset),
+      readPending: (offset, into) => {
+        const n = Buffer.concat(queued).copy(into, 0, offset);
+        copiedFromQueue += n;
+        return n;
+      },
       commit: async () => {
         await real.commit();
         committed = true;
@@ -84,9 +89,12 @@ describe('Fill: one download for many readers', () => {
     source.write(body.subarray(0, 300_000));
     await first;
     assert.ok(!committed && received.length > 0, 'bytes before the download is over');
+    const behind = [fill.reader(), fill.reader()].map((r) => buffer(r));
     source.end(body.subarray(300_000));
     await ended;
     assert.deepEqual(Buffer.concat(received), body);
+    for (const other of await Promise.all(behind)) assert.deepEqual(other, body);
+    assert.ok(copiedFromQueue <= body.length, `${copiedFromQueue} bytes copied from the queue: one reader's worth at most`);
     await fill.done;
   });
 

@@ -104,7 +104,7 @@ describe('SpoolFile', () => {
     await assert.rejects(stat(path), { code: 'ENOENT' });
   });
 
-  it('a SpooledWriter passes flushes on to its store\'s afterFlush', async () => {
+  it('a SpooledWriter passes flushes on to its listener, then to its store\'s afterFlush', async () => {
     const calls: string[] = [];
     class Recording extends SpooledWriter {
       protected override afterFlush(): void {
@@ -120,11 +120,12 @@ describe('SpoolFile', () => {
     const body = randomBytes(4000);
     const path = fresh();
     const writer = new Recording(await SpoolFile.create(path, sha256Of(body), body.length));
+    writer.onFlushed = (flushed) => calls.push(`onFlushed ${flushed}`);
     assert.equal(writer.tempPath, path);
     await writer.write(body);
     await writer.commit();
     assert.equal(writer.written, body.length);
-    assert.deepEqual(calls, ['afterFlush 4000']);
+    assert.deepEqual(calls, ['onFlushed 4000', 'afterFlush 4000']);
   });
 });
 

@@ -141,8 +141,13 @@ export class SpoolFile {
 
 /** A BlobWriter over a SpoolFile: what both stores share; each says how verified bytes are published. */
 export abstract class SpooledWriter implements BlobWriter {
+  onFlushed?: (flushed: number) => void;
+
   constructor(protected readonly spool: SpoolFile) {
-    spool.onFlushed = () => this.afterFlush();
+    spool.onFlushed = (flushed) => {
+      this.onFlushed?.(flushed);
+      this.afterFlush();
+    };
   }
 
   get tempPath(): string {
