@@ -66,8 +66,9 @@ export interface BlobWriter {
   readonly flushed: number;
   /**
    * Hashes the chunk and queues it for the disk. Resolves once the writer can take more (the chunk may still be
-   * queued: `readPending` has it until `flushed` counts it, and `onFlushed` tells); rejects when a write failed (ENOSPC: see isStoreFull) or, for object
-   * storage, when an upload of a part failed. The caller must not change the chunk after.
+   * queued: `readPending` has it until `flushed` counts it, and `onFlushed` tells); rejects when a write failed
+   * (ENOSPC: see isStoreFull) or, for object storage, when an upload of a part failed. The caller must not change the
+   * chunk after.
    */
   write(chunk: Uint8Array): Promise<void>;
   /** Resolves once every byte written so far is on disk (`flushed` === `written`); rejects when a write failed. */
