@@ -54,21 +54,16 @@ export class TagFreshness {
 
   /**
    * The tag's digest is due a check: HEAD upstream, and GET the manifest only when the digest is not stored. A tag
-   * this project has no record of is fetched with a GET alone: the HEAD could only spare that GET when another tag or
-   * a pull by digest stored the same manifest, and it cost every first pull of a tag a round trip to the upstream
-   * (skopeo's manifest GET through a fresh proxy on loopback: 34–36 ms with it, 18–27 without). Replicas sharing a store keep the HEAD: a tag is not leased, so each
-   * would GET it, where a HEAD (which Docker Hub does not count against its pull limit) leaves one leased GET.
+   * this project has no record of is fetched with a GET alone, as when a HEAD names no digest: the HEAD could only
+   * spare that GET when another tag or a pull by digest stored the same manifest, and it cost every first pull of a
+   * tag a round trip to the upstream (skopeo's manifest GET through a fresh proxy on loopback: 34–36 ms with it,
+   * 18–27 without). Replicas sharing a store keep the HEAD: a tag is not leased, so each would GET it, where a HEAD
+   * (which Docker Hub does not count against its pull limit) leaves one leased GET.
    */
   private async check(project: Project, name: RepositoryName, tag: Tag, record: TagRecord | undefined, cached: Manifest | undefined): Promise<Manifest> {
     const { ctx } = this;
     try {
-      if (!record && !ctx.fills.shared) {
-        ctx.observer.miss(project.name, 'manifest');
-        const fetched = await this.manifests.fetch(project, name, tag);
-        await this.records.set(project.name, name, tag, { digest: fetched.digest, checkedAt: ctx.now() });
-        return fetched;
-      }
-      const upstreamDigest = await ctx.upstream(project).headManifest(name, tag, UPSTREAM_ACCEPT);
+      const upstreamDigest = record || ctx.fills.shared ? await ctx.upstream(project).headManifest(name, tag, UPSTREAM_ACCEPT) : undefined;
       const known = upstreamDigest
         ? (cached?.digest === upstreamDigest ? cached : await this.manifests.local(project, name, upstreamDigest))
         : undefined;
