@@ -70,7 +70,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     peers: list(values.peers, peers, peers, 'peer'),
     measures: list(values.only, MEASURES, quick ? QUICK_MEASURES : MEASURES, 'measure'),
     loadSeconds: positive(values.seconds, quick ? 2 : 5, 'seconds'),
-    runs: positive(values.runs, quick ? 1 : 3, 'runs'),
+    runs: positive(values.runs, quick ? 1 : 5, 'runs'),
     blobClients: quick ? [16, 64] : [1, 16, 64],
     concurrentPulls: quick ? 16 : 50,
     noBuild: values['no-build'] === true,

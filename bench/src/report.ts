@@ -148,7 +148,8 @@ function kubeletSection(r: BenchResults): string[] {
       ['direct', 'Berth cold', 'Berth warm', 'cold / direct', 'warm / direct'],
       [[formatNumber(k.direct), formatNumber(k.cold), formatNumber(k.warm), formatRatio(k.cold, k.direct), formatRatio(k.warm, k.direct)]],
     ),
-    `Median of ${k.runs} pull(s) each; Berth runs on the host, the node's containerd reaches it on loopback.`,
+    `Median of ${k.runs} pull(s) each, after one direct pull that is not counted (the node settling); each fresh Berth serves one other image ` +
+      "before its cold pull. Berth runs on the host, the node's containerd reaches it on loopback.",
   ];
 }
 
@@ -191,6 +192,12 @@ export function renderReport(r: BenchResults): string {
   );
 
   parts.push('### Cold pull of the 200 MB image, seconds (fresh cache per pull, median run)');
+  if (r.coldPullRuns !== undefined) {
+    parts.push(
+      `Median of ${r.coldPullRuns} round${r.coldPullRuns === 1 ? '' : 's'}; each round pulls through every peer in turn (direct, Berth, distribution), ` +
+        'each cache a fresh instance with empty storage that has served one other image first (a running cache meeting a new image).',
+    );
+  }
   parts.push(
     table(
       ['client', 'direct', 'Berth', 'distribution', 'Berth / direct', 'Berth / distribution'],

@@ -47,6 +47,8 @@ export interface BenchResults {
   warmBlob: WarmBlobFigures[];
   manifest: Partial<Record<CachePeerName, { tag: RateFigures; digest: RateFigures }>>;
   coldPull: Partial<Record<PullPeerName, ColdPullFigures>>;
+  /** Rounds of cold pulls (each peer once per round, in turn) whose median is reported; absent in older results. */
+  coldPullRuns?: number;
   concurrentPulls?: ConcurrentPullFigures;
   kubeletPull?: KubeletPullFigures;
   /** The store on a volume and on S3-compatible object storage, side by side. */

@@ -1,11 +1,17 @@
 // Measure 3: a cold pull of the 200 MB image through each cache (a fresh instance, empty storage, per pull), against
-// the same pull straight from the upstream. The median of `runs` pulls, to damp a shared machine's noise, with what
-// that pull cost the server and the machine.
+// the same pull straight from the upstream, with what each pull cost the server and the machine.
+// - Rounds interleave the peers (direct, Berth, distribution, then again), so a shared machine's drift over the
+//   minutes of the measure falls on every peer alike instead of on whichever ran last; the median of `runs` is kept.
+// - Before its timed pull, each server serves another image once (the small one): the measure is a running cache
+//   meeting an image it has not seen, as in a cluster, not a process's first request (JavaScript not yet compiled,
+//   connections not yet open), which only the first pull after a start pays.
 import { median } from '../stats/percentile.ts';
 import type { SeededImage } from '../images/seeded-image.ts';
-import type { PeerFactory } from '../peers/peer.ts';
+import type { Peer, PeerFactory } from '../peers/peer.ts';
 import { watchLoad, type LoadFigures } from '../procfs/load-watch.ts';
+import type { PullPeerName } from '../results.ts';
 import { timedPull, type PullClient } from './pull-clients.ts';
+import { warmUp } from './warm-up.ts';
 
 export const PULL_CLIENTS: readonly PullClient[] = ['skopeo', 'containerd'];
 
@@ -16,21 +22,54 @@ export interface ColdPullRun {
 
 export type ColdPullFigures = Record<PullClient, ColdPullRun>;
 
-export async function measureColdPull(fresh: PeerFactory, image: SeededImage, runs: number): Promise<ColdPullFigures> {
-  const figures = {} as ColdPullFigures;
-  for (const client of PULL_CLIENTS) {
-    const done: ColdPullRun[] = [];
-    for (let i = 0; i < runs; i++) {
-      const peer = await fresh();
-      try {
-        const { result, load } = await watchLoad(peer.pid, () => timedPull(client, peer, image));
-        done.push({ seconds: result, load });
-      } finally {
-        await peer.stop();
+export interface ColdPullResults {
+  figures: Partial<Record<PullPeerName, ColdPullFigures>>;
+  /** A peer whose pull failed: what failed; it is left out of the later rounds. */
+  failures: string[];
+}
+
+async function timedColdPull(fresh: PeerFactory, client: PullClient, image: SeededImage, before: SeededImage): Promise<ColdPullRun> {
+  const peer: Peer = await fresh();
+  try {
+    await warmUp(peer, before);
+    const { result, load } = await watchLoad(peer.pid, () => timedPull(client, peer, image));
+    return { seconds: result, load };
+  } finally {
+    await peer.stop();
+  }
+}
+
+/** `before`: the image each fresh server serves first, other than `image`. */
+export async function measureColdPulls(
+  peers: Partial<Record<PullPeerName, PeerFactory>>,
+  image: SeededImage,
+  before: SeededImage,
+  runs: number,
+): Promise<ColdPullResults> {
+  const done = new Map<string, ColdPullRun[]>();
+  const failed = new Map<PullPeerName, string>();
+  for (let round = 0; round < runs; round++) {
+    for (const client of PULL_CLIENTS) {
+      for (const [name, fresh] of Object.entries(peers) as [PullPeerName, PeerFactory][]) {
+        if (failed.has(name)) continue;
+        try {
+          const run = await timedColdPull(fresh, client, image, before);
+          done.set(`${name} ${client}`, [...(done.get(`${name} ${client}`) ?? []), run]);
+        } catch (err) {
+          failed.set(name, `cold pull through ${name} (${client}): ${(err as Error).message.split('\n')[0]}`);
+        }
       }
     }
-    const seconds = median(done.map((r) => r.seconds));
-    figures[client] = done.find((r) => r.seconds === seconds)!;
   }
-  return figures;
+  const figures: ColdPullResults['figures'] = {};
+  for (const name of Object.keys(peers) as PullPeerName[]) {
+    if (failed.has(name)) continue;
+    const runOf = (client: PullClient) => {
+      const all = done.get(`${name} ${client}`) ?? [];
+      const seconds = median(all.map((r) => r.seconds));
+      return all.find((r) => r.seconds === seconds)!;
+    };
+    figures[name] = { skopeo: runOf('skopeo'), containerd: runOf('containerd') };
+  }
+  return { figures, failures: [...failed.values()] };
 }
