@@ -28,7 +28,10 @@ export interface ColdPullResults {
   failures: string[];
 }
 
-async function timedColdPull(fresh: PeerFactory, client: PullClient, image: SeededImage, before: SeededImage): Promise<ColdPullRun> {
+/** One timed pull through a fresh instance of a peer. */
+export type ColdPull = (fresh: PeerFactory, client: PullClient, image: SeededImage, before: SeededImage) => Promise<ColdPullRun>;
+
+const timedColdPull: ColdPull = async (fresh, client, image, before) => {
   const peer: Peer = await fresh();
   try {
     await warmUp(peer, before);
@@ -37,7 +40,7 @@ async function timedColdPull(fresh: PeerFactory, client: PullClient, image: Seed
   } finally {
     await peer.stop();
   }
-}
+};
 
 /** `before`: the image each fresh server serves first, other than `image`. */
 export async function measureColdPulls(
@@ -45,6 +48,7 @@ export async function measureColdPulls(
   image: SeededImage,
   before: SeededImage,
   runs: number,
+  pull: ColdPull = timedColdPull,
 ): Promise<ColdPullResults> {
   const done = new Map<string, ColdPullRun[]>();
   const failed = new Map<PullPeerName, string>();
@@ -53,7 +57,7 @@ export async function measureColdPulls(
       for (const [name, fresh] of Object.entries(peers) as [PullPeerName, PeerFactory][]) {
         if (failed.has(name)) continue;
         try {
-          const run = await timedColdPull(fresh, client, image, before);
+          const run = await pull(fresh, client, image, before);
           done.set(`${name} ${client}`, [...(done.get(`${name} ${client}`) ?? []), run]);
         } catch (err) {
           failed.set(name, `cold pull through ${name} (${client}): ${(err as Error).message.split('\n')[0]}`);
