@@ -61,7 +61,7 @@ describe('Berth images @real', function () {
   });
 
   for (const [name, entrypoint, cmd, maxMb] of [
-    ['proxy', ['node', '/app/bin/berth-proxy'], ['serve', '--config', '/etc/berth/config.yaml'], 70],
+    ['proxy', ['node', '--initial-old-space-size=48', '/app/bin/berth-proxy'], ['serve', '--config', '/etc/berth/config.yaml'], 70],
     ['operator', ['node', '/app/bin/berth-operator'], undefined, 75],
   ] as const) {
     it(`berth-${name}: runs as 65532:65532, starts node directly, stays small`, async () => {

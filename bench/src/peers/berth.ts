@@ -1,5 +1,6 @@
-// Berth's proxy as it runs in production: the built dist (`node proxy/dist/src/cli.js serve`), the environment the
-// image gives it (NODE_ENV=production and its allocator settings, read from proxy/Dockerfile), log level warn. By default one project mirrors the bench's upstream as docker.io (the default project, so plain
+// Berth's proxy as it runs in production: the built dist (`node proxy/dist/src/cli.js serve`), the environment and the
+// node flags the image gives it (NODE_ENV=production, its allocator and heap settings, read from proxy/Dockerfile), log
+// level warn. By default one project mirrors the bench's upstream as docker.io (the default project, so plain
 // /v2/library/<name>/... paths and containerd's ?ns=docker.io both reach it); the soak gives its own projects.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, proxyCliCommand } from '@berth/e2e';
 import { renderProxyConfig, type ProjectConfig, type ProxyConfig, type S3StorageConfig } from '@berth/contracts/proxy-config';
 import { startService, waitForHttpOk } from '../proc.ts';
-import { imageEnv } from './image-env.ts';
+import { imageEnv, imageNodeArgs } from './image-env.ts';
 import type { Peer } from './peer.ts';
 
 export const berthCliPath = fileURLToPath(new URL('../../../proxy/dist/src/cli.js', import.meta.url));
@@ -46,7 +47,7 @@ export async function startBerth(opts: BerthOptions): Promise<Peer> {
     const envArgs = process.env.BERTH_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     // From source, node resolves `--import tsx` from the repository root.
     const source = opts.fromSource ? proxyCliCommand() : undefined;
-    const args = [...(opts.nodeArgs ?? []), ...envArgs, ...(source?.args ?? [berthCliPath]), 'serve', '--config', configFile];
+    const args = [...imageNodeArgs(), ...(opts.nodeArgs ?? []), ...envArgs, ...(source?.args ?? [berthCliPath]), 'serve', '--config', configFile];
     const service = startService(process.execPath, args, {
       env: { ...process.env, ...imageEnv() },
       cwd: source?.cwd ?? dir,

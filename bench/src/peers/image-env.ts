@@ -1,5 +1,6 @@
-// The environment the proxy image gives the proxy (the last stage's ENV lines of proxy/Dockerfile), so that bench/
-// and the soak measure the process as it runs in production — its allocator settings included — from one source.
+// The environment the proxy image gives the proxy (the last stage's ENV lines of proxy/Dockerfile) and the flags its
+// ENTRYPOINT gives node, so that bench/ and the soak measure the process as it runs in production — its allocator and
+// heap settings included — from one source.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +27,27 @@ function hostLibrary(path: string, libDirs: readonly string[]): string {
   return found;
 }
 
-function runtimeEnv(text: string): Record<string, string> {
+/** The runtime stage's lines, continuation lines joined. */
+function runtimeLines(text: string): string[] {
   const lines = text.replace(/\\\n/g, ' ').split('\n');
-  const runtime = lines.slice(lines.findLastIndex((l) => /^FROM\s/i.test(l)));
+  return lines.slice(lines.findLastIndex((l) => /^FROM\s/i.test(l)));
+}
+
+/**
+ * The flags the image's ENTRYPOINT gives node before the proxy's script (`["node", "--flag", "/app/bin/…"]`): the V8
+ * flags NODE_OPTIONS refuses.
+ */
+export function imageNodeArgs(text: string = readFileSync(dockerfile, 'utf8')): string[] {
+  const line = runtimeLines(text).findLast((l) => /^ENTRYPOINT\s/i.test(l.trim()));
+  if (!line) return [];
+  const [program, ...rest] = JSON.parse(line.trim().replace(/^ENTRYPOINT\s+/i, '')) as string[];
+  if (program !== 'node') return [];
+  const script = rest.findIndex((arg) => !arg.startsWith('--'));
+  return script === -1 ? rest : rest.slice(0, script);
+}
+
+function runtimeEnv(text: string): Record<string, string> {
+  const runtime = runtimeLines(text);
   const env: Record<string, string> = {};
   for (const line of runtime) {
     const m = /^ENV\s+(.*)$/i.exec(line.trim());
