@@ -7,7 +7,7 @@
 //   connections not yet open), which only the first pull after a start pays.
 import { median } from '../stats/percentile.ts';
 import type { SeededImage } from '../images/seeded-image.ts';
-import type { Peer, PeerFactory } from '../peers/peer.ts';
+import type { PeerFactory } from '../peers/peer.ts';
 import { watchLoad, type LoadFigures } from '../procfs/load-watch.ts';
 import type { PullPeerName } from '../results.ts';
 import { timedPull, type PullClient } from './pull-clients.ts';
@@ -32,7 +32,7 @@ export interface ColdPullResults {
 export type ColdPull = (fresh: PeerFactory, client: PullClient, image: SeededImage, before: SeededImage) => Promise<ColdPullRun>;
 
 const timedColdPull: ColdPull = async (fresh, client, image, before) => {
-  const peer: Peer = await fresh();
+  const peer = await fresh();
   try {
     await warmUp(peer, before);
     const { result, load } = await watchLoad(peer.pid, () => timedPull(client, peer, image));
@@ -51,14 +51,19 @@ export async function measureColdPulls(
   pull: ColdPull = timedColdPull,
 ): Promise<ColdPullResults> {
   const done = new Map<string, ColdPullRun[]>();
+  /** The pulls through one peer with one client so far. */
+  const runsOf = (name: PullPeerName, client: PullClient): ColdPullRun[] => {
+    const key = `${name} ${client}`;
+    if (!done.has(key)) done.set(key, []);
+    return done.get(key)!;
+  };
   const failed = new Map<PullPeerName, string>();
   for (let round = 0; round < runs; round++) {
     for (const client of PULL_CLIENTS) {
       for (const [name, fresh] of Object.entries(peers) as [PullPeerName, PeerFactory][]) {
         if (failed.has(name)) continue;
         try {
-          const run = await pull(fresh, client, image, before);
-          done.set(`${name} ${client}`, [...(done.get(`${name} ${client}`) ?? []), run]);
+          runsOf(name, client).push(await pull(fresh, client, image, before));
         } catch (err) {
           failed.set(name, `cold pull through ${name} (${client}): ${(err as Error).message.split('\n')[0]}`);
         }
@@ -69,7 +74,7 @@ export async function measureColdPulls(
   for (const name of Object.keys(peers) as PullPeerName[]) {
     if (failed.has(name)) continue;
     const runOf = (client: PullClient) => {
-      const all = done.get(`${name} ${client}`) ?? [];
+      const all = runsOf(name, client);
       const seconds = median(all.map((r) => r.seconds));
       return all.find((r) => r.seconds === seconds)!;
     };
