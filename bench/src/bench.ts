@@ -104,8 +104,9 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     }
     if (opts.measures.includes('kubelet')) {
       const big = seeded(images.big);
-      await attempt(`the real node's kubelet pulling the ${mb(imageBytes(big))} image: direct, through berth cold and warm`, async () => {
-        results.kubeletPull = await measureKubeletPull(berth, big, seeded(images.small), upstream, opts.runs);
+      const caches = { berth, ...(factories.distribution ? { distribution: factories.distribution } : {}) };
+      await attempt(`the real node's kubelet pulling the ${mb(imageBytes(big))} image: direct, through ${Object.keys(caches).join(' and ')} cold and warm`, async () => {
+        results.kubeletPull = await measureKubeletPull(caches, big, seeded(images.small), upstream, opts.runs);
       });
     }
   } finally {

@@ -126,8 +126,17 @@ describe('report', () => {
 
   it('shows the kubelet figures when measured', () => {
     const md = renderReport({ ...results, kubeletPull: { imageBytes: 200e6, runs: 3, direct: 2, cold: 2.4, warm: 2.1 } });
-    assert.match(md, /\| 2.00 \| 2.40 \| 2.10 \| 1.20× \| 1.05× \|/);
+    assert.match(md, /\| Berth \| 2.00 \| 2.40 \| 2.10 \| 1.20× \| 1.05× \|/);
+    assert.doesNotMatch(md, /\| distribution \| 2.00 \|/);
     assert.match(md, /\| kubelet pulling the 200 MB image through Berth, warm ≤ 1.1 × direct \| 1.05× \| yes \|/);
+  });
+
+  it('puts distribution\'s kubelet pulls beside Berth\'s, against the same direct pull', () => {
+    const kubeletPull = { imageBytes: 200e6, runs: 3, direct: 2, cold: 2.4, warm: 2.1, distribution: { cold: 2.8, warm: 2.0 } };
+    const md = renderReport({ ...results, kubeletPull });
+    assert.match(md, /\| Berth \| 2.00 \| 2.40 \| 2.10 \| 1.20× \| 1.05× \|\n\| distribution \| 2.00 \| 2.80 \| 2.00 \| 1.40× \| 1.00× \|/);
+    // the targets stay Berth's
+    assert.match(md, /\| kubelet pulling the 200 MB image through Berth, cold ≤ 1.3 × direct \| 1.20× \| yes \|/);
   });
 
   it('puts the store on S3 beside the store on a volume, with the object store\'s CPU in its own column', () => {

@@ -142,14 +142,15 @@ function kubeletSection(r: BenchResults): string[] {
   if (!k) {
     return [title, 'Not measured in this run (a quick run leaves it out unless `--only kubelet`; a failure is listed below).'];
   }
+  const through = (cache: string, pulls: { cold: number; warm: number }) =>
+    [cache, formatNumber(k.direct), formatNumber(pulls.cold), formatNumber(pulls.warm), formatRatio(pulls.cold, k.direct), formatRatio(pulls.warm, k.direct)];
+  const rows = [through('Berth', k), ...(k.distribution ? [through('distribution', k.distribution)] : [])];
   return [
     title,
-    table(
-      ['direct', 'Berth cold', 'Berth warm', 'cold / direct', 'warm / direct'],
-      [[formatNumber(k.direct), formatNumber(k.cold), formatNumber(k.warm), formatRatio(k.cold, k.direct), formatRatio(k.warm, k.direct)]],
-    ),
-    `Median of ${k.runs} pull(s) each, after one direct pull that is not counted (the node settling); each fresh Berth serves one other image ` +
-      "before its cold pull. Berth runs on the host, the node's containerd reaches it on loopback.",
+    table(['through', 'direct', 'cold', 'warm', 'cold / direct', 'warm / direct'], rows),
+    `Median of ${k.runs} pull(s) each, after one direct pull that is not counted (the node settling); each round pulls direct, then ` +
+      'through a fresh instance of each cache (cold, then warm), which serves one other image before its cold pull. The caches run on ' +
+      "the host, the node's containerd reaches them on loopback.",
   ];
 }
 

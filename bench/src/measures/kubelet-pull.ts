@@ -1,13 +1,14 @@
 // Measure 6: the real node's kubelet pulls the 200 MB image directly from the upstream, through a fresh Berth (cold)
 // and through the same Berth again (warm), timed by the kubelet's own figure ("Successfully pulled image … in X",
-// the pod's Pulled event). It needs the local cluster with its real node, one per machine: when none runs, the
+// the pod's Pulled event). Distribution's pull-through cache, when given, is pulled through the same way in the same
+// rounds: the reference a Berth figure is read against on the same node. It needs the local cluster with its real node, one per machine: when none runs, the
 // measure takes the machine-wide lock, starts the cluster, and stops it and lets the lock go when done; a real node
 // already running (its starter holds the lock) is used as it is. Berth runs on the host, where the node's containerd
 // reaches it on loopback through certs.d/docker.io/hosts.toml, as Berth's node agent would write it; whatever
 // certs.d held for docker.io and the upstream before is put back afterwards.
 // - A first direct pull is not counted: a control plane and node that have just started (as when this measure starts
 //   the cluster) are still settling, and the first round's direct pull paid for it alone.
-// - Each fresh Berth serves another image (the small one) before the cold pull, as a running cache would have: the
+// - Each fresh cache serves another image (the small one) before the cold pull, as a running cache would have: the
 //   cold figure is the cache's, not its process's first request (see cold-pull.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -29,10 +30,18 @@ const ANOTHER_REAL_NODE = /a real node runs already on this machine/;
 export interface KubeletPullFigures {
   imageBytes: number;
   runs: number;
-  /** Median seconds of each kind of pull, as the kubelet reported them. */
+  /** Median seconds of each kind of pull, as the kubelet reported them; `cold` and `warm` are Berth's. */
   direct: number;
   cold: number;
   warm: number;
+  /** The same pulls through distribution's pull-through cache, when it was measured. */
+  distribution?: { cold: number; warm: number };
+}
+
+/** The caches the node pulls through: a fresh instance of each per round. */
+export interface KubeletCaches {
+  berth: PeerFactory;
+  distribution?: PeerFactory;
 }
 
 /** What a certs.d/<registry> folder held before the measure wrote it, to put back. */
@@ -67,7 +76,7 @@ async function kubeletPull(cluster: Cluster, namespace: string, ref: string): Pr
 }
 
 export async function measureKubeletPull(
-  freshBerth: PeerFactory,
+  caches: KubeletCaches,
   image: SeededImage,
   before: SeededImage,
   upstream: { host: string },
@@ -77,7 +86,7 @@ export async function measureKubeletPull(
   if (await portOpen(KUBELET_PORT)) {
     try {
       // this worktree's cluster, started by whoever holds the lock (e.g. `flock FILE pnpm bench --only kubelet`)
-      return await pullThroughCluster(freshBerth, image, before, upstream, runs);
+      return await pullThroughCluster(caches, image, before, upstream, runs);
     } catch (err) {
       // another worktree's: wait for its holder to bring it down and let the lock go
       if (!ANOTHER_REAL_NODE.test((err as Error).message)) throw err;
@@ -85,17 +94,33 @@ export async function measureKubeletPull(
   }
   const lock = await holdMachineLock(lockFile, LOCK_WAIT_SECONDS);
   try {
-    return await pullThroughCluster(freshBerth, image, before, upstream, runs);
+    return await pullThroughCluster(caches, image, before, upstream, runs);
   } finally {
     await lock.release();
   }
 }
 
-async function pullThroughCluster(freshBerth: PeerFactory, image: SeededImage, before: SeededImage, upstream: { host: string }, runs: number): Promise<KubeletPullFigures> {
+/** A cold pull through a fresh instance of `fresh`, then a warm one through the same instance. */
+async function pullThroughCache(cluster: Cluster, namespace: string, fresh: PeerFactory, image: SeededImage, before: SeededImage): Promise<{ cold: number; warm: number }> {
+  const cache = await fresh();
+  try {
+    await warmUp(cache, before);
+    // the mirror only: a closed local port as the server, so a pull that misses the cache fails instead of leaving
+    await writeHostsToml(cluster.realNode.certsDir, 'docker.io', [{ url: cache.url }], 'http://127.0.0.1:1');
+    const ref = `docker.io/${image.repo}:${image.tag}`;
+    const cold = await kubeletPull(cluster, namespace, ref);
+    const warm = await kubeletPull(cluster, namespace, ref);
+    return { cold, warm };
+  } finally {
+    await cache.stop();
+  }
+}
+
+async function pullThroughCluster(caches: KubeletCaches, image: SeededImage, before: SeededImage, upstream: { host: string }, runs: number): Promise<KubeletPullFigures> {
   const cluster = await useCluster();
   const namespace = `bench-${randomBytes(3).toString('hex')}`;
   const restore = [await saveHostsDir(cluster.realNode.certsDir, upstream.host), await saveHostsDir(cluster.realNode.certsDir, 'docker.io')];
-  const times = { direct: [] as number[], cold: [] as number[], warm: [] as number[] };
+  const times = { direct: [] as number[], berth: [] as { cold: number; warm: number }[], distribution: [] as { cold: number; warm: number }[] };
   try {
     await cluster.realNodeNamespace(namespace);
     await cluster.realNode.allowPlainHttp(upstream.host);
@@ -103,27 +128,20 @@ async function pullThroughCluster(freshBerth: PeerFactory, image: SeededImage, b
     await kubeletPull(cluster, namespace, direct); // settling: not counted
     for (let i = 0; i < runs; i++) {
       times.direct.push(await kubeletPull(cluster, namespace, direct));
-      const berth = await freshBerth();
-      try {
-        await warmUp(berth, before);
-        // the mirror only: a closed local port as the server, so a pull that misses Berth fails instead of leaving
-        await writeHostsToml(cluster.realNode.certsDir, 'docker.io', [{ url: berth.url }], 'http://127.0.0.1:1');
-        times.cold.push(await kubeletPull(cluster, namespace, `docker.io/${image.repo}:${image.tag}`));
-        times.warm.push(await kubeletPull(cluster, namespace, `docker.io/${image.repo}:${image.tag}`));
-      } finally {
-        await berth.stop();
-      }
+      times.berth.push(await pullThroughCache(cluster, namespace, caches.berth, image, before));
+      if (caches.distribution) times.distribution.push(await pullThroughCache(cluster, namespace, caches.distribution, image, before));
     }
   } finally {
     for (const put of restore) await put();
     await cluster.kubectl(['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']).catch(() => undefined);
     await releaseCluster();
   }
+  const medians = (pulls: { cold: number; warm: number }[]) => ({ cold: median(pulls.map((p) => p.cold)), warm: median(pulls.map((p) => p.warm)) });
   return {
     imageBytes: imageBytes(image),
     runs,
     direct: median(times.direct),
-    cold: median(times.cold),
-    warm: median(times.warm),
+    ...medians(times.berth),
+    ...(caches.distribution ? { distribution: medians(times.distribution) } : {}),
   };
 }
