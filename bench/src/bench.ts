@@ -8,7 +8,8 @@ import { measureConcurrentPulls } from './measures/concurrent-pulls.ts';
 import { measureKubeletPull } from './measures/kubelet-pull.ts';
 import { largestLayer, measureStorageCase, STORAGE_CLIENTS, type StorageCase, type StorageFigures } from './measures/object-storage.ts';
 import { measureWarmBlob } from './measures/warm-blob.ts';
-import { measureWarmManifest } from './measures/warm-manifest.ts';
+import { measureManifestLoad, measureWarmManifest, type ManifestLoad } from './measures/warm-manifest.ts';
+import { startBareNode } from './peers/bare-node.ts';
 import { warmUp } from './measures/warm-up.ts';
 import { machineInfo } from './machine.ts';
 import { QUICK_NOTE, type BenchOptions } from './options.ts';
@@ -17,7 +18,7 @@ import { registryPid, startDistributionProxy } from './peers/distribution.ts';
 import { startNginx, type StaticFile } from './peers/nginx.ts';
 import { berthOnS3, distributionOnS3, startObjectStore, type ObjectStore } from './peers/object-storage.ts';
 import type { Peer, PeerFactory } from './peers/peer.ts';
-import type { BenchResults, CachePeerName, PullPeerName, WarmBlobFigures } from './results.ts';
+import type { BenchResults, CachePeerName, PullPeerName, RateFigures, WarmBlobFigures } from './results.ts';
 
 export type Log = (line: string) => void;
 /** Runs one measure; a failure is recorded in the results and the run goes on. */
@@ -79,6 +80,12 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
       }
       for (const name of opts.peers) {
         await attempt(`warm loads on ${name}`, () => warmLoads(name, upstream, images, opts, results, log));
+      }
+      if (opts.measures.includes('manifest')) {
+        await attempt('the manifest load on a bare Node server (the machine check)', async () => {
+          results.manifestBareNode = await bareNodeManifestLoad(seeded(images.small), opts.loadSeconds);
+          log(`  bare Node manifest req/s: ${Math.round(results.manifestBareNode.requestsPerSecond)}`);
+        });
       }
     }
     if (opts.measures.includes('cold-pull')) {
@@ -191,11 +198,23 @@ async function warmLoads(name: CachePeerName, upstream: Registry, images: BenchI
     }
     if (opts.measures.includes('manifest')) {
       const { tag, digest } = await measureWarmManifest(peer, small, opts.loadSeconds);
-      const pick = (m: typeof tag) => ({ requestsPerSecond: m.summary.requestsPerSecond, p50Ms: m.summary.p50Ms, p99Ms: m.summary.p99Ms, load: m.load });
-      results.manifest[name] = { tag: pick(tag), digest: pick(digest) };
+      results.manifest[name] = { tag: rateFigures(tag), digest: rateFigures(digest) };
       log(`  manifest req/s: tag ${Math.round(tag.summary.requestsPerSecond)}, digest ${Math.round(digest.summary.requestsPerSecond)}`);
     }
   } finally {
     await peer.stop();
+  }
+}
+
+function rateFigures(m: ManifestLoad): RateFigures {
+  return { requestsPerSecond: m.summary.requestsPerSecond, p50Ms: m.summary.p50Ms, p99Ms: m.summary.p99Ms, load: m.load };
+}
+
+async function bareNodeManifestLoad(image: SeededImage, seconds: number): Promise<RateFigures> {
+  const server = await startBareNode(image);
+  try {
+    return rateFigures(await measureManifestLoad(server, image, image.manifestDigest, seconds));
+  } finally {
+    await server.stop();
   }
 }

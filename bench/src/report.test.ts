@@ -124,6 +124,12 @@ describe('report', () => {
     assert.match(md, /### Failed measures\n\n- concurrent pulls: connection reset\n/);
   });
 
+  it('gives the bare Node server\'s manifest load as the machine check, with Berth\'s share of it', () => {
+    const md = renderReport({ ...results, manifestBareNode: { requestsPerSecond: 40000, p50Ms: 1, p99Ms: 4 } });
+    assert.match(md, /Machine check: a bare Node server .* made 40000 \(1\.00 \/ 4\.00\) under the same load; Berth by digest made 0\.25× of it\./);
+    assert.doesNotMatch(renderReport(results), /Machine check/);
+  });
+
   it('shows the kubelet figures when measured', () => {
     const md = renderReport({ ...results, kubeletPull: { imageBytes: 200e6, runs: 3, direct: 2, cold: 2.4, warm: 2.1 } });
     assert.match(md, /\| Berth \| 2.00 \| 2.40 \| 2.10 \| 1.20× \| 1.05× \|/);

@@ -136,6 +136,13 @@ function storageSection(r: BenchResults): string[] {
   ];
 }
 
+/** The bare Node server's manifest load, and Berth's by-digest figure as a share of it. */
+function machineCheck(bare: RateFigures, berth: RateFigures | undefined): string {
+  const share = berth ? `; Berth by digest made ${formatRatio(berth.requestsPerSecond, bare.requestsPerSecond)} of it` : '';
+  return `Machine check: a bare Node server (node:http on one thread, answering the same manifest bytes and nothing else) ` +
+    `made ${rate(bare)} under the same load${share}. The machine's speed for request-bound work moves between runs; this share moves less.`;
+}
+
 function kubeletSection(r: BenchResults): string[] {
   const k = r.kubeletPull;
   const title = `### The real node's kubelet pulling the ${k ? layerName(k.imageBytes) : '200 MB'} image, seconds ("Successfully pulled … in X")`;
@@ -184,6 +191,7 @@ export function renderReport(r: BenchResults): string {
       }),
     ),
   );
+  if (r.manifestBareNode) parts.push(machineCheck(r.manifestBareNode, r.manifest.berth?.digest));
   parts.push('What limits it:');
   parts.push(
     limitsTable(

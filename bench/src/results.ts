@@ -46,6 +46,8 @@ export interface BenchResults {
   /** Smallest layer first; the hot-memory one among them. */
   warmBlob: WarmBlobFigures[];
   manifest: Partial<Record<CachePeerName, { tag: RateFigures; digest: RateFigures }>>;
+  /** The manifest load (by digest) on a bare Node server: the machine check; absent in older results. */
+  manifestBareNode?: RateFigures;
   coldPull: Partial<Record<PullPeerName, ColdPullFigures>>;
   /** Rounds of cold pulls (each peer once per round, in turn) whose median is reported; absent in older results. */
   coldPullRuns?: number;

@@ -2,14 +2,13 @@
 // node flags the image gives it (NODE_ENV=production, its allocator and heap settings, read from proxy/Dockerfile), log
 // level warn. By default one project mirrors the bench's upstream as docker.io (the default project, so plain
 // /v2/library/<name>/... paths and containerd's ?ns=docker.io both reach it); the soak gives its own projects.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, proxyCliCommand } from '@berth/e2e';
+import { proxyCliCommand } from '@berth/e2e';
 import { renderProxyConfig, type ProjectConfig, type ProxyConfig, type S3StorageConfig } from '@berth/contracts/proxy-config';
-import { startService, waitForHttpOk } from '../proc.ts';
 import { imageEnv, imageNodeArgs } from './image-env.ts';
+import { startLocalServer } from './local-server.ts';
 import type { Peer } from './peer.ts';
 
 export const berthCliPath = fileURLToPath(new URL('../../../proxy/dist/src/cli.js', import.meta.url));
@@ -28,10 +27,8 @@ export interface BerthOptions {
   redirectToStorage?: boolean;
 }
 
-export async function startBerth(opts: BerthOptions): Promise<Peer> {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-bench-proxy-'));
-  try {
-    const port = await freePort();
+export function startBerth(opts: BerthOptions): Promise<Peer> {
+  return startLocalServer('berth', async (dir, port) => {
     const config: ProxyConfig = {
       listen: `127.0.0.1:${port}`,
       storage: { directory: join(dir, 'storage'), ...(opts.s3 ? { s3: opts.s3 } : {}) },
@@ -48,24 +45,6 @@ export async function startBerth(opts: BerthOptions): Promise<Peer> {
     // From source, node resolves `--import tsx` from the repository root.
     const source = opts.fromSource ? proxyCliCommand() : undefined;
     const args = [...imageNodeArgs(), ...(opts.nodeArgs ?? []), ...envArgs, ...(source?.args ?? [berthCliPath]), 'serve', '--config', configFile];
-    const service = startService(process.execPath, args, {
-      env: { ...process.env, ...imageEnv() },
-      cwd: source?.cwd ?? dir,
-    });
-    const url = `http://127.0.0.1:${port}`;
-    const stop = async () => {
-      await service.stop();
-      await rm(dir, { recursive: true, force: true });
-    };
-    try {
-      await waitForHttpOk(`${url}/readyz`, service);
-    } catch (err) {
-      await stop();
-      throw err;
-    }
-    return { name: 'berth', url, host: `127.0.0.1:${port}`, pid: service.pid, stop };
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    throw err;
-  }
+    return { command: process.execPath, args, env: { ...process.env, ...imageEnv() }, cwd: source?.cwd ?? dir, readyPath: '/readyz' };
+  });
 }

@@ -1,12 +1,11 @@
 // nginx (Debian nginx-light) serving the same blob and manifest bytes as static files with sendfile: the practical
 // ceiling for serving a file over HTTP on loopback. Its own config, pid and logs live in a temp dir.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { link, mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { freePort } from '@berth/e2e';
-import { startService, waitForHttpOk } from '../proc.ts';
+import { startLocalServer } from './local-server.ts';
 import type { Peer } from './peer.ts';
 
 /**
@@ -33,31 +32,14 @@ export interface StaticServerOptions {
   manifestMediaType: string;
 }
 
-export async function startNginx(opts: StaticServerOptions): Promise<Peer> {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-bench-nginx-'));
-  try {
+export function startNginx(opts: StaticServerOptions): Promise<Peer> {
+  return startLocalServer('nginx', async (dir, port) => {
     const www = join(dir, 'www');
     for (const file of opts.files) await placeFile(file, join(www, file.urlPath));
-    const port = await freePort();
     const conf = join(dir, 'nginx.conf');
     await writeFile(conf, nginxConfig(dir, www, port, opts.manifestMediaType));
-    const service = startService('nginx', ['-p', dir, '-c', conf]);
-    const url = `http://127.0.0.1:${port}`;
-    const stop = async () => {
-      await service.stop();
-      await rm(dir, { recursive: true, force: true });
-    };
-    try {
-      await waitForHttpOk(`${url}/healthz`, service);
-    } catch (err) {
-      await stop();
-      throw err;
-    }
-    return { name: 'nginx', url, host: `127.0.0.1:${port}`, pid: service.pid, stop };
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    throw err;
-  }
+    return { command: 'nginx', args: ['-p', dir, '-c', conf], readyPath: '/healthz' };
+  });
 }
 
 function nginxConfig(dir: string, www: string, port: number, manifestMediaType: string): string {

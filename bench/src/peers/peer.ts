@@ -1,7 +1,10 @@
 // What every server under measurement looks like to the measures: a base URL serving /v2/<repo>/... and a stop.
 
-/** `direct` is the upstream registry itself: the reference a cold pull through a cache is compared with. */
-export type PeerName = 'berth' | 'distribution' | 'nginx' | 'direct';
+/**
+ * `direct` is the upstream registry itself: the reference a cold pull through a cache is compared with. `bare-node`
+ * is node:http answering one manifest and nothing else: the machine check beside the manifest loads.
+ */
+export type PeerName = 'berth' | 'distribution' | 'nginx' | 'direct' | 'bare-node';
 
 export interface Peer {
   name: PeerName;
