@@ -1,6 +1,7 @@
 // The markdown a run prints and writes to bench/results/latest.md: figures per measure, the ratios that matter
 // (Berth / distribution, Berth / nginx, Berth / direct), what limited each figure, and issue 12's targets.
 import { limitOf } from './limits.ts';
+import type { CachePulls } from './measures/kubelet-pull.ts';
 import type { LoadFigures } from './procfs/load-watch.ts';
 import type { BenchResults, CachePeerName, PullPeerName, RateFigures, WarmBlobFigures } from './results.ts';
 import { checkTargets, layerName } from './targets.ts';
@@ -149,7 +150,7 @@ function kubeletSection(r: BenchResults): string[] {
   if (!k) {
     return [title, 'Not measured in this run (a quick run leaves it out unless `--only kubelet`; a failure is listed below).'];
   }
-  const through = (cache: string, pulls: { cold: number; warm: number }) =>
+  const through = (cache: string, pulls: CachePulls) =>
     [cache, formatNumber(k.direct), formatNumber(pulls.cold), formatNumber(pulls.warm), formatRatio(pulls.cold, k.direct), formatRatio(pulls.warm, k.direct)];
   const rows = [through('Berth', k), ...(k.distribution ? [through('distribution', k.distribution)] : [])];
   return [

@@ -1,9 +1,9 @@
 // Measure 6: the real node's kubelet pulls the 200 MB image directly from the upstream, through a fresh Berth (cold)
 // and through the same Berth again (warm), timed by the kubelet's own figure ("Successfully pulled image … in X",
 // the pod's Pulled event). Distribution's pull-through cache, when given, is pulled through the same way in the same
-// rounds: the reference a Berth figure is read against on the same node. It needs the local cluster with its real node, one per machine: when none runs, the
-// measure takes the machine-wide lock, starts the cluster, and stops it and lets the lock go when done; a real node
-// already running (its starter holds the lock) is used as it is. Berth runs on the host, where the node's containerd
+// rounds: the reference a Berth figure is read against on the same node. It needs the local cluster with its real
+// node, one per machine: when none runs, the measure takes the machine-wide lock, starts the cluster, and stops it and
+// lets the lock go when done; a real node already running (its starter holds the lock) is used as it is. Berth runs on the host, where the node's containerd
 // reaches it on loopback through certs.d/docker.io/hosts.toml, as Berth's node agent would write it; whatever
 // certs.d held for docker.io and the upstream before is put back afterwards.
 // - A first direct pull is not counted: a control plane and node that have just started (as when this measure starts
@@ -27,6 +27,12 @@ const LOCK_WAIT_SECONDS = 900;
 /** How the e2e cluster's `up` refuses to start a second real node (e2e/src/cluster/lifecycle.ts). */
 const ANOTHER_REAL_NODE = /a real node runs already on this machine/;
 
+/** Seconds of a cold pull through a fresh cache and of the warm pull after it (one pull each, or their medians). */
+export interface CachePulls {
+  cold: number;
+  warm: number;
+}
+
 export interface KubeletPullFigures {
   imageBytes: number;
   runs: number;
@@ -35,7 +41,7 @@ export interface KubeletPullFigures {
   cold: number;
   warm: number;
   /** The same pulls through distribution's pull-through cache, when it was measured. */
-  distribution?: { cold: number; warm: number };
+  distribution?: CachePulls;
 }
 
 /** The caches the node pulls through: a fresh instance of each per round. */
@@ -101,7 +107,7 @@ export async function measureKubeletPull(
 }
 
 /** A cold pull through a fresh instance of `fresh`, then a warm one through the same instance. */
-async function pullThroughCache(cluster: Cluster, namespace: string, fresh: PeerFactory, image: SeededImage, before: SeededImage): Promise<{ cold: number; warm: number }> {
+async function pullThroughCache(cluster: Cluster, namespace: string, fresh: PeerFactory, image: SeededImage, before: SeededImage): Promise<CachePulls> {
   const cache = await fresh();
   try {
     await warmUp(cache, before);
@@ -120,7 +126,7 @@ async function pullThroughCluster(caches: KubeletCaches, image: SeededImage, bef
   const cluster = await useCluster();
   const namespace = `bench-${randomBytes(3).toString('hex')}`;
   const restore = [await saveHostsDir(cluster.realNode.certsDir, upstream.host), await saveHostsDir(cluster.realNode.certsDir, 'docker.io')];
-  const times = { direct: [] as number[], berth: [] as { cold: number; warm: number }[], distribution: [] as { cold: number; warm: number }[] };
+  const times = { direct: [] as number[], berth: [] as CachePulls[], distribution: [] as CachePulls[] };
   try {
     await cluster.realNodeNamespace(namespace);
     await cluster.realNode.allowPlainHttp(upstream.host);
@@ -136,7 +142,7 @@ async function pullThroughCluster(caches: KubeletCaches, image: SeededImage, bef
     await cluster.kubectl(['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']).catch(() => undefined);
     await releaseCluster();
   }
-  const medians = (pulls: { cold: number; warm: number }[]) => ({ cold: median(pulls.map((p) => p.cold)), warm: median(pulls.map((p) => p.warm)) });
+  const medians = (pulls: CachePulls[]): CachePulls => ({ cold: median(pulls.map((p) => p.cold)), warm: median(pulls.map((p) => p.warm)) });
   return {
     imageBytes: imageBytes(image),
     runs,

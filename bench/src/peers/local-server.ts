@@ -22,7 +22,7 @@ export async function startLocalServer(name: PeerName, prepare: (dir: string, po
   try {
     const port = await freePort();
     const server = await prepare(dir, port);
-    const service = startService(server.command, server.args, { ...(server.env ? { env: server.env } : {}), ...(server.cwd ? { cwd: server.cwd } : {}) });
+    const service = startService(server.command, server.args, { env: server.env, cwd: server.cwd });
     const url = `http://127.0.0.1:${port}`;
     const stop = async () => {
       await service.stop();
