@@ -19,6 +19,7 @@ import { startNginx, type StaticFile } from './peers/nginx.ts';
 import { berthOnS3, distributionOnS3, startObjectStore, type ObjectStore } from './peers/object-storage.ts';
 import type { Peer, PeerFactory } from './peers/peer.ts';
 import type { BenchResults, CachePeerName, PullPeerName, RateFigures, WarmBlobFigures } from './results.ts';
+import { sourceCommit } from './source.ts';
 
 export type Log = (line: string) => void;
 /** Runs one measure; a failure is recorded in the results and the run goes on. */
@@ -34,6 +35,7 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
   const results: BenchResults = {
     date: new Date().toISOString(),
     machine: machineInfo(),
+    commit: sourceCommit(),
     quick: opts.quick,
     ...(opts.quick ? { quickNote: QUICK_NOTE } : {}),
     seconds: 0,

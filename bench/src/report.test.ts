@@ -92,6 +92,11 @@ describe('report', () => {
     assert.match(md, /\| cold \| no CPU saturated \(Berth 0.50, curl 0.30, softirq 0.05, bench 0.02, other 0.13\): loopback and round trips \|/);
   });
 
+  it('names the commit measured in the header, when the run recorded one', () => {
+    assert.match(renderReport({ ...results, commit: '0123456789ab' }), /\n\nCommit 0123456789ab\. Machine: 2 × Test CPU/);
+    assert.match(renderReport(results), /\n\nMachine: 2 × Test CPU/);
+  });
+
   it('puts the manifest, cold pull and concurrent pull figures in the report', () => {
     const md = renderReport(results);
     assert.match(md, /\| tag \| 9000 \(3.00 \/ 8.00\) \| — \| 30000 \(1.00 \/ 2.00\) \| — \| 0.30× \|/);
@@ -141,8 +146,9 @@ describe('report', () => {
     const kubeletPull = { imageBytes: 200e6, runs: 3, direct: 2, cold: 2.4, warm: 2.1, distribution: { cold: 2.8, warm: 2.0 } };
     const md = renderReport({ ...results, kubeletPull });
     assert.match(md, /\| Berth \| 2.00 \| 2.40 \| 2.10 \| 1.20× \| 1.05× \|\n\| distribution \| 2.00 \| 2.80 \| 2.00 \| 1.40× \| 1.00× \|/);
-    // the targets stay Berth's
+    // the targets stay Berth's; distribution's figure is given beside them, with no verdict
     assert.match(md, /\| kubelet pulling the 200 MB image through Berth, cold ≤ 1.3 × direct \| 1.20× \| yes \|/);
+    assert.match(md, /\| kubelet pulling the 200 MB image through distribution \(the reference\), cold \/ direct \| 1.40× \| figure only \|/);
   });
 
   it('puts the store on S3 beside the store on a volume, with the object store\'s CPU in its own column', () => {

@@ -168,7 +168,7 @@ export function renderReport(r: BenchResults): string {
   parts.push(`## Bench ${r.date.slice(0, 10)}${r.quick ? ' (quick run: not a record)' : ''}`);
   if (r.quick && r.quickNote) parts.push(`Quick run: ${r.quickNote}.`);
   parts.push(
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}; ` +
+    `${r.commit ? `Commit ${r.commit}. ` : ''}Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}; ` +
       `run took ${Math.round(r.seconds)} s, each wrk load ${r.loadSeconds} s. Shared machine: compare the ratios, absolute figures drift.`,
   );
   parts.push(

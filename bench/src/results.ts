@@ -36,6 +36,8 @@ export interface BenchResults {
   /** ISO time the run started. */
   date: string;
   machine: MachineInfo;
+  /** The commit measured ("+changes" when the checkout differed from it); absent in older results. */
+  commit?: string;
   /** A quick run uses smaller images and shorter loads: it checks the bench, its figures are not the record. */
   quick: boolean;
   /** What a quick run shrank, in words (for the report's header). */
