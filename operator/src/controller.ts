@@ -23,7 +23,7 @@ import { httpStatsFetcher, type StatsFetcher } from './project/proxy-stats.ts';
 import { probeRegistry, type Prober } from './endpoint/registry-probe.ts';
 import { WorkQueue } from './kube/workqueue.ts';
 import type { PodSettings } from './children/pod-settings.ts';
-import { s3SecretNames } from './children/s3-storage.ts';
+import { s3ConfigMapName, s3SecretNames } from './children/s3-storage.ts';
 
 export interface ControllerOptions {
   kc: KubeConfig;
@@ -140,6 +140,9 @@ export class Controller {
     // memory, and a cluster full of Helm release Secrets costs names, not payloads. Referenced Secrets carry no
     // label of ours (users create them), so this one watch cannot be narrowed by a selector.
     watch<KubernetesObject>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespace: ns, cache: 'metadata' }, (s) => this.secretChanged(s));
+    // ConfigMaps the same way: a bucket's CA can be one (trust-manager, for one, publishes CA bundles as ConfigMaps),
+    // and without this a project waiting for it, or due to roll for a new bundle, waited for the next resync.
+    watch<KubernetesObject>({ apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespace: ns, cache: 'metadata' }, (m) => this.configMapChanged(m));
     const ownedBy = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
     // Children route events by owner and are read by the reconcile between its own writes: the Deployment for its
     // progress (status; its spec is the operator's own), the claim whole (a smaller size must be refused).
@@ -231,6 +234,11 @@ export class Controller {
       // a project that waited for cert-manager to issue it.
       if (endpointNames.has(p.spec.endpointRef.name) || p.spec.access?.htpasswdSecretRef?.name === name || p.spec.tls?.secretName === name || s3SecretNames(p).includes(name ?? '')) this.enqueueProject(p);
     }
+  }
+
+  private configMapChanged(map: KubernetesObject): void {
+    const name = map.metadata?.name;
+    for (const p of this.projects.list(map.metadata?.namespace ?? '')) if (s3ConfigMapName(p) === name) this.enqueueProject(p);
   }
 
   private ownerChanged(obj: KubernetesObject): void {

@@ -204,6 +204,24 @@ stringData: { username: puller, password: ${password} }
     }
   });
 
+  it('takes a bucket\'s CA ConfigMap as soon as it is created, and rolls the Deployment when it changes', async () => {
+    // The operator resyncs every 30 s here: waiting less than that shows the ConfigMap's own events did it.
+    const soon = { timeoutMs: 20_000, intervalMs: 250 };
+    const caMap = (bundle: string) => `apiVersion: v1
+kind: ConfigMap
+metadata: { name: bucket-ca }
+data: { ca.crt: ${bundle} }
+`;
+    await apply(s3ProjectYaml('s3-ca-map', '{ bucket: berth-cache, endpoint: "https://minio:9000", ca: { configMapKeyRef: { name: bucket-ca } } }'));
+    const blocked = await waitForCondition(cluster, ['-n', NS, 'pcp', 's3-ca-map'], 'Ready', 'False');
+    assert.equal(condition(blocked, 'Ready')?.reason, 'ConfigMapNotFound');
+    await apply(caMap('first-bundle'));
+    const first = await waitFor(() => deploymentHash('s3-ca-map'), { what: 'the Deployment, once the CA ConfigMap exists', ...soon });
+    await apply(caMap('second-bundle'));
+    await waitFor(async () => (await deploymentHash('s3-ca-map')) !== first, { what: 'the Deployment to roll for the new CA bundle', ...soon });
+    await kubectl(['delete', 'pcp', 's3-ca-map', '-n', NS, '--wait=true', '--timeout=60s']);
+  });
+
   it('says why a project is not Ready when its endpoint is missing', async () => {
     await apply(projectYaml('orphan', 'no-such-endpoint'));
     const obj = await waitForCondition(cluster, ['-n', NS, 'pcp', 'orphan'], 'Ready', 'False');

@@ -18,7 +18,10 @@ export interface TestNamespace {
 async function installCrds(cluster: Cluster): Promise<void> {
   await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot(), 'crds')]);
   for (const crd of ['registryendpoints.berth.dev', 'proxycacheprojects.berth.dev']) {
-    await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crd}`]);
+    // Polled, not `kubectl wait --for=condition=Established`: on a CRD created a moment ago, with no conditions yet,
+    // that exits 1 at once ("<nil> is of the type <nil>") instead of waiting.
+    const established = ['get', `crd/${crd}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}'];
+    await waitFor(async () => (await cluster.kubectl(established)).trim() === 'True', { what: `${crd} Established`, timeoutMs: 60_000, intervalMs: 200 });
   }
 }
 

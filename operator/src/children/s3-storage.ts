@@ -30,6 +30,11 @@ export function s3SecretNames(project: ProxyCacheProject): string[] {
   return [s3?.credentialsSecretRef?.name, s3?.ca?.secretKeyRef?.name].filter((n): n is string => n !== undefined);
 }
 
+/** The ConfigMap the bucket's CA is in, when it is in one: its events roll the proxy, or unblock a project that waited for it. */
+export function s3ConfigMapName(project: ProxyCacheProject): string | undefined {
+  return s3Of(project)?.ca?.configMapKeyRef?.name;
+}
+
 /** The proxy's storage.s3 for the bucket: the mounted files in place of the Secret's values. */
 export function s3StorageConfig(s3: S3Storage): S3StorageConfig {
   const out: S3StorageConfig = { bucket: s3.bucket };
