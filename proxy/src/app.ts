@@ -48,7 +48,10 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   // Checked before anything else starts: a pair that cannot be served stops the start with its reason.
   const tlsPair = config.tls ? await readCertificatePair(config.tls.certFile, config.tls.keyFile) : undefined;
   const projects = resolveProjects(config);
-  const opened = await openStore(config.storage, { onError: (err) => logger.warn('object storage sweep failed', { error: err.message }) });
+  const opened = await openStore(config.storage, {
+    onError: (err) => logger.warn('object storage sweep failed', { error: err.message }),
+    keepDownloads: projects.some((p) => !p.redirectToStorage),
+  });
   const store = opened.store;
   const catalog = config.index?.redis ? await Catalog.redis(config.index.redis) : Catalog.embedded(opened.indexFile);
   const metrics = new ProxyMetrics(projects.map((p) => p.name));

@@ -1,12 +1,12 @@
 // The S3 store's local copies of blobs (store/s3/local-copies.ts) against a real bucket: versitygw, whose access log
-// counts the GETs the store sends. A blob read again is read from its local copy (the HEAD still goes to the
-// bucket), never after the bucket's object is gone, never from bytes that did not match, never half.
+// counts the GETs the store sends. A blob this store downloaded, or read once, is read from its local copy (the HEAD
+// still goes to the bucket), never after the bucket's object is gone, never from bytes that did not match, never half.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startRegistry, startVersitygw, tempDir, waitFor, type Registry, type S3Server } from '@berth/e2e';
 import { drainStream as drain, fetchAll, filesNamed, hexOf, proxyWith, sha256, type ProxyUnderTest } from './fixture.ts';
 import { pushBlob } from './handmade.ts';
@@ -35,7 +35,15 @@ describe('proxy: local copies of blobs kept on S3 @real', function () {
     ...await readdir(local.copiesDir), ...await readdir(local.tmpDir),
   ];
 
+  /** Puts the blob straight into the bucket, as another replica's download would: this store has no copy of it. */
   async function put(bytes: Buffer): Promise<Digest> {
+    const digest = sha256(bytes) as Digest;
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: store.keys.blob(digest), Body: bytes }));
+    return digest;
+  }
+
+  /** Downloads the blob into the bucket through this store's writer, as a cold pull does. */
+  async function download(bytes: Buffer): Promise<Digest> {
     const digest = sha256(bytes) as Digest;
     const writer = await store.writer(digest, bytes.length);
     await writer.write(bytes);
@@ -81,6 +89,16 @@ describe('proxy: local copies of blobs kept on S3 @real', function () {
     assert.deepEqual(range.bytes, bytes.subarray(5, 1_000_005));
     assert.equal(await gets(), get0 + 1, 'no GET from the bucket for the warm reads');
     assert.equal(await heads(), head0 + 3, 'each read still asks the bucket whether the object is there');
+  });
+
+  it('keeps a blob this store downloaded as its local copy: the first read after the cold pull GETs nothing', async () => {
+    const bytes = randomBytes(30 * MB);
+    const digest = await download(bytes);
+    assert.ok(store.copies.has(digest, bytes.length));
+    assert.deepEqual(await readdir(local.tmpDir), [], 'the download\'s file was moved into place');
+    const get0 = await gets();
+    assert.equal(sha256((await drain(await store.open(digest))).bytes), digest);
+    assert.equal(await gets(), get0, 'no GET from the bucket');
   });
 
   it('does not serve a local copy once the bucket\'s object is gone, and drops it', async () => {
@@ -165,7 +183,8 @@ describe('proxy: local copies of blobs kept on S3 @real', function () {
   it('with localCopy 0 keeps no copies: every read is a GET from the bucket', async () => {
     await open(0);
     const bytes = randomBytes(20 * MB);
-    const digest = await put(bytes);
+    const digest = await download(bytes);
+    assert.deepEqual(await localFiles(), [], 'the download\'s file was removed');
     const get0 = await gets();
     for (let i = 0; i < 2; i++) assert.equal(sha256((await drain(await store.open(digest))).bytes), digest);
     assert.equal(await gets(), get0 + 2);
@@ -178,6 +197,7 @@ describe('proxy: local copies of S3 blobs, through the proxy\'s HTTP @real', fun
   let upstream: Registry;
   let s3: S3Server;
   let cache: ProxyUnderTest;
+  const getsOf = async () => (await s3.requests()).filter((r) => /GetObject/i.test(r.operation)).length;
 
   before(async () => {
     [upstream, s3] = await Promise.all([startRegistry(), startVersitygw({ users: true })]);
@@ -191,16 +211,29 @@ describe('proxy: local copies of S3 blobs, through the proxy\'s HTTP @real', fun
     await Promise.all([upstream?.stop(), s3?.stop()]);
   });
 
+  it('a cold pull keeps its download as the copy: the warm GET after it GETs nothing from the bucket', async () => {
+    const bytes = randomBytes(40 * MB);
+    const digest = await pushBlob(upstream.url, 'library/kept', bytes);
+    const url = `${cache.proxy.url}/v2/docker.io/library/kept/blobs/${digest}`;
+    assert.equal(sha256((await fetchAll(url)).body!), digest);
+    await waitFor(async () => (await filesNamed(cache.storage, hexOf(digest))).length === 1, { what: 'the download kept as the copy' });
+    const get0 = await getsOf();
+    assert.equal(sha256((await fetchAll(url)).body!), digest);
+    assert.equal(await getsOf(), get0, 'served from the copy, no GET from the bucket');
+  });
+
   it('a client that leaves mid-way leaves no copy; the next whole GET makes one, and the one after GETs nothing', async () => {
     const bytes = randomBytes(40 * MB);
     const digest = await pushBlob(upstream.url, 'library/big', bytes);
     const url = `${cache.proxy.url}/v2/docker.io/library/big/blobs/${digest}`;
-    // Cold: downloaded from the upstream into the bucket.
+    // Cold: downloaded from the upstream into the bucket. A restarted proxy starts with no copies (nothing tells
+    // whether the bucket still holds their objects): the blob is then the bucket's alone.
     assert.equal(sha256((await fetchAll(url)).body!), digest);
+    await cache.proxy.stop();
+    cache = await cache.restart();
     const copies = () => filesNamed(cache.storage, hexOf(digest));
     assert.deepEqual(await copies(), []);
     const temps = async () => (await readdir(join(cache.storage, 'v1', 'tmp'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
-    await waitFor(async () => (await temps()).length === 0, { what: 'the cold download\'s temp file removed' });
 
     const controller = new AbortController();
     const response = await fetch(url, { signal: controller.signal });
@@ -214,7 +247,6 @@ describe('proxy: local copies of S3 blobs, through the proxy\'s HTTP @real', fun
     await waitFor(async () => (await temps()).length === 0, { what: 'the partial copy\'s temp file removed' });
     assert.deepEqual(await copies(), []);
 
-    const getsOf = async () => (await s3.requests()).filter((r) => /GetObject/i.test(r.operation)).length;
     assert.equal(sha256((await fetchAll(url)).body!), digest);
     assert.equal((await copies()).length, 1, 'a whole read made the copy');
     const get0 = await getsOf();

@@ -9,7 +9,7 @@ import {
   buildImage, htpasswdLine, pullImage, pushImage, startContainerd, startRegistry, startVersitygw, tempDir, writeHostsToml,
   type Registry, type S3Server, type TempDir,
 } from '@berth/e2e';
-import { fetchAll, proxyWith, sha256, stats, type ProxyUnderTest } from './fixture.ts';
+import { fetchAll, filesNamed, hexOf, proxyWith, sha256, stats, type ProxyUnderTest } from './fixture.ts';
 import { pushHandmadeImage, type Handmade } from './handmade.ts';
 
 const BUCKET = 'berth-redirect';
@@ -68,6 +68,8 @@ describe('proxy: warm blob GETs redirected to object storage @real', function ()
     }
     // The warm pull's config and two layers.
     assert.equal(await redirects(), 3);
+    // Every project redirects, so nothing would read a local copy: the downloads kept none.
+    for (const layer of image.layers) assert.deepEqual(await filesNamed(cache.storage, hexOf(layer)), []);
   });
 
   it('containerd (ctr, hosts.toml with credentials) pulls and unpacks a warm image through the redirects', async () => {

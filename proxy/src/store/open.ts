@@ -26,6 +26,11 @@ export interface OpenStoreOptions {
   replica?: string;
   /** Failures of background work (the sweep for abandoned uploads). */
   onError?: (err: Error) => void;
+  /**
+   * Keep each download's verified file as a local copy of the bucket's object (default true). Off when every
+   * project redirects its warm GETs to the bucket: nothing would read the copies.
+   */
+  keepDownloads?: boolean;
 }
 
 /**
@@ -54,6 +59,7 @@ export async function openStore(storage: StorageConfig, opts: OpenStoreOptions =
     client, bucket: s3.bucket, keys: bucketKeys(s3.prefix ?? '', replica), local, hot,
     ...(s3.localCopy === undefined ? {} : { localCopyBytes: parseQuantity(s3.localCopy)! }),
     ...(opts.onError ? { sweeper: { onError: opts.onError } } : {}),
+    keepDownloads: opts.keepDownloads ?? true,
   });
   try {
     await store.init();

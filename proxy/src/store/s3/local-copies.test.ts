@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -147,5 +147,27 @@ describe('LocalCopies', () => {
     const out = await drain(await copies.tee(digestOf(bytes), bytes.length, bodyOf(bytes)));
     assert.ok(out.bytes.equals(bytes));
     assert.equal(copies.has(digestOf(bytes), bytes.length), false);
+  });
+
+  it('adopts a download\'s verified file as the copy, moving it; refuses one over the budget or already held', async () => {
+    const copies = await make(10_000);
+    const bytes = randomBytes(6_000);
+    const digest = digestOf(bytes);
+    const spool = paths.newTemp();
+    await writeFile(spool, bytes);
+    assert.equal(await copies.adopt(digest, bytes.length, spool), true);
+    assert.ok(copies.has(digest, bytes.length));
+    assert.ok((await drain((await copies.open(digest, bytes.length))!)).bytes.equals(bytes));
+    assert.deepEqual(await readdir(paths.tmpDir), [], 'the file was moved, not copied');
+
+    const again = paths.newTemp();
+    await writeFile(again, bytes);
+    assert.equal(await copies.adopt(digest, bytes.length, again), false, 'a copy is held already');
+    const big = randomBytes(12_000);
+    const bigFile = paths.newTemp();
+    await writeFile(bigFile, big);
+    assert.equal(await copies.adopt(digestOf(big), big.length, bigFile), false, 'over the budget');
+    assert.equal(copies.has(digestOf(big), big.length), false);
+    assert.deepEqual((await readdir(paths.tmpDir)).length, 2, 'a refused file stays for its owner to remove');
   });
 });

@@ -2,8 +2,9 @@
 // bucket ran at a fifth of the volume's speed (node's HTTP client parsing the bucket's answers, small socket writes);
 // a blob pulled again is served from a local file through the shared read buffers instead, like the volume's.
 //
-// A copy is made while a whole-object GET streams to its client: the bytes are hashed into a temp file (the spool
-// downloads use) and renamed into place only once the whole object arrived and matched its digest. The last chunk
+// A download this store uploaded leaves its verified spool file as the blob's copy (`adopt`). Otherwise a copy is
+// made while a whole-object GET streams to its client: the bytes are hashed into a temp file (the spool downloads
+// use) and renamed into place only once the whole object arrived and matched its digest. The last chunk
 // is held back until then, so a client never gets the whole of bytes that do not match. A client that goes away
 // mid-way removes the temp file. Copies are bounded by bytes, least recently used dropped first; the store's HEAD
 // before every read (s3-store.ts) keeps a copy from being served after the bucket's object is gone.
@@ -87,19 +88,43 @@ export class LocalCopies {
     }
     const publish = async () => {
       await spool.finish();
-      if (state.deleted) {
-        await rm(spool.path, { force: true });
-        return;
-      }
-      await rename(spool.path, this.paths.copy(digest));
-      // Deleted while renaming: the blob is gone from the bucket, so is its copy.
-      if (state.deleted) await this.remove(digest);
-      else this.held.set(digest, size);
+      await this.publish(digest, size, spool.path, state);
     };
     const copy = new CopyingStream(spool, publish, () => this.copying.delete(digest));
     body.on('error', (err) => copy.destroy(err));
     copy.on('close', () => body.destroy());
     return body.pipe(copy);
+  }
+
+  /**
+   * Takes `path`, a verified file of the whole blob (the spool of a download this store just uploaded), as its copy,
+   * moving it into place: the first GET after a cold pull then reads no byte from the bucket. False, leaving the
+   * file where it is, when it does not fit the budget, a copy is held or being made, or it cannot be moved.
+   */
+  async adopt(digest: Digest, size: number, path: string): Promise<boolean> {
+    if (size > this.budget || this.copying.has(digest) || this.held.get(digest) !== undefined) return false;
+    const state = { deleted: false };
+    this.copying.set(digest, state);
+    try {
+      await this.publish(digest, size, path, state);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      this.copying.delete(digest);
+    }
+  }
+
+  /** Moves a verified file of the blob into place as its copy, or removes it when the blob was deleted meanwhile. */
+  private async publish(digest: Digest, size: number, path: string, state: { deleted: boolean }): Promise<void> {
+    if (state.deleted) {
+      await rm(path, { force: true });
+      return;
+    }
+    await rename(path, this.paths.copy(digest));
+    // Deleted while renaming: the blob is gone from the bucket, so is its copy.
+    if (state.deleted) await this.remove(digest);
+    else this.held.set(digest, size);
   }
 
   /** Drops the copy of `digest` (the blob was deleted) and keeps one being made from being published. */

@@ -1,7 +1,7 @@
 // The content-addressed store on S3-compatible object storage (the same interface as the volume's). Reads are
 // streamed GETs (with Range), small blobs held in memory as on the volume; writes are S3BlobWriters, visible only
 // once verified. A local folder holds downloads in progress (see writer.ts) and a bounded number of verified local
-// copies of blobs read before (local-copies.ts), served at the volume's speed.
+// copies of blobs downloaded or read before (local-copies.ts), served at the volume's speed.
 import { mkdir, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
@@ -44,6 +44,8 @@ export interface S3BlobStoreOptions extends HotBlobsOptions {
   minFreeBytes?: number;
   /** Bytes of verified local copies of blobs in the working folder (default DEFAULT_LOCAL_COPY_BYTES); 0: none. */
   localCopyBytes?: number;
+  /** Keep each download's verified file as its local copy (default true); else copies come from reads only. */
+  keepDownloads?: boolean;
   sweeper?: Pick<UploadSweeperOptions, 'abandonedAfterMs' | 'intervalMs' | 'heartbeatMs' | 'deadAfterMs' | 'onError'>;
 }
 
@@ -56,6 +58,7 @@ export class S3BlobStore implements BlobStore {
   private readonly partSize: number;
   private readonly minFreeBytes: number;
   private readonly sweeper: UploadSweeper;
+  private readonly keepDownloads: boolean;
   readonly copies: LocalCopies;
 
   constructor(opts: S3BlobStoreOptions) {
@@ -67,6 +70,7 @@ export class S3BlobStore implements BlobStore {
     this.partSize = Math.max(opts.partSize ?? DEFAULT_PART, MIN_PART);
     this.minFreeBytes = opts.minFreeBytes ?? MIN_FREE_BYTES;
     this.copies = new LocalCopies(this.local, opts.localCopyBytes ?? DEFAULT_LOCAL_COPY_BYTES);
+    this.keepDownloads = opts.keepDownloads ?? true;
     this.sweeper = new UploadSweeper({ client: this.client, bucket: this.bucket, keys: this.keys, ...opts.sweeper });
   }
 
@@ -158,7 +162,7 @@ export class S3BlobStore implements BlobStore {
     return new S3BlobWriter(spool, {
       client: this.client, bucket: this.bucket, key: this.keys.blob(digest), partSize,
       newNote: () => this.keys.newUploadNote(),
-    });
+    }, async (verifiedPath, size) => this.keepDownloads && this.copies.adopt(digest, size, verifiedPath));
   }
 
   async presignGet(digest: Digest, expiresInSeconds: number): Promise<string> {

@@ -42,6 +42,8 @@ export class S3BlobWriter extends SpooledWriter {
   constructor(
     spool: SpoolFile,
     private readonly target: UploadTarget,
+    /** Offered the verified spool file once the upload is complete; true when it took (moved) the file. */
+    private readonly keep: (verifiedPath: string, size: number) => Promise<boolean> = async () => false,
   ) {
     super(spool);
   }
@@ -141,7 +143,7 @@ export class S3BlobWriter extends SpooledWriter {
       await this.abort();
       throw err;
     }
-    await this.release();
+    await this.release(true);
   }
 
   async abort(): Promise<void> {
@@ -156,11 +158,15 @@ export class S3BlobWriter extends SpooledWriter {
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: upload.note })).catch(() => undefined);
   }
 
-  /** Closes the part reader and removes the spool file (a reader of the cache may still hold it open: fine). */
-  private async release(): Promise<void> {
+  /**
+   * Closes the part reader and, unless `keep` takes the verified file, removes it. A reader of the cache may still
+   * hold it open: fine either way.
+   */
+  private async release(uploaded = false): Promise<void> {
     const reader = this.reader;
     this.reader = undefined;
     await reader?.then((h) => h.close()).catch(() => undefined);
+    if (uploaded && (await this.keep(this.spool.path, this.spool.written).catch(() => false))) return;
     await this.spool.discard();
   }
 }
