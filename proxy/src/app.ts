@@ -131,9 +131,13 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     server, address, logger,
     ...(secure ? { secure } : {}),
     async stop(graceMs = 25_000) {
+      const deadline = Date.now() + graceMs;
       ready = false;
       secure?.stop();
       await Promise.all([server, ...(secure ? [secure.server] : [])].map((s) => drain(s, graceMs)));
+      // On object storage a client has the whole blob once it is verified, before the upload is complete
+      // (cache/fill.ts): what is still uploading gets the rest of the grace to be stored, or is left to the sweeper.
+      await within(service.settled(), deadline - Date.now());
       await pinner.stop();
       await evictor.stop().catch(() => undefined);
       storedCounts?.stop();
@@ -155,6 +159,13 @@ function listen(server: Server | HttpsServer, address: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first. */
+async function within(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))))]);
+  clearTimeout(timer);
 }
 
 /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then ends what is left. */

@@ -39,6 +39,8 @@ export const PRESIGNED_URL_SECONDS = 120;
 export class Blobs {
   /** Blob downloads by digest and the project that started each: joined only as `runningFill` allows. */
   private readonly fills = new InFlight<Promise<Download>>();
+  /** Downloads not yet stored and linked: on object storage, their clients may have every byte already (fill.ts). */
+  private readonly storing = new Set<Promise<void>>();
 
   constructor(private readonly ctx: CacheContext) {}
 
@@ -202,14 +204,15 @@ export class Blobs {
         return fill;
       }
       // The lease ends only after the blob is linked in the index: a replica that waited finds it there.
-      fill.done.then(
+      const stored = fill.done.then(
         // Stored but not indexed: served this once, fetched again next time (and no one hears why but the log).
         () => this.link(project, digest, fill.written).catch((err: Error) => ctx.warn('blob stored but not indexed', { project: project.name, digest, cause: describeError(err) })),
         (err: Error) => this.downloadFailed(project, digest, err),
       ).finally(() => {
         release();
         return claim.release();
-      }).catch(() => undefined);
+      }).catch(() => undefined).finally(() => this.storing.delete(stored));
+      this.storing.add(stored);
       return fill;
     })();
     this.fills.set(project.name, digest, starting);
@@ -218,6 +221,11 @@ export class Blobs {
       this.fills.delete(project.name, digest, starting);
     });
     return starting;
+  }
+
+  /** Resolves once every download started so far is stored and linked, or has failed. */
+  async settled(): Promise<void> {
+    await Promise.all(this.storing);
   }
 
   /** The size of a blob the shared store holds and this project's index links (another replica fetched it). */

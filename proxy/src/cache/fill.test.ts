@@ -116,6 +116,45 @@ describe('Fill: one download for many readers', () => {
     assert.equal(received.join(''), body);
   });
 
+  it('gives out the last byte once verified, while the store still publishes, and still when publishing then fails', async () => {
+    for (const outcome of ['published', 'failed'] as const) {
+      const body = randomBytes(300_000);
+      const digest = sha256Of(body);
+      const real = await store.writer(digest, body.length);
+      let finishPublishing!: () => void;
+      const publishing = new Promise<void>((resolve) => (finishPublishing = resolve));
+      // A store that verifies (the real writer's commit), then publishes for as long as the test says: an upload.
+      const uploading: BlobWriter = {
+        tempPath: real.tempPath,
+        get written() { return real.written; },
+        get flushed() { return real.flushed; },
+        write: (chunk) => real.write(chunk),
+        flush: () => real.flush(),
+        readPending: (offset, into) => real.readPending(offset, into),
+        commit: async () => {
+          await real.commit();
+          uploading.onVerified?.();
+          await publishing;
+          if (outcome === 'failed') throw new Error('upload failed');
+        },
+        abort: () => real.abort(),
+      };
+      const source = new PassThrough();
+      const fill = await Fill.start(uploading, body.length, source);
+      let settled = false;
+      fill.done.then(() => (settled = true), () => (settled = true));
+      const [front, lagging] = [fill.reader(), fill.reader()];
+      source.end(body);
+      assert.deepEqual(await buffer(front), body);
+      assert.equal(settled, false, `${outcome}: the whole body came before the store had published it`);
+      finishPublishing();
+      if (outcome === 'failed') await assert.rejects(fill.done, /upload failed/);
+      else await fill.done;
+      // A reader still behind when the download settled reads the verified bytes to the end.
+      assert.deepEqual(await buffer(lagging), body, outcome);
+    }
+  });
+
   it('keeps downloading when a reader goes away', async () => {
     const body = 'abcdefgh';
     const digest = sha256Of(Buffer.from(body));

@@ -10,7 +10,11 @@
 // upstream's socket gives it up to 2 MiB per event-loop turn, a reader one read), so a client got its bytes at a
 // third of its pace until the download was over (skopeo: 12 of 50 MB by then). A reader that makes no progress for
 // STALL_MS lets the download run free to the end: a stalled or slow client never holds it for the others, who are
-// then ahead of it anyway. A failed or mismatching download fails every reader and stores nothing.
+// then ahead of it anyway. A failed or mismatching download fails every reader and stores nothing. On object storage
+// the last byte goes out once the digest is verified (the writer's onVerified), not once the upload is complete: that
+// took seconds for a large layer, and every cold pull on S3 waited for it; a blob that verified but could not be
+// stored is still served whole to the readers it has. On a volume, publishing is a rename, and the readers end once
+// the blob is stored.
 import { EventEmitter } from 'node:events';
 import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -31,6 +35,8 @@ export class Fill {
   readonly done: Promise<void>;
   private readonly events = new EventEmitter();
   private state: 'running' | 'committed' | 'failed' = 'running';
+  /** Digest and size checked: the last byte may go out, before the store has published (an upload can take seconds). */
+  private verified = false;
   private failure: Error | undefined;
   private readers = 0;
   private handle: FileHandle | undefined;
@@ -52,6 +58,10 @@ export class Fill {
     this.size = size;
     this.events.setMaxListeners(0);
     writer.onFlushed = () => this.progressed();
+    writer.onVerified = () => {
+      this.verified = true;
+      this.announce();
+    };
     this.done = this.run(source);
     this.done.catch(() => undefined);
   }
@@ -160,7 +170,9 @@ export class Fill {
       read: async () => {
         try {
           for (;;) {
-            if (this.state === 'failed') throw this.failure ?? new Error('download failed');
+            // Verified bytes stay good to read from the open file even if publishing them failed.
+            const whole = this.verified || this.state === 'committed';
+            if (this.state === 'failed' && !whole) throw this.failure ?? new Error('download failed');
             // Past the disk only the reader at the front reads, from the writer's queue: the others wait for the
             // disk and read it through the thread pool, so fifty readers on one download make one copy of each byte
             // on this thread, not fifty (50 clients of a cold 1 GB layer: 0.94–0.97× their warm time, 0.98–1.04×
@@ -171,7 +183,7 @@ export class Fill {
             // The last byte waits for verification: a client that got Content-Length bytes would take a clean end
             // of the body as success even if the connection breaks right after (unverified bytes never look whole).
             const target = end ?? this.size;
-            if (this.state !== 'committed' && target !== undefined) limit = Math.min(limit, target - 1);
+            if (!whole && target !== undefined) limit = Math.min(limit, target - 1);
             if (offset < limit) {
               // Into a buffer lent by the pool, which the response hands back: from the disk what is there, else from
               // the writer's queue.
@@ -188,7 +200,7 @@ export class Fill {
               stream.push(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
               return;
             }
-            if (this.state === 'committed' || (end !== undefined && offset >= end)) {
+            if (whole || (end !== undefined && offset >= end)) {
               stream.push(null);
               return;
             }

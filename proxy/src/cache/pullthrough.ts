@@ -97,6 +97,11 @@ export class PullThrough implements ArtifactService {
     return this.blobs.open(project, name, digest, range);
   }
 
+  /** Resolves once every blob download started so far is stored and linked, or has failed: what a stop waits for. */
+  settled(): Promise<void> {
+    return this.blobs.settled();
+  }
+
   tags(project: Project, name: RepositoryName): Promise<string[]> {
     return this.tagLists.get(project, name);
   }

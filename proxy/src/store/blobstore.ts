@@ -85,6 +85,12 @@ export interface BlobWriter {
    * differ; with the store's own error when publishing fails (nothing is then visible).
    */
   commit(): Promise<void>;
+  /**
+   * Called by a store whose publishing takes long (an upload to object storage: seconds for a large layer) once
+   * `commit` has found digest and size right: readers may have the last byte from then on, whether or not publishing
+   * succeeds. A store that publishes in a moment (a rename) does not call it: its readers end once the blob is stored.
+   */
+  onVerified?: () => void;
   /** Removes everything written; never makes anything visible. */
   abort(): Promise<void>;
 }

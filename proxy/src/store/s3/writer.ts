@@ -28,6 +28,7 @@ interface Upload {
 }
 
 export class S3BlobWriter extends SpooledWriter {
+  onVerified?: () => void;
   private upload: Promise<Upload> | undefined;
   /** Bytes handed to part uploads so far: [0, queued) is uploaded or on its way. */
   private queued = 0;
@@ -118,6 +119,8 @@ export class S3BlobWriter extends SpooledWriter {
       // Rejects with DigestMismatchError (the spool file removed) when digest or size differ.
       await this.spool.finish();
       this.verified = true;
+      // The readers need not wait for the rest of the upload and its completion.
+      this.onVerified?.();
       if (!this.upload && this.queued === 0) {
         // Smaller than a part: nothing was sent yet, one PUT publishes it.
         const body = await readFile(this.spool.path);
