@@ -11,10 +11,10 @@
 // third of its pace until the download was over (skopeo: 12 of 50 MB by then). A reader that makes no progress for
 // STALL_MS lets the download run free to the end: a stalled or slow client never holds it for the others, who are
 // then ahead of it anyway. A failed or mismatching download fails every reader and stores nothing. On object storage
-// the last byte goes out once the digest is verified (the writer's onVerified), not once the upload is complete: that
-// took seconds for a large layer, and every cold pull on S3 waited for it; a blob that verified but could not be
-// stored is still served whole to the readers it has. On a volume, publishing is a rename, and the readers end once
-// the blob is stored.
+// the last byte goes out once the digest is verified (the writer's onVerified), not once the upload is complete: its
+// last part and completion come after the download, and every cold pull on S3 waited for them (the 200 MB image:
+// 2.24–3.00 s cold, 1.75–2.03 s since); a blob that verified but could not be stored is still served whole. On a
+// volume, publishing is a rename, and the readers end once the blob is stored.
 import { EventEmitter } from 'node:events';
 import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';

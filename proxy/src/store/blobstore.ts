@@ -86,9 +86,10 @@ export interface BlobWriter {
    */
   commit(): Promise<void>;
   /**
-   * Called by a store whose publishing takes long (an upload to object storage: seconds for a large layer) once
-   * `commit` has found digest and size right: readers may have the last byte from then on, whether or not publishing
-   * succeeds. A store that publishes in a moment (a rename) does not call it: its readers end once the blob is stored.
+   * Called by a store whose publishing takes long (an upload to object storage: its last part, then its
+   * completion) once `commit` has found digest and size right: readers may have the last byte from then on, whether
+   * or not publishing succeeds. A store that publishes in a moment (a rename) does not call it: its readers end once
+   * the blob is stored.
    */
   onVerified?: () => void;
   /** Removes everything written; never makes anything visible. */
