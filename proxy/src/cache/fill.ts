@@ -35,7 +35,7 @@ export class Fill {
   readonly done: Promise<void>;
   private readonly events = new EventEmitter();
   private state: 'running' | 'committed' | 'failed' = 'running';
-  /** Digest and size checked: the last byte may go out, before the store has published (an upload can take seconds). */
+  /** Digest and size checked (told by a store whose publishing takes long): the last byte may go out before it. */
   private verified = false;
   private failure: Error | undefined;
   private readers = 0;
