@@ -22,9 +22,11 @@ function newKey(): forge.pki.rsa.PrivateKey {
 }
 
 function serial(): string {
-  // Positive: the top bit clear (DER integers are signed).
+  // Positive and minimally encoded, as DER wants and Go's x509 parser (the API server's) checks: the top bit clear
+  // (DER integers are signed) and the first byte never zero (a leading zero byte is allowed only before a set top
+  // bit). Clearing the top bit alone gave a zero first byte one time in 128.
   const bytes = randomBytes(16);
-  bytes[0]! &= 0x7f;
+  bytes[0] = (bytes[0]! & 0x3f) | 0x40;
   return bytes.toString('hex');
 }
 
