@@ -2,21 +2,16 @@
 // bench/results/ that measured the newest one's commit.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '@berth/e2e';
-import type { BenchResults } from '../src/results.ts';
+import { readFullRuns } from '../src/write-results.ts';
 
 describe('bench:runs on the committed results', function () {
   this.timeout(60_000);
 
   it('reads every full run of the newest run\'s commit, and gives each target its verdicts and figures', async () => {
     const root = repoRoot();
-    const dir = join(root, 'bench', 'results');
-    const files = (await readdir(dir)).filter((f) => /^\d{4}-.*Z\.json$/.test(f)).sort();
-    const runs = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as BenchResults));
-    const full = runs.filter((r) => !r.quick);
+    const full = await readFullRuns();
     const commit = full.at(-1)?.commit;
     assert.ok(commit, 'the newest full run records its commit');
     const ofCommit = full.filter((r) => r.commit === commit);

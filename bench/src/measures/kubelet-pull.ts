@@ -2,10 +2,11 @@
 // and through the same Berth again (warm), timed by the kubelet's own figure ("Successfully pulled image … in X",
 // the pod's Pulled event). Distribution's pull-through cache, when given, is pulled through the same way in the same
 // rounds: the reference a Berth figure is read against on the same node. It needs the local cluster with its real
-// node, one per machine: when none runs, the measure takes the machine-wide lock, starts the cluster, and stops it and
-// lets the lock go when done; a real node already running (its starter holds the lock) is used as it is. Berth runs on the host, where the node's containerd
-// reaches it on loopback through certs.d/docker.io/hosts.toml, as Berth's node agent would write it; whatever
-// certs.d held for docker.io and the upstream before is put back afterwards.
+// node, one per machine: when none runs, the measure takes the machine-wide lock, starts the cluster, and stops it
+// and lets the lock go when done; a real node already running (its starter holds the lock) is used as it is. Berth
+// runs on the host, where the node's containerd reaches it on loopback through certs.d/docker.io/hosts.toml, as
+// Berth's node agent would write it; whatever certs.d held for docker.io and the upstream before is put back
+// afterwards.
 // - A first direct pull is not counted: a control plane and node that have just started (as when this measure starts
 //   the cluster) are still settling, and the first round's direct pull paid for it alone.
 // - Each fresh cache serves another image (the small one) before the cold pull, as a running cache would have: the

@@ -1,24 +1,11 @@
 // `pnpm bench:runs`: issue 12's targets over several full runs of the bench (runs/across-runs.ts).
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchResults } from '../results.ts';
-import { resultsDir } from '../write-results.ts';
+import { readFullRuns, readRun, resultsDir } from '../write-results.ts';
 import { renderAcrossRuns } from './across-runs.ts';
 
 const usage = `pnpm bench:runs [--commit C] [FILE.json ...]
   default: every full run in bench/results/ of the commit the newest full run measured`;
-
-async function readRun(file: string): Promise<BenchResults> {
-  return JSON.parse(await readFile(file, 'utf8')) as BenchResults;
-}
-
-/** The full runs in bench/results/, oldest first (the files are named by their start time). */
-async function fullRuns(): Promise<BenchResults[]> {
-  const files = (await readdir(resultsDir)).filter((f) => /^\d{4}-.*Z\.json$/.test(f)).sort();
-  const runs = await Promise.all(files.map((f) => readRun(join(resultsDir, f))));
-  return runs.filter((r) => !r.quick);
-}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { commit: { type: 'string' }, help: { type: 'boolean' } } });
@@ -30,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length > 0) {
     runs = await Promise.all(positionals.map(readRun));
   } else {
-    const all = await fullRuns();
+    const all = await readFullRuns();
     const commit = values.commit ?? all.at(-1)?.commit;
     if (commit === undefined) throw new Error(`the newest full run records no commit; name the runs' files\n${usage}`);
     runs = all.filter((r) => r.commit?.startsWith(commit));
